@@ -202,7 +202,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<::serde_json::Value>,
         ///Where the scheduled call is in its life cycle.
-        pub status: ScheduledCallStatus,
+        pub status: crate::ScheduledCallStatus,
         ///The context used to render the agent's template.
         #[serde(
             rename = "templateContext",
@@ -213,74 +213,6 @@ pub mod types {
     impl ScheduledCall {
         pub fn builder() -> builder::ScheduledCall {
             Default::default()
-        }
-    }
-    #[doc = "* `FUTURE` - FUTURE\n* `PENDING` - PENDING\n* `SUCCESS` - SUCCESS\n* `EXPIRED` - EXPIRED\n* `ERROR` - ERROR"]
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
-    pub enum ScheduledCallStatus {
-        #[serde(rename = "FUTURE")]
-        Future,
-        #[serde(rename = "PENDING")]
-        Pending,
-        #[serde(rename = "SUCCESS")]
-        Success,
-        #[serde(rename = "EXPIRED")]
-        Expired,
-        #[serde(rename = "ERROR")]
-        Error,
-    }
-    impl ::std::fmt::Display for ScheduledCallStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Future => f.write_str("FUTURE"),
-                Self::Pending => f.write_str("PENDING"),
-                Self::Success => f.write_str("SUCCESS"),
-                Self::Expired => f.write_str("EXPIRED"),
-                Self::Error => f.write_str("ERROR"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ScheduledCallStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "FUTURE" => Ok(Self::Future),
-                "PENDING" => Ok(Self::Pending),
-                "SUCCESS" => Ok(Self::Success),
-                "EXPIRED" => Ok(Self::Expired),
-                "ERROR" => Ok(Self::Error),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ScheduledCallStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ScheduledCallStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///Details for an incoming SIP call. It has no settings: its presence marks the call as incoming.
@@ -973,7 +905,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                super::ScheduledCallStatus,
+                crate::ScheduledCallStatus,
                 ::std::string::String,
             >,
             template_context: ::std::result::Result<
@@ -1072,7 +1004,7 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ScheduledCallStatus>,
+                T: ::std::convert::TryInto<crate::ScheduledCallStatus>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -1688,6 +1620,7 @@ Version: 0.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: crate::ClientConfig,
 }
 impl Client {
     /// Create a new client.
@@ -1695,7 +1628,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: crate::ClientConfig) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1703,7 +1636,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -1711,14 +1644,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: crate::ClientConfig,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<crate::ClientConfig> for Client {
     fn api_version() -> &'static str {
         "0.1.0"
     }
@@ -1728,11 +1666,17 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &crate::ClientConfig {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<crate::ClientConfig>,
+    {}
+};
 impl Client {
     /**List scheduled calls within a batch.
 
@@ -1779,7 +1723,7 @@ pub mod builder {
         batch_id: Result<::uuid::Uuid, String>,
         cursor: Result<Option<::std::string::String>, String>,
         page_size: Result<Option<i64>, String>,
-        status: Result<Option<types::ScheduledCallStatus>, String>,
+        status: Result<Option<crate::ScheduledCallStatus>, String>,
     }
     impl<'a> AgentsScheduledBatchesScheduledCallsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1839,13 +1783,14 @@ pub mod builder {
         }
         pub fn status<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ScheduledCallStatus>,
+            V: std::convert::TryInto<crate::ScheduledCallStatus>,
         {
             self.status = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `ScheduledCallStatus` for status failed".to_string()
+                    "conversion to `crate :: ScheduledCallStatus` for status failed"
+                        .to_string()
                 });
             self
         }

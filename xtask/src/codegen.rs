@@ -5,7 +5,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
 use openapiv3::OpenAPI;
-use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypePatch};
+use progenitor_impl::{
+    GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl, TypePatch,
+};
 
 use crate::{output, spec};
 
@@ -47,7 +49,6 @@ const RENAMES: &[(&str, &str)] = &[
     ),
     ("UltravoxV1SipMediumSipIncoming", "SipIncoming"),
     ("UltravoxV1SipMediumSipOutgoing", "SipOutgoing"),
-    ("ScheduledCallStatusEnum", "ScheduledCallStatus"),
 ];
 
 pub fn run(root: &Path, options: &Options) -> Result<()> {
@@ -85,6 +86,22 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
 
 /// Generates every output in memory; nothing is written unless all succeed.
 fn generate(spec: &OpenAPI, shown: &str) -> Result<Vec<(&'static str, String)>> {
+    let settings = settings();
+    let client = guarded(shown, || Generator::new(&settings).generate_tokens(spec))?;
+    let mocks = guarded(shown, || Generator::new(&settings).httpmock(spec, "crate"))?;
+    Ok(vec![
+        (
+            "generated.rs",
+            with_header(&format_file(client, shown)?, shown),
+        ),
+        (
+            "generated_httpmock.rs",
+            with_header(&format_file(mocks, shown)?, shown),
+        ),
+    ])
+}
+
+fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -92,14 +109,22 @@ fn generate(spec: &OpenAPI, shown: &str) -> Result<Vec<(&'static str, String)>> 
         .with_derive("PartialEq")
         .with_derive("schemars::JsonSchema")
         // Ordered maps keep serialized output and snapshots deterministic.
-        .with_map_type("::std::collections::BTreeMap");
+        .with_map_type("::std::collections::BTreeMap")
+        // The client carries its hand-written configuration (key, retries)
+        // and must implement `ClientHooks` in `src/hooks.rs`.
+        .with_inner_type("crate::ClientConfig".parse().expect("a Rust path"))
+        .with_hooks(HooksMode::Expected)
+        // The API adds statuses over time: an open, hand-written enum keeps
+        // unknown ones instead of failing the page.
+        .with_replacement(
+            "ScheduledCallStatusEnum",
+            "crate::ScheduledCallStatus",
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
     for (from, to) in RENAMES {
         settings.with_patch(from, TypePatch::default().with_rename(to));
     }
-
-    let tokens = guarded(shown, || Generator::new(&settings).generate_tokens(spec))?;
-    let client = format_file(tokens, shown)?;
-    Ok(vec![("generated.rs", with_header(&client, shown))])
+    settings
 }
 
 /// progenitor reports most problems as errors but panics on some; turn both

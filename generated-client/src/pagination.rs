@@ -1,0 +1,168 @@
+//! Listing a batch's scheduled calls: one page, every page, or every call.
+//!
+//! Pages are fetched one at a time, so memory stays at one page however
+//! long the batch (plus one remembered cursor per page, to detect loops).
+
+use std::collections::HashSet;
+
+use futures_util::{Stream, StreamExt, TryStreamExt, stream};
+use progenitor_client::ResponseValue;
+use uuid::Uuid;
+
+use crate::types::{PaginatedScheduledCallList, ScheduledCall};
+use crate::{Client, Error, ScheduledCallStatus};
+
+impl Client {
+    /// Lists the scheduled calls of `batch_id`, which belongs to `agent_id`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ultravox_client::Client, agent: uuid::Uuid, batch: uuid::Uuid)
+    /// # -> Result<(), ultravox_client::Error> {
+    /// use futures_util::TryStreamExt;
+    /// use ultravox_client::ScheduledCallStatus;
+    ///
+    /// let mut calls = std::pin::pin!(client
+    ///     .list_scheduled_calls(agent, batch)
+    ///     .status(ScheduledCallStatus::Error)
+    ///     .page_size(100)
+    ///     .stream());
+    /// while let Some(call) = calls.try_next().await? {
+    ///     println!("{:?}: {:?}", call.call_id, call.error);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list_scheduled_calls(&self, agent_id: Uuid, batch_id: Uuid) -> ListScheduledCalls<'_> {
+        ListScheduledCalls {
+            client: self,
+            agent_id,
+            batch_id,
+            status: None,
+            page_size: None,
+            cursor: None,
+        }
+    }
+}
+
+/// A listing request; see [`Client::list_scheduled_calls`]. The same filters
+/// are sent with every page.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ListScheduledCalls<'a> {
+    client: &'a Client,
+    agent_id: Uuid,
+    batch_id: Uuid,
+    status: Option<ScheduledCallStatus>,
+    page_size: Option<u32>,
+    cursor: Option<String>,
+}
+
+impl<'a> ListScheduledCalls<'a> {
+    /// Only calls with this status.
+    pub fn status(mut self, status: ScheduledCallStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Calls per page (the server's default when unset).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    /// Start at this cursor (the `cursor` query value of a `next` link).
+    pub fn cursor(mut self, cursor: impl Into<String>) -> Self {
+        self.cursor = Some(cursor.into());
+        self
+    }
+
+    /// Fetches one page, keeping the response's status and headers.
+    pub async fn send(&self) -> Result<ResponseValue<PaginatedScheduledCallList>, Error> {
+        let mut request = self
+            .client
+            .agents_scheduled_batches_scheduled_calls_list()
+            .agent_id(self.agent_id)
+            .batch_id(self.batch_id);
+        if let Some(status) = &self.status {
+            request = request.status(status.clone());
+        }
+        if let Some(page_size) = self.page_size {
+            request = request.page_size(i64::from(page_size));
+        }
+        if let Some(cursor) = &self.cursor {
+            request = request.cursor(cursor.as_str());
+        }
+        match request.send().await {
+            Ok(page) => Ok(page),
+            Err(err) => Err(Error::from_generated(err).await),
+        }
+    }
+
+    /// Every page, following `next` until it is null. Each `next` link is
+    /// reduced to its `cursor`, which is sent to the configured base URL: the
+    /// host inside the link is never called. Ends with an error if the API
+    /// hands back a cursor it already gave.
+    pub fn pages(
+        self,
+    ) -> impl Stream<Item = Result<ResponseValue<PaginatedScheduledCallList>, Error>> + 'a {
+        let seen: HashSet<String> = self.cursor.iter().cloned().collect();
+        stream::try_unfold(Some((self, seen)), |state| async move {
+            let Some((mut request, mut seen)) = state else {
+                return Ok(None);
+            };
+            let page = request.send().await?;
+            let next = match page.next.as_deref() {
+                None => None,
+                Some(link) => {
+                    let cursor = cursor_of(link)?;
+                    if !seen.insert(cursor.clone()) {
+                        return Err(Error::Pagination(format!(
+                            "the API returned cursor {cursor:?} a second time; stopping instead of looping"
+                        )));
+                    }
+                    request.cursor = Some(cursor);
+                    Some((request, seen))
+                }
+            };
+            Ok(Some((page, next)))
+        })
+    }
+
+    /// Every scheduled call of every page, in order.
+    pub fn stream(self) -> impl Stream<Item = Result<ScheduledCall, Error>> + 'a {
+        self.pages()
+            .map_ok(|page| stream::iter(page.into_inner().results.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+}
+
+/// The percent-decoded `cursor` query value of a `next` link (absolute, or
+/// relative to the API).
+fn cursor_of(link: &str) -> Result<String, Error> {
+    let base = reqwest::Url::parse(crate::DEFAULT_BASE_URL).expect("the default base URL parses");
+    let url = base
+        .join(link)
+        .map_err(|err| Error::Pagination(format!("`next` is not a URL ({err}): {link:?}")))?;
+    url.query_pairs()
+        .find(|(key, _)| key == "cursor")
+        .map(|(_, value)| value.into_owned())
+        .ok_or_else(|| Error::Pagination(format!("`next` has no cursor: {link:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cursor_of;
+
+    #[test]
+    fn cursor_is_taken_from_next_and_percent_decoded() {
+        assert_eq!(
+            cursor_of("http://api.example.org/accounts/?cursor=cD00ODY%3D\"").unwrap(),
+            "cD00ODY=\""
+        );
+        assert_eq!(
+            cursor_of("/api/x?pageSize=2&cursor=a%2Bb&status=ERROR").unwrap(),
+            "a+b"
+        );
+        assert!(cursor_of("https://api.ultravox.ai/api/x?pageSize=2").is_err());
+    }
+}
