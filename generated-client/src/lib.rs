@@ -60,3 +60,8 @@ pub use error::Error;
 pub use generated::*;
 pub use pagination::ListScheduledCalls;
 pub use status::ScheduledCallStatus;
+
+/// The README's examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -99,28 +99,30 @@ impl<'a> ListScheduledCalls<'a> {
 
     /// Every page, following `next` until it is null. Each `next` link is
     /// reduced to its `cursor`, which is sent to the configured base URL: the
-    /// host inside the link is never called. Ends with an error if the API
-    /// hands back a cursor it already gave.
+    /// host inside the link is never called. A page whose `next` repeats an
+    /// earlier cursor (or has none) is still yielded; the error comes after it.
     pub fn pages(
         self,
     ) -> impl Stream<Item = Result<ResponseValue<PaginatedScheduledCallList>, Error>> + 'a {
         let seen: HashSet<String> = self.cursor.iter().cloned().collect();
-        stream::try_unfold(Some((self, seen)), |state| async move {
-            let Some((mut request, mut seen)) = state else {
-                return Ok(None);
+        stream::try_unfold(Step::Fetch(self, seen), |step| async move {
+            let (mut request, mut seen) = match step {
+                Step::Fetch(request, seen) => (request, seen),
+                Step::Fail(err) => return Err(err),
+                Step::Done => return Ok(None),
             };
             let page = request.send().await?;
-            let next = match page.next.as_deref() {
-                None => None,
-                Some(link) => {
-                    let cursor = cursor_of(link)?;
-                    if !seen.insert(cursor.clone()) {
-                        return Err(Error::Pagination(format!(
-                            "the API returned cursor {cursor:?} a second time; stopping instead of looping"
-                        )));
-                    }
+            let next = match page.next.as_deref().map(cursor_of) {
+                None => Step::Done,
+                Some(Err(err)) => Step::Fail(err),
+                Some(Ok(cursor)) if !seen.insert(cursor.clone()) => {
+                    Step::Fail(Error::Pagination(format!(
+                        "the API returned cursor {cursor:?} a second time; stopping instead of looping"
+                    )))
+                }
+                Some(Ok(cursor)) => {
                     request.cursor = Some(cursor);
-                    Some((request, seen))
+                    Step::Fetch(request, seen)
                 }
             };
             Ok(Some((page, next)))
@@ -134,6 +136,15 @@ impl<'a> ListScheduledCalls<'a> {
             .try_flatten()
             .boxed()
     }
+}
+
+/// Where [`ListScheduledCalls::pages`] stands between two pages.
+enum Step<'a> {
+    /// Fetch the page at `request.cursor`; `seen` holds every cursor used.
+    Fetch(ListScheduledCalls<'a>, HashSet<String>),
+    /// The last page was yielded; its `next` was unusable.
+    Fail(Error),
+    Done,
 }
 
 /// The percent-decoded `cursor` query value of a `next` link (absolute, or

@@ -1,0 +1,191 @@
+//! A scripted HTTP/1.1 server on 127.0.0.1 for behaviour httpmock cannot
+//! express: response sequences (retries), stalls, trickled bodies and resets.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the server does with one request.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// A complete response.
+    Http {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// Read the request, then never answer (until the test ends).
+    Stall,
+    /// Announce `body.len()` bytes, then send them one at a time, `every` apart.
+    Trickle { body: Vec<u8>, every: Duration },
+    /// Announce a body, send part of it, then reset the connection.
+    ResetMidBody { announced: usize, sent: Vec<u8> },
+}
+
+impl Reply {
+    pub fn json(status: u16, body: &serde_json::Value) -> Self {
+        Self::raw(status, "application/json", body.to_string().into_bytes())
+    }
+
+    pub fn raw(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Reply::Http {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        if let Reply::Http { headers, .. } = &mut self {
+            headers.push((name.into(), value.into()));
+        }
+        self
+    }
+}
+
+/// The head of a request the server received.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// e.g. `/api/agents/…/scheduled_calls?cursor=c2`
+    pub target: String,
+    /// Lower-cased names.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub struct ScriptedServer {
+    pub base_url: String,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ScriptedServer {
+    /// Serves `script` in order, one reply per request; the last reply repeats.
+    pub async fn start(script: Vec<Reply>) -> Self {
+        assert!(!script.is_empty(), "a script needs at least one reply");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let script = Arc::new(Mutex::new(VecDeque::from(script)));
+        let recorded = requests.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let reply = {
+                    let mut script = script.lock().unwrap();
+                    if script.len() > 1 {
+                        script.pop_front().unwrap()
+                    } else {
+                        script[0].clone()
+                    }
+                };
+                tokio::spawn(serve(stream, reply, recorded.clone()));
+            }
+        });
+        Self {
+            base_url,
+            requests,
+            task,
+        }
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(mut stream: TcpStream, reply: Reply, requests: Arc<Mutex<Vec<Recorded>>>) {
+    let Some(request) = read_head(&mut stream).await else {
+        return;
+    };
+    requests.lock().unwrap().push(request);
+    // Write errors mean the client hung up (e.g. on a timeout): nothing to do.
+    let _ = match reply {
+        Reply::Http {
+            status,
+            headers,
+            body,
+        } => {
+            let mut head = format!(
+                "HTTP/1.1 {status} Scripted\r\ncontent-length: {}\r\nconnection: close\r\n",
+                body.len()
+            );
+            for (name, value) in headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str("\r\n");
+            let mut bytes = head.into_bytes();
+            bytes.extend_from_slice(&body);
+            stream.write_all(&bytes).await
+        }
+        Reply::Stall => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(())
+        }
+        Reply::Trickle { body, every } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            let mut result = stream.write_all(head.as_bytes()).await;
+            for byte in body {
+                if result.is_err() {
+                    break;
+                }
+                tokio::time::sleep(every).await;
+                result = stream.write_all(&[byte]).await;
+            }
+            result
+        }
+        Reply::ResetMidBody { announced, sent } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {announced}\r\n\r\n"
+            );
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&sent).await;
+            let _ = stream.flush().await;
+            // SO_LINGER 0 turns the close into a TCP RST.
+            let _ = stream.set_zero_linger();
+            drop(stream);
+            Ok(())
+        }
+    };
+}
+
+async fn read_head(stream: &mut TcpStream) -> Option<Recorded> {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buffer.windows(4).any(|w| w == b"\r\n\r\n") {
+        let read = stream.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+    }
+    let head = String::from_utf8_lossy(&buffer).into_owned();
+    let mut lines = head.split("\r\n");
+    let target = lines.next()?.split(' ').nth(1)?.to_owned();
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    Some(Recorded { target, headers })
+}
