@@ -30,7 +30,7 @@ pub enum Error {
         /// JSON key path of the failure, e.g. `results[3].batchId` (`.` for the root).
         path: String,
         message: String,
-        /// The response body as text (lossy UTF-8).
+        /// The response body as text (lossy UTF-8, at most 64 KiB).
         body: String,
     },
     /// No complete response within the configured timeout.
@@ -104,21 +104,29 @@ impl Error {
     }
 }
 
-/// A decode error with the JSON key path: serde_json's own error has only a
-/// line and column, so the (already failed) body is decoded once more.
-fn decode_error(status: StatusCode, bytes: &[u8], err: serde_json::Error) -> Error {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+/// Decodes a page body as the client does, reporting a failure as
+/// [`Error::Decode`] with the JSON key path (e.g. `results[3].batchId`).
+/// Useful for pages stored or received outside this client.
+pub fn decode_page(body: &[u8]) -> Result<PaginatedScheduledCallList, Error> {
+    serde_json::from_slice(body).map_err(|err| decode_error(StatusCode::OK, body, err))
+}
+
+/// serde_json's own error has only a line and column, so a body that failed
+/// is decoded once more to learn where (the success path pays nothing).
+fn decode_error(status: StatusCode, body: &[u8], err: serde_json::Error) -> Error {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
     let (path, message) = match serde_path_to_error::deserialize::<_, PaginatedScheduledCallList>(
         &mut deserializer,
     ) {
         Err(located) => (located.path().to_string(), located.inner().to_string()),
         Ok(_) => (".".to_owned(), err.to_string()),
     };
+    let kept = &body[..body.len().min(MAX_ERROR_BODY)];
     Error::Decode {
         status,
         path,
         message,
-        body: String::from_utf8_lossy(bytes).into_owned(),
+        body: String::from_utf8_lossy(kept).into_owned(),
     }
 }
 

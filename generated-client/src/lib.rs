@@ -56,7 +56,7 @@ mod generated;
 pub mod mock;
 
 pub use config::{API_KEY_VAR, BASE_URL_VAR, ClientBuilder, ClientConfig, DEFAULT_BASE_URL};
-pub use error::Error;
+pub use error::{Error, decode_page};
 pub use generated::*;
 pub use pagination::ListScheduledCalls;
 pub use status::ScheduledCallStatus;

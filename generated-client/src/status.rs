@@ -93,7 +93,27 @@ impl Serialize for ScheduledCallStatus {
 
 impl<'de> Deserialize<'de> for ScheduledCallStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
+        deserializer.deserialize_str(StatusVisitor)
+    }
+}
+
+/// Matches known values on the borrowed string: no allocation per row
+/// unless the value is unknown.
+struct StatusVisitor;
+
+impl serde::de::Visitor<'_> for StatusVisitor {
+    type Value = ScheduledCallStatus;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a scheduled-call status string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(ScheduledCallStatus::from(value))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<Self::Value, E> {
+        Ok(ScheduledCallStatus::from(value))
     }
 }
 

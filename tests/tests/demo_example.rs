@@ -6,15 +6,18 @@ fn run_example(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO"));
     command
         .current_dir(tests::workspace_root())
+        // `--features mock` matches the features `cargo test --workspace` built
+        // the crate with (tests/ enables them), so the example reuses that
+        // build; the demo itself needs no feature.
         .args([
             "run",
             "--quiet",
             "-p",
             "ultravox-client",
-            "--example",
-            "list_scheduled_calls",
-            "--",
+            "--features",
+            "mock",
         ])
+        .args(["--example", "list_scheduled_calls", "--"])
         .args(args)
         .env_remove("ULTRAVOX_API_KEY")
         .env_remove("ULTRAVOX_BASE_URL");
