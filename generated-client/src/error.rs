@@ -11,6 +11,8 @@ use crate::types::PaginatedScheduledCallList;
 const MAX_ERROR_BODY: usize = 64 * 1024;
 /// How much of a body `Display` shows.
 const SNIPPET_CHARS: usize = 200;
+/// How much of a JSON key path `Display` shows (nesting can make it long).
+const PATH_CHARS: usize = 120;
 
 /// Why a call failed. Every variant's `Display` is one line; bodies are
 /// shortened there, but kept (up to 64 KiB) in the variant.
@@ -155,7 +157,8 @@ impl fmt::Display for Error {
                 body,
             } => write!(
                 f,
-                "cannot decode the HTTP {status} response at `{path}`: {message}; body: {}",
+                "cannot decode the HTTP {status} response at `{}`: {message}; body: {}",
+                shorten(path, PATH_CHARS),
                 snippet(body)
             ),
             Error::Timeout(err) => write!(f, "timed out: {}", chain(err)),
@@ -195,9 +198,16 @@ fn snippet(body: &str) -> String {
     if body.is_empty() {
         return "(empty body)".to_owned();
     }
-    let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut chars = one_line.chars();
-    let shown: String = chars.by_ref().take(SNIPPET_CHARS).collect();
+    shorten(
+        &body.split_whitespace().collect::<Vec<_>>().join(" "),
+        SNIPPET_CHARS,
+    )
+}
+
+/// `text` cut to `limit` characters, with `…` where it was cut.
+fn shorten(text: &str, limit: usize) -> String {
+    let mut chars = text.chars();
+    let shown: String = chars.by_ref().take(limit).collect();
     if chars.next().is_some() {
         format!("{shown}…")
     } else {
