@@ -180,60 +180,21 @@ fn allow_null(mut schema: Map<String, Value>) -> Value {
 /// Validates `instance` against the spec's response schema; returns one
 /// `instance path: message` line per violation.
 pub fn schema_violations(instance: &Value) -> Vec<String> {
-    let schema = response_json_schema();
-    let validator = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft7)
-        // Formats are annotations: the upstream example's `next` ends in a raw
-        // `"`, which is no RFC 3986 URI, yet the API sends it. uuid formats are
-        // enforced by the generated types (`uuid::Uuid`) instead.
-        .should_validate_formats(false)
-        .build(&schema)
-        .unwrap_or_else(|err| panic!("the spec's response schema is not valid JSON Schema: {err}"));
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            // Formats are annotations: the upstream example's `next` ends in a raw
+            // `"`, which is no RFC 3986 URI, yet the API sends it. uuid formats are
+            // enforced by the generated types (`uuid::Uuid`) instead.
+            .should_validate_formats(false)
+            .build(&response_json_schema())
+            .unwrap_or_else(|err| {
+                panic!("the spec's response schema is not valid JSON Schema: {err}")
+            })
+    });
     validator
         .iter_errors(instance)
         .map(|err| format!("{}: {err}", err.instance_path()))
         .collect()
-}
-
-/// Ids and key shared by the HTTP tests.
-pub mod ids {
-    use uuid::{Uuid, uuid};
-
-    pub const AGENT: Uuid = uuid!("1b4e28ba-2fa1-11d2-883f-0016d3cca427");
-    pub const BATCH: Uuid = uuid!("5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b");
-    pub const API_KEY: &str = "uvx-test-SECRET-key-0123456789";
-
-    /// The operation's path for [`AGENT`] and [`BATCH`].
-    pub fn calls_path() -> String {
-        format!("/api/agents/{AGENT}/scheduled_batches/{BATCH}/scheduled_calls")
-    }
-}
-
-/// A client for a test server: test key, fast backoff.
-pub fn test_client(base_url: &str) -> ultravox_client::ClientBuilder {
-    ultravox_client::Client::builder()
-        .api_key(ids::API_KEY)
-        .base_url(base_url)
-        .backoff(
-            std::time::Duration::from_millis(10),
-            std::time::Duration::from_millis(50),
-        )
-}
-
-/// A scheduled-call row as the API sends it.
-pub fn row(status: &str) -> Value {
-    serde_json::json!({
-        "status": status,
-        "batchId": ids::BATCH,
-        "callId": null,
-        "error": null,
-    })
-}
-
-/// A page with `rows`, and a `next` link carrying `next_cursor`.
-pub fn page(rows: Vec<Value>, next_cursor: Option<&str>) -> Value {
-    // The link names another host on purpose: only its cursor may be used.
-    let next =
-        next_cursor.map(|c| format!("https://elsewhere.invalid/api/next/?cursor={c}&pageSize=999"));
-    serde_json::json!({ "next": next, "previous": null, "results": rows })
 }
