@@ -198,3 +198,45 @@ pub fn schema_violations(instance: &Value) -> Vec<String> {
         .map(|err| format!("{}: {err}", err.instance_path()))
         .collect()
 }
+/// Ids and key shared by the HTTP tests.
+pub mod ids {
+    use uuid::{Uuid, uuid};
+
+    pub const AGENT: Uuid = uuid!("1b4e28ba-2fa1-11d2-883f-0016d3cca427");
+    pub const BATCH: Uuid = uuid!("5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b");
+    pub const API_KEY: &str = "uvx-test-SECRET-key-0123456789";
+
+    /// The operation's path for [`AGENT`] and [`BATCH`].
+    pub fn calls_path() -> String {
+        format!("/api/agents/{AGENT}/scheduled_batches/{BATCH}/scheduled_calls")
+    }
+}
+
+/// A client for a test server: test key, fast backoff.
+pub fn test_client(base_url: &str) -> ultravox_client::ClientBuilder {
+    ultravox_client::Client::builder()
+        .api_key(ids::API_KEY)
+        .base_url(base_url)
+        .backoff(
+            std::time::Duration::from_millis(10),
+            std::time::Duration::from_millis(50),
+        )
+}
+
+/// A scheduled-call row as the API sends it.
+pub fn row(status: &str) -> Value {
+    serde_json::json!({
+        "status": status,
+        "batchId": ids::BATCH,
+        "callId": null,
+        "error": null,
+    })
+}
+
+/// A page with `rows`, and a `next` link carrying `next_cursor`.
+pub fn page(rows: Vec<Value>, next_cursor: Option<&str>) -> Value {
+    // The link names another host on purpose: only its cursor may be used.
+    let next =
+        next_cursor.map(|c| format!("https://elsewhere.invalid/api/next/?cursor={c}&pageSize=999"));
+    serde_json::json!({ "next": next, "previous": null, "results": rows })
+}
