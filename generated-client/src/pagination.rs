@@ -1,9 +1,7 @@
 //! Listing a batch's scheduled calls: one page, every page, or every call.
 //!
 //! Pages are fetched one at a time, so memory stays at one page however
-//! long the batch (plus one remembered cursor per page, to detect loops).
-
-use std::collections::HashSet;
+//! long the batch.
 
 use futures_util::{Stream, StreamExt, TryStreamExt, stream};
 use progenitor_client::ResponseValue;
@@ -104,10 +102,10 @@ impl<'a> ListScheduledCalls<'a> {
     pub fn pages(
         self,
     ) -> impl Stream<Item = Result<ResponseValue<PaginatedScheduledCallList>, Error>> + 'a {
-        let seen: HashSet<String> = self.cursor.iter().cloned().collect();
-        stream::try_unfold(Step::Fetch(self, seen), |step| async move {
-            let (mut request, mut seen) = match step {
-                Step::Fetch(request, seen) => (request, seen),
+        let loops = LoopDetector::new(self.cursor.clone());
+        stream::try_unfold(Step::Fetch(self, loops), |step| async move {
+            let (mut request, mut loops) = match step {
+                Step::Fetch(request, loops) => (request, loops),
                 Step::Fail(err) => return Err(err),
                 Step::Done => return Ok(None),
             };
@@ -115,14 +113,14 @@ impl<'a> ListScheduledCalls<'a> {
             let next = match page.next.as_deref().map(cursor_of) {
                 None => Step::Done,
                 Some(Err(err)) => Step::Fail(err),
-                Some(Ok(cursor)) if !seen.insert(cursor.clone()) => {
+                Some(Ok(cursor)) if loops.is_repeat(&cursor) => {
                     Step::Fail(Error::Pagination(format!(
                         "the API returned cursor {cursor:?} a second time; stopping instead of looping"
                     )))
                 }
                 Some(Ok(cursor)) => {
                     request.cursor = Some(cursor);
-                    Step::Fetch(request, seen)
+                    Step::Fetch(request, loops)
                 }
             };
             Ok(Some((page, next)))
@@ -140,11 +138,44 @@ impl<'a> ListScheduledCalls<'a> {
 
 /// Where [`ListScheduledCalls::pages`] stands between two pages.
 enum Step<'a> {
-    /// Fetch the page at `request.cursor`; `seen` holds every cursor used.
-    Fetch(ListScheduledCalls<'a>, HashSet<String>),
+    /// Fetch the page at `request.cursor`.
+    Fetch(ListScheduledCalls<'a>, LoopDetector),
     /// The last page was yielded; its `next` was unusable.
     Fail(Error),
     Done,
+}
+
+/// Spots a cursor sequence that cycles, in constant memory (Brent's
+/// algorithm): a checkpoint cursor is kept and moved after 1, 2, 4, 8, …
+/// steps; meeting it again means a loop. A server repeating one cursor is
+/// caught on the next page; a longer cycle of length λ within about 2λ pages.
+struct LoopDetector {
+    checkpoint: Option<String>,
+    steps: u64,
+    power: u64,
+}
+
+impl LoopDetector {
+    fn new(start: Option<String>) -> Self {
+        Self {
+            checkpoint: start,
+            steps: 0,
+            power: 1,
+        }
+    }
+
+    fn is_repeat(&mut self, cursor: &str) -> bool {
+        if self.checkpoint.as_deref() == Some(cursor) {
+            return true;
+        }
+        self.steps += 1;
+        if self.steps == self.power {
+            self.checkpoint = Some(cursor.to_owned());
+            self.power *= 2;
+            self.steps = 0;
+        }
+        false
+    }
 }
 
 /// The percent-decoded `cursor` query value of a `next` link (absolute, or
@@ -162,7 +193,27 @@ fn cursor_of(link: &str) -> Result<String, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::cursor_of;
+    use super::{LoopDetector, cursor_of};
+
+    /// Steps through `cursors`; returns the index of the first one flagged.
+    fn first_repeat(start: Option<&str>, cursors: &[&str]) -> Option<usize> {
+        let mut loops = LoopDetector::new(start.map(str::to_owned));
+        cursors.iter().position(|cursor| loops.is_repeat(cursor))
+    }
+
+    #[test]
+    fn loops_are_caught_and_progress_is_not() {
+        assert_eq!(first_repeat(None, &["a", "a"]), Some(1));
+        assert_eq!(first_repeat(Some("a"), &["a"]), Some(0));
+        let cycle = [
+            "a", "b", "c", "d", "e", "b", "c", "d", "e", "b", "c", "d", "e", "b", "c", "d", "e",
+        ];
+        let caught = first_repeat(None, &cycle).expect("a cycle of 4 is caught");
+        assert!(caught <= 1 + 2 * 4 + 4, "caught late, at {caught}");
+        let distinct: Vec<String> = (0..10_000).map(|n| n.to_string()).collect();
+        let distinct: Vec<&str> = distinct.iter().map(String::as_str).collect();
+        assert_eq!(first_repeat(None, &distinct), None);
+    }
 
     #[test]
     fn cursor_is_taken_from_next_and_percent_decoded() {

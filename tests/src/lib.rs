@@ -240,3 +240,44 @@ pub fn page(rows: Vec<Value>, next_cursor: Option<&str>) -> Value {
         next_cursor.map(|c| format!("https://elsewhere.invalid/api/next/?cursor={c}&pageSize=999"));
     serde_json::json!({ "next": next, "previous": null, "results": rows })
 }
+
+/// `count` varied, realistic rows: every status, every medium, metadata
+/// maps, template contexts. Deterministic, so benchmark inputs are stable.
+pub fn realistic_rows(count: usize) -> Vec<Value> {
+    use serde_json::json;
+    const STATUSES: [&str; 5] = ["FUTURE", "PENDING", "SUCCESS", "EXPIRED", "ERROR"];
+    (0..count)
+        .map(|i| {
+            let status = STATUSES[i % STATUSES.len()];
+            let phone = format!("+1415555{:04}", i % 10_000);
+            let medium = match i % 8 {
+                0 => json!({ "webRtc": {} }),
+                1 => json!({ "twilio": { "outgoing": { "to": phone, "from": "+14155550100", "additionalParams": { "machineDetection": "Enable" } } } }),
+                2 => json!({ "telnyx": { "outgoing": { "to": phone, "from": "+14155550100" } } }),
+                3 => json!({ "plivo": { "outgoing": { "to": phone, "from": "+14155550100" } } }),
+                4 => json!({ "serverWebSocket": { "inputSampleRate": 48000, "outputSampleRate": 24000, "clientBufferSizeMs": 30000 } }),
+                5 => json!({ "exotel": {} }),
+                6 => json!({ "sip": { "outgoing": { "to": format!("sip:{i}@pbx.example.com"), "from": "sip:ultravox@example.com", "username": "ultravox", "password": "hunter2" } } }),
+                _ => Value::Null,
+            };
+            let call_id = (status == "SUCCESS").then(|| format!("8d7c6b5a-4e3f-4a1b-9c8d-{:012x}", i));
+            let error = (status == "ERROR").then_some("Destination number is not reachable: SIP 404 Not Found");
+            json!({
+                "status": status,
+                "batchId": ids::BATCH,
+                "callId": call_id,
+                "error": error,
+                "medium": medium,
+                "metadata": { "customerId": format!("cus_{i:06}"), "campaign": "spring-renewals", "locale": "en-US" },
+                "templateContext": { "customerName": format!("Customer {i}"), "appointment": { "day": "Tuesday", "slot": i % 9 + 9 } },
+            })
+        })
+        .collect()
+}
+
+/// A page of [`realistic_rows`], with `next` pointing at `next_cursor`.
+pub fn realistic_page(rows: usize, next_cursor: Option<&str>) -> Value {
+    let mut page = page(realistic_rows(rows), next_cursor);
+    page["total"] = Value::from(rows);
+    page
+}

@@ -189,3 +189,67 @@ async fn read_head(stream: &mut TcpStream) -> Option<Recorded> {
         .collect();
     Some(Recorded { target, headers })
 }
+
+/// A keep-alive HTTP/1.1 server for benchmarks: `respond(target)` gives the
+/// 200 JSON body for each request. Stops when dropped.
+pub struct LoopbackServer {
+    pub base_url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl LoopbackServer {
+    pub async fn start(respond: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let respond = Arc::new(respond);
+        let task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let respond = respond.clone();
+                tokio::spawn(async move {
+                    while let Some(request) = read_head(&mut stream).await {
+                        let body = respond(&request.target);
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        if stream.write_all(head.as_bytes()).await.is_err()
+                            || stream.write_all(&body).await.is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        Self { base_url, task }
+    }
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves `pages` pages of `rows_per_page` realistic rows: page `n` for
+/// `cursor=n` (the first has no cursor), each `next` pointing at `n + 1`.
+pub async fn paged_server(pages: usize, rows_per_page: usize) -> LoopbackServer {
+    let rows = serde_json::to_string(&crate::realistic_rows(rows_per_page)).unwrap();
+    let total = pages * rows_per_page;
+    LoopbackServer::start(move |target| {
+        let n: usize = target
+            .split_once("cursor=")
+            .and_then(|(_, rest)| rest.split('&').next()?.parse().ok())
+            .unwrap_or(1);
+        let next = if n < pages {
+            format!("\"https://api.ultravox.ai/next?cursor={}\"", n + 1)
+        } else {
+            "null".to_owned()
+        };
+        format!(r#"{{"next":{next},"previous":null,"total":{total},"results":{rows}}}"#)
+            .into_bytes()
+    })
+    .await
+}

@@ -1,0 +1,95 @@
+//! What a user would write by hand for the same response: plain derives,
+//! same field types, no generator.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+pub struct Page {
+    pub next: Option<String>,
+    pub previous: Option<String>,
+    pub results: Vec<Row>,
+    pub total: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Future,
+    Pending,
+    Success,
+    Expired,
+    Error,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct Row {
+    pub status: Status,
+    pub batch_id: Uuid,
+    pub call_id: Option<Uuid>,
+    pub error: Option<String>,
+    pub medium: Option<Medium>,
+    pub metadata: Option<Value>,
+    pub template_context: Option<Value>,
+    pub experimental_settings: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct Medium {
+    pub web_rtc: Option<BTreeMap<String, Value>>,
+    pub twilio: Option<Phone>,
+    pub server_web_socket: Option<WebSocket>,
+    pub telnyx: Option<Phone>,
+    pub plivo: Option<Phone>,
+    pub exotel: Option<BTreeMap<String, Value>>,
+    pub sip: Option<Sip>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+pub struct Phone {
+    pub outgoing: Option<Outgoing>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct Outgoing {
+    pub to: Option<String>,
+    pub from: Option<String>,
+    #[serde(default)]
+    pub additional_params: serde_json::Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct WebSocket {
+    pub input_sample_rate: Option<i32>,
+    pub output_sample_rate: Option<i32>,
+    pub client_buffer_size_ms: Option<i32>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+pub struct Sip {
+    pub incoming: Option<BTreeMap<String, Value>>,
+    pub outgoing: Option<SipOutgoing>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+pub struct SipOutgoing {
+    pub to: Option<String>,
+    pub from: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}

@@ -1,0 +1,55 @@
+//! One page over loopback: the generated client (hooks, retry wrapper,
+//! error mapping) vs. a raw reqwest GET with the same `reqwest::Client`.
+
+use criterion::{Criterion, Throughput};
+use tests::ids::{AGENT, API_KEY, BATCH};
+use tests::server::LoopbackServer;
+use ultravox_client::types::PaginatedScheduledCallList;
+
+pub fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let body = serde_json::to_vec(&tests::realistic_page(100, None)).unwrap();
+    let server = runtime.block_on(LoopbackServer::start(move |_| body.clone()));
+
+    let http = reqwest::Client::new();
+    let client = ultravox_client::Client::builder()
+        .api_key(API_KEY)
+        .base_url(&server.base_url)
+        .reqwest_client(http.clone())
+        .build()
+        .unwrap();
+    let url = format!(
+        "{}{}?pageSize=100",
+        server.base_url,
+        tests::ids::calls_path()
+    );
+
+    let mut group = c.benchmark_group("one_request");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("generated_client", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let page = client
+                .list_scheduled_calls(AGENT, BATCH)
+                .page_size(100)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.results.len(), 100);
+        })
+    });
+    group.bench_function("raw_reqwest", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let response = http
+                .get(&url)
+                .header("x-api-key", API_KEY)
+                .send()
+                .await
+                .unwrap();
+            let bytes = response.error_for_status().unwrap().bytes().await.unwrap();
+            let page: PaginatedScheduledCallList = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(page.results.len(), 100);
+        })
+    });
+    group.finish();
+    drop(server);
+}

@@ -1,0 +1,97 @@
+//! Peak heap while streaming 1,000 pages vs. 10 pages of 100 rows: the
+//! pagination stream must hold O(one page), not O(rows).
+//! `cargo bench -p tests --bench stream_memory`
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+use futures_util::TryStreamExt;
+use tests::ids::{AGENT, API_KEY, BATCH};
+
+/// Counts live heap bytes and their high-water mark.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
+            PEAK.fetch_max(live, Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const ROWS_PER_PAGE: usize = 100;
+
+/// Streams every row of a `pages`-page batch; returns (rows, peak heap growth).
+fn stream_pages(pages: usize) -> (usize, usize) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = tests::server::paged_server(pages, ROWS_PER_PAGE).await;
+        let client = ultravox_client::Client::builder()
+            .api_key(API_KEY)
+            .base_url(&server.base_url)
+            .build()
+            .unwrap();
+        // Warm up connection pools and lazy statics, then measure from here.
+        client
+            .list_scheduled_calls(AGENT, BATCH)
+            .send()
+            .await
+            .unwrap();
+        let baseline = LIVE.load(Relaxed);
+        PEAK.store(baseline, Relaxed);
+        let rows = client
+            .list_scheduled_calls(AGENT, BATCH)
+            .page_size(ROWS_PER_PAGE as u32)
+            .stream()
+            .try_fold(0usize, |count, _call| async move { Ok(count + 1) })
+            .await
+            .unwrap();
+        (rows, PEAK.load(Relaxed) - baseline)
+    })
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter that excludes us skips the run.
+    if std::env::args()
+        .skip(1)
+        .any(|arg| !arg.starts_with("--") && !"stream_memory".contains(&arg))
+    {
+        return;
+    }
+    let (small_rows, small_peak) = stream_pages(10);
+    let (large_rows, large_peak) = stream_pages(1_000);
+    assert_eq!(
+        (small_rows, large_rows),
+        (10 * ROWS_PER_PAGE, 1_000 * ROWS_PER_PAGE)
+    );
+    let ratio = large_peak as f64 / small_peak as f64;
+    println!("== peak heap growth while streaming (client and in-process server together)");
+    println!(
+        "  10 pages    / {small_rows:>7} rows: {:>8.1} KiB",
+        small_peak as f64 / 1024.0
+    );
+    println!(
+        "  1,000 pages / {large_rows:>7} rows: {:>8.1} KiB",
+        large_peak as f64 / 1024.0
+    );
+    let verdict = if ratio <= 1.2 { "met" } else { "MISSED" };
+    println!("  ratio 1,000 / 10 pages = {ratio:.2} (target <= 1.20: {verdict})");
+}
