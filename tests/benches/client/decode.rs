@@ -2,11 +2,12 @@
 //! structs vs. `serde_json::Value`.
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
 use ultravox_client::types::PaginatedScheduledCallList;
 
-use crate::handwritten;
+use crate::{ROUNDS, handwritten};
 
 /// Runs the group; returns the page size in bytes (for MB/s).
 pub fn bench(c: &mut Criterion) -> usize {
@@ -16,17 +17,39 @@ pub fn bench(c: &mut Criterion) -> usize {
     let handwritten: handwritten::Page = serde_json::from_slice(&body).unwrap();
     assert_eq!(generated.results.len(), handwritten.results.len());
 
+    // The machine drifts over seconds; short rounds in alternating order
+    // pair each measurement with a neighbouring baseline (see main.rs).
     let mut group = c.benchmark_group("decode_1000_rows");
     group.throughput(Throughput::Bytes(body.len() as u64));
-    group.bench_function("generated", |b| {
-        b.iter(|| serde_json::from_slice::<PaginatedScheduledCallList>(black_box(&body)).unwrap())
-    });
-    group.bench_function("handwritten", |b| {
-        b.iter(|| serde_json::from_slice::<handwritten::Page>(black_box(&body)).unwrap())
-    });
-    group.bench_function("serde_json_value", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&body)).unwrap())
-    });
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(2));
+    for round in 0..ROUNDS {
+        let mut ids = ["generated", "handwritten", "serde_json_value"];
+        if round % 2 == 1 {
+            ids.reverse();
+        }
+        for id in ids {
+            let name = format!("{id}_r{round}");
+            match id {
+                "generated" => group.bench_function(name, |b| {
+                    b.iter(|| {
+                        serde_json::from_slice::<PaginatedScheduledCallList>(black_box(&body))
+                            .unwrap()
+                    })
+                }),
+                "handwritten" => group.bench_function(name, |b| {
+                    b.iter(|| {
+                        serde_json::from_slice::<handwritten::Page>(black_box(&body)).unwrap()
+                    })
+                }),
+                _ => group.bench_function(name, |b| {
+                    b.iter(|| {
+                        serde_json::from_slice::<serde_json::Value>(black_box(&body)).unwrap()
+                    })
+                }),
+            };
+        }
+    }
     group.finish();
     body.len()
 }

@@ -7,11 +7,17 @@ mod request;
 mod stream;
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use criterion::Criterion;
 
+/// Short rounds per comparison; the ratio reported is the median of the
+/// per-round ratios, so slow drift of a shared machine cancels out.
+pub const ROUNDS: usize = 5;
+
 fn main() {
     let output = criterion_dir();
+    let started = SystemTime::now();
     let mut criterion = Criterion::default()
         .output_directory(&output)
         .configure_from_args();
@@ -20,72 +26,105 @@ fn main() {
     stream::bench(&mut criterion);
     criterion.final_summary();
 
-    println!("\n== ratios (mean times from this run; lower is better for the first column)");
-    let mean = |group: &str, id: &str| mean_ns(&output, group, id);
+    // Only estimates written by this run count (a filter may skip groups).
+    let mean = |group: &str, id: &str| mean_ns(&output, group, id, started);
+    let rounds = |group: &str, id: &str| -> Vec<f64> {
+        (0..ROUNDS)
+            .filter_map(|round| mean(group, &format!("{id}_r{round}")))
+            .collect()
+    };
+
+    println!("\n== generated vs. hand-written, measured in this run (median of per-round ratios)");
+    let decode =
+        ["generated", "handwritten", "serde_json_value"].map(|id| rounds("decode_1000_rows", id));
     report(
         "decode 1,000 rows",
-        mean("decode_1000_rows", "generated"),
-        mean("decode_1000_rows", "handwritten"),
+        &decode[0],
+        &decode[1],
         "hand-written structs",
-        1.05,
+        Some(1.05),
     );
     report(
         "decode 1,000 rows",
-        mean("decode_1000_rows", "generated"),
-        mean("decode_1000_rows", "serde_json_value"),
+        &decode[0],
+        &decode[2],
         "serde_json::Value",
-        f64::INFINITY,
+        None,
     );
-    for (id, ns) in ["generated", "handwritten", "serde_json_value"]
-        .map(|id| (id, mean("decode_1000_rows", id)))
+    for (id, times) in ["generated", "handwritten", "serde_json_value"]
+        .iter()
+        .zip(&decode)
     {
-        if let Some(ns) = ns {
+        if let Some(ns) = median(times.clone()) {
             println!(
-                "  decode {id:<17} {:>8.1} MB/s",
+                "    {id:<18} {:>7.1} MB/s ({decode_bytes} bytes per page)",
                 decode_bytes as f64 / ns * 1e3
             );
         }
     }
+    let request = ["generated_client", "raw_reqwest"].map(|id| rounds("one_request", id));
     report(
         "one request",
-        mean("one_request", "generated_client"),
-        mean("one_request", "raw_reqwest"),
+        &request[0],
+        &request[1],
         "raw reqwest",
-        1.10,
+        Some(1.10),
     );
+    for (id, times) in ["generated_client", "raw_reqwest"].iter().zip(&request) {
+        if let Some(ns) = median(times.clone()) {
+            println!("    {id:<18} {:>7.1} µs per request", ns / 1e3);
+        }
+    }
+    let stream = ["generated_stream", "raw_reqwest_loop"]
+        .map(|id| mean("stream_100k_rows", id).into_iter().collect::<Vec<_>>());
     report(
         "stream 100,000 rows",
-        mean("stream_100k_rows", "generated_stream"),
-        mean("stream_100k_rows", "raw_reqwest_loop"),
+        &stream[0],
+        &stream[1],
         "raw reqwest loop",
-        1.10,
+        Some(1.10),
     );
-    for id in ["generated_stream", "raw_reqwest_loop"] {
-        if let Some(ns) = mean("stream_100k_rows", id) {
+    for (id, times) in ["generated_stream", "raw_reqwest_loop"].iter().zip(&stream) {
+        if let Some(ns) = median(times.clone()) {
             println!(
-                "  stream {id:<17} {:>8.0} rows/s",
+                "    {id:<18} {:>7.0} rows/s",
                 stream::ROWS as f64 / ns * 1e9
             );
         }
     }
 }
 
-fn report(what: &str, ours: Option<f64>, baseline: Option<f64>, baseline_name: &str, target: f64) {
-    let (Some(ours), Some(baseline)) = (ours, baseline) else {
+/// Prints the median of `ours[i] / baseline[i]` with the spread of the rounds.
+fn report(what: &str, ours: &[f64], baseline: &[f64], baseline_name: &str, target: Option<f64>) {
+    let ratios: Vec<f64> = ours.iter().zip(baseline).map(|(a, b)| a / b).collect();
+    let Some(ratio) = median(ratios.clone()) else {
         return; // filtered out on the command line
     };
-    let ratio = ours / baseline;
+    let (low, high) = ratios
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), r| (l.min(*r), h.max(*r)));
     let verdict = match target {
-        t if t.is_finite() && ratio <= t => format!("(target <= {t:.2}: met)"),
-        t if t.is_finite() => format!("(target <= {t:.2}: MISSED)"),
-        _ => String::new(),
+        Some(t) if ratio <= t => format!("target <= {t:.2}: met"),
+        Some(t) => format!("target <= {t:.2}: MISSED"),
+        None => "no target".to_owned(),
     };
-    println!("  {what:<20} generated / {baseline_name:<20} = {ratio:.3} {verdict}");
+    println!(
+        "  {what:<20} generated / {baseline_name:<20} = {ratio:.3}  (rounds {low:.3}..{high:.3}; {verdict})"
+    );
 }
 
-/// criterion's mean estimate for `group/id` from this run, in nanoseconds.
-fn mean_ns(output: &Path, group: &str, id: &str) -> Option<f64> {
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
+}
+
+/// criterion's mean estimate for `group/id`, in nanoseconds, if this run
+/// (started at `since`) wrote it.
+fn mean_ns(output: &Path, group: &str, id: &str, since: SystemTime) -> Option<f64> {
     let path = output.join(group).join(id).join("new/estimates.json");
+    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
+        return None;
+    }
     let text = std::fs::read_to_string(path).ok()?;
     let estimates: serde_json::Value = serde_json::from_str(&text).ok()?;
     estimates["mean"]["point_estimate"].as_f64()

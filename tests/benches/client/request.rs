@@ -1,10 +1,14 @@
 //! One page over loopback: the generated client (hooks, retry wrapper,
 //! error mapping) vs. a raw reqwest GET with the same `reqwest::Client`.
 
+use std::time::Duration;
+
 use criterion::{Criterion, Throughput};
 use tests::ids::{AGENT, API_KEY, BATCH};
 use tests::server::LoopbackServer;
 use ultravox_client::types::PaginatedScheduledCallList;
+
+use crate::ROUNDS;
 
 pub fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -26,30 +30,45 @@ pub fn bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("one_request");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("generated_client", |b| {
-        b.to_async(&runtime).iter(|| async {
-            let page = client
-                .list_scheduled_calls(AGENT, BATCH)
-                .page_size(100)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(page.results.len(), 100);
-        })
-    });
-    group.bench_function("raw_reqwest", |b| {
-        b.to_async(&runtime).iter(|| async {
-            let response = http
-                .get(&url)
-                .header("x-api-key", API_KEY)
-                .send()
-                .await
-                .unwrap();
-            let bytes = response.error_for_status().unwrap().bytes().await.unwrap();
-            let page: PaginatedScheduledCallList = serde_json::from_slice(&bytes).unwrap();
-            assert_eq!(page.results.len(), 100);
-        })
-    });
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(2));
+    for round in 0..ROUNDS {
+        let mut ids = ["generated_client", "raw_reqwest"];
+        if round % 2 == 1 {
+            ids.reverse();
+        }
+        for id in ids {
+            let name = format!("{id}_r{round}");
+            if id == "generated_client" {
+                group.bench_function(name, |b| {
+                    b.to_async(&runtime).iter(|| async {
+                        let page = client
+                            .list_scheduled_calls(AGENT, BATCH)
+                            .page_size(100)
+                            .send()
+                            .await
+                            .unwrap();
+                        assert_eq!(page.results.len(), 100);
+                    })
+                });
+            } else {
+                group.bench_function(name, |b| {
+                    b.to_async(&runtime).iter(|| async {
+                        let response = http
+                            .get(&url)
+                            .header("x-api-key", API_KEY)
+                            .send()
+                            .await
+                            .unwrap();
+                        let bytes = response.error_for_status().unwrap().bytes().await.unwrap();
+                        let page: PaginatedScheduledCallList =
+                            serde_json::from_slice(&bytes).unwrap();
+                        assert_eq!(page.results.len(), 100);
+                    })
+                });
+            }
+        }
+    }
     group.finish();
     drop(server);
 }
