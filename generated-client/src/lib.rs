@@ -48,7 +48,36 @@ mod status;
 #[allow(clippy::all)]
 mod generated;
 
-/// Typed httpmock helpers generated from the spec (feature `mock`).
+/// Typed httpmock helpers generated from the spec (feature `mock`), for
+/// testing code that uses this client without the real API.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use ultravox_client::mock::MockServerExt;
+/// use ultravox_client::types::PaginatedScheduledCallList;
+/// use ultravox_client::{Client, ScheduledCallStatus};
+///
+/// let server = httpmock::MockServer::start_async().await;
+/// let agent = "1b4e28ba-2fa1-11d2-883f-0016d3cca427".parse().unwrap();
+/// let batch = "5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b".parse().unwrap();
+/// let empty = PaginatedScheduledCallList { next: None, previous: None, results: vec![], total: Some(0) };
+/// let mock = server.agents_scheduled_batches_scheduled_calls_list(|when, then| {
+///     when.agent_id(&agent).batch_id(&batch).status(&ScheduledCallStatus::Error);
+///     then.ok(&empty);
+/// });
+///
+/// let client = Client::builder().api_key("test").base_url(server.base_url()).build().unwrap();
+/// let page = client
+///     .list_scheduled_calls(agent, batch)
+///     .status(ScheduledCallStatus::Error)
+///     .send()
+///     .await
+///     .unwrap();
+/// assert_eq!(page.total, Some(0));
+/// mock.assert();
+/// # }
+/// ```
 #[cfg(feature = "mock")]
 #[rustfmt::skip]
 #[allow(clippy::all)]
