@@ -281,3 +281,25 @@ pub fn realistic_page(rows: usize, next_cursor: Option<&str>) -> Value {
     page["total"] = Value::from(rows);
     page
 }
+
+/// Serves `script` on a [`server::ScriptedServer`] and fetches the first page
+/// with a [`test_client`] adjusted by `configure`. Fails the test if the
+/// client hangs for 10 s. The server is returned for its request log.
+pub async fn fetch_first_page(
+    script: Vec<server::Reply>,
+    configure: impl FnOnce(ultravox_client::ClientBuilder) -> ultravox_client::ClientBuilder,
+) -> (
+    Result<
+        ultravox_client::ResponseValue<ultravox_client::types::PaginatedScheduledCallList>,
+        ultravox_client::Error,
+    >,
+    server::ScriptedServer,
+) {
+    let server = server::ScriptedServer::start(script).await;
+    let client = configure(test_client(&server.base_url)).build().unwrap();
+    let request = client.list_scheduled_calls(ids::AGENT, ids::BATCH);
+    match tokio::time::timeout(std::time::Duration::from_secs(10), request.send()).await {
+        Ok(result) => (result, server),
+        Err(_) => panic!("the client hung"),
+    }
+}

@@ -8,7 +8,7 @@ use httpmock::MockServer;
 use serde_json::json;
 use tests::ids::{AGENT, API_KEY, BATCH, calls_path};
 use tests::server::{Reply, ScriptedServer};
-use tests::{page, row, test_client};
+use tests::{fetch_first_page, page, row, test_client};
 use ultravox_client::mock::MockServerExt;
 use ultravox_client::types::PaginatedScheduledCallList;
 use ultravox_client::{Error, ScheduledCallStatus};
@@ -193,44 +193,29 @@ async fn next_without_cursor_is_an_error() {
 
 #[tokio::test]
 async fn retry_after_is_honoured() {
-    let server = ScriptedServer::start(vec![
+    let script = vec![
         Reply::raw(429, "text/plain", "slow down").with_header("retry-after", "1"),
         Reply::json(200, &page(vec![row("SUCCESS")], None)),
-    ])
-    .await;
-    let client = test_client(&server.base_url).build().unwrap();
+    ];
     let started = Instant::now();
-    let page = client
-        .list_scheduled_calls(AGENT, BATCH)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "waited only {:?}",
-        started.elapsed()
-    );
-    assert_eq!(page.results.len(), 1);
+    let (result, server) = fetch_first_page(script, |c| c).await;
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
+    assert_eq!(result.unwrap().results.len(), 1);
     assert_eq!(server.requests().len(), 2);
 }
 
 #[tokio::test]
 async fn retry_after_beyond_the_limit_fails_instead_of_sleeping() {
-    let server = ScriptedServer::start(vec![
-        Reply::raw(429, "text/plain", "come back tomorrow").with_header("retry-after", "86400"),
-    ])
-    .await;
-    let client = test_client(&server.base_url)
-        .max_retry_after(Duration::from_secs(5))
-        .build()
-        .unwrap();
+    let tomorrow =
+        Reply::raw(429, "text/plain", "come back tomorrow").with_header("retry-after", "86400");
     let started = Instant::now();
-    let err = client
-        .list_scheduled_calls(AGENT, BATCH)
-        .send()
-        .await
-        .unwrap_err();
+    let (result, server) = fetch_first_page(vec![tomorrow], |c| {
+        c.max_retry_after(Duration::from_secs(5))
+    })
+    .await;
     assert!(started.elapsed() < Duration::from_secs(5));
+    let err = result.unwrap_err();
     assert_eq!(err.status(), Some(reqwest_status(429)));
     let Error::Status { headers, body, .. } = &err else {
         panic!("{err}")
@@ -242,21 +227,9 @@ async fn retry_after_beyond_the_limit_fails_instead_of_sleeping() {
 
 #[tokio::test]
 async fn transient_errors_use_every_retry_then_fail() {
-    let server = ScriptedServer::start(vec![Reply::raw(
-        503,
-        "text/html",
-        "<h1>Service Unavailable</h1>",
-    )])
-    .await;
-    let client = test_client(&server.base_url)
-        .max_retries(2)
-        .build()
-        .unwrap();
-    let err = client
-        .list_scheduled_calls(AGENT, BATCH)
-        .send()
-        .await
-        .unwrap_err();
+    let unavailable = Reply::raw(503, "text/html", "<h1>Service Unavailable</h1>");
+    let (result, server) = fetch_first_page(vec![unavailable], |c| c.max_retries(2)).await;
+    let err = result.unwrap_err();
     assert_eq!(server.requests().len(), 3);
     assert_eq!(
         err.to_string(),
@@ -266,56 +239,30 @@ async fn transient_errors_use_every_retry_then_fail() {
 
 #[tokio::test]
 async fn max_retries_zero_makes_one_attempt() {
-    let server = ScriptedServer::start(vec![Reply::raw(503, "text/plain", "busy")]).await;
-    let client = test_client(&server.base_url)
-        .max_retries(0)
-        .build()
-        .unwrap();
-    let err = client
-        .list_scheduled_calls(AGENT, BATCH)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(err.status(), Some(reqwest_status(503)));
+    let busy = Reply::raw(503, "text/plain", "busy");
+    let (result, server) = fetch_first_page(vec![busy], |c| c.max_retries(0)).await;
+    assert_eq!(result.unwrap_err().status(), Some(reqwest_status(503)));
     assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
 async fn client_errors_are_never_retried() {
     for status in [400, 401, 403, 404, 422] {
-        let server = ScriptedServer::start(vec![Reply::json(
-            status,
-            &json!({ "detail": "Not found." }),
-        )])
-        .await;
-        let client = test_client(&server.base_url)
-            .max_retries(2)
-            .build()
-            .unwrap();
-        let err = client
-            .list_scheduled_calls(AGENT, BATCH)
-            .send()
-            .await
-            .unwrap_err();
-        assert_eq!(err.status(), Some(reqwest_status(status)));
+        let refusal = Reply::json(status, &json!({ "detail": "Not found." }));
+        let (result, server) = fetch_first_page(vec![refusal], |c| c.max_retries(2)).await;
+        assert_eq!(result.unwrap_err().status(), Some(reqwest_status(status)));
         assert_eq!(server.requests().len(), 1, "{status} was retried");
     }
 }
 
 #[tokio::test]
 async fn stalled_server_ends_in_a_timeout() {
-    let server = ScriptedServer::start(vec![Reply::Stall]).await;
-    let client = test_client(&server.base_url)
-        .timeout(Duration::from_millis(300))
-        .max_retries(1)
-        .build()
-        .unwrap();
     let started = Instant::now();
-    let err = client
-        .list_scheduled_calls(AGENT, BATCH)
-        .send()
-        .await
-        .unwrap_err();
+    let (result, server) = fetch_first_page(vec![Reply::Stall], |c| {
+        c.timeout(Duration::from_millis(300)).max_retries(1)
+    })
+    .await;
+    let err = result.unwrap_err();
     assert!(matches!(err, Error::Timeout(_)), "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(5),

@@ -7,25 +7,17 @@ use std::time::Duration;
 use serde_json::json;
 use tests::ids::{AGENT, BATCH};
 use tests::server::{Reply, ScriptedServer};
-use tests::{page, row, test_client};
-use ultravox_client::Error;
+use tests::{fetch_first_page, page, row, test_client};
 use ultravox_client::types::PaginatedScheduledCallList;
+use ultravox_client::{ClientBuilder, Error};
 
 /// The one page the server answers with `reply`, fetched with no retries
-/// and a short timeout; never more than 10 s in all.
+/// and a short timeout.
 async fn fetch(reply: Reply) -> Result<PaginatedScheduledCallList, Error> {
-    let server = ScriptedServer::start(vec![reply]).await;
-    let client = test_client(&server.base_url)
-        .timeout(Duration::from_millis(500))
-        .max_retries(0)
-        .build()
-        .unwrap();
-    let request = client.list_scheduled_calls(AGENT, BATCH);
-    let call = request.send();
-    match tokio::time::timeout(Duration::from_secs(10), call).await {
-        Ok(result) => result.map(|page| page.into_inner()),
-        Err(_) => panic!("the client hung"),
-    }
+    let configure =
+        |client: ClientBuilder| client.timeout(Duration::from_millis(500)).max_retries(0);
+    let (result, _server) = fetch_first_page(vec![reply], configure).await;
+    result.map(|page| page.into_inner())
 }
 
 /// Asserts a decode error at `path` whose message says `needle`.
