@@ -51,17 +51,16 @@ fn main() {
         "serde_json::Value",
         None,
     );
-    for (id, times) in ["generated", "handwritten", "serde_json_value"]
-        .iter()
-        .zip(&decode)
-    {
-        if let Some(ns) = median(times.clone()) {
-            println!(
-                "    {id:<18} {:>7.1} MB/s ({decode_bytes} bytes per page)",
+    print_each(
+        &["generated", "handwritten", "serde_json_value"],
+        &decode,
+        |ns| {
+            format!(
+                "{:>7.1} MB/s ({decode_bytes} bytes per page)",
                 decode_bytes as f64 / ns * 1e3
-            );
-        }
-    }
+            )
+        },
+    );
     let request = ["generated_client", "raw_reqwest"].map(|id| rounds("one_request", id));
     report(
         "one request",
@@ -70,11 +69,9 @@ fn main() {
         "raw reqwest",
         Some(1.10),
     );
-    for (id, times) in ["generated_client", "raw_reqwest"].iter().zip(&request) {
-        if let Some(ns) = median(times.clone()) {
-            println!("    {id:<18} {:>7.1} µs per request", ns / 1e3);
-        }
-    }
+    print_each(&["generated_client", "raw_reqwest"], &request, |ns| {
+        format!("{:>7.1} µs per request", ns / 1e3)
+    });
     let stream = ["generated_stream", "raw_reqwest_loop"]
         .map(|id| mean("stream_100k_rows", id).into_iter().collect::<Vec<_>>());
     report(
@@ -84,14 +81,9 @@ fn main() {
         "raw reqwest loop",
         Some(1.10),
     );
-    for (id, times) in ["generated_stream", "raw_reqwest_loop"].iter().zip(&stream) {
-        if let Some(ns) = median(times.clone()) {
-            println!(
-                "    {id:<18} {:>7.0} rows/s",
-                stream::ROWS as f64 / ns * 1e9
-            );
-        }
-    }
+    print_each(&["generated_stream", "raw_reqwest_loop"], &stream, |ns| {
+        format!("{:>7.0} rows/s", stream::ROWS as f64 / ns * 1e9)
+    });
 }
 
 /// Prints the median of `ours[i] / baseline[i]` with the spread of the rounds.
@@ -111,6 +103,25 @@ fn report(what: &str, ours: &[f64], baseline: &[f64], baseline_name: &str, targe
     println!(
         "  {what:<20} generated / {baseline_name:<20} = {ratio:.3}  (rounds {low:.3}..{high:.3}; {verdict})"
     );
+}
+
+/// One line per id: its median time (ns) turned into a rate by `describe`.
+fn print_each(ids: &[&str], series: &[Vec<f64>], describe: impl Fn(f64) -> String) {
+    for (id, times) in ids.iter().zip(series) {
+        if let Some(ns) = median(times.clone()) {
+            println!("    {id:<18} {}", describe(ns));
+        }
+    }
+}
+
+/// The client under test, sharing the baseline's `reqwest::Client`.
+pub fn client_for(base_url: &str, http: &reqwest::Client) -> ultravox_client::Client {
+    ultravox_client::Client::builder()
+        .api_key(tests::ids::API_KEY)
+        .base_url(base_url)
+        .reqwest_client(http.clone())
+        .build()
+        .unwrap()
 }
 
 fn median(mut values: Vec<f64>) -> Option<f64> {

@@ -16,12 +16,7 @@ pub fn bench(c: &mut Criterion) {
     let server = runtime.block_on(LoopbackServer::start(move |_| body.clone()));
 
     let http = reqwest::Client::new();
-    let client = ultravox_client::Client::builder()
-        .api_key(API_KEY)
-        .base_url(&server.base_url)
-        .reqwest_client(http.clone())
-        .build()
-        .unwrap();
+    let client = crate::client_for(&server.base_url, &http);
     let url = format!(
         "{}{}?pageSize=100",
         server.base_url,

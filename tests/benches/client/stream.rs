@@ -14,12 +14,7 @@ pub fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(tests::server::paged_server(PAGES, ROWS_PER_PAGE));
     let http = reqwest::Client::new();
-    let client = ultravox_client::Client::builder()
-        .api_key(API_KEY)
-        .base_url(&server.base_url)
-        .reqwest_client(http.clone())
-        .build()
-        .unwrap();
+    let client = crate::client_for(&server.base_url, &http);
     let url = format!("{}{}", server.base_url, tests::ids::calls_path());
 
     let mut group = c.benchmark_group("stream_100k_rows");
