@@ -1,16 +1,16 @@
-//! The API key: sent as `X-API-Key`, never printed.
+//! The API key: sent in the spec's API-key header, never printed.
 
 use std::fmt;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
-/// The header the API reads the key from.
-pub(crate) const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
-
 /// An Ultravox API key. Its `Debug` output is redacted, and the header value
 /// is marked sensitive so HTTP-level logging redacts it too.
 #[derive(Clone)]
-pub(crate) struct ApiKey(HeaderValue);
+pub(crate) struct ApiKey {
+    header: HeaderName,
+    value: HeaderValue,
+}
 
 impl ApiKey {
     /// Returns `None` for a key that is empty or not a valid header value.
@@ -21,11 +21,14 @@ impl ApiKey {
         }
         let mut value = HeaderValue::from_str(key).ok()?;
         value.set_sensitive(true);
-        Some(Self(value))
+        // codegen only emits a header name that is a valid HTTP token.
+        let header = HeaderName::from_bytes(crate::API_KEY_HEADER.as_bytes()).ok()?;
+        Some(Self { header, value })
     }
 
-    pub(crate) fn header_value(&self) -> HeaderValue {
-        self.0.clone()
+    /// The header to send: its name and the (sensitive) key.
+    pub(crate) fn header(&self) -> (HeaderName, HeaderValue) {
+        (self.header.clone(), self.value.clone())
     }
 }
 

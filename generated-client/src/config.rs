@@ -4,10 +4,8 @@ use std::time::Duration;
 
 use crate::auth::ApiKey;
 use crate::retry::RetryPolicy;
-use crate::{Client, Error};
+use crate::{Client, DEFAULT_BASE_URL, Error};
 
-/// Where the API lives unless told otherwise.
-pub const DEFAULT_BASE_URL: &str = "https://api.ultravox.ai";
 /// Environment variable holding the API key (required by [`Client::from_env`]).
 pub const API_KEY_VAR: &str = "ULTRAVOX_API_KEY";
 /// Environment variable overriding the base URL (optional).
@@ -51,7 +49,7 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl Client {
-    /// A builder with the defaults: `https://api.ultravox.ai`, 30 s request
+    /// A builder with the defaults: [`DEFAULT_BASE_URL`], 30 s request
     /// timeout, 10 s connect timeout, 2 retries. An API key is required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
@@ -65,14 +63,14 @@ impl Client {
     }
 
     /// A client configured from `ULTRAVOX_API_KEY` (required) and
-    /// `ULTRAVOX_BASE_URL` (optional, default `https://api.ultravox.ai`).
+    /// `ULTRAVOX_BASE_URL` (optional, default [`DEFAULT_BASE_URL`]).
     pub fn from_env() -> Result<Self, Error> {
         Self::builder().from_env().build()
     }
 }
 
 impl ClientBuilder {
-    /// The key sent as `X-API-Key` on every request.
+    /// The key sent in the [`API_KEY_HEADER`](crate::API_KEY_HEADER) header on every request.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
         self

@@ -4,7 +4,6 @@
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{Request, Response};
 
-use crate::auth::API_KEY_HEADER;
 use crate::{Client, ClientConfig};
 
 impl ClientHooks<ClientConfig> for Client {
@@ -15,7 +14,8 @@ impl ClientHooks<ClientConfig> for Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         let config = self.inner();
         let headers = request.headers_mut();
-        headers.insert(API_KEY_HEADER, config.api_key.header_value());
+        let (name, key) = config.api_key.header();
+        headers.insert(name, key);
         // progenitor sends the spec's `info.version` as `api-version`. That is
         // this document's version, not an API version Ultravox reads (its
         // version is in the path, /api/), so don't send a misleading header.

@@ -5,13 +5,15 @@
 //! from `openapi/ultravox.json` (see `generated.rs`; regenerate with
 //! `cargo xtask codegen`). Hand-written here: construction and auth
 //! ([`Client::builder`], [`Client::from_env`]), retries and timeouts,
-//! the open [`ScheduledCallStatus`], pagination
-//! ([`Client::list_scheduled_calls`]) and one [`Error`] type.
+//! pagination ([`Client::list_scheduled_calls`]) and one [`Error`] type.
+//! Every enum of the spec is generated open (`types::ScheduledCallStatus`
+//! keeps a status this version does not know as `Unknown`).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), ultravox_client::Error> {
 //! use futures_util::TryStreamExt;
-//! use ultravox_client::{Client, ScheduledCallStatus};
+//! use ultravox_client::Client;
+//! use ultravox_client::types::ScheduledCallStatus;
 //!
 //! let client = Client::from_env()?; // ULTRAVOX_API_KEY, optional ULTRAVOX_BASE_URL
 //! let agent = "1b4e28ba-2fa1-11d2-883f-0016d3cca427".parse().unwrap();
@@ -39,9 +41,9 @@ mod auth;
 mod config;
 mod error;
 mod hooks;
+mod open_enum;
 mod pagination;
 mod retry;
-mod status;
 
 // Generated code is reviewed as a diff, not linted or reformatted.
 #[rustfmt::skip]
@@ -55,8 +57,8 @@ mod generated;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// use ultravox_client::mock::MockServerExt;
-/// use ultravox_client::types::PaginatedScheduledCallList;
-/// use ultravox_client::{Client, ScheduledCallStatus};
+/// use ultravox_client::types::{PaginatedScheduledCallList, ScheduledCallStatus};
+/// use ultravox_client::Client;
 ///
 /// let server = httpmock::MockServer::start_async().await;
 /// let agent = "1b4e28ba-2fa1-11d2-883f-0016d3cca427".parse().unwrap();
@@ -84,11 +86,10 @@ mod generated;
 #[path = "generated_httpmock.rs"]
 pub mod mock;
 
-pub use config::{API_KEY_VAR, BASE_URL_VAR, ClientBuilder, ClientConfig, DEFAULT_BASE_URL};
+pub use config::{API_KEY_VAR, BASE_URL_VAR, ClientBuilder, ClientConfig};
 pub use error::{Error, decode_page};
 pub use generated::*;
 pub use pagination::ListScheduledCalls;
-pub use status::ScheduledCallStatus;
 
 /// The README's examples, compiled as doctests so they cannot rot.
 #[cfg(doctest)]

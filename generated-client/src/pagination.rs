@@ -7,8 +7,9 @@ use futures_util::{Stream, StreamExt, TryStreamExt, stream};
 use progenitor_client::ResponseValue;
 use uuid::Uuid;
 
+use crate::builder::AgentsScheduledBatchesScheduledCallsList;
 use crate::types::{PaginatedScheduledCallList, ScheduledCall};
-use crate::{Client, Error, ScheduledCallStatus};
+use crate::{Client, Error};
 
 impl Client {
     /// Lists the scheduled calls of `batch_id`, which belongs to `agent_id`.
@@ -17,7 +18,7 @@ impl Client {
     /// # async fn demo(client: ultravox_client::Client, agent: uuid::Uuid, batch: uuid::Uuid)
     /// # -> Result<(), ultravox_client::Error> {
     /// use futures_util::TryStreamExt;
-    /// use ultravox_client::ScheduledCallStatus;
+    /// use ultravox_client::types::ScheduledCallStatus;
     ///
     /// let mut calls = std::pin::pin!(client
     ///     .list_scheduled_calls(agent, batch)
@@ -31,65 +32,40 @@ impl Client {
     /// ```
     pub fn list_scheduled_calls(&self, agent_id: Uuid, batch_id: Uuid) -> ListScheduledCalls<'_> {
         ListScheduledCalls {
-            client: self,
-            agent_id,
-            batch_id,
-            status: None,
-            page_size: None,
-            cursor: None,
+            request: self
+                .agents_scheduled_batches_scheduled_calls_list()
+                .agent_id(agent_id)
+                .batch_id(batch_id),
         }
     }
 }
 
-/// A listing request; see [`Client::list_scheduled_calls`]. The same filters
-/// are sent with every page.
+/// A listing request; see [`Client::list_scheduled_calls`]. Its query
+/// parameters (`.status()`, `.page_size()`, `.cursor()`, and any the API
+/// adds) are generated from the spec, and the same ones are sent with every
+/// page.
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ListScheduledCalls<'a> {
-    client: &'a Client,
-    agent_id: Uuid,
-    batch_id: Uuid,
-    status: Option<ScheduledCallStatus>,
-    page_size: Option<u32>,
-    cursor: Option<String>,
+    /// progenitor's builder for the operation, with the path set.
+    request: AgentsScheduledBatchesScheduledCallsList<'a>,
 }
 
 impl<'a> ListScheduledCalls<'a> {
-    /// Only calls with this status.
-    pub fn status(mut self, status: ScheduledCallStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// Calls per page (the server's default when unset).
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = Some(page_size);
-        self
-    }
-
-    /// Start at this cursor (the `cursor` query value of a `next` link).
-    pub fn cursor(mut self, cursor: impl Into<String>) -> Self {
-        self.cursor = Some(cursor.into());
+    /// Changes the underlying request; the generated parameter methods use it.
+    pub(crate) fn map_request(
+        mut self,
+        change: impl FnOnce(
+            AgentsScheduledBatchesScheduledCallsList<'a>,
+        ) -> AgentsScheduledBatchesScheduledCallsList<'a>,
+    ) -> Self {
+        self.request = change(self.request);
         self
     }
 
     /// Fetches one page, keeping the response's status and headers.
     pub async fn send(&self) -> Result<ResponseValue<PaginatedScheduledCallList>, Error> {
-        let mut request = self
-            .client
-            .agents_scheduled_batches_scheduled_calls_list()
-            .agent_id(self.agent_id)
-            .batch_id(self.batch_id);
-        if let Some(status) = &self.status {
-            request = request.status(status.clone());
-        }
-        if let Some(page_size) = self.page_size {
-            request = request.page_size(i64::from(page_size));
-        }
-        if let Some(cursor) = &self.cursor {
-            request = request.cursor(cursor.as_str());
-        }
-        match request.send().await {
+        match self.request.clone().send().await {
             Ok(page) => Ok(page),
             Err(err) => Err(Error::from_generated(err).await),
         }
@@ -102,7 +78,9 @@ impl<'a> ListScheduledCalls<'a> {
     pub fn pages(
         self,
     ) -> impl Stream<Item = Result<ResponseValue<PaginatedScheduledCallList>, Error>> + 'a {
-        let loops = LoopDetector::new(self.cursor.clone());
+        // A starting cursor set with `.cursor()` is inside progenitor's
+        // builder; the detector learns cursors from the pages.
+        let loops = LoopDetector::new(None);
         stream::try_unfold(Step::Fetch(self, loops), |step| async move {
             let (mut request, mut loops) = match step {
                 Step::Fetch(request, loops) => (request, loops),
@@ -119,7 +97,7 @@ impl<'a> ListScheduledCalls<'a> {
                     )))
                 }
                 Some(Ok(cursor)) => {
-                    request.cursor = Some(cursor);
+                    request = request.cursor(cursor);
                     Step::Fetch(request, loops)
                 }
             };
@@ -181,7 +159,8 @@ impl LoopDetector {
 /// The percent-decoded `cursor` query value of a `next` link (absolute, or
 /// relative to the API).
 fn cursor_of(link: &str) -> Result<String, Error> {
-    let base = reqwest::Url::parse(crate::DEFAULT_BASE_URL).expect("the default base URL parses");
+    // Any absolute base resolves a relative link; only its query is read.
+    let base = reqwest::Url::parse("https://api.invalid/").expect("a valid URL");
     let url = base
         .join(link)
         .map_err(|err| Error::Pagination(format!("`next` is not a URL ({err}): {link:?}")))?;

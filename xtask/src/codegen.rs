@@ -1,107 +1,99 @@
-//! `cargo xtask codegen`: spec → progenitor → formatted, committed Rust.
+//! `cargo xtask codegen`: vendor document + operations + overlay → the
+//! derived spec → progenitor → formatted, committed Rust.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::path::PathBuf;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
+use heck::ToSnakeCase;
 use openapiv3::OpenAPI;
 use progenitor_impl::{
-    GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl, TypePatch,
+    GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
 };
+use quote::{format_ident, quote};
+use serde_json::Value;
 
-use crate::{output, spec};
+use crate::derive::{self, Derived};
+use crate::project::Project;
+use crate::rustify::{self, Rustified};
+use crate::{crates, open_enums, output};
 
-/// The spec, relative to the workspace root.
-pub const SPEC: &str = "openapi/ultravox.json";
-/// Where the generated files go, relative to the workspace root.
-pub const OUT_DIR: &str = "generated-client/src";
 /// The generator, pinned exactly in Cargo.toml; named in each file's header.
 const GENERATOR: &str = "progenitor 0.15.1";
 
-pub struct Options {
-    pub spec: std::path::PathBuf,
-    pub out_dir: std::path::PathBuf,
-    pub check: bool,
-}
-
-/// Upstream schema names → the idiomatic Rust names users see.
-/// Keys are typify's own names for the schemas (PascalCase of the spec names).
-const RENAMES: &[(&str, &str)] = &[
-    ("UltravoxV1CallMedium", "CallMedium"),
-    ("UltravoxV1CallMediumWebRtcMedium", "WebRtcMedium"),
-    ("UltravoxV1CallMediumTwilioMedium", "TwilioMedium"),
-    ("UltravoxV1CallMediumWebSocketMedium", "WebSocketMedium"),
-    ("UltravoxV1CallMediumTelnyxMedium", "TelnyxMedium"),
-    ("UltravoxV1CallMediumPlivoMedium", "PlivoMedium"),
-    ("UltravoxV1CallMediumExotelMedium", "ExotelMedium"),
-    ("UltravoxV1CallMediumSipMedium", "SipMedium"),
-    (
-        "UltravoxV1TwilioMediumOutgoingRequestParams",
-        "TwilioOutgoingRequestParams",
-    ),
-    (
-        "UltravoxV1TelnyxMediumOutgoingRequestParams",
-        "TelnyxOutgoingRequestParams",
-    ),
-    (
-        "UltravoxV1PlivoMediumOutgoingRequestParams",
-        "PlivoOutgoingRequestParams",
-    ),
-    ("UltravoxV1SipMediumSipIncoming", "SipIncoming"),
-    ("UltravoxV1SipMediumSipOutgoing", "SipOutgoing"),
-];
-
-pub fn run(root: &Path, options: &Options) -> Result<()> {
-    let shown = display_path(root, &options.spec);
-    let spec = spec::load(&options.spec, &shown)?;
-    let files = generate(&spec, &shown)?;
-
-    let mut stale = Vec::new();
-    for (name, contents) in &files {
-        let path = options.out_dir.join(name);
-        let shown_out = display_path(root, &path);
-        if options.check {
-            if let Some(diff) = output::diff(&path, contents)? {
-                eprintln!("{shown_out} is stale:\n{diff}");
-                stale.push(shown_out);
-            } else {
-                println!("{shown_out}: up to date");
+pub fn run(project: &Project, check: bool) -> Result<()> {
+    let derived = derive::derive_committed(project)?;
+    let files = outputs(project, &derived)?;
+    if check {
+        let mut stale = Vec::new();
+        for (path, contents) in &files {
+            let shown = project.show(path);
+            match output::diff(path, contents)? {
+                Some(diff) => {
+                    eprintln!("{shown} is stale:\n{diff}");
+                    stale.push(shown);
+                }
+                None => println!("{shown}: up to date"),
             }
-        } else {
-            let changed = output::write_if_changed(&path, contents)?;
-            println!(
-                "{shown_out}: {}",
-                if changed { "updated" } else { "unchanged" }
+        }
+        if !stale.is_empty() {
+            bail!(
+                "{} out of date with openapi/{{upstream.yaml, operations.yaml, overlay.yaml}}; \
+                 run `cargo xtask codegen` and commit the result",
+                stale.join(", ")
             );
         }
+        return Ok(());
     }
-    if !stale.is_empty() {
-        return Err(anyhow!(
-            "{} out of date with {shown}; run `cargo xtask codegen` and commit the result",
-            stale.join(", ")
-        ));
+    let changed = output::write_all(&files)?;
+    for ((path, _), changed) in files.iter().zip(changed) {
+        let state = if changed { "updated" } else { "unchanged" };
+        println!("{}: {state}", project.show(path));
     }
     Ok(())
 }
 
-/// Generates every output in memory; nothing is written unless all succeed.
-fn generate(spec: &OpenAPI, shown: &str) -> Result<Vec<(&'static str, String)>> {
-    let settings = settings();
-    let client = guarded(shown, || Generator::new(&settings).generate_tokens(spec))?;
-    let mocks = guarded(shown, || Generator::new(&settings).httpmock(spec, "crate"))?;
+/// Every derived and generated file, in memory: nothing is written unless
+/// all of them could be made.
+pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, String)>> {
+    let spec_path = project.derived();
+    let shown = project.show(&spec_path);
+    let rustified = rustify::rustify(&derived.spec)?;
+    let openapi: OpenAPI = serde_json::from_value(rustified.spec.clone())
+        .map_err(|err| anyhow!("{shown} is not a valid OpenAPI 3.0 document: {err}"))?;
+
+    let settings = settings(&rustified);
+    let client = guarded(&shown, || Generator::new(&settings).generate_tokens(&openapi))?;
+    let mocks = guarded(&shown, || Generator::new(&settings).httpmock(&openapi, "crate"))?;
+
+    let mut client: syn::File = syn::parse2(client)
+        .with_context(|| format!("progenitor produced invalid Rust for {shown}"))?;
+    check_type_names(&client, &rustified)?;
+    complete_client(&mut client, derived, &rustified)?;
+    let mocks: syn::File = syn::parse2(mocks)
+        .with_context(|| format!("progenitor produced invalid Rust mocks for {shown}"))?;
+
+    let manifest = project.client_manifest();
+    let lock = project.root.join("Cargo.lock");
+    for (file, name) in [(&client, "generated.rs"), (&mocks, "generated_httpmock.rs")] {
+        crates::check(file, &manifest, &project.show(&manifest), &lock, name)?;
+    }
+
+    let out_dir = project.out_dir();
     Ok(vec![
+        (spec_path, derive::to_text(&derived.spec)),
         (
-            "generated.rs",
-            with_header(&format_file(client, shown)?, shown),
+            out_dir.join("generated.rs"),
+            with_header(&prettyplease::unparse(&client), &shown),
         ),
         (
-            "generated_httpmock.rs",
-            with_header(&format_file(mocks, shown)?, shown),
+            out_dir.join("generated_httpmock.rs"),
+            with_header(&prettyplease::unparse(&mocks), &shown),
         ),
     ])
 }
 
-fn settings() -> GenerationSettings {
+fn settings(rustified: &Rustified) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -113,18 +105,254 @@ fn settings() -> GenerationSettings {
         // The client carries its hand-written configuration (key, retries)
         // and must implement `ClientHooks` in `src/hooks.rs`.
         .with_inner_type("crate::ClientConfig".parse().expect("a Rust path"))
-        .with_hooks(HooksMode::Expected)
-        // The API adds statuses over time: an open, hand-written enum keeps
-        // unknown ones instead of failing the page.
-        .with_replacement(
-            "ScheduledCallStatusEnum",
-            "crate::ScheduledCallStatus",
+        .with_hooks(HooksMode::Expected);
+    for string_enum in &rustified.enums {
+        settings.with_replacement(
+            &string_enum.name,
+            format!("{}::{}", open_enums::MODULE, string_enum.name),
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         );
-    for (from, to) in RENAMES {
-        settings.with_patch(from, TypePatch::default().with_rename(to));
     }
     settings
+}
+
+/// The generated `types` module.
+fn types_module(file: &mut syn::File) -> Result<&mut Vec<syn::Item>> {
+    file.items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "types" => {
+                module.content.as_mut().map(|(_, items)| items)
+            }
+            _ => None,
+        })
+        .context("progenitor's output has no `types` module; has its layout changed?")
+}
+
+fn item_name(item: &syn::Item) -> Option<String> {
+    match item {
+        syn::Item::Struct(item) => Some(item.ident.to_string()),
+        syn::Item::Enum(item) => Some(item.ident.to_string()),
+        syn::Item::Type(item) => Some(item.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// typify ignores settings that match nothing, and names types after the
+/// raw schema names: check what it made.
+fn check_type_names(file: &syn::File, rustified: &Rustified) -> Result<()> {
+    let mut file = file.clone();
+    let names: Vec<String> = types_module(&mut file)?.iter().filter_map(item_name).collect();
+    for name in &names {
+        if let Some(prefix) = rustified.raw_prefixes.iter().find(|p| name.starts_with(*p)) {
+            bail!(
+                "the generated type `{name}` still carries the upstream prefix `{prefix}`; \
+                 extend the naming rule in xtask/src/rust_names.rs"
+            );
+        }
+    }
+    for string_enum in &rustified.enums {
+        if names.contains(&string_enum.name) {
+            bail!(
+                "typify generated its own `{}` although it was told to use the open enum; \
+                 the replacement matched no schema",
+                string_enum.name
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Adds what progenitor does not make: the open enums, the constants the
+/// hand-written layer reads from the spec, and the wrappers' forwarding
+/// methods; and keeps progenitor's own request builders crate-private, so
+/// users meet one builder and one error type.
+fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustified) -> Result<()> {
+    let enums: syn::File = syn::parse2(open_enums::tokens(&rustified.enums)?)
+        .context("the open enums are not valid Rust")?;
+    types_module(file)?.extend(enums.items);
+
+    let constants: syn::File = syn::parse2(constants(&derived.spec)?)
+        .context("the spec's constants are not valid Rust")?;
+    file.items.extend(constants.items);
+
+    let mut forwarders = Vec::new();
+    for operation in &derived.operations {
+        let Some(wrapper) = &operation.wrapper else {
+            continue;
+        };
+        forwarders.push(forwarding_impl(file, &derived.spec, &operation.id, wrapper)?);
+    }
+    for tokens in forwarders {
+        let items: syn::File = syn::parse2(tokens).context("forwarders are not valid Rust")?;
+        file.items.extend(items.items);
+    }
+
+    for item in &mut file.items {
+        match item {
+            syn::Item::Mod(module) if module.ident == "builder" => {
+                module.vis = syn::parse_quote!(pub(crate));
+            }
+            syn::Item::Impl(block) if is_client_operations(block) => {
+                for member in &mut block.items {
+                    if let syn::ImplItem::Fn(function) = member {
+                        function.vis = syn::parse_quote!(pub(crate));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `impl Client { pub fn <operation>(&self) -> builder::… }`.
+fn is_client_operations(block: &syn::ItemImpl) -> bool {
+    let self_is_client = matches!(&*block.self_ty, syn::Type::Path(path) if path.path.is_ident("Client"));
+    self_is_client
+        && block.trait_.is_none()
+        && block.items.iter().all(|member| {
+            matches!(member, syn::ImplItem::Fn(function)
+                if matches!(&function.sig.output, syn::ReturnType::Type(_, ty)
+                    if quote!(#ty).to_string().starts_with("builder ::")))
+        })
+}
+
+fn constants(spec: &Value) -> Result<proc_macro2::TokenStream> {
+    let base_url = spec
+        .pointer("/servers/0/url")
+        .and_then(Value::as_str)
+        .context("the spec lists no `servers`; the client needs the API's URL")?
+        .trim_end_matches('/');
+    let (scheme, header) = spec
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .find_map(|(name, scheme)| {
+            let is_header_key = scheme.get("type")? == "apiKey" && scheme.get("in")? == "header";
+            is_header_key.then(|| Some((name.clone(), scheme.get("name")?.as_str()?.to_owned())))?
+        })
+        .context(
+            "the exposed operations use no `apiKey` security scheme sent in a header; \
+             the client's auth needs one",
+        )?;
+    let url_doc = format!(" The API's URL, from the spec's `servers`: `{base_url}`.");
+    let header_doc =
+        format!(" The header that carries the API key, from the spec's `{scheme}` security scheme.");
+    Ok(quote! {
+        #[doc = #url_doc]
+        pub const DEFAULT_BASE_URL: &str = #base_url;
+        #[doc = #header_doc]
+        pub const API_KEY_HEADER: &str = #header;
+    })
+}
+
+/// `impl crate::<wrapper>` with a method per non-path parameter of the
+/// operation, forwarding to progenitor's builder: a parameter the vendor
+/// adds reaches users with no hand edit.
+fn forwarding_impl(
+    file: &syn::File,
+    spec: &Value,
+    operation_id: &str,
+    wrapper: &str,
+) -> Result<proc_macro2::TokenStream> {
+    let builder_name = heck::ToUpperCamelCase::to_upper_camel_case(operation_id);
+    let parameters = operation_parameters(spec, operation_id);
+    let setters = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "builder" => module.content.as_ref(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items)
+        .find_map(|item| match item {
+            syn::Item::Impl(block)
+                if matches!(&*block.self_ty, syn::Type::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == builder_name)) =>
+            {
+                Some(block)
+            }
+            _ => None,
+        })
+        .with_context(|| format!("progenitor made no builder `{builder_name}` for `{operation_id}`"))?;
+
+    let wrapper_ident = format_ident!("{wrapper}");
+    let mut methods = Vec::new();
+    for member in &setters.items {
+        let syn::ImplItem::Fn(function) = member else {
+            continue;
+        };
+        let name = function.sig.ident.to_string();
+        let Some(parameter) = parameters.iter().find(|p| p.rust_name == name) else {
+            continue;
+        };
+        if parameter.location == "path" {
+            continue;
+        }
+        let mut sig = function.sig.clone();
+        let Some(syn::FnArg::Typed(argument)) = sig.inputs.iter().nth(1).cloned() else {
+            continue;
+        };
+        let argument_name = &argument.pat;
+        sig.inputs[0] = syn::parse_quote!(self);
+        let method = &sig.ident;
+        let doc = parameter
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("The `{}` query parameter.", parameter.name));
+        let doc_lines = doc.lines().map(|line| format!(" {line}"));
+        methods.push(quote! {
+            #( #[doc = #doc_lines] )*
+            pub #sig {
+                self.map_request(|request| request.#method(#argument_name))
+            }
+        });
+    }
+    Ok(quote! {
+        impl<'a> crate::#wrapper_ident<'a> {
+            #(#methods)*
+        }
+    })
+}
+
+struct Parameter {
+    name: String,
+    rust_name: String,
+    location: String,
+    description: Option<String>,
+}
+
+fn operation_parameters(spec: &Value, operation_id: &str) -> Vec<Parameter> {
+    let items = spec.get("paths").and_then(Value::as_object).into_iter().flat_map(|p| p.values());
+    for item in items {
+        for operation in item.as_object().into_iter().flat_map(|m| m.values()) {
+            if operation.get("operationId").and_then(Value::as_str) != Some(operation_id) {
+                continue;
+            }
+            let shared = item.get("parameters").and_then(Value::as_array);
+            let own = operation.get("parameters").and_then(Value::as_array);
+            return shared
+                .into_iter()
+                .chain(own)
+                .flatten()
+                .filter_map(|parameter| {
+                    let name = parameter.get("name")?.as_str()?.to_owned();
+                    Some(Parameter {
+                        rust_name: name.to_snake_case(),
+                        location: parameter.get("in")?.as_str()?.to_owned(),
+                        description: parameter
+                            .get("description")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                        name,
+                    })
+                })
+                .collect();
+        }
+    }
+    Vec::new()
 }
 
 /// progenitor reports most problems as errors but panics on some; turn both
@@ -147,34 +375,16 @@ fn guarded<T>(shown: &str, generate: impl FnOnce() -> progenitor_impl::Result<T>
                 .unwrap_or("no message");
             Err(anyhow!(
                 "progenitor cannot generate a client from {shown}: it panicked with `{message}`; \
-                 simplify the schema it names, or report it upstream"
+                 remove the operation it names from openapi/operations.yaml, or report it upstream"
             ))
         }
     }
 }
 
-fn format_file(tokens: proc_macro2::TokenStream, shown: &str) -> Result<String> {
-    let file: syn::File = syn::parse2(tokens)
-        .with_context(|| format!("progenitor produced invalid Rust for {shown}"))?;
-    Ok(prettyplease::unparse(&file))
-}
-
 fn with_header(code: &str, shown: &str) -> String {
     format!(
-        "// @generated by `cargo xtask codegen` from {shown} with {GENERATOR}. \
-         Do not edit: change the spec and regenerate.\n\n{code}"
+        "// @generated by `cargo xtask codegen` from {shown} (derived from openapi/upstream.yaml, \
+         openapi/operations.yaml and openapi/overlay.yaml) with {GENERATOR}. Do not edit: \
+         change those files and regenerate.\n\n{code}"
     )
-}
-
-/// Paths in messages and headers are relative to the workspace root, with
-/// `/` separators, so output does not depend on where the checkout lives.
-fn display_path(root: &Path, path: &Path) -> String {
-    match path.strip_prefix(root) {
-        Ok(relative) => relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-        Err(_) => path.display().to_string(),
-    }
 }

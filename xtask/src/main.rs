@@ -1,21 +1,40 @@
 //! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 
 mod codegen;
+mod crates;
+mod derive;
+mod document;
+mod open_enums;
 mod output;
-mod spec;
+mod overlay;
+mod project;
+// mod report;
+mod rust_names;
+mod rustify;
+mod slice;
+// mod sync;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
-const USAGE: &str = "\
-usage: cargo xtask codegen [--check] [--spec FILE] [--out-dir DIR]
+use crate::project::Project;
 
-  codegen          regenerate generated-client/src/ from openapi/ultravox.json
-  --check          write nothing; fail if the committed files are stale
-  --spec FILE      read another spec (default: openapi/ultravox.json)
-  --out-dir DIR    write elsewhere (default: generated-client/src)";
+const USAGE: &str = "\
+usage: cargo xtask codegen [--check]
+       cargo xtask sync --from FILE [--report FILE]
+
+  codegen          derive openapi/ultravox.json from the vendor's document
+                   (openapi/upstream.yaml), openapi/operations.yaml and
+                   openapi/overlay.yaml, and regenerate generated-client/src/
+  --check          write nothing; fail if any derived or generated file is stale
+  sync             take in a newly published vendor document: validate it,
+                   replace openapi/upstream.yaml, run codegen, print a change
+                   report (Markdown); on any failure no file changes
+  --from FILE      the downloaded document (YAML or JSON)
+  --report FILE    also write the report to FILE
+  --root DIR       work on the project at DIR (default: this workspace)";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -29,31 +48,37 @@ fn main() -> ExitCode {
 
 fn run(args: Vec<String>) -> Result<()> {
     let mut args = args.into_iter();
-    match args.next().as_deref() {
-        Some("codegen") => {}
+    let command = match args.next().as_deref() {
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return Ok(());
         }
+        Some(command @ ("codegen" | "sync")) => command.to_owned(),
         Some(other) => bail!("unknown command `{other}`\n{USAGE}"),
         None => bail!("no command given\n{USAGE}"),
-    }
-
-    let root = project_root();
-    let mut options = codegen::Options {
-        spec: root.join(codegen::SPEC),
-        out_dir: root.join(codegen::OUT_DIR),
-        check: false,
     };
+
+    let mut root = project::workspace_root();
+    let mut check = false;
+    let mut from = None;
+    let mut report = None;
     while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--check" => options.check = true,
-            "--spec" => options.spec = path_value(&mut args, "--spec")?,
-            "--out-dir" => options.out_dir = path_value(&mut args, "--out-dir")?,
-            other => bail!("unknown argument `{other}`\n{USAGE}"),
+        match (command.as_str(), arg.as_str()) {
+            (_, "--root") => root = path_value(&mut args, "--root")?,
+            ("codegen", "--check") => check = true,
+            ("sync", "--from") => from = Some(path_value(&mut args, "--from")?),
+            ("sync", "--report") => report = Some(path_value(&mut args, "--report")?),
+            (_, other) => bail!("unknown argument `{other}` for `{command}`\n{USAGE}"),
         }
     }
-    codegen::run(&root, &options)
+    let project = Project::at(root);
+    match command.as_str() {
+        "codegen" => codegen::run(&project, check),
+        _ => {
+            let from = from.with_context(|| format!("sync needs --from FILE\n{USAGE}"))?;
+            let _ = (from, report); todo!()
+        }
+    }
 }
 
 fn path_value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<PathBuf> {
@@ -62,12 +87,4 @@ fn path_value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<Pat
         .with_context(|| format!("{flag} needs a path\n{USAGE}"))?;
     // Relative paths are the caller's, not the workspace root's.
     Ok(std::path::absolute(&value)?)
-}
-
-/// The workspace root, whatever directory the command was started from.
-fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
 }

@@ -1,0 +1,48 @@
+//! vendor document + operations + overlay → the derived spec
+//! (`openapi/ultravox.json`): the overlay is applied to the whole document,
+//! then the exposed operations are sliced out.
+
+use anyhow::Result;
+use serde_json::Value;
+
+use crate::project::Project;
+use crate::slice::{self, Operation};
+use crate::{document, overlay};
+
+/// The derived spec and the operations it was sliced for.
+pub struct Derived {
+    pub spec: Value,
+    pub operations: Vec<Operation>,
+}
+
+/// Derives the spec from `upstream` (already parsed; `shown` names it).
+pub fn derive(project: &Project, mut upstream: Value, shown: &str) -> Result<Derived> {
+    document::check_openapi_version(&upstream, shown)?;
+    let operations_path = project.operations();
+    let operations_shown = project.show(&operations_path);
+    let operations = slice::operations(
+        &document::load(&operations_path, &operations_shown, "a list of operations")?,
+        &operations_shown,
+    )?;
+    let overlay_path = project.overlay();
+    let overlay_shown = project.show(&overlay_path);
+    let overlay = overlay::load(&overlay_path, &overlay_shown)?;
+    overlay::apply(&overlay, &mut upstream, &overlay_shown, shown)?;
+    let spec = slice::slice(&upstream, &operations, shown)?;
+    Ok(Derived { spec, operations })
+}
+
+/// Derives the spec from the committed vendor document.
+pub fn derive_committed(project: &Project) -> Result<Derived> {
+    let path = project.upstream();
+    let shown = project.show(&path);
+    let upstream = document::load(&path, &shown, "the vendor's OpenAPI document")?;
+    derive(project, upstream, &shown)
+}
+
+/// The derived spec as committed: pretty JSON with a final newline.
+pub fn to_text(spec: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(spec).expect("JSON values serialize");
+    text.push('\n');
+    text
+}

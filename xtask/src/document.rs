@@ -1,0 +1,75 @@
+//! Reading YAML (and so JSON) documents, with errors that name the file and
+//! the line and column.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::Value;
+
+/// Reads `path` as text; `shown` is how errors name it, `what` what it is for.
+pub fn read_text(path: &Path, shown: &str, what: &str) -> Result<String> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read {what} {shown}; check that the file exists"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|err| anyhow!("{shown} is not UTF-8 text ({err}); is it really {what}?"))?;
+    if text.trim().is_empty() {
+        bail!("{shown} is empty; expected {what}");
+    }
+    Ok(text)
+}
+
+/// Parses YAML (JSON is YAML too) into a JSON value.
+pub fn parse(text: &str, shown: &str) -> Result<Value> {
+    // JSON first: it is what most tools write, and its errors are exact.
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text).map_err(|err| {
+            anyhow!(
+                "{shown}:{}:{}: invalid JSON: {err}",
+                err.line(),
+                err.column()
+            )
+        });
+    }
+    let value: Value = serde_saphyr::from_str(text).map_err(|err| {
+        let at = err
+            .location()
+            .map(|at| format!(":{}:{}", at.line(), at.column()))
+            .unwrap_or_default();
+        anyhow!("{shown}{at}: invalid YAML: {}", first_line(&err.to_string()))
+    })?;
+    Ok(value)
+}
+
+/// Reads and parses `path`.
+pub fn load(path: &Path, shown: &str, what: &str) -> Result<Value> {
+    parse(&read_text(path, shown, what)?, shown)
+}
+
+/// Only OpenAPI 3.0.x documents can be generated from (progenitor 0.15).
+pub fn check_openapi_version(document: &Value, shown: &str) -> Result<()> {
+    let version = match document.get("openapi") {
+        Some(Value::String(version)) => version.clone(),
+        // `openapi: 3.0` in YAML is a number.
+        Some(Value::Number(number)) => number.to_string(),
+        Some(other) => bail!(
+            "{shown}: `openapi` must be a version string like \"3.0.3\", found {other}"
+        ),
+        None => bail!(
+            "{shown} has no top-level `openapi` field; is it an OpenAPI 3.0 document? \
+             Download it from https://api.ultravox.ai/api/schema/"
+        ),
+    };
+    if version.starts_with("3.0.") || version == "3.0" {
+        return Ok(());
+    }
+    bail!(
+        "{shown} declares `openapi: {version}`, but only OpenAPI 3.0.x is supported \
+         (progenitor 0.15 reads 3.0 documents). Ultravox serves 3.0.3; a {version} copy is a \
+         re-serialisation (the feed once served 3.2.0 for a few days): download the document \
+         again from https://api.ultravox.ai/api/schema/, or convert it to 3.0.3"
+    )
+}
+
+fn first_line(message: &str) -> &str {
+    message.lines().next().unwrap_or(message)
+}

@@ -1,0 +1,147 @@
+//! Every string enum of the spec becomes an open enum: a variant per listed
+//! value plus `Unknown(String)`, so a value the vendor adds later decodes
+//! (and re-serializes unchanged) instead of failing a whole page. typify
+//! replaces each enum schema by the type generated here; what all open enums
+//! share (the borrowing serde visitor, the JSON Schema) is hand-written once
+//! in `generated-client/src/open_enum.rs`.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, bail};
+use heck::ToUpperCamelCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::rustify::StringEnum;
+
+/// Where the generated enums live, as the generated code names them.
+pub const MODULE: &str = "crate::types";
+
+const OPEN_DOC: &str = " This enum is open: a value this version of the crate does not know \
+arrives as `Unknown`, keeps its text, and serializes back unchanged. It is \
+`#[non_exhaustive]` because a later release may give such a value a named \
+variant: match it with a `_` arm.";
+
+/// The open enums for `enums`, to be placed in `types`.
+pub fn tokens(enums: &[StringEnum]) -> Result<TokenStream> {
+    let mut out = TokenStream::new();
+    for string_enum in enums {
+        out.extend(one(string_enum)?);
+    }
+    Ok(out)
+}
+
+fn one(string_enum: &StringEnum) -> Result<TokenStream> {
+    let name = format_ident!("{}", string_enum.name);
+    let description = string_enum
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("{} values.", string_enum.name));
+    let doc_lines = description.lines().map(|line| format!(" {line}"));
+    let values = &string_enum.values;
+    let variants: Vec<_> = variant_names(string_enum)?
+        .iter()
+        .map(|variant| format_ident!("{variant}"))
+        .collect();
+    let variant_docs = values.iter().map(|value| format!(" `{value}`"));
+    let count = proc_macro2::Literal::usize_unsuffixed(values.len());
+    let expecting = format!("a {} string", string_enum.name);
+    let name_text = string_enum.name.as_str();
+    Ok(quote! {
+        #( #[doc = #doc_lines] )*
+        #[doc = ""]
+        #[doc = #OPEN_DOC]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #[doc = #variant_docs] #variants, )*
+            /// A value this version of the crate does not know, kept verbatim.
+            Unknown(::std::string::String),
+        }
+        impl #name {
+            /// The values the spec lists, in its order.
+            pub const KNOWN: [#name; #count] = [ #( #name::#variants, )* ];
+
+            /// The value as the API spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( #name::#variants => #values, )*
+                    #name::Unknown(value) => value,
+                }
+            }
+
+            fn known(value: &str) -> ::std::option::Option<Self> {
+                match value {
+                    #( #values => ::std::option::Option::Some(#name::#variants), )*
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                Self::known(value).unwrap_or_else(|| #name::Unknown(value.to_owned()))
+            }
+        }
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(value: ::std::string::String) -> Self {
+                Self::known(&value).unwrap_or(#name::Unknown(value))
+            }
+        }
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok(Self::from(value))
+            }
+        }
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                deserializer.deserialize_str(crate::open_enum::Visitor::<Self>::new(#expecting))
+            }
+        }
+        impl ::schemars::JsonSchema for #name {
+            fn schema_name() -> ::std::string::String {
+                #name_text.to_owned()
+            }
+            fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
+                crate::open_enum::json_schema(#description, Self::KNOWN.iter().map(Self::as_str))
+            }
+        }
+    })
+}
+
+/// Variant names: the value in PascalCase (`URGENCY_SOON` → `UrgencySoon`).
+fn variant_names(string_enum: &StringEnum) -> Result<Vec<String>> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    let mut names = Vec::new();
+    for value in &string_enum.values {
+        let mut name = value.to_upper_camel_case();
+        if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            name = format!("V{name}");
+        }
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            name = name.replace(|c: char| !c.is_ascii_alphanumeric(), "_");
+        }
+        if name == "Unknown" {
+            name = "UnknownValue".to_owned();
+        }
+        if let Some(other) = seen.insert(name.clone(), value) {
+            bail!(
+                "the enum `{}` has values `{other}` and `{value}` that both become the variant \
+                 `{name}`; extend the naming in xtask/src/open_enums.rs",
+                string_enum.name
+            );
+        }
+        names.push(name);
+    }
+    Ok(names)
+}

@@ -1,0 +1,299 @@
+//! Turns the derived spec into the generator's input, in memory (the
+//! committed `openapi/ultravox.json` keeps the vendor's names and shapes):
+//!
+//! - schemas get their Rust names (see `rust_names`), `$ref`s follow;
+//! - every inline string enum becomes a named schema, so that each enum can
+//!   be replaced by a generated open enum;
+//! - constraints (`pattern`, lengths, bounds) are removed from what
+//!   responses use and kept in the description: the client must decode
+//!   whatever the API wrote. Constraints bind only what the client sends.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use heck::ToUpperCamelCase;
+use serde_json::{Map, Value, json};
+
+use crate::rust_names;
+
+const SCHEMA_REF: &str = "#/components/schemas/";
+
+/// Keys that constrain a value without changing its type.
+const CONSTRAINTS: [&str; 11] = [
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+];
+
+/// A string enum, to be generated as an open enum.
+#[derive(Clone, Debug)]
+pub struct StringEnum {
+    /// Its Rust name, which is also its schema name in the generator's input.
+    pub name: String,
+    pub description: Option<String>,
+    pub values: Vec<String>,
+}
+
+/// The generator's input and what was learned making it.
+pub struct Rustified {
+    pub spec: Value,
+    pub enums: Vec<StringEnum>,
+    /// Prefixes no generated type may start with (`UltravoxV1`).
+    pub raw_prefixes: Vec<String>,
+}
+
+pub fn rustify(derived: &Value) -> Result<Rustified> {
+    let mut spec = derived.clone();
+    let schemas = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let names = rust_names::rust_names(schemas.keys().map(String::as_str))?;
+    let raw_prefixes = rust_names::raw_prefixes(schemas.keys().map(String::as_str));
+
+    rename_refs(&mut spec, &names);
+    let mut renamed: BTreeMap<String, Value> = schemas
+        .into_iter()
+        .map(|(name, schema)| (names[&name].clone(), schema))
+        .collect();
+    rename_refs_in_map(&mut renamed, &names);
+
+    // Hoist inline enums out of schemas and parameters.
+    let mut hoisted = BTreeMap::new();
+    for (name, schema) in renamed.iter_mut() {
+        hoist_enums_below(schema, name, &mut hoisted);
+    }
+    if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            for operation in item.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+                let owner = operation
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_upper_camel_case();
+                let params = operation.get_mut("parameters").and_then(Value::as_array_mut);
+                for param in params.into_iter().flatten() {
+                    let param_name = param
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_upper_camel_case();
+                    if let Some(schema) = param.get_mut("schema") {
+                        hoist_enum(schema, &format!("{owner}{param_name}"), &mut hoisted);
+                    }
+                }
+            }
+        }
+    }
+    renamed.append(&mut hoisted);
+
+    let response_schemas = reached_from_responses(&spec, &renamed);
+    for (name, schema) in renamed.iter_mut() {
+        if response_schemas.contains(name) {
+            strip_constraints(schema);
+        }
+    }
+
+    let enums = renamed
+        .iter()
+        .filter_map(|(name, schema)| string_enum(name, schema))
+        .collect();
+    spec["components"]["schemas"] = Value::Object(renamed.into_iter().collect());
+    Ok(Rustified {
+        spec,
+        enums,
+        raw_prefixes,
+    })
+}
+
+fn rename_refs(node: &mut Value, names: &BTreeMap<String, String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get_mut("$ref")
+                && let Some(new) = reference
+                    .strip_prefix(SCHEMA_REF)
+                    .and_then(|old| names.get(old))
+            {
+                *reference = format!("{SCHEMA_REF}{new}");
+            }
+            map.values_mut().for_each(|value| rename_refs(value, names));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|value| rename_refs(value, names)),
+        _ => {}
+    }
+}
+
+fn rename_refs_in_map(map: &mut BTreeMap<String, Value>, names: &BTreeMap<String, String>) {
+    map.values_mut().for_each(|value| rename_refs(value, names));
+}
+
+fn is_string_enum(schema: &Value) -> bool {
+    schema.get("enum").and_then(Value::as_array).is_some_and(|values| {
+        values.iter().any(Value::is_string) && values.iter().all(|v| v.is_string() || v.is_null())
+    }) && schema.get("$ref").is_none()
+}
+
+/// Walks the inline schemas below a named one, hoisting their enums; nested
+/// names extend the owner's (`DtmfUserTextMessage` + `urgency`).
+fn hoist_enums_below(schema: &mut Value, owner: &str, out: &mut BTreeMap<String, Value>) {
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
+    if let Some(properties) = map.get_mut("properties").and_then(Value::as_object_mut) {
+        for (property, child) in properties.iter_mut() {
+            hoist_enum(child, &format!("{owner}{}", property.to_upper_camel_case()), out);
+        }
+    }
+    if let Some(items) = map.get_mut("items") {
+        hoist_enum(items, &format!("{owner}Item"), out);
+    }
+    if let Some(values @ Value::Object(_)) = map.get_mut("additionalProperties") {
+        hoist_enum(values, &format!("{owner}Value"), out);
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        if let Some(members) = map.get_mut(key).and_then(Value::as_array_mut) {
+            for member in members {
+                hoist_enums_below(member, owner, out);
+            }
+        }
+    }
+}
+
+/// Replaces an inline string enum at `schema` by a reference to a new schema
+/// `name`, keeping the annotations (description, readOnly, …) in place.
+fn hoist_enum(schema: &mut Value, name: &str, out: &mut BTreeMap<String, Value>) {
+    if !is_string_enum(schema) {
+        hoist_enums_below(schema, name, out);
+        return;
+    }
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
+    let values: Vec<Value> = map
+        .remove("enum")
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default();
+    let nullable = values.iter().any(Value::is_null);
+    let values: Vec<Value> = values.into_iter().filter(|v| !v.is_null()).collect();
+    map.remove("type");
+    map.remove("format");
+    let mut hoisted = json!({ "type": "string", "enum": values });
+    if let Some(description) = map.get("description") {
+        hoisted["description"] = description.clone();
+    }
+    map.insert(
+        "allOf".to_owned(),
+        json!([{ "$ref": format!("{SCHEMA_REF}{name}") }]),
+    );
+    if nullable {
+        map.insert("nullable".to_owned(), Value::Bool(true));
+    }
+    out.insert(name.to_owned(), hoisted);
+}
+
+/// The named schemas a response can contain.
+fn reached_from_responses(spec: &Value, schemas: &BTreeMap<String, Value>) -> BTreeSet<String> {
+    let mut pending = Vec::new();
+    let responses = spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(Map::values)
+        .filter_map(Value::as_object)
+        .flat_map(Map::values)
+        .filter_map(|operation| operation.get("responses"));
+    for response in responses {
+        refs_below(response, &mut pending);
+    }
+    let mut reached = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if reached.insert(name.clone())
+            && let Some(schema) = schemas.get(&name)
+        {
+            refs_below(schema, &mut pending);
+        }
+    }
+    reached
+}
+
+fn refs_below(node: &Value, out: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix(SCHEMA_REF))
+            {
+                out.push(name.to_owned());
+            }
+            map.values().for_each(|value| refs_below(value, out));
+        }
+        Value::Array(items) => items.iter().for_each(|value| refs_below(value, out)),
+        _ => {}
+    }
+}
+
+/// Moves every constraint below `schema` into its description.
+fn strip_constraints(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let removed: Vec<String> = CONSTRAINTS
+                .iter()
+                .filter_map(|key| Some(format!("`{key}: {}`", map.remove(*key)?)))
+                .collect();
+            if !removed.is_empty() {
+                let note = format!(
+                    "The API documents {}; the client does not enforce it on what it receives.",
+                    removed.join(", ")
+                );
+                let description = match map.get("description").and_then(Value::as_str) {
+                    Some(text) => format!("{text}\n\n{note}"),
+                    None => note,
+                };
+                map.insert("description".to_owned(), Value::String(description));
+            }
+            for (key, value) in map.iter_mut() {
+                // `properties` maps names to schemas: recurse into each.
+                if key == "properties" {
+                    value
+                        .as_object_mut()
+                        .into_iter()
+                        .flat_map(|m| m.values_mut())
+                        .for_each(strip_constraints);
+                } else if key != "example" && key != "enum" && key != "default" {
+                    strip_constraints(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_constraints),
+        _ => {}
+    }
+}
+
+fn string_enum(name: &str, schema: &Value) -> Option<StringEnum> {
+    if !is_string_enum(schema) {
+        return None;
+    }
+    Some(StringEnum {
+        name: name.to_owned(),
+        description: schema
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        values: schema["enum"]
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+    })
+}

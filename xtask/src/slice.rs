@@ -1,0 +1,218 @@
+//! The slice of the vendor's document the client is generated from: the
+//! exposed operations plus the transitive closure of every `$ref` they
+//! reach, and nothing else. Whatever lies outside (operations progenitor
+//! cannot generate, dangling references elsewhere) does not matter.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Result, bail};
+use serde_json::{Map, Value, json};
+
+/// An operation the client exposes, as listed in `openapi/operations.yaml`.
+#[derive(Clone, Debug)]
+pub struct Operation {
+    pub id: String,
+    /// The hand-written type that wraps this operation's request builder;
+    /// codegen gives it one forwarding method per query parameter.
+    pub wrapper: Option<String>,
+}
+
+/// Reads the operations file's contents (a YAML list).
+pub fn operations(list: &Value, shown: &str) -> Result<Vec<Operation>> {
+    let Some(items) = list.as_array().filter(|items| !items.is_empty()) else {
+        bail!("{shown} must be a non-empty list of `- operationId: …` entries");
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let field = |name: &str| item.get(name).and_then(Value::as_str).map(str::to_owned);
+            match field("operationId") {
+                Some(id) => Ok(Operation {
+                    id,
+                    wrapper: field("wrapper"),
+                }),
+                None => bail!(
+                    "{shown}: entry {} has no `operationId`; write `- operationId: <id>`",
+                    index + 1
+                ),
+            }
+        })
+        .collect()
+}
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// The slice of `document` that `operations` need; `shown` names the
+/// document in errors.
+pub fn slice(document: &Value, operations: &[Operation], shown: &str) -> Result<Value> {
+    let mut paths = Map::new();
+    for operation in operations {
+        let (path, method, item) = find_operation(document, &operation.id, shown)?;
+        let entry = paths
+            .entry(path.to_owned())
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("path items are objects");
+        entry.insert(method.to_owned(), item[method].clone());
+        if let Some(shared) = item.get("parameters") {
+            entry.insert("parameters".to_owned(), shared.clone());
+        }
+    }
+
+    let mut components: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    let mut pending: Vec<(String, String)> = Vec::new();
+    for (path, item) in &paths {
+        collect_refs(item, &format!("/paths/{}", escape(path)), &mut pending);
+    }
+    let mut seen = BTreeSet::new();
+    while let Some((reference, at)) = pending.pop() {
+        if !seen.insert(reference.clone()) {
+            continue;
+        }
+        let Some(pointer) = reference.strip_prefix('#') else {
+            bail!(
+                "{shown}: `$ref: {reference}` at {at} points outside the document; \
+                 only local `#/...` references are supported"
+            );
+        };
+        let parts: Vec<&str> = pointer.split('/').collect();
+        let ["", "components", kind, name] = parts.as_slice() else {
+            bail!("{shown}: `$ref: {reference}` at {at} does not point at a component");
+        };
+        let Some(target) = document.pointer(pointer) else {
+            bail!(
+                "{shown}: `$ref: {reference}` at {at} points at nothing; the vendor's document \
+                 is inconsistent there: report it to Ultravox, or fix it with an action in \
+                 openapi/overlay.yaml"
+            );
+        };
+        collect_refs(target, pointer, &mut pending);
+        components
+            .entry((*kind).to_owned())
+            .or_default()
+            .insert(unescape(name), target.clone());
+    }
+
+    let mut sliced = Map::new();
+    for key in ["openapi", "info", "servers"] {
+        if let Some(value) = document.get(key) {
+            sliced.insert(key.to_owned(), value.clone());
+        }
+    }
+    let operations_in_slice: Vec<&Value> = paths
+        .values()
+        .flat_map(|item| METHODS.iter().filter_map(|m| item.get(*m)))
+        .collect();
+    if let Some(tags) = used_tags(document, &operations_in_slice) {
+        sliced.insert("tags".to_owned(), tags);
+    }
+    // A global requirement matters only to operations without their own.
+    if operations_in_slice.iter().any(|op| op.get("security").is_none())
+        && let Some(security) = document.get("security")
+    {
+        sliced.insert("security".to_owned(), security.clone());
+    }
+    let schemes = used_security_schemes(document, &operations_in_slice);
+    if !schemes.is_empty() {
+        components.insert("securitySchemes".to_owned(), schemes);
+    }
+    sliced.insert("paths".to_owned(), Value::Object(paths));
+    sliced.insert(
+        "components".to_owned(),
+        Value::Object(
+            components
+                .into_iter()
+                .map(|(kind, entries)| (kind, Value::Object(entries)))
+                .collect(),
+        ),
+    );
+    Ok(Value::Object(sliced))
+}
+
+fn find_operation<'d>(
+    document: &'d Value,
+    id: &str,
+    shown: &str,
+) -> Result<(&'d str, &'static str, &'d Value)> {
+    let paths = document.get("paths").and_then(Value::as_object);
+    for (path, item) in paths.into_iter().flatten() {
+        for method in METHODS {
+            if item.get(method).and_then(|op| op.get("operationId")) == Some(&json!(id)) {
+                return Ok((path, method, item));
+            }
+        }
+    }
+    bail!(
+        "the operation `{id}` listed in openapi/operations.yaml is not in {shown}: the vendor \
+         removed or renamed it. Look up its new operationId there (search for its path), \
+         update openapi/operations.yaml, and run the command again"
+    )
+}
+
+/// Every `$ref` below `node`, with the JSON pointer of the object holding it.
+fn collect_refs(node: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                out.push((reference.clone(), at.to_owned()));
+            }
+            for (key, value) in map {
+                collect_refs(value, &format!("{at}/{}", escape(key)), out);
+            }
+        }
+        Value::Array(items) => {
+            for (index, value) in items.iter().enumerate() {
+                collect_refs(value, &format!("{at}/{index}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn used_tags(document: &Value, operations: &[&Value]) -> Option<Value> {
+    let used: BTreeSet<&str> = operations
+        .iter()
+        .filter_map(|op| op.get("tags")?.as_array())
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let tags: Vec<Value> = document
+        .get("tags")?
+        .as_array()?
+        .iter()
+        .filter(|tag| {
+            tag.get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|name| used.contains(name))
+        })
+        .cloned()
+        .collect();
+    (!tags.is_empty()).then_some(Value::Array(tags))
+}
+
+fn used_security_schemes(document: &Value, operations: &[&Value]) -> Map<String, Value> {
+    let global = document.get("security");
+    let Some(schemes) = document.pointer("/components/securitySchemes") else {
+        return Map::new();
+    };
+    operations
+        .iter()
+        .filter_map(|op| op.get("security").or(global)?.as_array())
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|requirement| requirement.keys())
+        .filter_map(|name| Some((name.clone(), schemes.get(name)?.clone())))
+        .collect()
+}
+
+/// A JSON pointer segment (RFC 6901).
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
