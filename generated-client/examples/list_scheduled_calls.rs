@@ -8,13 +8,14 @@
 //!
 //! stdout: the calls. stderr: a one-line summary, or a one-line error and exit code 1.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use ultravox_client::Client;
 use ultravox_client::types::{ScheduledCall, ScheduledCallStatus};
+use ultravox_client::{API_KEY_VAR, BASE_URL_VAR, Client};
 use uuid::Uuid;
 
 const USAGE: &str = "usage: list_scheduled_calls [--demo] [--all] [--status S] [--page-size N] \
@@ -34,9 +35,11 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok((calls, pages)) => {
-            eprintln!("listed {calls} scheduled calls from {pages} page(s)");
+    let env = |name: &str| std::env::var(name).ok();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match run(std::env::args_os().skip(1), env, &mut out).await {
+        Ok(summary) => {
+            eprintln!("{summary}");
             ExitCode::SUCCESS
         }
         Err(message) => {
@@ -46,9 +49,14 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Returns (calls, pages) printed.
-async fn run() -> Result<(usize, usize), String> {
-    let args = parse_args().map_err(|err| format!("{err} (see --help)"))?;
+/// Lists the calls `args` ask for as NDJSON on `out`; `env` reads the
+/// environment. Returns the one-line summary, or the one-line error.
+pub async fn run(
+    args: impl IntoIterator<Item = OsString>,
+    env: impl Fn(&str) -> Option<String>,
+    out: &mut impl Write,
+) -> Result<String, String> {
+    let args = parse_args(args).map_err(|err| format!("{err} (see --help)"))?;
     // Keep the mock server alive for the whole run.
     let demo = if args.demo {
         Some(demo::start().await)
@@ -65,12 +73,20 @@ async fn run() -> Result<(usize, usize), String> {
         _ => return Err("expected AGENT_ID and BATCH_ID (or --demo); see --help".to_owned()),
     };
 
-    let mut builder = match &demo {
-        Some(server) => Client::builder()
-            .api_key(demo::API_KEY)
-            .base_url(server.base_url()),
-        None => Client::builder().from_env(),
-    };
+    let mut builder = Client::builder();
+    match &demo {
+        Some(server) => {
+            builder = builder.api_key(demo::API_KEY).base_url(server.base_url());
+        }
+        None => {
+            if let Some(key) = env(API_KEY_VAR) {
+                builder = builder.api_key(key);
+            }
+            if let Some(url) = env(BASE_URL_VAR) {
+                builder = builder.base_url(url);
+            }
+        }
+    }
     if let Some(retries) = args.max_retries {
         builder = builder.max_retries(retries);
     }
@@ -90,13 +106,12 @@ async fn run() -> Result<(usize, usize), String> {
         request = request.cursor(cursor);
     }
 
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (mut calls, mut pages) = (0, 0);
     let mut stream = std::pin::pin!(request.pages());
     while let Some(page) = stream.try_next().await.map_err(|err| err.to_string())? {
         pages += 1;
         for call in &page.results {
-            print_call(&mut out, call)?;
+            print_call(out, call)?;
             calls += 1;
         }
         if !args.all {
@@ -105,7 +120,9 @@ async fn run() -> Result<(usize, usize), String> {
     }
     out.flush()
         .map_err(|err| format!("cannot write to stdout: {err}"))?;
-    Ok((calls, pages))
+    Ok(format!(
+        "listed {calls} scheduled calls from {pages} page(s)"
+    ))
 }
 
 fn print_call(out: &mut impl Write, call: &ScheduledCall) -> Result<(), String> {
@@ -119,10 +136,10 @@ fn parse_uuid(name: &str, value: &str) -> Result<Uuid, String> {
         .map_err(|err| format!("{name} {value:?} is not a UUID: {err}"))
 }
 
-fn parse_args() -> Result<Args, lexopt::Error> {
+fn parse_args(raw: impl IntoIterator<Item = OsString>) -> Result<Args, lexopt::Error> {
     use lexopt::prelude::*;
     let mut args = Args::default();
-    let mut parser = lexopt::Parser::from_env();
+    let mut parser = lexopt::Parser::from_args(raw);
     while let Some(arg) = parser.next()? {
         match arg {
             Long("demo") => args.demo = true,
@@ -138,10 +155,7 @@ fn parse_args() -> Result<Args, lexopt::Error> {
                         .map_err(|err| format!("invalid --timeout {seconds}: {err}"))?,
                 );
             }
-            Long("help") | Short('h') => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
+            Long("help") | Short('h') => return Err(USAGE.into()),
             Value(id) => args.ids.push(id.string()?),
             _ => return Err(arg.unexpected()),
         }
@@ -149,11 +163,16 @@ fn parse_args() -> Result<Args, lexopt::Error> {
     Ok(args)
 }
 
-/// `--demo`: an in-process mock of the API serving three canned pages
-/// (every status, every medium, an empty page in the middle).
+/// `--demo`: an in-process mock of the API, made with the crate's typed
+/// mock, serving three pages: a row for every status the crate knows, a few
+/// media, and an empty page in the middle (which must not end the listing).
 mod demo {
     use httpmock::MockServer;
-    use serde_json::{Value, json};
+    use ultravox_client::mock::MockServerExt;
+    use ultravox_client::types::{
+        CallMedium, PaginatedScheduledCallList, ScheduledCall, ScheduledCallStatus, TwilioMedium,
+        TwilioMediumOutgoingRequestParams, WebSocketMedium,
+    };
     use uuid::{Uuid, uuid};
 
     pub const AGENT_ID: Uuid = uuid!("1b4e28ba-2fa1-11d2-883f-0016d3cca427");
@@ -163,100 +182,78 @@ mod demo {
     pub async fn start() -> MockServer {
         let server = MockServer::start_async().await;
         let path = format!("/api/agents/{AGENT_ID}/scheduled_batches/{BATCH_ID}/scheduled_calls");
-        let next = |cursor: &str| Value::from(server.url(format!("{path}?cursor={cursor}")));
+        let link = |cursor: &str| Some(server.url(format!("{path}?cursor={cursor}")));
+        let rows = rows();
+        let total = Some(rows.len() as i64);
+        let (first, last) = rows.split_at(rows.len() / 2);
         let pages = [
-            (
-                None,
-                json!({ "next": next("page-2"), "previous": null, "total": 8, "results": first_rows() }),
-            ),
-            (
-                Some("page-2"),
-                json!({ "next": next("page-3"), "previous": next("page-1"), "total": 8, "results": [] }),
-            ),
-            (
-                Some("page-3"),
-                json!({ "next": null, "previous": next("page-2"), "total": 8, "results": last_rows() }),
-            ),
+            (None, link("page-2"), first.to_vec()),
+            (Some("page-2"), link("page-3"), vec![]),
+            (Some("page-3"), None, last.to_vec()),
         ];
-        for (cursor, body) in pages {
-            server
-                .mock_async(|when, then| {
-                    let when = when.method("GET").path(&path).header("x-api-key", API_KEY);
-                    match cursor {
-                        Some(cursor) => when.query_param("cursor", cursor),
-                        None => when.query_param_missing("cursor"),
-                    };
-                    then.status(200).json_body(body);
-                })
-                .await;
+        for (cursor, next, results) in pages {
+            let page = PaginatedScheduledCallList {
+                next,
+                previous: None,
+                results,
+                total,
+            };
+            server.agents_scheduled_batches_scheduled_calls_list(|when, then| {
+                let when = when.agent_id(&AGENT_ID).batch_id(&BATCH_ID).cursor(cursor);
+                when.into_inner()
+                    .header(ultravox_client::API_KEY_HEADER, API_KEY);
+                then.ok(&page);
+            });
         }
         server
     }
 
-    fn row(status: &str, call: Option<&str>, error: Option<&str>, extra: Value) -> Value {
-        let mut row =
-            json!({ "status": status, "batchId": BATCH_ID, "callId": call, "error": error });
-        row.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        row
+    /// One row per status, in the spec's order.
+    fn rows() -> Vec<ScheduledCall> {
+        ScheduledCallStatus::KNOWN
+            .iter()
+            .enumerate()
+            .map(|(i, status)| {
+                let succeeded = *status == ScheduledCallStatus::Success;
+                let failed = *status == ScheduledCallStatus::Error;
+                ScheduledCall {
+                    status: status.clone(),
+                    batch_id: BATCH_ID,
+                    call_id: succeeded
+                        .then(|| Uuid::from_u128(0x8d7c6b5a_4e3f_4a1b_9c8d_7e6f5a4b3c2d)),
+                    error: failed.then(|| "Destination number is not reachable".to_owned()),
+                    medium: Some(medium(i)),
+                    metadata: Some(serde_json::json!({ "customerId": format!("cus_{i:04}") })),
+                    template_context: None,
+                    experimental_settings: None,
+                }
+            })
+            .collect()
     }
 
-    fn first_rows() -> Value {
-        json!([
-            row(
-                "FUTURE",
-                None,
-                None,
-                json!({ "metadata": { "customerId": "cus_1001" } })
-            ),
-            row(
-                "PENDING",
-                None,
-                None,
-                json!({ "medium": { "twilio": { "outgoing": { "to": "+14155552671", "from": "+14155550100" } } } })
-            ),
-            row(
-                "SUCCESS",
-                Some("8d7c6b5a-4e3f-4a1b-9c8d-7e6f5a4b3c2d"),
-                None,
-                json!({ "medium": { "webRtc": {} }, "templateContext": { "customerName": "Ada" } })
-            ),
-            row(
-                "SUCCESS",
-                Some("0f9e8d7c-6b5a-4493-8271-6a5b4c3d2e1f"),
-                None,
-                json!({ "medium": { "serverWebSocket": { "inputSampleRate": 48000, "outputSampleRate": 24000 } } })
-            ),
-        ])
-    }
-
-    fn last_rows() -> Value {
-        json!([
-            row(
-                "ERROR",
-                None,
-                Some("Destination number is not reachable"),
-                json!({ "medium": { "telnyx": { "outgoing": { "to": "+442071838750", "from": "+442071838751" } } } })
-            ),
-            row(
-                "EXPIRED",
-                None,
-                None,
-                json!({ "medium": { "plivo": { "outgoing": { "to": "+14155552672", "from": "+14155550100" } } } })
-            ),
-            row(
-                "SUCCESS",
-                Some("6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d"),
-                None,
-                json!({ "medium": { "sip": { "outgoing": { "to": "sip:desk@pbx.example.com", "from": "sip:ultravox@example.com" } } } })
-            ),
-            row(
-                "SUCCESS",
-                Some("3c2d1e0f-9a8b-4c7d-8e6f-5a4b3c2d1e0f"),
-                None,
-                json!({ "medium": { "exotel": {} } })
-            ),
-        ])
+    fn medium(i: usize) -> CallMedium {
+        let twilio = TwilioMedium {
+            outgoing: Some(TwilioMediumOutgoingRequestParams {
+                to: Some(format!("+1415555{i:04}")),
+                from: Some("+14155550100".to_owned()),
+                additional_params: Default::default(),
+            }),
+            ..Default::default()
+        };
+        let websocket = WebSocketMedium {
+            input_sample_rate: Some(48000),
+            output_sample_rate: Some(24000),
+            ..Default::default()
+        };
+        match i % 2 {
+            0 => CallMedium {
+                twilio: Some(twilio),
+                ..Default::default()
+            },
+            _ => CallMedium {
+                server_web_socket: Some(websocket),
+                ..Default::default()
+            },
+        }
     }
 }

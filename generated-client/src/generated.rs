@@ -1632,7 +1632,7 @@ pub mod types {
             }
         }
     }
-    /// ScheduledCallStatus values.
+    /// A value of the spec's `ScheduledCallStatusEnum`.
     ///
     /// This enum is open: a value this version of the crate does not know arrives as `Unknown`, keeps its text, and serializes back unchanged. It is `#[non_exhaustive]` because a later release may give such a value a named variant: match it with a `_` arm.
     #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1732,7 +1732,7 @@ pub mod types {
             _: &mut ::schemars::r#gen::SchemaGenerator,
         ) -> ::schemars::schema::Schema {
             crate::open_enum::json_schema(
-                "ScheduledCallStatus values.",
+                "A value of the spec's `ScheduledCallStatusEnum`.",
                 Self::KNOWN.iter().map(Self::as_str),
             )
         }

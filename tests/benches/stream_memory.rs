@@ -1,12 +1,12 @@
 //! Peak heap while streaming 1,000 pages vs. 10 pages of 100 rows: the
 //! pagination stream must hold O(one page), not O(rows).
-//! `cargo bench -p tests --bench stream_memory`
+//! `cargo bench -p ultravox-client-tests --bench stream_memory`
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use futures_util::TryStreamExt;
-use tests::ids::{AGENT, API_KEY, BATCH};
+use support::samples::ids::{AGENT, API_KEY, BATCH};
 
 /// Counts live heap bytes and their high-water mark.
 struct Counting;
@@ -43,7 +43,7 @@ fn stream_pages(pages: usize) -> (usize, usize) {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let server = tests::server::paged_server(pages, ROWS_PER_PAGE).await;
+        let server = support::server::paged_server(pages, ROWS_PER_PAGE).await;
         let client = ultravox_client::Client::builder()
             .api_key(API_KEY)
             .base_url(&server.base_url)

@@ -239,7 +239,7 @@ impl Drop for LoopbackServer {
 /// Serves `pages` pages of `rows_per_page` realistic rows: page `n` for
 /// `cursor=n` (the first has no cursor), each `next` pointing at `n + 1`.
 pub async fn paged_server(pages: usize, rows_per_page: usize) -> LoopbackServer {
-    let rows = serde_json::to_string(&crate::realistic_rows(rows_per_page)).unwrap();
+    let rows = serde_json::to_string(&crate::samples::realistic_rows(rows_per_page)).unwrap();
     let total = pages * rows_per_page;
     LoopbackServer::start(move |target| {
         let n: usize = target

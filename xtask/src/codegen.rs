@@ -63,8 +63,12 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
         .map_err(|err| anyhow!("{shown} is not a valid OpenAPI 3.0 document: {err}"))?;
 
     let settings = settings(&rustified);
-    let client = guarded(&shown, || Generator::new(&settings).generate_tokens(&openapi))?;
-    let mocks = guarded(&shown, || Generator::new(&settings).httpmock(&openapi, "crate"))?;
+    let client = guarded(&shown, || {
+        Generator::new(&settings).generate_tokens(&openapi)
+    })?;
+    let mocks = guarded(&shown, || {
+        Generator::new(&settings).httpmock(&openapi, "crate")
+    })?;
 
     let mut client: syn::File = syn::parse2(client)
         .with_context(|| format!("progenitor produced invalid Rust for {shown}"))?;
@@ -142,7 +146,10 @@ fn item_name(item: &syn::Item) -> Option<String> {
 /// raw schema names: check what it made.
 fn check_type_names(file: &syn::File, rustified: &Rustified) -> Result<()> {
     let mut file = file.clone();
-    let names: Vec<String> = types_module(&mut file)?.iter().filter_map(item_name).collect();
+    let names: Vec<String> = types_module(&mut file)?
+        .iter()
+        .filter_map(item_name)
+        .collect();
     for name in &names {
         if let Some(prefix) = rustified.raw_prefixes.iter().find(|p| name.starts_with(*p)) {
             bail!(
@@ -181,7 +188,12 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
         let Some(wrapper) = &operation.wrapper else {
             continue;
         };
-        forwarders.push(forwarding_impl(file, &derived.spec, &operation.id, wrapper)?);
+        forwarders.push(forwarding_impl(
+            file,
+            &derived.spec,
+            &operation.id,
+            wrapper,
+        )?);
     }
     for tokens in forwarders {
         let items: syn::File = syn::parse2(tokens).context("forwarders are not valid Rust")?;
@@ -208,7 +220,8 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
 
 /// `impl Client { pub fn <operation>(&self) -> builder::… }`.
 fn is_client_operations(block: &syn::ItemImpl) -> bool {
-    let self_is_client = matches!(&*block.self_ty, syn::Type::Path(path) if path.path.is_ident("Client"));
+    let self_is_client =
+        matches!(&*block.self_ty, syn::Type::Path(path) if path.path.is_ident("Client"));
     self_is_client
         && block.trait_.is_none()
         && block.items.iter().all(|member| {
@@ -238,8 +251,9 @@ fn constants(spec: &Value) -> Result<proc_macro2::TokenStream> {
              the client's auth needs one",
         )?;
     let url_doc = format!(" The API's URL, from the spec's `servers`: `{base_url}`.");
-    let header_doc =
-        format!(" The header that carries the API key, from the spec's `{scheme}` security scheme.");
+    let header_doc = format!(
+        " The header that carries the API key, from the spec's `{scheme}` security scheme."
+    );
     Ok(quote! {
         #[doc = #url_doc]
         pub const DEFAULT_BASE_URL: &str = #base_url;
@@ -276,7 +290,9 @@ fn forwarding_impl(
             }
             _ => None,
         })
-        .with_context(|| format!("progenitor made no builder `{builder_name}` for `{operation_id}`"))?;
+        .with_context(|| {
+            format!("progenitor made no builder `{builder_name}` for `{operation_id}`")
+        })?;
 
     let wrapper_ident = format_ident!("{wrapper}");
     let mut methods = Vec::new();
@@ -325,7 +341,11 @@ struct Parameter {
 }
 
 fn operation_parameters(spec: &Value, operation_id: &str) -> Vec<Parameter> {
-    let items = spec.get("paths").and_then(Value::as_object).into_iter().flat_map(|p| p.values());
+    let items = spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values());
     for item in items {
         for operation in item.as_object().into_iter().flat_map(|m| m.values()) {
             if operation.get("operationId").and_then(Value::as_str) != Some(operation_id) {

@@ -39,7 +39,9 @@ impl Visit<'_> for CrateRoots {
         let first = path.segments.first().map(|s| s.ident.to_string());
         if let Some(first) = first
             && (path.leading_colon.is_some() || path.segments.len() > 1)
-            && first.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && first
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         {
             self.roots.insert(first);
         }
@@ -106,7 +108,13 @@ pub fn check(
     }
     let lines: Vec<String> = missing
         .iter()
-        .map(|name| format!("    {} = \"{}\"", name.replace('_', "-"), locked_version(lock, name)))
+        .map(|name| {
+            format!(
+                "    {} = \"{}\"",
+                name.replace('_', "-"),
+                locked_version(lock, name)
+            )
+        })
         .collect();
     bail!(
         "the generated {generated} uses the crate{} {}, which {shown_manifest} does not depend \
@@ -114,7 +122,11 @@ pub fn check(
          [dependencies] in {shown_manifest}:\n{}\nthen run `cargo xtask codegen` again; nothing \
          was written",
         if missing.len() > 1 { "s" } else { "" },
-        missing.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", "),
+        missing
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
         lines.join("\n"),
     )
 }
@@ -128,7 +140,10 @@ fn locked_version(lock: &Path, name: &str) -> String {
         .and_then(|text| {
             let mut lines = text.lines();
             lines.find(|line| *line == wanted)?;
-            let version = lines.next()?.strip_prefix("version = \"")?.strip_suffix('"')?;
+            let version = lines
+                .next()?
+                .strip_prefix("version = \"")?
+                .strip_suffix('"')?;
             Some(version.to_owned())
         })
         .unwrap_or_else(|| "*".to_owned())

@@ -35,7 +35,10 @@ pub fn parse(text: &str, shown: &str) -> Result<Value> {
             .location()
             .map(|at| format!(":{}:{}", at.line(), at.column()))
             .unwrap_or_default();
-        anyhow!("{shown}{at}: invalid YAML: {}", first_line(&err.to_string()))
+        anyhow!(
+            "{shown}{at}: invalid YAML: {}",
+            first_line(&err.to_string())
+        )
     })?;
     Ok(value)
 }
@@ -51,9 +54,9 @@ pub fn check_openapi_version(document: &Value, shown: &str) -> Result<()> {
         Some(Value::String(version)) => version.clone(),
         // `openapi: 3.0` in YAML is a number.
         Some(Value::Number(number)) => number.to_string(),
-        Some(other) => bail!(
-            "{shown}: `openapi` must be a version string like \"3.0.3\", found {other}"
-        ),
+        Some(other) => {
+            bail!("{shown}: `openapi` must be a version string like \"3.0.3\", found {other}")
+        }
         None => bail!(
             "{shown} has no top-level `openapi` field; is it an OpenAPI 3.0 document? \
              Download it from https://api.ultravox.ai/api/schema/"

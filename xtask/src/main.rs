@@ -76,7 +76,8 @@ fn run(args: Vec<String>) -> Result<()> {
         "codegen" => codegen::run(&project, check),
         _ => {
             let from = from.with_context(|| format!("sync needs --from FILE\n{USAGE}"))?;
-            let _ = (from, report); todo!()
+            let _ = (from, report);
+            todo!()
         }
     }
 }

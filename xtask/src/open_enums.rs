@@ -36,7 +36,7 @@ fn one(string_enum: &StringEnum) -> Result<TokenStream> {
     let description = string_enum
         .description
         .clone()
-        .unwrap_or_else(|| format!("{} values.", string_enum.name));
+        .unwrap_or_else(|| format!("A value of the spec's `{}`.", string_enum.origin));
     let doc_lines = description.lines().map(|line| format!(" {line}"));
     let values = &string_enum.values;
     let variants: Vec<_> = variant_names(string_enum)?

@@ -15,7 +15,9 @@ use anyhow::{Result, bail};
 use heck::ToUpperCamelCase;
 
 /// Maps each schema name to its Rust type name.
-pub fn rust_names<'a>(schemas: impl IntoIterator<Item = &'a str>) -> Result<BTreeMap<String, String>> {
+pub fn rust_names<'a>(
+    schemas: impl IntoIterator<Item = &'a str>,
+) -> Result<BTreeMap<String, String>> {
     let schemas: Vec<&str> = schemas.into_iter().collect();
     let parts: Vec<(Option<&str>, &str)> = schemas
         .iter()

@@ -38,6 +38,8 @@ const CONSTRAINTS: [&str; 11] = [
 pub struct StringEnum {
     /// Its Rust name, which is also its schema name in the generator's input.
     pub name: String,
+    /// Where the spec defines it: a schema name, or `Schema.property`.
+    pub origin: String,
     pub description: Option<String>,
     pub values: Vec<String>,
 }
@@ -58,6 +60,10 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
         .cloned()
         .unwrap_or_default();
     let names = rust_names::rust_names(schemas.keys().map(String::as_str))?;
+    let mut origins: BTreeMap<String, String> = names
+        .iter()
+        .map(|(spec, rust)| (rust.clone(), spec.clone()))
+        .collect();
     let raw_prefixes = rust_names::raw_prefixes(schemas.keys().map(String::as_str));
 
     rename_refs(&mut spec, &names);
@@ -74,13 +80,19 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
     }
     if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
-            for operation in item.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+            for operation in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|m| m.values_mut())
+            {
                 let owner = operation
                     .get("operationId")
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_upper_camel_case();
-                let params = operation.get_mut("parameters").and_then(Value::as_array_mut);
+                let params = operation
+                    .get_mut("parameters")
+                    .and_then(Value::as_array_mut);
                 for param in params.into_iter().flatten() {
                     let param_name = param
                         .get("name")
@@ -94,6 +106,9 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
             }
         }
     }
+    for name in hoisted.keys() {
+        origins.insert(name.clone(), format!("inline enum {name}"));
+    }
     renamed.append(&mut hoisted);
 
     let response_schemas = reached_from_responses(&spec, &renamed);
@@ -105,7 +120,7 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
 
     let enums = renamed
         .iter()
-        .filter_map(|(name, schema)| string_enum(name, schema))
+        .filter_map(|(name, schema)| string_enum(name, &origins[name], schema))
         .collect();
     spec["components"]["schemas"] = Value::Object(renamed.into_iter().collect());
     Ok(Rustified {
@@ -137,9 +152,14 @@ fn rename_refs_in_map(map: &mut BTreeMap<String, Value>, names: &BTreeMap<String
 }
 
 fn is_string_enum(schema: &Value) -> bool {
-    schema.get("enum").and_then(Value::as_array).is_some_and(|values| {
-        values.iter().any(Value::is_string) && values.iter().all(|v| v.is_string() || v.is_null())
-    }) && schema.get("$ref").is_none()
+    schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .is_some_and(|values| {
+            values.iter().any(Value::is_string)
+                && values.iter().all(|v| v.is_string() || v.is_null())
+        })
+        && schema.get("$ref").is_none()
 }
 
 /// Walks the inline schemas below a named one, hoisting their enums; nested
@@ -150,7 +170,11 @@ fn hoist_enums_below(schema: &mut Value, owner: &str, out: &mut BTreeMap<String,
     };
     if let Some(properties) = map.get_mut("properties").and_then(Value::as_object_mut) {
         for (property, child) in properties.iter_mut() {
-            hoist_enum(child, &format!("{owner}{}", property.to_upper_camel_case()), out);
+            hoist_enum(
+                child,
+                &format!("{owner}{}", property.to_upper_camel_case()),
+                out,
+            );
         }
     }
     if let Some(items) = map.get_mut("items") {
@@ -279,12 +303,13 @@ fn strip_constraints(schema: &mut Value) {
     }
 }
 
-fn string_enum(name: &str, schema: &Value) -> Option<StringEnum> {
+fn string_enum(name: &str, origin: &str, schema: &Value) -> Option<StringEnum> {
     if !is_string_enum(schema) {
         return None;
     }
     Some(StringEnum {
         name: name.to_owned(),
+        origin: origin.to_owned(),
         description: schema
             .get("description")
             .and_then(Value::as_str)

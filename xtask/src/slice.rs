@@ -110,7 +110,9 @@ pub fn slice(document: &Value, operations: &[Operation], shown: &str) -> Result<
         sliced.insert("tags".to_owned(), tags);
     }
     // A global requirement matters only to operations without their own.
-    if operations_in_slice.iter().any(|op| op.get("security").is_none())
+    if operations_in_slice
+        .iter()
+        .any(|op| op.get("security").is_none())
         && let Some(security) = document.get("security")
     {
         sliced.insert("security".to_owned(), security.clone());

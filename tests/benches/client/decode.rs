@@ -11,7 +11,7 @@ use crate::{ROUNDS, handwritten};
 
 /// Runs the group; returns the page size in bytes (for MB/s).
 pub fn bench(c: &mut Criterion) -> usize {
-    let body = serde_json::to_vec(&tests::realistic_page(1_000, Some("c2"))).unwrap();
+    let body = serde_json::to_vec(&support::samples::realistic_page(1_000, Some("c2"))).unwrap();
     // The inputs must agree before their speeds are compared.
     let generated: PaginatedScheduledCallList = serde_json::from_slice(&body).unwrap();
     let handwritten: handwritten::Page = serde_json::from_slice(&body).unwrap();

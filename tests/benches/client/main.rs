@@ -1,5 +1,5 @@
 //! Generated client vs. hand-written code, measured in one run so the
-//! ratios hold on a noisy machine: `cargo bench -p tests --bench client`.
+//! ratios hold on a noisy machine: `cargo bench -p ultravox-client-tests --bench client`.
 
 mod decode;
 mod handwritten;
@@ -117,7 +117,7 @@ fn print_each(ids: &[&str], series: &[Vec<f64>], describe: impl Fn(f64) -> Strin
 /// The client under test, sharing the baseline's `reqwest::Client`.
 pub fn client_for(base_url: &str, http: &reqwest::Client) -> ultravox_client::Client {
     ultravox_client::Client::builder()
-        .api_key(tests::ids::API_KEY)
+        .api_key(support::samples::ids::API_KEY)
         .base_url(base_url)
         .reqwest_client(http.clone())
         .build()
@@ -145,6 +145,6 @@ fn mean_ns(output: &Path, group: &str, id: &str, since: SystemTime) -> Option<f6
 fn criterion_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| tests::workspace_root().join("target"));
+        .unwrap_or_else(|| support::spec::workspace_root().join("target"));
     target.join("criterion")
 }

@@ -4,15 +4,15 @@
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
-use tests::ids::{AGENT, API_KEY, BATCH};
-use tests::server::LoopbackServer;
+use support::samples::ids::{AGENT, API_KEY, BATCH};
+use support::server::LoopbackServer;
 use ultravox_client::types::PaginatedScheduledCallList;
 
 use crate::ROUNDS;
 
 pub fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let body = serde_json::to_vec(&tests::realistic_page(100, None)).unwrap();
+    let body = serde_json::to_vec(&support::samples::realistic_page(100, None)).unwrap();
     let server = runtime.block_on(LoopbackServer::start(move |_| body.clone()));
 
     let http = reqwest::Client::new();
@@ -20,7 +20,7 @@ pub fn bench(c: &mut Criterion) {
     let url = format!(
         "{}{}?pageSize=100",
         server.base_url,
-        tests::ids::calls_path()
+        support::samples::calls_path()
     );
 
     let mut group = c.benchmark_group("one_request");

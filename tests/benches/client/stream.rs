@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, Throughput};
 use futures_util::TryStreamExt;
-use tests::ids::{AGENT, API_KEY, BATCH};
+use support::samples::ids::{AGENT, API_KEY, BATCH};
 use ultravox_client::types::PaginatedScheduledCallList;
 
 pub const PAGES: usize = 1_000;
@@ -12,10 +12,10 @@ pub const ROWS: usize = PAGES * ROWS_PER_PAGE;
 
 pub fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(tests::server::paged_server(PAGES, ROWS_PER_PAGE));
+    let server = runtime.block_on(support::server::paged_server(PAGES, ROWS_PER_PAGE));
     let http = reqwest::Client::new();
     let client = crate::client_for(&server.base_url, &http);
-    let url = format!("{}{}", server.base_url, tests::ids::calls_path());
+    let url = format!("{}{}", server.base_url, support::samples::calls_path());
 
     let mut group = c.benchmark_group("stream_100k_rows");
     group.throughput(Throughput::Elements(ROWS as u64));

@@ -1,7 +1,8 @@
 //! The response example embedded in the spec, pinned against the generated types.
 
 use serde_json::Value;
-use tests::{decode, json_differences, response_example, schema_violations, snapshot_settings};
+use support::json::{decode, json_differences, snapshot_settings};
+use support::spec::{response_example, schema_violations};
 use ultravox_client::types::PaginatedScheduledCallList;
 
 const DESCRIPTION: &str = "200 response example of GET /api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls in openapi/ultravox.json";

@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use serde_json::json;
-use tests::ids::{AGENT, BATCH};
-use tests::server::{Reply, ScriptedServer};
-use tests::{fetch_first_page, page, row, test_client};
+use support::http::{fetch_first_page, test_client};
+use support::samples::ids::{AGENT, BATCH};
+use support::samples::{page, row};
+use support::server::{Reply, ScriptedServer};
 use ultravox_client::types::PaginatedScheduledCallList;
 use ultravox_client::{ClientBuilder, Error};
 

@@ -6,12 +6,13 @@ use std::time::{Duration, Instant};
 use futures_util::{StreamExt, TryStreamExt};
 use httpmock::MockServer;
 use serde_json::json;
-use tests::ids::{AGENT, API_KEY, BATCH, calls_path};
-use tests::server::{Reply, ScriptedServer};
-use tests::{fetch_first_page, page, row, test_client};
+use support::http::{fetch_first_page, test_client};
+use support::samples::ids::{AGENT, API_KEY, BATCH};
+use support::samples::{calls_path, page, row};
+use support::server::{Reply, ScriptedServer};
+use ultravox_client::Error;
 use ultravox_client::mock::MockServerExt;
-use ultravox_client::types::PaginatedScheduledCallList;
-use ultravox_client::{Error, ScheduledCallStatus};
+use ultravox_client::types::{PaginatedScheduledCallList, ScheduledCallStatus};
 
 #[tokio::test]
 async fn sends_key_and_query_as_the_api_spells_them() {
@@ -49,13 +50,11 @@ async fn sends_key_and_query_as_the_api_spells_them() {
 }
 
 #[tokio::test]
-async fn generated_builder_sends_the_same_request() {
+async fn query_is_encoded_on_the_wire() {
     let server = ScriptedServer::start(vec![Reply::json(200, &page(vec![], None))]).await;
     let client = test_client(&server.base_url).build().unwrap();
     client
-        .agents_scheduled_batches_scheduled_calls_list()
-        .agent_id(AGENT)
-        .batch_id(BATCH)
+        .list_scheduled_calls(AGENT, BATCH)
         .page_size(50)
         .status(ScheduledCallStatus::Future)
         .cursor("a b+c")

@@ -15,7 +15,7 @@ const GENERATOR_CRATES: [&str; 5] = [
 #[test]
 fn client_dependency_tree_excludes_the_generator() {
     let output = Command::new(env!("CARGO"))
-        .current_dir(tests::workspace_root())
+        .current_dir(support::spec::workspace_root())
         .args([
             "tree",
             "--locked",

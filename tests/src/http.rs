@@ -1,0 +1,36 @@
+//! Clients for the servers the tests start on 127.0.0.1.
+
+use std::time::Duration;
+
+use ultravox_client::types::PaginatedScheduledCallList;
+use ultravox_client::{Client, ClientBuilder, Error, ResponseValue};
+
+use crate::samples::ids;
+use crate::server::{Reply, ScriptedServer};
+
+/// A client for a test server: test key, fast backoff.
+pub fn test_client(base_url: &str) -> ClientBuilder {
+    Client::builder()
+        .api_key(ids::API_KEY)
+        .base_url(base_url)
+        .backoff(Duration::from_millis(10), Duration::from_millis(50))
+}
+
+/// Serves `script` on a [`ScriptedServer`] and fetches the first page with a
+/// [`test_client`] adjusted by `configure`. Fails the test if the client
+/// hangs for 10 s. The server is returned for its request log.
+pub async fn fetch_first_page(
+    script: Vec<Reply>,
+    configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> (
+    Result<ResponseValue<PaginatedScheduledCallList>, Error>,
+    ScriptedServer,
+) {
+    let server = ScriptedServer::start(script).await;
+    let client = configure(test_client(&server.base_url)).build().unwrap();
+    let request = client.list_scheduled_calls(ids::AGENT, ids::BATCH);
+    match tokio::time::timeout(Duration::from_secs(10), request.send()).await {
+        Ok(result) => (result, server),
+        Err(_) => panic!("the client hung"),
+    }
+}

@@ -1,0 +1,239 @@
+//! The spec, read from `openapi/ultravox.json` (never copied): the example,
+//! the response schema as a validator, and the facts tests iterate over
+//! (statuses, media, keys, nullable fields), so they follow the vendor.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value, json};
+
+pub fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace root")
+}
+
+pub fn spec_path() -> PathBuf {
+    workspace_root().join("openapi/ultravox.json")
+}
+
+/// The derived spec as JSON, read once.
+pub fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| crate::json::read_json(&spec_path()))
+}
+
+/// The one exposed operation's path template.
+pub fn operation_path() -> &'static str {
+    let paths = spec()["paths"].as_object().expect("the spec has paths");
+    assert_eq!(paths.len(), 1, "the client exposes one path");
+    paths.keys().next().unwrap()
+}
+
+/// The operation's id.
+pub fn operation_id() -> &'static str {
+    spec()["paths"][operation_path()]["get"]["operationId"]
+        .as_str()
+        .expect("the operation has an id")
+}
+
+/// The 200 `application/json` response of the operation.
+fn operation_200() -> &'static Value {
+    &spec()["paths"][operation_path()]["get"]["responses"]["200"]["content"]["application/json"]
+}
+
+/// The response example embedded in the spec.
+pub fn response_example() -> Value {
+    operation_200()
+        .get("example")
+        .expect("the 200 response embeds an `example`")
+        .clone()
+}
+
+/// The component schema `name`, following an `allOf: [$ref]` wrapper.
+pub fn schema(name: &str) -> &'static Value {
+    spec()["components"]["schemas"]
+        .get(name)
+        .unwrap_or_else(|| panic!("the spec has no schema `{name}`"))
+}
+
+/// The schema a `$ref` (possibly wrapped in `allOf`) points at.
+pub fn resolve(schema: &Value) -> &'static Value {
+    let reference = schema
+        .get("$ref")
+        .or_else(|| schema.pointer("/allOf/0/$ref"))
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("not a reference: {schema}"));
+    self::schema(reference.rsplit('/').next().unwrap())
+}
+
+/// The page schema (the 200 response's).
+pub fn page_schema() -> &'static Value {
+    resolve(&operation_200()["schema"])
+}
+
+/// The row schema (the page's `results` items).
+pub fn row_schema() -> &'static Value {
+    resolve(&page_schema()["properties"]["results"]["items"])
+}
+
+/// Property names of `schema`, in the spec's order.
+pub fn keys(schema: &Value) -> Vec<&str> {
+    schema["properties"]
+        .as_object()
+        .map(|props| props.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// Properties that are not `required`: the generated types read `null` and
+/// absent alike and write neither, so a round trip may drop their nulls.
+pub fn optional_keys(schema: &Value) -> BTreeSet<&str> {
+    let required: BTreeSet<&str> = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    keys(schema)
+        .into_iter()
+        .filter(|key| !required.contains(key))
+        .collect()
+}
+
+/// Properties that may be `null` (`nullable`, or untyped).
+pub fn nullable_keys(schema: &Value) -> BTreeSet<&str> {
+    schema["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, property)| {
+            property.get("nullable") == Some(&Value::Bool(true))
+                || (property.get("type").is_none()
+                    && property.get("$ref").is_none()
+                    && property.get("allOf").is_none())
+        })
+        .map(|(key, _)| key.as_str())
+        .collect()
+}
+
+/// The row status values the spec lists.
+pub fn statuses() -> Vec<&'static str> {
+    resolve(&row_schema()["properties"]["status"])["enum"]
+        .as_array()
+        .expect("the status is an enum")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+/// The call medium schema.
+pub fn medium_schema() -> &'static Value {
+    resolve(&row_schema()["properties"]["medium"])
+}
+
+/// The media a row can name (`webRtc`, `twilio`, …).
+pub fn media() -> Vec<&'static str> {
+    keys(medium_schema())
+}
+
+/// The spec's response schema as a JSON Schema (draft 7) document a
+/// validator accepts: OpenAPI 3.0's `nullable: true` becomes an explicit
+/// `null` alternative, also on enums and `allOf` wrappers.
+pub fn response_json_schema() -> Value {
+    let components = spec().get("components").cloned().unwrap_or_default();
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "allOf": [operation_200()["schema"].clone()],
+        "components": openapi_to_json_schema(components),
+    })
+}
+
+fn openapi_to_json_schema(node: Value) -> Value {
+    match node {
+        Value::Object(map) => {
+            let mut map: Map<String, Value> = map
+                .into_iter()
+                .map(|(key, value)| (key, openapi_to_json_schema(value)))
+                .collect();
+            if map.remove("nullable") == Some(Value::Bool(true)) {
+                return allow_null(map);
+            }
+            Value::Object(map)
+        }
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(openapi_to_json_schema).collect())
+        }
+        other => other,
+    }
+}
+
+fn allow_null(mut schema: Map<String, Value>) -> Value {
+    // An enum lists its values: null must be one of them.
+    if let Some(Value::Array(values)) = schema.get_mut("enum")
+        && !values.contains(&Value::Null)
+    {
+        values.push(Value::Null);
+    }
+    match schema.get("type").cloned() {
+        // Typed: widen the type.
+        Some(Value::String(ty)) => {
+            schema.insert("type".into(), json!([ty, "null"]));
+            Value::Object(schema)
+        }
+        // Composed (`allOf: [$ref]`, `oneOf`, …): null, or the composition.
+        _ if ["allOf", "oneOf", "anyOf", "$ref"]
+            .iter()
+            .any(|key| schema.contains_key(*key)) =>
+        {
+            json!({ "anyOf": [{ "type": "null" }, Value::Object(schema)] })
+        }
+        // Untyped already admits null.
+        _ => Value::Object(schema),
+    }
+}
+
+/// Validates `instance` against the spec's response schema; returns one
+/// `instance path: message` line per violation.
+pub fn schema_violations(instance: &Value) -> Vec<String> {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            // Formats are annotations: the upstream example's `next` ends in a raw
+            // `"`, which is no RFC 3986 URI, yet the API sends it. uuid formats are
+            // enforced by the generated types (`uuid::Uuid`) instead.
+            .should_validate_formats(false)
+            .build(&response_json_schema())
+            .unwrap_or_else(|err| {
+                panic!("the spec's response schema is not valid JSON Schema: {err}")
+            })
+    });
+    validator
+        .iter_errors(instance)
+        .map(|err| format!("{}: {err}", err.instance_path()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nullable_enums_and_wrappers_admit_null() {
+        let schema = openapi_to_json_schema(json!({
+            "properties": {
+                "plain": { "type": "string", "enum": ["A"], "nullable": true },
+                "wrapped": { "allOf": [{ "$ref": "#/x" }], "nullable": true },
+            }
+        }));
+        assert_eq!(
+            schema["properties"]["plain"],
+            json!({ "type": ["string", "null"], "enum": ["A", null] })
+        );
+        assert_eq!(
+            schema["properties"]["wrapped"],
+            json!({ "anyOf": [{ "type": "null" }, { "allOf": [{ "$ref": "#/x" }] }] })
+        );
+    }
+}

@@ -1,0 +1,249 @@
+//! Property tests of page decoding, with inputs generated from the spec's
+//! schemas (so new fields, media and statuses are covered as they arrive).
+//! Cases: proptest's default (256), or set `PROPTEST_CASES=10000` to run
+//! longer locally.
+
+use std::collections::BTreeSet;
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use serde_json::{Map, Value};
+use support::json::{json_differences, without_optional_nulls};
+use support::spec::{self, schema_violations};
+use ultravox_client::{Error, decode_page};
+
+/// Strings that stress the decoder: ASCII, unicode outside the BMP, escapes.
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-zA-Z0-9 _+=/-]{0,12}",
+        "[\u{1F600}-\u{1F64F}\u{10000}-\u{10FFFF}\u{0}-\u{7F}]{0,6}",
+        Just("\"\\\n\u{0}".to_owned()),
+    ]
+}
+
+fn uuid_string() -> impl Strategy<Value = String> {
+    any::<u128>().prop_map(|bits| {
+        uuid::Builder::from_random_bytes(bits.to_le_bytes())
+            .into_uuid()
+            .to_string()
+    })
+}
+
+/// Any JSON value, a few levels deep.
+fn any_json() -> BoxedStrategy<Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("JSON has no NaN/inf", |f| f.is_finite())
+            .prop_map(Value::from),
+        text().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(text(), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+    .boxed()
+}
+
+/// A value valid for `schema` (an OpenAPI 3.0 schema of the spec): every
+/// optional property present or absent, nullable ones sometimes `null`,
+/// enums from their values, unknown `additionalProperties` keys.
+fn valid(schema: &'static Value) -> BoxedStrategy<Value> {
+    if schema.get("$ref").is_some() || schema.get("allOf").is_some() {
+        let inner = valid(spec::resolve(schema));
+        return nullable(schema, inner);
+    }
+    let strategy = if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        prop::sample::select(values.clone()).boxed()
+    } else {
+        match schema.get("type").and_then(Value::as_str) {
+            Some("string") => match schema.get("format").and_then(Value::as_str) {
+                Some("uuid") => uuid_string().prop_map(Value::from).boxed(),
+                Some("uri") => "[a-z0-9]{1,10}"
+                    .prop_map(|c| Value::from(format!("https://api.ultravox.ai/api/x/?cursor={c}")))
+                    .boxed(),
+                _ => text().prop_map(Value::from).boxed(),
+            },
+            Some("integer") => match schema.get("format").and_then(Value::as_str) {
+                Some("int32") => any::<i32>().prop_map(Value::from).boxed(),
+                _ => any::<i64>().prop_map(Value::from).boxed(),
+            },
+            Some("number") => (-1e9f64..1e9).prop_map(Value::from).boxed(),
+            Some("boolean") => any::<bool>().prop_map(Value::from).boxed(),
+            Some("array") => prop::collection::vec(valid(&schema["items"]), 0..4)
+                .prop_map(Value::Array)
+                .boxed(),
+            // An inline object without properties is a free-form map, which
+            // the types write as absent when empty: give it an entry.
+            Some("object") if spec::keys(schema).is_empty() && !is_named(schema) => {
+                prop::collection::btree_map("[a-zA-Z]{1,8}", any_json(), 1..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect()))
+                    .boxed()
+            }
+            Some("object") => object(schema),
+            // Untyped: any JSON.
+            _ => any_json(),
+        }
+    };
+    nullable(schema, strategy)
+}
+
+/// Whether `schema` is one of the spec's named component schemas.
+fn is_named(schema: &Value) -> bool {
+    spec::spec()["components"]["schemas"]
+        .as_object()
+        .is_some_and(|schemas| schemas.values().any(|named| std::ptr::eq(named, schema)))
+}
+
+fn nullable(schema: &Value, strategy: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
+    if schema.get("nullable") == Some(&Value::Bool(true)) {
+        prop_oneof![1 => Just(Value::Null), 4 => strategy].boxed()
+    } else {
+        strategy
+    }
+}
+
+fn object(schema: &'static Value) -> BoxedStrategy<Value> {
+    let optional = spec::optional_keys(schema);
+    let properties: Vec<(&'static str, BoxedStrategy<Option<Value>>)> = spec::keys(schema)
+        .into_iter()
+        .map(|key| {
+            let value = valid(&schema["properties"][key]);
+            let value = if optional.contains(key) {
+                prop::option::of(value).boxed()
+            } else {
+                value.prop_map(Some).boxed()
+            };
+            (key, value)
+        })
+        .collect();
+    // An empty map is written as absent (no information is lost), so maps
+    // get at least one entry to keep the round trip exact.
+    let extra = match schema.get("additionalProperties") {
+        Some(Value::Bool(true)) => {
+            prop::collection::btree_map("[a-zA-Z]{1,8}", any_json(), 1..3).boxed()
+        }
+        Some(values @ Value::Object(_)) => {
+            prop::collection::btree_map("[a-zA-Z]{1,8}", valid(values), 1..3).boxed()
+        }
+        _ => Just(Default::default()).boxed(),
+    };
+    let (keys, values): (Vec<_>, Vec<_>) = properties.into_iter().unzip();
+    (values, extra)
+        .prop_map(move |(values, extra)| {
+            let mut map: Map<String, Value> = extra.into_iter().collect();
+            for (key, value) in keys.iter().zip(values) {
+                if let Some(value) = value {
+                    map.insert((*key).to_owned(), value);
+                }
+            }
+            Value::Object(map)
+        })
+        .boxed()
+}
+
+/// What a field might hold in a hostile response: right, wrong or null.
+fn field_value() -> BoxedStrategy<Value> {
+    let statuses: Vec<Value> = spec::statuses().into_iter().map(Value::from).collect();
+    prop_oneof![
+        3 => any_json(),
+        1 => uuid_string().prop_map(Value::from),
+        1 => prop::sample::select(statuses),
+        1 => text().prop_map(Value::from), // unknown enum strings
+        1 => valid(spec::medium_schema()),
+    ]
+    .boxed()
+}
+
+/// An object built from `keys` (each kept or dropped) plus unknown keys.
+fn object_of(keys: Vec<&'static str>, value: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
+    let known = prop::collection::vec(prop::option::of(value.clone()), keys.len());
+    let extra = prop::collection::btree_map("[a-z]{1,8}", value, 0..3);
+    (known, extra).prop_map(move |(known, extra)| {
+        let mut map: Map<String, Value> = extra.into_iter().collect();
+        for (key, value) in keys.iter().zip(known) {
+            if let Some(value) = value {
+                map.insert((*key).to_owned(), value);
+            }
+        }
+        Value::Object(map)
+    })
+}
+
+/// Page-shaped JSON with random nulls, missing keys, wrong types and extras.
+fn page_shaped() -> impl Strategy<Value = Value> {
+    let row = object_of(spec::keys(spec::row_schema()), field_value());
+    let rows = prop_oneof![4 => prop::collection::vec(row, 0..4).prop_map(Value::Array), 1 => field_value()];
+    let page_keys: Vec<&str> = spec::keys(spec::page_schema())
+        .into_iter()
+        .filter(|key| *key != "results")
+        .collect();
+    (
+        object_of(page_keys, field_value()),
+        prop::option::weighted(0.9, rows),
+    )
+        .prop_map(|(mut page, rows)| {
+            if let (Value::Object(map), Some(rows)) = (&mut page, rows) {
+                map.insert("results".into(), rows);
+            }
+            page
+        })
+}
+
+proptest! {
+    #[test]
+    fn page_shaped_json_never_panics_and_failures_have_a_key_path(page in page_shaped()) {
+        let bytes = serde_json::to_vec(&page).unwrap();
+        match decode_page(&bytes) {
+            Ok(decoded) => {
+                // Whatever decodes must encode again.
+                serde_json::to_vec(&decoded).unwrap();
+            }
+            Err(Error::Decode { path, message, status, .. }) => {
+                prop_assert!(!path.is_empty() && !message.is_empty());
+                prop_assert_eq!(status.as_u16(), 200);
+            }
+            Err(other) => prop_assert!(false, "not a decode error: {other}"),
+        }
+    }
+
+    #[test]
+    fn valid_pages_decode_and_reencode_valid(page in valid(spec::page_schema())) {
+        let violations = schema_violations(&page);
+        prop_assert!(violations.is_empty(), "the generator made an invalid page: {violations:?}");
+
+        let decoded = decode_page(&serde_json::to_vec(&page).unwrap())
+            .map_err(|err| TestCaseError::fail(err.to_string()))?;
+        let reencoded = serde_json::to_value(&decoded).unwrap();
+
+        let violations = schema_violations(&reencoded);
+        prop_assert!(violations.is_empty(), "re-encoded page is invalid: {violations:?}");
+        let differences = json_differences(&without_optional_nulls(page), &reencoded);
+        prop_assert!(differences.is_empty(), "round trip changed the page: {differences:?}");
+    }
+}
+
+#[test]
+fn every_medium_of_the_spec_is_generated() {
+    // Guards the strategy above: a medium it cannot produce is never tested.
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = valid(spec::medium_schema());
+    let mut seen = BTreeSet::new();
+    for _ in 0..200 {
+        let medium = strategy.new_tree(&mut runner).unwrap().current();
+        seen.extend(
+            medium
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k.clone()),
+        );
+    }
+    let expected: BTreeSet<String> = spec::media().into_iter().map(str::to_owned).collect();
+    assert_eq!(seen, expected);
+}

@@ -1,0 +1,84 @@
+//! The runnable example (`generated-client/examples/list_scheduled_calls.rs`),
+//! run in-process as its `main` would run it.
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+
+use serde_json::Value;
+use support::spec;
+
+#[allow(dead_code)] // its `main` belongs to the example binary
+#[path = "../../../generated-client/examples/list_scheduled_calls.rs"]
+mod example;
+
+/// Runs the example with `args` and the environment `env`: the summary line
+/// (or error line) and the NDJSON it printed.
+async fn run(args: &[&str], env: &[(&str, &str)]) -> (Result<String, String>, Vec<Value>) {
+    let args = args.iter().map(OsString::from);
+    let lookup = |name: &str| {
+        env.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    };
+    let mut out = Vec::new();
+    let result = example::run(args, lookup, &mut out).await;
+    let lines = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each stdout line is one JSON object"))
+        .collect();
+    (result, lines)
+}
+
+#[tokio::test]
+async fn demo_prints_one_page_or_every_page_as_ndjson() {
+    let (summary, first_page) = run(&["--demo"], &[]).await;
+    assert_eq!(
+        summary.unwrap(),
+        format!("listed {} scheduled calls from 1 page(s)", first_page.len())
+    );
+    assert!(!first_page.is_empty());
+
+    let (summary, calls) = run(&["--demo", "--all"], &[]).await;
+    // Three pages, the middle one empty: an empty page does not end a listing.
+    assert_eq!(
+        summary.unwrap(),
+        format!("listed {} scheduled calls from 3 page(s)", calls.len())
+    );
+    let statuses: BTreeSet<&str> = calls
+        .iter()
+        .map(|call| call["status"].as_str().unwrap())
+        .collect();
+    let expected: BTreeSet<&str> = spec::statuses().into_iter().collect();
+    assert_eq!(statuses, expected, "a row for every status of the spec");
+}
+
+#[tokio::test]
+async fn failures_are_one_line_and_print_nothing() {
+    const AGENT: &str = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+    const BATCH: &str = "5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b";
+    let key = (ultravox_client::API_KEY_VAR, "k");
+    let unreachable = (ultravox_client::BASE_URL_VAR, "http://127.0.0.1:9");
+    // (arguments, environment, what the error line must say)
+    let cases: [(&[&str], &[(&str, &str)], &str); 4] = [
+        (
+            &["not-a-uuid", BATCH],
+            &[key],
+            "AGENT_ID \"not-a-uuid\" is not a UUID",
+        ),
+        (&[AGENT, BATCH], &[], ultravox_client::API_KEY_VAR),
+        (&[], &[key], "expected AGENT_ID and BATCH_ID"),
+        (
+            &["--max-retries", "0", AGENT, BATCH],
+            &[key, unreachable],
+            "cannot connect",
+        ),
+    ];
+    for (args, env, expected) in cases {
+        let (result, printed) = run(args, env).await;
+        let message = result.expect_err("must fail");
+        assert_eq!(message.lines().count(), 1, "{args:?}: {message}");
+        assert!(message.contains(expected), "{args:?}: {message}");
+        assert!(printed.is_empty());
+    }
+}
