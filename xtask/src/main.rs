@@ -8,11 +8,11 @@ mod open_enums;
 mod output;
 mod overlay;
 mod project;
-// mod report;
+mod report;
 mod rust_names;
 mod rustify;
 mod slice;
-// mod sync;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -76,8 +76,7 @@ fn run(args: Vec<String>) -> Result<()> {
         "codegen" => codegen::run(&project, check),
         _ => {
             let from = from.with_context(|| format!("sync needs --from FILE\n{USAGE}"))?;
-            let _ = (from, report);
-            todo!()
+            sync::run(&project, &from, report.as_deref())
         }
     }
 }

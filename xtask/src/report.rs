@@ -1,0 +1,574 @@
+//! The change report of a sync: what changed in the derived spec, by meaning
+//! (serialiser noise — key order, quoting, `3.0.3` vs `3.0.4`, an explicit
+//! `required: false`, `allOf` wrappers around a lone `$ref` — makes no
+//! entry), and what that means for code that uses the crate.
+//!
+//! Rule: an entry is **breaking** when code compiled against the previous
+//! release can stop compiling, or stop decoding what it decoded: something
+//! removed or renamed, a type or format changed, a field whose Rust type
+//! gains or loses its `Option`, a generated type that changes kind, an enum
+//! value removed, a parameter that becomes required, a new default URL or
+//! auth header. Everything else is **additive**: new operations, optional
+//! parameters, schemas, optional properties and enum values (enums are
+//! open), constraints (the client does not enforce them on responses),
+//! readOnly/writeOnly flips, descriptions (counted, not listed), and a crate
+//! the generated code now uses. Constructing the generated structs with
+//! struct literals is not covered: use their builders or `Default`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value};
+
+use crate::rust_names;
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Impact {
+    Breaking,
+    Additive,
+}
+
+#[derive(Debug)]
+pub struct Entry {
+    pub impact: Impact,
+    /// Where: `Schema.property.path`, or `GET /path` and a parameter.
+    pub at: String,
+    pub what: String,
+}
+
+/// The comparison of two derived specs.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub entries: Vec<Entry>,
+    pub descriptions_changed: usize,
+}
+
+/// Facts of generated Rust that the spec alone does not show.
+pub struct RustFacts {
+    pub crates: BTreeSet<String>,
+}
+
+const CONSTRAINTS: [&str; 11] = [
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+];
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+pub fn compare(
+    before: &Value,
+    after: &Value,
+    rust_before: &RustFacts,
+    rust_after: &RustFacts,
+) -> Report {
+    let mut report = Report::default();
+    report.compare_servers_and_auth(before, after);
+    report.compare_operations(before, after);
+    report.compare_schemas(before, after);
+    for name in rust_after.crates.difference(&rust_before.crates) {
+        report.push(
+            Impact::Additive,
+            "generated-client/Cargo.toml".to_owned(),
+            format!("the generated code now uses the crate `{name}`"),
+        );
+    }
+    for name in rust_before.crates.difference(&rust_after.crates) {
+        report.push(
+            Impact::Additive,
+            "generated-client/Cargo.toml".to_owned(),
+            format!("the generated code no longer uses the crate `{name}` (it may be removed)"),
+        );
+    }
+    report
+        .entries
+        .sort_by(|a, b| (a.impact, &a.at).cmp(&(b.impact, &b.at)));
+    report
+}
+
+impl Report {
+    fn push(&mut self, impact: Impact, at: String, what: String) {
+        self.entries.push(Entry { impact, at, what });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.descriptions_changed == 0
+    }
+
+    fn compare_servers_and_auth(&mut self, before: &Value, after: &Value) {
+        let url = |spec: &Value| spec.pointer("/servers/0/url").cloned();
+        if url(before) != url(after) {
+            self.push(
+                Impact::Breaking,
+                "servers".to_owned(),
+                format!(
+                    "the default base URL changes from {} to {}",
+                    show(url(before)),
+                    show(url(after))
+                ),
+            );
+        }
+        let schemes = |spec: &Value| {
+            spec.pointer("/components/securitySchemes")
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (old, new) = (schemes(before), schemes(after));
+        if strip_descriptions(&old) != strip_descriptions(&new) {
+            self.push(
+                Impact::Breaking,
+                "components.securitySchemes".to_owned(),
+                format!("authentication changes from {old} to {new}"),
+            );
+        }
+    }
+
+    fn compare_operations(&mut self, before: &Value, after: &Value) {
+        let (old, new) = (operations(before), operations(after));
+        for (key, operation) in &new {
+            let Some(previous) = old.get(key) else {
+                self.push(Impact::Additive, key.clone(), "operation added".to_owned());
+                continue;
+            };
+            self.compare_parameters(key, previous, operation);
+            if description(previous) != description(operation) {
+                self.descriptions_changed += 1;
+            }
+            let response = |op: &Value| {
+                op.pointer("/responses/200/content/application~1json/schema")
+                    .cloned()
+            };
+            if let (Some(a), Some(b)) = (response(previous), response(operation)) {
+                self.compare_schema(&format!("{key} 200 response"), &a, &b, true);
+            }
+        }
+        for key in old.keys().filter(|key| !new.contains_key(*key)) {
+            self.push(
+                Impact::Breaking,
+                key.clone(),
+                "operation removed".to_owned(),
+            );
+        }
+    }
+
+    fn compare_parameters(&mut self, operation: &str, before: &Value, after: &Value) {
+        let (old, new) = (parameters(before), parameters(after));
+        for (key, parameter) in &new {
+            let at = format!("{operation} {key}");
+            let required = is_true(parameter.get("required"));
+            let Some(previous) = old.get(key) else {
+                let impact = if required {
+                    Impact::Breaking
+                } else {
+                    Impact::Additive
+                };
+                let kind = if required { "required" } else { "optional" };
+                self.push(impact, at, format!("{kind} parameter added"));
+                continue;
+            };
+            if is_true(previous.get("required")) != required {
+                let (impact, what) = if required {
+                    (Impact::Breaking, "parameter becomes required")
+                } else {
+                    (Impact::Additive, "parameter becomes optional")
+                };
+                self.push(impact, at.clone(), what.to_owned());
+            }
+            if description(previous) != description(parameter) {
+                self.descriptions_changed += 1;
+            }
+            let schema = |p: &Value| p.get("schema").cloned().unwrap_or_default();
+            self.compare_schema(&at, &schema(previous), &schema(parameter), true);
+        }
+        for key in old.keys().filter(|key| !new.contains_key(*key)) {
+            self.push(
+                Impact::Breaking,
+                format!("{operation} {key}"),
+                "parameter removed".to_owned(),
+            );
+        }
+    }
+
+    fn compare_schemas(&mut self, before: &Value, after: &Value) {
+        let schemas = |spec: &Value| {
+            spec.pointer("/components/schemas")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (old, new) = (schemas(before), schemas(after));
+        let names = |map: &Map<String, Value>| {
+            rust_names::rust_names(map.keys().map(String::as_str)).unwrap_or_default()
+        };
+        let (old_names, new_names) = (names(&old), names(&new));
+        for (name, schema) in &new {
+            let rust = new_names.get(name).cloned().unwrap_or_default();
+            let Some(previous) = old.get(name) else {
+                self.push(
+                    Impact::Additive,
+                    name.clone(),
+                    format!("schema added (Rust type `{rust}`)"),
+                );
+                continue;
+            };
+            if let Some(old_rust) = old_names.get(name).filter(|old_rust| **old_rust != rust) {
+                self.push(
+                    Impact::Breaking,
+                    name.clone(),
+                    format!("the public type `{old_rust}` is renamed `{rust}`"),
+                );
+            }
+            let (old_kind, new_kind) = (kind(previous), kind(schema));
+            if old_kind != new_kind {
+                self.push(
+                    Impact::Breaking,
+                    name.clone(),
+                    format!("the generated type `{rust}` changes from {old_kind} to {new_kind}"),
+                );
+            }
+            self.compare_schema(name, previous, schema, true);
+        }
+        for name in old.keys().filter(|name| !new.contains_key(*name)) {
+            let rust = old_names.get(name).cloned().unwrap_or_default();
+            self.push(
+                Impact::Breaking,
+                name.clone(),
+                format!("schema removed (Rust type `{rust}` is gone)"),
+            );
+        }
+    }
+
+    /// Compares two schemas found at `at`; `required` says whether the
+    /// property they describe must be present (their Rust type is then not
+    /// an `Option` unless nullable).
+    fn compare_schema(&mut self, at: &str, before: &Value, after: &Value, required: bool) {
+        let (before, after) = (unwrap(before), unwrap(after));
+        if description(&before) != description(&after) {
+            self.descriptions_changed += 1;
+        }
+        let field = |key: &str, schema: &Value| schema.get(key).cloned();
+        if field("$ref", &before) != field("$ref", &after) {
+            self.push(
+                Impact::Breaking,
+                at.to_owned(),
+                format!(
+                    "type changes from {} to {}",
+                    show_type(&before),
+                    show_type(&after)
+                ),
+            );
+            return; // the referenced schemas are compared on their own
+        }
+        for key in ["type", "format"] {
+            if field(key, &before) != field(key, &after) {
+                self.push(
+                    Impact::Breaking,
+                    at.to_owned(),
+                    format!(
+                        "{key} changes from {} to {}",
+                        show(field(key, &before)),
+                        show(field(key, &after))
+                    ),
+                );
+            }
+        }
+        let nullable = |schema: &Value| is_true(schema.get("nullable"));
+        if nullable(&before) != nullable(&after) {
+            let impact = if required {
+                Impact::Breaking
+            } else {
+                Impact::Additive
+            };
+            let what = if nullable(&after) {
+                "becomes nullable"
+            } else {
+                "is no longer nullable"
+            };
+            self.push(impact, at.to_owned(), what.to_owned());
+        }
+        for key in ["readOnly", "writeOnly"] {
+            if is_true(before.get(key)) != is_true(after.get(key)) {
+                let state = if is_true(after.get(key)) {
+                    "set"
+                } else {
+                    "cleared"
+                };
+                self.push(Impact::Additive, at.to_owned(), format!("`{key}` {state}"));
+            }
+        }
+        for key in CONSTRAINTS {
+            if field(key, &before) != field(key, &after) {
+                self.push(
+                    Impact::Additive,
+                    at.to_owned(),
+                    format!(
+                        "constraint `{key}` changes from {} to {}",
+                        show(field(key, &before)),
+                        show(field(key, &after))
+                    ),
+                );
+            }
+        }
+        self.compare_enum(at, &before, &after);
+        self.compare_properties(at, &before, &after);
+        for key in ["items", "additionalProperties"] {
+            if let (Some(a @ Value::Object(_)), Some(b @ Value::Object(_))) =
+                (before.get(key), after.get(key))
+            {
+                self.compare_schema(&format!("{at}.{key}"), a, b, true);
+            }
+        }
+    }
+
+    fn compare_enum(&mut self, at: &str, before: &Value, after: &Value) {
+        let values = |schema: &Value| -> Vec<Value> {
+            schema
+                .get("enum")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (old, new) = (values(before), values(after));
+        for value in new.iter().filter(|v| !old.contains(v)) {
+            self.push(
+                Impact::Additive,
+                at.to_owned(),
+                format!("enum value {value} added"),
+            );
+        }
+        for value in old.iter().filter(|v| !new.contains(v)) {
+            self.push(
+                Impact::Breaking,
+                at.to_owned(),
+                format!("enum value {value} removed"),
+            );
+        }
+    }
+
+    fn compare_properties(&mut self, at: &str, before: &Value, after: &Value) {
+        let properties = |schema: &Value| {
+            schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let required = |schema: &Value| -> BTreeSet<String> {
+            schema
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        };
+        let (old, new) = (properties(before), properties(after));
+        let (old_required, new_required) = (required(before), required(after));
+        for (name, schema) in &new {
+            let path = format!("{at}.{name}");
+            let is_required = new_required.contains(name);
+            // The Rust field is a plain `T` only when required and not nullable.
+            let plain = |required: bool, schema: &Value| {
+                required && !is_true(unwrap(schema).get("nullable"))
+            };
+            let Some(previous) = old.get(name) else {
+                let impact = if plain(is_required, schema) {
+                    Impact::Breaking
+                } else {
+                    Impact::Additive
+                };
+                let kind = if is_required { "required" } else { "optional" };
+                self.push(impact, path, format!("{kind} property added"));
+                continue;
+            };
+            let was_required = old_required.contains(name);
+            if was_required != is_required {
+                let impact = if plain(was_required, previous) != plain(is_required, schema) {
+                    Impact::Breaking
+                } else {
+                    Impact::Additive
+                };
+                let what = if is_required {
+                    "becomes required"
+                } else {
+                    "is no longer required"
+                };
+                self.push(impact, path.clone(), what.to_owned());
+            }
+            self.compare_schema(&path, previous, schema, is_required);
+        }
+        for name in old.keys().filter(|name| !new.contains_key(*name)) {
+            self.push(
+                Impact::Breaking,
+                format!("{at}.{name}"),
+                "property removed".to_owned(),
+            );
+        }
+    }
+
+    /// The report as Markdown, fit to paste into a pull request.
+    pub fn to_markdown(&self, title: &str) -> String {
+        let mut out = format!("## {title}\n\n");
+        if self.is_empty() {
+            out.push_str("No changes to the part of the API this client uses.\n");
+            return out;
+        }
+        let count = |impact| self.entries.iter().filter(|e| e.impact == impact).count();
+        let _ = writeln!(
+            out,
+            "{} breaking, {} additive for code that uses `ultravox-client`; {} description(s) \
+             changed. Breaking: something removed, renamed or retyped; see the rule in README.md.\n",
+            count(Impact::Breaking),
+            count(Impact::Additive),
+            self.descriptions_changed
+        );
+        for (impact, heading) in [
+            (Impact::Breaking, "Breaking"),
+            (Impact::Additive, "Additive"),
+        ] {
+            let entries: Vec<&Entry> = self.entries.iter().filter(|e| e.impact == impact).collect();
+            if entries.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "### {heading}\n");
+            for entry in entries {
+                let _ = writeln!(out, "- `{}`: {}", entry.at, entry.what);
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Operations by `METHOD /path`.
+fn operations(spec: &Value) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for (path, item) in spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for method in METHODS {
+            if let Some(operation) = item.get(method) {
+                let mut operation = operation.clone();
+                // Path-level parameters belong to each operation.
+                if let Some(shared) = item.get("parameters").and_then(Value::as_array) {
+                    let own = operation["parameters"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default();
+                    operation["parameters"] =
+                        Value::Array(shared.iter().chain(&own).cloned().collect());
+                }
+                out.insert(format!("{} {path}", method.to_uppercase()), operation);
+            }
+        }
+    }
+    out
+}
+
+/// Parameters by `in name` (`query parameter status`).
+fn parameters(operation: &Value) -> BTreeMap<String, Value> {
+    operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            let name = p.get("name")?.as_str()?;
+            let location = p.get("in")?.as_str()?;
+            Some((format!("{location} parameter `{name}`"), p.clone()))
+        })
+        .collect()
+}
+
+/// `allOf: [one]` with annotations beside it means `one` plus those
+/// annotations: the vendor's way to attach a description to a `$ref`.
+fn unwrap(schema: &Value) -> Value {
+    let Some(map) = schema.as_object() else {
+        return schema.clone();
+    };
+    match map.get("allOf").and_then(Value::as_array) {
+        Some(members) if members.len() == 1 => {
+            let mut merged = members[0].as_object().cloned().unwrap_or_default();
+            for (key, value) in map {
+                if key != "allOf" {
+                    merged.insert(key.clone(), value.clone());
+                }
+            }
+            Value::Object(merged)
+        }
+        _ => schema.clone(),
+    }
+}
+
+/// What typify makes of a schema, in words.
+fn kind(schema: &Value) -> &'static str {
+    let schema = unwrap(schema);
+    if schema.get("enum").is_some() {
+        return "an enum";
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("object")
+            if schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| !p.is_empty()) =>
+        {
+            "a struct"
+        }
+        Some("object") => "a map (`serde_json::Map` newtype)",
+        Some("array") => "a list",
+        Some("string") => "a string",
+        Some("integer" | "number") => "a number",
+        Some("boolean") => "a bool",
+        _ if schema.get("$ref").is_some() => "an alias",
+        _ => "any JSON (`serde_json::Value`)",
+    }
+}
+
+fn description(node: &Value) -> Option<&Value> {
+    node.get("description")
+}
+
+fn is_true(value: Option<&Value>) -> bool {
+    value == Some(&Value::Bool(true))
+}
+
+fn strip_descriptions(node: &Value) -> Value {
+    match node {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| *key != "description")
+                .map(|(key, value)| (key.clone(), strip_descriptions(value)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn show(value: Option<Value>) -> String {
+    value.map_or_else(
+        || "(none)".to_owned(),
+        |v| format!("`{}`", v.as_str().map_or(v.to_string(), str::to_owned)),
+    )
+}
+
+fn show_type(schema: &Value) -> String {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => format!("`{}`", reference.rsplit('/').next().unwrap_or(reference)),
+        None => show(schema.get("type").cloned()),
+    }
+}
