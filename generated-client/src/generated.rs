@@ -33,10 +33,15 @@ pub mod types {
  This works for both inbound and outbound calls.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub plivo: ::std::option::Option<PlivoMedium>,
-        /**The call will use a plain websocket connection. This is unlikely to yield an acceptable user
- experience if used from a browser or mobile client, but may be suitable for a
- server-to-server connection. This option provides a simple way to connect your own server to
- an Ultravox inference instance.*/
+        /**The call will use a plain websocket connection. This option provides a simple way to
+ connect your own server to an Ultravox inference instance. It is not recommended for
+ direct use in browsers or mobile clients.
+ WebSocket connections are expected to send continuous audio. In other words, Ultravox
+ expects to receive one second of audio each second. Typically this should be sent as
+ frequent small chunks (e.g. 20ms), though larger chunks are also acceptable.
+ Sending too much (overflow) or too little (underflow) audio will result in warning-level
+ call events. Excessive overflow will eventually be dropped while underflow may cause
+ de-synchronized recordings.*/
         #[serde(
             rename = "serverWebSocket",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -73,40 +78,166 @@ pub mod types {
             Default::default()
         }
     }
+    /**Configuration for how incoming DTMF digits are handled during a call.
+ When dtmf_handling is absent from the enclosing medium, DTMF digits are
+ sent as a user text message containing just the digits with urgency
+ URGENCY_IMMEDIATE (the default behavior).
+ Note: consecutive DTMF digits are batched together with a short delay
+ before being dispatched, so a rapid sequence of key presses will be
+ delivered as a single message.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct DtmfHandling {
+        ///If true, DTMF digits are ignored entirely.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ignore: ::std::option::Option<bool>,
+        ///Customizes how DTMF digits are sent as a user text message.
+        #[serde(
+            rename = "userTextMessage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_text_message: ::std::option::Option<DtmfUserTextMessage>,
+    }
+    impl DtmfHandling {
+        pub fn builder() -> builder::DtmfHandling {
+            Default::default()
+        }
+    }
+    ///Configures DTMF digits to be sent as a user text message.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct DtmfUserTextMessage {
+        /**Template for the message text. Use {digits} as a placeholder for the
+ pressed digits. Defaults to "{digits}" if empty.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+        ///Urgency of the message. Defaults to URGENCY_IMMEDIATE.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub urgency: ::std::option::Option<crate::types::DtmfUserTextMessageUrgency>,
+    }
+    impl DtmfUserTextMessage {
+        pub fn builder() -> builder::DtmfUserTextMessage {
+            Default::default()
+        }
+    }
+    ///Whether certain data messages are enabled for a connection.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct EnabledDataMessages {
+        ///Indicates that a call event has been recorded. (Default: disabled)
+        #[serde(
+            rename = "callEvent",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub call_event: ::std::option::Option<bool>,
+        ///Provides information about the call when it starts. (Default: enabled)
+        #[serde(
+            rename = "callStarted",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub call_started: ::std::option::Option<bool>,
+        ///Requests a client-implemented tool invocation. (Default: enabled)
+        #[serde(
+            rename = "clientToolInvocation",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub client_tool_invocation: ::std::option::Option<bool>,
+        ///Requests a data-connection-implemented tool invocation. (Default: enabled for data connections, disabled otherwise)
+        #[serde(
+            rename = "dataConnectionToolInvocation",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub data_connection_tool_invocation: ::std::option::Option<bool>,
+        ///Communicates debug information. (Default: disabled)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub debug: ::std::option::Option<bool>,
+        ///Indicates that a tool invocation has started. (Default: disabled)
+        #[serde(
+            rename = "invokingTool",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub invoking_tool: ::std::option::Option<bool>,
+        ///Requests the client-side audio buffer to be cleared. (Default: enabled for websocket connections, disabled otherwise)
+        #[serde(
+            rename = "playbackClearBuffer",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub playback_clear_buffer: ::std::option::Option<bool>,
+        ///Responds to a ping message. (Default: enabled)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pong: ::std::option::Option<bool>,
+        ///Indicates that the agent state has changed. (Default: enabled)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<bool>,
+        ///Indicates that a tool was used. (Default: disabled)
+        #[serde(
+            rename = "toolUsed",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tool_used: ::std::option::Option<bool>,
+        ///Provides transcripts of the user and agent speech. (Default: enabled)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub transcript: ::std::option::Option<bool>,
+        ///Indicates that the user has started speaking (according to simple VAD). (Default: disabled)
+        #[serde(
+            rename = "userStartedSpeaking",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_started_speaking: ::std::option::Option<bool>,
+        ///Indicates that the user has stopped speaking (according to simple VAD). (Default: disabled)
+        #[serde(
+            rename = "userStoppedSpeaking",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_stopped_speaking: ::std::option::Option<bool>,
+    }
+    impl EnabledDataMessages {
+        pub fn builder() -> builder::EnabledDataMessages {
+            Default::default()
+        }
+    }
     ///Details for a Exotel call.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         PartialEq,
         schemars::JsonSchema
     )]
-    #[serde(transparent)]
-    pub struct ExotelMedium(
-        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ExotelMedium {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
+    pub struct ExotelMedium {
+        ///Controls how DTMF digits received during the call are handled.
+        #[serde(
+            rename = "dtmfHandling",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dtmf_handling: ::std::option::Option<DtmfHandling>,
     }
-    impl ::std::convert::From<ExotelMedium>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ExotelMedium) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ExotelMedium {
-        fn from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> Self {
-            Self(value)
+    impl ExotelMedium {
+        pub fn builder() -> builder::ExotelMedium {
+            Default::default()
         }
     }
     ///`PaginatedScheduledCallList`
@@ -143,6 +274,12 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct PlivoMedium {
+        ///Controls how DTMF digits received during the call are handled.
+        #[serde(
+            rename = "dtmfHandling",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dtmf_handling: ::std::option::Option<DtmfHandling>,
         /**If set, Ultravox will directly create a call with Plivo. Plivo must be configured
  for the requesting account.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -214,6 +351,7 @@ pub mod types {
         ///The call medium to use for the call. In particular, allows for specifying per-call recipients for outgoing media.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub medium: ::std::option::Option<CallMedium>,
+        ///Optional metadata key-value pairs to associate with the call. All values must be strings.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<::serde_json::Value>,
         pub status: crate::types::ScheduledCallStatus,
@@ -328,6 +466,12 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct TelnyxMedium {
+        ///Controls how DTMF digits received during the call are handled.
+        #[serde(
+            rename = "dtmfHandling",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dtmf_handling: ::std::option::Option<DtmfHandling>,
         /**If set, Ultravox will directly create a call with Telnyx. Telnyx must be configured
  for the requesting account.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -383,6 +527,12 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct TwilioMedium {
+        ///Controls how DTMF digits received during the call are handled.
+        #[serde(
+            rename = "dtmfHandling",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dtmf_handling: ::std::option::Option<DtmfHandling>,
         /**If set, Ultravox will directly create a call with Twilio. Twilio must be configured
  for the requesting account.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -434,34 +584,21 @@ pub mod types {
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         PartialEq,
         schemars::JsonSchema
     )]
-    #[serde(transparent)]
-    pub struct WebRtcMedium(
-        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for WebRtcMedium {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
+    pub struct WebRtcMedium {
+        ///Controls which data messages are enabled for the call.
+        #[serde(
+            rename = "dataMessages",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub data_messages: ::std::option::Option<EnabledDataMessages>,
     }
-    impl ::std::convert::From<WebRtcMedium>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: WebRtcMedium) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for WebRtcMedium {
-        fn from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> Self {
-            Self(value)
+    impl WebRtcMedium {
+        pub fn builder() -> builder::WebRtcMedium {
+            Default::default()
         }
     }
     ///Details for a WebSocket call.
@@ -484,12 +621,31 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub client_buffer_size_ms: ::std::option::Option<i32>,
+        ///Controls which data messages are enabled for the call.
+        #[serde(
+            rename = "dataMessages",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub data_messages: ::std::option::Option<EnabledDataMessages>,
         ///The sample rate for input (user) audio. Required.
         #[serde(
             rename = "inputSampleRate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub input_sample_rate: ::std::option::Option<i32>,
+        /**Depending on your implementation, severe underflow from something further downstream from
+ your server may result in audio no longer being delivered to Ultravox at all (despite
+ heartbeats continuing). If media_idle_timeout is set and Ultravox stops receiving audio for
+ longer than this duration, the call will be ended with a "Connection error" end reason.
+ Values in the 30s to 60s range are recommended (and may become the default in the future).
+ Values below 10s will be treated as 10s.
+
+The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
+        #[serde(
+            rename = "mediaIdleTimeout",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub media_idle_timeout: ::std::option::Option<::std::string::String>,
         ///The desired sample rate for output (agent) audio. If unset, defaults to the input_sample_rate.
         #[serde(
             rename = "outputSampleRate",
@@ -668,6 +824,473 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct DtmfHandling {
+            ignore: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            user_text_message: ::std::result::Result<
+                ::std::option::Option<super::DtmfUserTextMessage>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DtmfHandling {
+            fn default() -> Self {
+                Self {
+                    ignore: Ok(Default::default()),
+                    user_text_message: Ok(Default::default()),
+                }
+            }
+        }
+        impl DtmfHandling {
+            pub fn ignore<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ignore = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ignore: {e}")
+                    });
+                self
+            }
+            pub fn user_text_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::DtmfUserTextMessage>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_text_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for user_text_message: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DtmfHandling> for super::DtmfHandling {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DtmfHandling,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ignore: value.ignore?,
+                    user_text_message: value.user_text_message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DtmfHandling> for DtmfHandling {
+            fn from(value: super::DtmfHandling) -> Self {
+                Self {
+                    ignore: Ok(value.ignore),
+                    user_text_message: Ok(value.user_text_message),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DtmfUserTextMessage {
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            urgency: ::std::result::Result<
+                ::std::option::Option<crate::types::DtmfUserTextMessageUrgency>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DtmfUserTextMessage {
+            fn default() -> Self {
+                Self {
+                    text: Ok(Default::default()),
+                    urgency: Ok(Default::default()),
+                }
+            }
+        }
+        impl DtmfUserTextMessage {
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+            pub fn urgency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::DtmfUserTextMessageUrgency>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.urgency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for urgency: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DtmfUserTextMessage>
+        for super::DtmfUserTextMessage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DtmfUserTextMessage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    text: value.text?,
+                    urgency: value.urgency?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DtmfUserTextMessage> for DtmfUserTextMessage {
+            fn from(value: super::DtmfUserTextMessage) -> Self {
+                Self {
+                    text: Ok(value.text),
+                    urgency: Ok(value.urgency),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct EnabledDataMessages {
+            call_event: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            call_started: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            client_tool_invocation: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            data_connection_tool_invocation: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            debug: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            invoking_tool: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            playback_clear_buffer: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            pong: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            state: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            tool_used: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            transcript: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            user_started_speaking: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            user_stopped_speaking: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for EnabledDataMessages {
+            fn default() -> Self {
+                Self {
+                    call_event: Ok(Default::default()),
+                    call_started: Ok(Default::default()),
+                    client_tool_invocation: Ok(Default::default()),
+                    data_connection_tool_invocation: Ok(Default::default()),
+                    debug: Ok(Default::default()),
+                    invoking_tool: Ok(Default::default()),
+                    playback_clear_buffer: Ok(Default::default()),
+                    pong: Ok(Default::default()),
+                    state: Ok(Default::default()),
+                    tool_used: Ok(Default::default()),
+                    transcript: Ok(Default::default()),
+                    user_started_speaking: Ok(Default::default()),
+                    user_stopped_speaking: Ok(Default::default()),
+                }
+            }
+        }
+        impl EnabledDataMessages {
+            pub fn call_event<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.call_event = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for call_event: {e}")
+                    });
+                self
+            }
+            pub fn call_started<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.call_started = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for call_started: {e}")
+                    });
+                self
+            }
+            pub fn client_tool_invocation<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_tool_invocation = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for client_tool_invocation: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn data_connection_tool_invocation<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_connection_tool_invocation = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_connection_tool_invocation: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn debug<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.debug = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for debug: {e}")
+                    });
+                self
+            }
+            pub fn invoking_tool<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.invoking_tool = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for invoking_tool: {e}")
+                    });
+                self
+            }
+            pub fn playback_clear_buffer<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.playback_clear_buffer = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for playback_clear_buffer: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn pong<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pong = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pong: {e}")
+                    });
+                self
+            }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
+            pub fn tool_used<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tool_used = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tool_used: {e}")
+                    });
+                self
+            }
+            pub fn transcript<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transcript = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for transcript: {e}")
+                    });
+                self
+            }
+            pub fn user_started_speaking<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_started_speaking = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for user_started_speaking: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn user_stopped_speaking<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_stopped_speaking = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for user_stopped_speaking: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EnabledDataMessages>
+        for super::EnabledDataMessages {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EnabledDataMessages,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    call_event: value.call_event?,
+                    call_started: value.call_started?,
+                    client_tool_invocation: value.client_tool_invocation?,
+                    data_connection_tool_invocation: value
+                        .data_connection_tool_invocation?,
+                    debug: value.debug?,
+                    invoking_tool: value.invoking_tool?,
+                    playback_clear_buffer: value.playback_clear_buffer?,
+                    pong: value.pong?,
+                    state: value.state?,
+                    tool_used: value.tool_used?,
+                    transcript: value.transcript?,
+                    user_started_speaking: value.user_started_speaking?,
+                    user_stopped_speaking: value.user_stopped_speaking?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::EnabledDataMessages> for EnabledDataMessages {
+            fn from(value: super::EnabledDataMessages) -> Self {
+                Self {
+                    call_event: Ok(value.call_event),
+                    call_started: Ok(value.call_started),
+                    client_tool_invocation: Ok(value.client_tool_invocation),
+                    data_connection_tool_invocation: Ok(
+                        value.data_connection_tool_invocation,
+                    ),
+                    debug: Ok(value.debug),
+                    invoking_tool: Ok(value.invoking_tool),
+                    playback_clear_buffer: Ok(value.playback_clear_buffer),
+                    pong: Ok(value.pong),
+                    state: Ok(value.state),
+                    tool_used: Ok(value.tool_used),
+                    transcript: Ok(value.transcript),
+                    user_started_speaking: Ok(value.user_started_speaking),
+                    user_stopped_speaking: Ok(value.user_stopped_speaking),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ExotelMedium {
+            dtmf_handling: ::std::result::Result<
+                ::std::option::Option<super::DtmfHandling>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ExotelMedium {
+            fn default() -> Self {
+                Self {
+                    dtmf_handling: Ok(Default::default()),
+                }
+            }
+        }
+        impl ExotelMedium {
+            pub fn dtmf_handling<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DtmfHandling>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dtmf_handling = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dtmf_handling: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExotelMedium> for super::ExotelMedium {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExotelMedium,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    dtmf_handling: value.dtmf_handling?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExotelMedium> for ExotelMedium {
+            fn from(value: super::ExotelMedium) -> Self {
+                Self {
+                    dtmf_handling: Ok(value.dtmf_handling),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct PaginatedScheduledCallList {
             next: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -773,6 +1396,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct PlivoMedium {
+            dtmf_handling: ::std::result::Result<
+                ::std::option::Option<super::DtmfHandling>,
+                ::std::string::String,
+            >,
             outgoing: ::std::result::Result<
                 ::std::option::Option<super::PlivoMediumOutgoingRequestParams>,
                 ::std::string::String,
@@ -781,11 +1408,24 @@ pub mod types {
         impl ::std::default::Default for PlivoMedium {
             fn default() -> Self {
                 Self {
+                    dtmf_handling: Ok(Default::default()),
                     outgoing: Ok(Default::default()),
                 }
             }
         }
         impl PlivoMedium {
+            pub fn dtmf_handling<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DtmfHandling>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dtmf_handling = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dtmf_handling: {e}")
+                    });
+                self
+            }
             pub fn outgoing<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -806,12 +1446,16 @@ pub mod types {
             fn try_from(
                 value: PlivoMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { outgoing: value.outgoing? })
+                Ok(Self {
+                    dtmf_handling: value.dtmf_handling?,
+                    outgoing: value.outgoing?,
+                })
             }
         }
         impl ::std::convert::From<super::PlivoMedium> for PlivoMedium {
             fn from(value: super::PlivoMedium) -> Self {
                 Self {
+                    dtmf_handling: Ok(value.dtmf_handling),
                     outgoing: Ok(value.outgoing),
                 }
             }
@@ -1248,6 +1892,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct TelnyxMedium {
+            dtmf_handling: ::std::result::Result<
+                ::std::option::Option<super::DtmfHandling>,
+                ::std::string::String,
+            >,
             outgoing: ::std::result::Result<
                 ::std::option::Option<super::TelnyxMediumOutgoingRequestParams>,
                 ::std::string::String,
@@ -1256,11 +1904,24 @@ pub mod types {
         impl ::std::default::Default for TelnyxMedium {
             fn default() -> Self {
                 Self {
+                    dtmf_handling: Ok(Default::default()),
                     outgoing: Ok(Default::default()),
                 }
             }
         }
         impl TelnyxMedium {
+            pub fn dtmf_handling<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DtmfHandling>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dtmf_handling = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dtmf_handling: {e}")
+                    });
+                self
+            }
             pub fn outgoing<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -1281,12 +1942,16 @@ pub mod types {
             fn try_from(
                 value: TelnyxMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { outgoing: value.outgoing? })
+                Ok(Self {
+                    dtmf_handling: value.dtmf_handling?,
+                    outgoing: value.outgoing?,
+                })
             }
         }
         impl ::std::convert::From<super::TelnyxMedium> for TelnyxMedium {
             fn from(value: super::TelnyxMedium) -> Self {
                 Self {
+                    dtmf_handling: Ok(value.dtmf_handling),
                     outgoing: Ok(value.outgoing),
                 }
             }
@@ -1380,6 +2045,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct TwilioMedium {
+            dtmf_handling: ::std::result::Result<
+                ::std::option::Option<super::DtmfHandling>,
+                ::std::string::String,
+            >,
             outgoing: ::std::result::Result<
                 ::std::option::Option<super::TwilioMediumOutgoingRequestParams>,
                 ::std::string::String,
@@ -1388,11 +2057,24 @@ pub mod types {
         impl ::std::default::Default for TwilioMedium {
             fn default() -> Self {
                 Self {
+                    dtmf_handling: Ok(Default::default()),
                     outgoing: Ok(Default::default()),
                 }
             }
         }
         impl TwilioMedium {
+            pub fn dtmf_handling<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DtmfHandling>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dtmf_handling = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dtmf_handling: {e}")
+                    });
+                self
+            }
             pub fn outgoing<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -1413,12 +2095,16 @@ pub mod types {
             fn try_from(
                 value: TwilioMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { outgoing: value.outgoing? })
+                Ok(Self {
+                    dtmf_handling: value.dtmf_handling?,
+                    outgoing: value.outgoing?,
+                })
             }
         }
         impl ::std::convert::From<super::TwilioMedium> for TwilioMedium {
             fn from(value: super::TwilioMedium) -> Self {
                 Self {
+                    dtmf_handling: Ok(value.dtmf_handling),
                     outgoing: Ok(value.outgoing),
                 }
             }
@@ -1511,13 +2197,68 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct WebRtcMedium {
+            data_messages: ::std::result::Result<
+                ::std::option::Option<super::EnabledDataMessages>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebRtcMedium {
+            fn default() -> Self {
+                Self {
+                    data_messages: Ok(Default::default()),
+                }
+            }
+        }
+        impl WebRtcMedium {
+            pub fn data_messages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::EnabledDataMessages>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_messages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data_messages: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebRtcMedium> for super::WebRtcMedium {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebRtcMedium,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data_messages: value.data_messages?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebRtcMedium> for WebRtcMedium {
+            fn from(value: super::WebRtcMedium) -> Self {
+                Self {
+                    data_messages: Ok(value.data_messages),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct WebSocketMedium {
             client_buffer_size_ms: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
+            data_messages: ::std::result::Result<
+                ::std::option::Option<super::EnabledDataMessages>,
+                ::std::string::String,
+            >,
             input_sample_rate: ::std::result::Result<
                 ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            media_idle_timeout: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             output_sample_rate: ::std::result::Result<
@@ -1529,7 +2270,9 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     client_buffer_size_ms: Ok(Default::default()),
+                    data_messages: Ok(Default::default()),
                     input_sample_rate: Ok(Default::default()),
+                    media_idle_timeout: Ok(Default::default()),
                     output_sample_rate: Ok(Default::default()),
                 }
             }
@@ -1549,6 +2292,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn data_messages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::EnabledDataMessages>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_messages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data_messages: {e}")
+                    });
+                self
+            }
             pub fn input_sample_rate<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
@@ -1559,6 +2316,20 @@ pub mod types {
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for input_sample_rate: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn media_idle_timeout<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.media_idle_timeout = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for media_idle_timeout: {e}"
                         )
                     });
                 self
@@ -1585,7 +2356,9 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     client_buffer_size_ms: value.client_buffer_size_ms?,
+                    data_messages: value.data_messages?,
                     input_sample_rate: value.input_sample_rate?,
+                    media_idle_timeout: value.media_idle_timeout?,
                     output_sample_rate: value.output_sample_rate?,
                 })
             }
@@ -1594,7 +2367,9 @@ pub mod types {
             fn from(value: super::WebSocketMedium) -> Self {
                 Self {
                     client_buffer_size_ms: Ok(value.client_buffer_size_ms),
+                    data_messages: Ok(value.data_messages),
                     input_sample_rate: Ok(value.input_sample_rate),
+                    media_idle_timeout: Ok(value.media_idle_timeout),
                     output_sample_rate: Ok(value.output_sample_rate),
                 }
             }
@@ -1630,6 +2405,118 @@ pub mod types {
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    /// Urgency of the message. Defaults to URGENCY_IMMEDIATE.
+    ///
+    /// This enum is open: a value this version of the crate does not know arrives as `Unknown`, keeps its text, and serializes back unchanged. It is `#[non_exhaustive]` because a later release may give such a value a named variant: match it with a `_` arm.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
+    pub enum DtmfUserTextMessageUrgency {
+        /// `URGENCY_UNSPECIFIED`
+        UrgencyUnspecified,
+        /// `URGENCY_IMMEDIATE`
+        UrgencyImmediate,
+        /// `URGENCY_SOON`
+        UrgencySoon,
+        /// `URGENCY_LATER`
+        UrgencyLater,
+        /// A value this version of the crate does not know, kept verbatim.
+        Unknown(::std::string::String),
+    }
+    impl DtmfUserTextMessageUrgency {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [DtmfUserTextMessageUrgency; 4] = [
+            DtmfUserTextMessageUrgency::UrgencyUnspecified,
+            DtmfUserTextMessageUrgency::UrgencyImmediate,
+            DtmfUserTextMessageUrgency::UrgencySoon,
+            DtmfUserTextMessageUrgency::UrgencyLater,
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                DtmfUserTextMessageUrgency::UrgencyUnspecified => "URGENCY_UNSPECIFIED",
+                DtmfUserTextMessageUrgency::UrgencyImmediate => "URGENCY_IMMEDIATE",
+                DtmfUserTextMessageUrgency::UrgencySoon => "URGENCY_SOON",
+                DtmfUserTextMessageUrgency::UrgencyLater => "URGENCY_LATER",
+                DtmfUserTextMessageUrgency::Unknown(value) => value,
+            }
+        }
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "URGENCY_UNSPECIFIED" => {
+                    ::std::option::Option::Some(
+                        DtmfUserTextMessageUrgency::UrgencyUnspecified,
+                    )
+                }
+                "URGENCY_IMMEDIATE" => {
+                    ::std::option::Option::Some(
+                        DtmfUserTextMessageUrgency::UrgencyImmediate,
+                    )
+                }
+                "URGENCY_SOON" => {
+                    ::std::option::Option::Some(DtmfUserTextMessageUrgency::UrgencySoon)
+                }
+                "URGENCY_LATER" => {
+                    ::std::option::Option::Some(DtmfUserTextMessageUrgency::UrgencyLater)
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::convert::From<&str> for DtmfUserTextMessageUrgency {
+        fn from(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| DtmfUserTextMessageUrgency::Unknown(value.to_owned()))
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for DtmfUserTextMessageUrgency {
+        fn from(value: ::std::string::String) -> Self {
+            Self::known(&value).unwrap_or(DtmfUserTextMessageUrgency::Unknown(value))
+        }
+    }
+    impl ::std::str::FromStr for DtmfUserTextMessageUrgency {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for DtmfUserTextMessageUrgency {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for DtmfUserTextMessageUrgency {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DtmfUserTextMessageUrgency {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<
+                        Self,
+                    >::new("a DtmfUserTextMessageUrgency string"),
+                )
+        }
+    }
+    impl ::schemars::JsonSchema for DtmfUserTextMessageUrgency {
+        fn schema_name() -> ::std::string::String {
+            "DtmfUserTextMessageUrgency".to_owned()
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            crate::open_enum::json_schema(
+                "Urgency of the message. Defaults to URGENCY_IMMEDIATE.",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
         }
     }
     /// A value of the spec's `ScheduledCallStatusEnum`.

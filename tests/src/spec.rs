@@ -127,6 +127,39 @@ pub fn statuses() -> Vec<&'static str> {
         .collect()
 }
 
+/// JSON key paths, below a value of `schema`, of every property whose
+/// (resolved) schema satisfies `wanted`: e.g. every enum a row can hold.
+pub fn paths_to(schema: &'static Value, wanted: &dyn Fn(&Value) -> bool) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    collect_paths(schema, Vec::new(), wanted, &mut out);
+    out
+}
+
+fn collect_paths(
+    schema: &'static Value,
+    path: Vec<String>,
+    wanted: &dyn Fn(&Value) -> bool,
+    out: &mut Vec<Vec<String>>,
+) {
+    if path.len() > 8 {
+        return; // deep enough for any real shape; guards a cyclic schema
+    }
+    let schema = if schema.get("$ref").is_some() || schema.get("allOf").is_some() {
+        resolve(schema)
+    } else {
+        schema
+    };
+    if !path.is_empty() && wanted(schema) {
+        out.push(path);
+        return;
+    }
+    for key in keys(schema) {
+        let mut child = path.clone();
+        child.push(key.to_owned());
+        collect_paths(&schema["properties"][key], child, wanted, out);
+    }
+}
+
 /// The call medium schema.
 pub fn medium_schema() -> &'static Value {
     resolve(&row_schema()["properties"]["medium"])

@@ -67,6 +67,9 @@ fn valid(schema: &'static Value) -> BoxedStrategy<Value> {
                 Some("uri") => "[a-z0-9]{1,10}"
                     .prop_map(|c| Value::from(format!("https://api.ultravox.ai/api/x/?cursor={c}")))
                     .boxed(),
+                _ if schema.get("pattern").is_some() => {
+                    matching(schema["pattern"].as_str().unwrap())
+                }
                 _ => text().prop_map(Value::from).boxed(),
             },
             Some("integer") => match schema.get("format").and_then(Value::as_str) {
@@ -98,6 +101,15 @@ fn is_named(schema: &Value) -> bool {
     spec::spec()["components"]["schemas"]
         .as_object()
         .is_some_and(|schemas| schemas.values().any(|named| std::ptr::eq(named, schema)))
+}
+
+/// Strings matching an anchored `pattern` of the spec.
+fn matching(pattern: &str) -> BoxedStrategy<Value> {
+    let unanchored = pattern.trim_start_matches('^').trim_end_matches('$');
+    proptest::string::string_regex(unanchored)
+        .unwrap_or_else(|err| panic!("cannot generate strings for `{pattern}`: {err}"))
+        .prop_map(Value::from)
+        .boxed()
 }
 
 fn nullable(schema: &Value, strategy: BoxedStrategy<Value>) -> BoxedStrategy<Value> {

@@ -11,29 +11,8 @@ use support::spec;
 use ultravox_client::decode_page;
 use ultravox_client::types::ScheduledCallStatus;
 
-/// JSON key paths (below a row) of every string enum the row schema reaches.
-fn enum_paths(schema: &'static Value, path: Vec<String>, out: &mut Vec<Vec<String>>) {
-    if path.len() > 8 {
-        return; // deep enough for any real shape; guards a cyclic schema
-    }
-    let schema = if schema.get("$ref").is_some() || schema.get("allOf").is_some() {
-        spec::resolve(schema)
-    } else {
-        schema
-    };
-    if schema.get("enum").is_some() {
-        out.push(path);
-        return;
-    }
-    for key in spec::keys(schema) {
-        let mut child = path.clone();
-        child.push(key.to_owned());
-        enum_paths(&schema["properties"][key], child, out);
-    }
-}
-
 /// A row with `value` at `path`, the objects on the way created.
-fn row_with(path: &[String], value: &str) -> Value {
+pub fn row_with(path: &[String], value: &str) -> Value {
     let mut row = row("FUTURE");
     let mut node = &mut row;
     for key in &path[..path.len() - 1] {
@@ -49,8 +28,7 @@ fn row_with(path: &[String], value: &str) -> Value {
 
 #[test]
 fn unknown_values_of_every_enum_decode_and_go_back_out_unchanged() {
-    let mut paths = Vec::new();
-    enum_paths(spec::row_schema(), Vec::new(), &mut paths);
+    let paths = spec::paths_to(spec::row_schema(), &|schema| schema.get("enum").is_some());
     assert!(
         paths.iter().any(|path| path == &["status"]),
         "the row status is an enum: {paths:?}"
@@ -98,4 +76,29 @@ async fn an_unknown_status_filter_is_sent_as_written() {
         server.requests()[0].target,
         format!("{}?status=NEW", calls_path())
     );
+}
+
+#[test]
+fn constraints_bind_requests_not_responses() {
+    // A value the API wrote is kept even when it breaks the spec's
+    // `pattern` or length: the client must not fail a page on it.
+    let paths = spec::paths_to(spec::row_schema(), &|schema| {
+        ["pattern", "minLength", "maxLength"]
+            .iter()
+            .any(|key| schema.get(*key).is_some())
+    });
+    assert!(
+        !paths.is_empty(),
+        "no response field of the spec has a constraint any more: nothing to check here"
+    );
+    for path in &paths {
+        let sent = page(vec![row_with(path, "")], None);
+        let decoded = decode_page(&serde_json::to_vec(&sent).unwrap())
+            .unwrap_or_else(|err| panic!("{path:?}: a constraint rejected a response: {err}"));
+        let differences = json_differences(
+            &without_optional_nulls(sent),
+            &serde_json::to_value(&decoded).unwrap(),
+        );
+        assert!(differences.is_empty(), "{}", differences.join("\n"));
+    }
 }
