@@ -26,11 +26,12 @@ pub fn run(project: &Project, check: bool) -> Result<()> {
     let files = outputs(project, &derived)?;
     if check {
         let mut stale = Vec::new();
+        let mut diffs = String::new();
         for (path, contents) in &files {
             let shown = project.show(path);
             match output::diff(path, contents)? {
                 Some(diff) => {
-                    eprintln!("{shown} is stale:\n{diff}");
+                    diffs.push_str(&format!("\n{shown} is stale:\n{diff}\n"));
                     stale.push(shown);
                 }
                 None => println!("{shown}: up to date"),
@@ -39,7 +40,7 @@ pub fn run(project: &Project, check: bool) -> Result<()> {
         if !stale.is_empty() {
             bail!(
                 "{} out of date with openapi/{{upstream.yaml, operations.yaml, overlay.yaml}}; \
-                 run `cargo xtask codegen` and commit the result",
+                 run `cargo xtask codegen` and commit the result\n{diffs}",
                 stale.join(", ")
             );
         }

@@ -37,7 +37,7 @@ pub fn parse(text: &str, shown: &str) -> Result<Value> {
             .unwrap_or_default();
         anyhow!(
             "{shown}{at}: invalid YAML: {}",
-            first_line(&err.to_string())
+            cause(&err.to_string())
         )
     })?;
     Ok(value)
@@ -73,6 +73,13 @@ pub fn check_openapi_version(document: &Value, shown: &str) -> Result<()> {
     )
 }
 
-fn first_line(message: &str) -> &str {
-    message.lines().next().unwrap_or(message)
+/// The parser's own first line, without its `error: line L column C: `
+/// prefix (the location is already in front).
+fn cause(message: &str) -> &str {
+    let line = message.lines().next().unwrap_or(message);
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    match line.split_once(": ") {
+        Some((location, rest)) if location.starts_with("line ") => rest,
+        _ => line,
+    }
 }

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use roas_overlay::apply::{Apply, ApplyOptions};
+use roas_overlay::apply::{Apply, ApplyErrorKind, ApplyOptions};
 use roas_overlay::v1_0::Overlay;
 use roas_overlay::validation::Validate;
 use serde_json::Value;
@@ -26,19 +26,23 @@ pub fn load(path: &Path, shown: &str) -> Result<Overlay> {
 
 /// Applies every action of `overlay` to `document`, or none of them.
 pub fn apply(overlay: &Overlay, document: &mut Value, shown: &str, target: &str) -> Result<()> {
-    if let Err(err) = overlay.apply(document, ApplyOptions::ErrorOnZeroMatch.into()) {
-        let action = &overlay.actions[err.action_index];
-        let why = action
-            .description
-            .as_deref()
-            .and_then(|text| text.lines().next())
-            .unwrap_or("(no description)");
-        bail!(
-            "{shown}: action {} ({why}) cannot be applied to {target}: {}. \
-             The vendor's document changed under it: fix its `target` or delete the action",
-            err.action_index + 1,
-            err
-        );
-    }
-    Ok(())
+    let Err(err) = overlay.apply(document, ApplyOptions::ErrorOnZeroMatch.into()) else {
+        return Ok(());
+    };
+    let action = &overlay.actions[err.action_index];
+    let why = action
+        .description
+        .as_deref()
+        .map(|text| text.split(". ").next().unwrap_or(text).trim_end_matches('.'))
+        .unwrap_or("no description");
+    let problem = match err.kind {
+        ApplyErrorKind::ZeroMatch => format!("which matches nothing in {target}"),
+        other => format!("which cannot be applied to {target}: {other}"),
+    };
+    bail!(
+        "{shown}: action {} (\"{why}\") targets `{}`, {problem}. The vendor's document \
+         changed under it: fix its `target` or delete the action",
+        err.action_index + 1,
+        err.target,
+    );
 }

@@ -1,0 +1,386 @@
+//! `cargo xtask codegen` and `cargo xtask sync` end to end: the real binary
+//! on a scratch copy of the project, with the vendor's real documents
+//! (copied into `tests/data/`). Every failure must say what is wrong in one
+//! message and leave every file as it was.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const NEWER: &str = "tests/data/ultravox-openapi-2026-07-02.yaml";
+const OLDER: &str = "tests/data/ultravox-openapi-2025-09-29.yaml";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn data(relative: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)).unwrap()
+}
+
+/// A scratch project: the repository's operations, overlay and client
+/// manifest, with `upstream` as the vendor's document and nothing derived yet.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new(upstream: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for relative in [
+            "openapi/operations.yaml",
+            "openapi/overlay.yaml",
+            "generated-client/Cargo.toml",
+            "Cargo.lock",
+        ] {
+            let target = dir.path().join(relative);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(workspace().join(relative), target).unwrap();
+        }
+        std::fs::create_dir_all(dir.path().join("generated-client/src")).unwrap();
+        std::fs::write(dir.path().join("openapi/upstream.yaml"), upstream).unwrap();
+        Self { dir }
+    }
+
+    /// A scratch project already generated from `upstream`.
+    fn generated(upstream: &str) -> Self {
+        let scratch = Self::new(upstream);
+        scratch.assert_ok(&["codegen"]);
+        scratch
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative)).unwrap()
+    }
+
+    fn write(&self, relative: &str, text: &str) -> PathBuf {
+        let path = self.path(relative);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn derived(&self) -> Value {
+        serde_json::from_str(&self.read("openapi/ultravox.json")).unwrap()
+    }
+
+    /// Every file of the project, by path.
+    fn files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.insert(path.clone(), std::fs::read(&path).unwrap());
+                }
+            }
+        }
+        let mut out = BTreeMap::new();
+        walk(self.dir.path(), &mut out);
+        out
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(args)
+            .arg("--root")
+            .arg(self.dir.path())
+            .output()
+            .unwrap()
+    }
+
+    /// Runs `args`, asserts success, returns stdout.
+    fn assert_ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "{args:?} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Runs `args`, asserts a failure whose one `error:` message says each of
+    /// `needles`, and that no file changed. Returns the message.
+    fn assert_rejected(&self, args: &[&str], needles: &[&str]) -> String {
+        let before = self.files();
+        let output = self.run(args);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!output.status.success(), "{args:?} succeeded:\n{stderr}");
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        assert_eq!(stderr.matches("error:").count(), 1, "one message: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        for needle in needles {
+            assert!(stderr.contains(needle), "lacks {needle:?}:\n{stderr}");
+        }
+        assert!(before == self.files(), "{args:?} changed files although it failed");
+        stderr
+    }
+
+    /// Runs `sync --from` with a document written beside the project.
+    fn sync_text(&self, text: &str, extension: &str) -> (String, Output) {
+        let from = self.dir.path().join(format!("download.{extension}"));
+        std::fs::write(&from, text).unwrap();
+        let from = from.to_str().unwrap().to_owned();
+        let output = self.run(&["sync", "--from", &from]);
+        (from, output)
+    }
+}
+
+fn schema_names(spec: &Value) -> Vec<String> {
+    spec["components"]["schemas"].as_object().unwrap().keys().cloned().collect()
+}
+
+#[test]
+fn slicing_the_newer_document_gives_one_path_and_its_19_schemas() {
+    let scratch = Scratch::generated(&data(NEWER));
+    let spec = scratch.derived();
+    let paths: Vec<&String> = spec["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(paths, ["/api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls"]);
+    let mut expected: Vec<String> = [
+        "PaginatedScheduledCallList",
+        "ScheduledCall",
+        "ScheduledCallStatusEnum",
+        "ultravox.v1.CallMedium",
+        "ultravox.v1.CallMedium_WebRtcMedium",
+        "ultravox.v1.CallMedium_TwilioMedium",
+        "ultravox.v1.CallMedium_TelnyxMedium",
+        "ultravox.v1.CallMedium_PlivoMedium",
+        "ultravox.v1.CallMedium_ExotelMedium",
+        "ultravox.v1.CallMedium_WebSocketMedium",
+        "ultravox.v1.CallMedium_SipMedium",
+        "ultravox.v1.CallMedium_DtmfHandling",
+        "ultravox.v1.CallMedium_DtmfUserTextMessage",
+        "ultravox.v1.EnabledDataMessages",
+        "ultravox.v1.TwilioMedium_OutgoingRequestParams",
+        "ultravox.v1.TelnyxMedium_OutgoingRequestParams",
+        "ultravox.v1.PlivoMedium_OutgoingRequestParams",
+        "ultravox.v1.SipMedium_SipIncoming",
+        "ultravox.v1.SipMedium_SipOutgoing",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    expected.sort();
+    assert_eq!(schema_names(&spec), expected);
+    // The multipart operations of the full document are outside the slice.
+    assert!(!scratch.read("openapi/ultravox.json").contains("multipart"));
+}
+
+#[test]
+fn slicing_the_older_document_gives_the_16_schema_shape() {
+    let spec = Scratch::generated(&data(OLDER)).derived();
+    let names = schema_names(&spec);
+    assert_eq!(names.len(), 16, "{names:?}");
+    for gone in ["ultravox.v1.CallMedium_DtmfHandling", "ultravox.v1.EnabledDataMessages"] {
+        assert!(!names.iter().any(|n| n == gone), "{gone}");
+    }
+}
+
+#[test]
+fn sync_reports_the_changes_and_a_second_sync_changes_nothing() {
+    let scratch = Scratch::generated(&data(OLDER));
+    let newer = workspace().join("xtask").join(NEWER);
+    let newer = newer.to_str().unwrap();
+    let report_path = scratch.path("report.md");
+    let report = scratch.assert_ok(&["sync", "--from", newer, "--report", report_path.to_str().unwrap()]);
+
+    assert_eq!(scratch.read("report.md"), report);
+    assert_eq!(scratch.read("openapi/upstream.yaml"), data(NEWER), "copied byte for byte");
+    for schema in [
+        "ultravox.v1.EnabledDataMessages`: schema added",
+        "ultravox.v1.CallMedium_DtmfHandling`: schema added",
+        "ultravox.v1.CallMedium_DtmfUserTextMessage`: schema added",
+        "ultravox.v1.CallMedium_WebRtcMedium.dataMessages`: optional property added",
+        "ultravox.v1.CallMedium_WebSocketMedium.dataMessages`: optional property added",
+        "ultravox.v1.CallMedium_WebSocketMedium.mediaIdleTimeout`: optional property added",
+        "ultravox.v1.CallMedium_TwilioMedium.dtmfHandling`: optional property added",
+        "ultravox.v1.CallMedium_TelnyxMedium.dtmfHandling`: optional property added",
+        "ultravox.v1.CallMedium_PlivoMedium.dtmfHandling`: optional property added",
+        "ultravox.v1.CallMedium_ExotelMedium.dtmfHandling`: optional property added",
+    ] {
+        assert!(report.contains(schema), "report lacks {schema:?}:\n{report}");
+    }
+    let breaking = report.split("### Additive").next().unwrap();
+    for type_name in ["WebRtcMedium", "ExotelMedium"] {
+        assert!(
+            breaking.contains(&format!(
+                "the generated type `{type_name}` changes from a map (`serde_json::Map` newtype) to a struct"
+            )),
+            "{type_name} map → struct is not listed as breaking:\n{report}"
+        );
+    }
+    assert!(report.starts_with("## API changes: ultravox-openapi-2026-07-02.yaml\n\n2 breaking,"));
+    // `mediaIdleTimeout` has a `pattern`, yet no new crate is needed: responses
+    // are not validated against constraints.
+    assert!(!report.contains("now uses the crate"), "{report}");
+
+    let before = scratch.files();
+    let again = scratch.assert_ok(&["sync", "--from", newer]);
+    assert!(again.contains("No changes to the part of the API this client uses."), "{again}");
+    assert!(before == scratch.files(), "a second sync of the same document changed files");
+}
+
+#[test]
+fn serialiser_noise_makes_no_report_entry() {
+    // The same document re-serialised: JSON instead of YAML, sorted keys,
+    // `openapi: 3.0.4`, an explicit `required: false` on every optional parameter.
+    let scratch = Scratch::generated(&data(NEWER));
+    let mut document: Value = serde_saphyr::from_str(&data(NEWER)).unwrap();
+    let operation = "/api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls";
+    for parameter in document["paths"][operation]["get"]["parameters"].as_array_mut().unwrap() {
+        let parameter = parameter.as_object_mut().unwrap();
+        parameter.entry("required").or_insert(Value::Bool(false));
+    }
+    document["openapi"] = Value::from("3.0.4");
+    let (_, output) = scratch.sync_text(&serde_json::to_string_pretty(&document).unwrap(), "json");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(report.contains("No changes to the part of the API this client uses."), "{report}");
+}
+
+#[test]
+fn codegen_is_deterministic_and_check_finds_stale_files() {
+    let scratch = Scratch::generated(&data(NEWER));
+    let first = scratch.files();
+    let output = scratch.assert_ok(&["codegen"]);
+    assert!(output.contains("generated-client/src/generated.rs: unchanged"), "{output}");
+    assert!(first == scratch.files(), "a second run changed files");
+    scratch.assert_ok(&["codegen", "--check"]);
+
+    let generated = scratch.read("generated-client/src/generated.rs");
+    assert!(generated.starts_with(
+        "// @generated by `cargo xtask codegen` from openapi/ultravox.json"
+    ));
+    scratch.write("generated-client/src/generated.rs", &generated.replace("pub struct CallMedium", "pub struct Renamed"));
+    let message = scratch.assert_rejected(
+        &["codegen", "--check"],
+        &["generated-client/src/generated.rs", "run `cargo xtask codegen`"],
+    );
+    assert!(message.contains("is stale") || message.contains("out of date"), "{message}");
+}
+
+#[test]
+fn the_committed_files_are_up_to_date_from_any_directory() {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .current_dir(std::env::temp_dir())
+        .args(["codegen", "--check"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn an_enum_value_added_to_the_spec_changes_the_generated_code() {
+    let scratch = Scratch::generated(&data(NEWER));
+    let overlay = scratch.read("openapi/overlay.yaml");
+    scratch.write(
+        "openapi/overlay.yaml",
+        &format!(
+            "{overlay}\n  - description: test — a status the vendor adds later\n    \
+             target: \"$.components.schemas.ScheduledCallStatusEnum\"\n    \
+             update:\n      enum: [CANCELLED]\n"
+        ),
+    );
+    scratch.assert_rejected(&["codegen", "--check"], &["stale", "openapi/ultravox.json"]);
+    scratch.assert_ok(&["codegen"]);
+    let generated = scratch.read("generated-client/src/generated.rs");
+    assert!(generated.contains(r#"ScheduledCallStatus::Cancelled => "CANCELLED""#));
+}
+
+#[test]
+fn generated_code_that_needs_a_missing_crate_fails_naming_it() {
+    let scratch = Scratch::new(&data(NEWER));
+    let overlay = scratch.read("openapi/overlay.yaml");
+    scratch.write(
+        "openapi/overlay.yaml",
+        &format!(
+            "{overlay}\n  - description: test — a timestamp field\n    \
+             target: \"$.components.schemas.ScheduledCall.properties\"\n    \
+             update:\n      scheduledAt: {{ type: string, format: date-time }}\n"
+        ),
+    );
+    scratch.assert_rejected(
+        &["codegen"],
+        &["`chrono`", "generated-client/Cargo.toml", "[dependencies]", "chrono = \""],
+    );
+}
+
+#[test]
+fn bad_documents_are_refused_and_change_nothing() {
+    let newer = data(NEWER);
+    let scratch = Scratch::generated(&data(OLDER));
+    let operation = "operationId: agents_scheduled_batches_scheduled_calls_list";
+    assert!(newer.contains(operation) && newer.contains("openapi: 3.0.3"));
+    // (document, file extension, what the one error line must say)
+    let cases: Vec<(String, &str, Vec<&str>)> = vec![
+        (
+            newer.replacen("openapi: 3.0.3", "openapi: 3.1.0", 1),
+            "yaml",
+            vec!["openapi: 3.1.0", "only OpenAPI 3.0.x is supported"],
+        ),
+        (
+            newer.replacen("openapi: 3.0.3", "openapi: 3.2.0", 1),
+            "yaml",
+            vec!["openapi: 3.2.0", "only OpenAPI 3.0.x is supported", "download the document again"],
+        ),
+        ("paths:\n  /x: [unclosed\n".to_owned(), "yaml", vec!["invalid YAML", "download.yaml:"]),
+        ("{\n  \"openapi\": \"3.0.3\",\n  \"paths\": {,}\n}\n".to_owned(), "json", vec!["download.json:3:", "invalid JSON"]),
+        (String::new(), "yaml", vec!["download.yaml is empty"]),
+        (
+            newer.replacen(operation, "operationId: renamed_by_the_vendor", 1),
+            "yaml",
+            vec!["`agents_scheduled_batches_scheduled_calls_list`", "openapi/operations.yaml"],
+        ),
+        (
+            // The `status` parameter is gone: the overlay's actions on it match nothing.
+            newer.replacen("        name: status\n", "        name: state\n", 1),
+            "yaml",
+            vec!["openapi/overlay.yaml: action 2", "One status type", "matches nothing"],
+        ),
+        (
+            // A schema the operation reaches is gone.
+            newer.replacen("    ultravox.v1.EnabledDataMessages:\n", "    ultravox.v1.SomethingElse:\n", 1),
+            "yaml",
+            vec!["#/components/schemas/ultravox.v1.EnabledDataMessages", "points at nothing"],
+        ),
+    ];
+    for (document, extension, needles) in cases {
+        let from = scratch.write(&format!("download.{extension}"), &document);
+        let message = scratch.assert_rejected(&["sync", "--from", from.to_str().unwrap()], &needles);
+        assert!(message.lines().count() <= 3, "not one clear message:\n{message}");
+    }
+    scratch.assert_rejected(
+        &["sync", "--from", "/nonexistent/ultravox.yaml"],
+        &["cannot read", "/nonexistent/ultravox.yaml"],
+    );
+}
+
+#[test]
+fn a_dangling_ref_outside_the_slice_does_not_matter() {
+    let scratch = Scratch::generated(&data(NEWER));
+    let newer = data(NEWER);
+    // Point an unrelated schema at nothing.
+    let broken = newer.replacen(
+        "    ultravox.v1.CallMedium_WebRtcMedium:\n",
+        "    Unrelated:\n      $ref: '#/components/schemas/DoesNotExist'\n    ultravox.v1.CallMedium_WebRtcMedium:\n",
+        1,
+    );
+    assert_ne!(broken, newer);
+    let (_, output) = scratch.sync_text(&broken, "yaml");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("No changes"));
+}
+
+#[test]
+fn usage_errors_are_one_line_and_name_the_command() {
+    let scratch = Scratch::new(&data(NEWER));
+    scratch.assert_rejected(&["sync"], &["sync needs --from FILE"]);
+    scratch.assert_rejected(&["codegen", "--bogus"], &["unknown argument `--bogus`"]);
+    scratch.assert_rejected(&["publish"], &["unknown command `publish`"]);
+}
