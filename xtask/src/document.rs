@@ -35,10 +35,7 @@ pub fn parse(text: &str, shown: &str) -> Result<Value> {
             .location()
             .map(|at| format!(":{}:{}", at.line(), at.column()))
             .unwrap_or_default();
-        anyhow!(
-            "{shown}{at}: invalid YAML: {}",
-            cause(&err.to_string())
-        )
+        anyhow!("{shown}{at}: invalid YAML: {}", cause(&err.to_string()))
     })?;
     Ok(value)
 }

@@ -33,7 +33,12 @@ pub fn apply(overlay: &Overlay, document: &mut Value, shown: &str, target: &str)
     let why = action
         .description
         .as_deref()
-        .map(|text| text.split(". ").next().unwrap_or(text).trim_end_matches('.'))
+        .map(|text| {
+            text.split(". ")
+                .next()
+                .unwrap_or(text)
+                .trim_end_matches('.')
+        })
         .unwrap_or("no description");
     let problem = match err.kind {
         ApplyErrorKind::ZeroMatch => format!("which matches nothing in {target}"),

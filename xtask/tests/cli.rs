@@ -13,7 +13,10 @@ const NEWER: &str = "tests/data/ultravox-openapi-2026-07-02.yaml";
 const OLDER: &str = "tests/data/ultravox-openapi-2025-09-29.yaml";
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn data(relative: &str) -> String {
@@ -119,7 +122,10 @@ impl Scratch {
         for needle in needles {
             assert!(stderr.contains(needle), "lacks {needle:?}:\n{stderr}");
         }
-        assert!(before == self.files(), "{args:?} changed files although it failed");
+        assert!(
+            before == self.files(),
+            "{args:?} changed files although it failed"
+        );
         stderr
     }
 
@@ -134,7 +140,12 @@ impl Scratch {
 }
 
 fn schema_names(spec: &Value) -> Vec<String> {
-    spec["components"]["schemas"].as_object().unwrap().keys().cloned().collect()
+    spec["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -142,7 +153,10 @@ fn slicing_the_newer_document_gives_one_path_and_its_19_schemas() {
     let scratch = Scratch::generated(&data(NEWER));
     let spec = scratch.derived();
     let paths: Vec<&String> = spec["paths"].as_object().unwrap().keys().collect();
-    assert_eq!(paths, ["/api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls"]);
+    assert_eq!(
+        paths,
+        ["/api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls"]
+    );
     let mut expected: Vec<String> = [
         "PaginatedScheduledCallList",
         "ScheduledCall",
@@ -177,7 +191,10 @@ fn slicing_the_older_document_gives_the_16_schema_shape() {
     let spec = Scratch::generated(&data(OLDER)).derived();
     let names = schema_names(&spec);
     assert_eq!(names.len(), 16, "{names:?}");
-    for gone in ["ultravox.v1.CallMedium_DtmfHandling", "ultravox.v1.EnabledDataMessages"] {
+    for gone in [
+        "ultravox.v1.CallMedium_DtmfHandling",
+        "ultravox.v1.EnabledDataMessages",
+    ] {
         assert!(!names.iter().any(|n| n == gone), "{gone}");
     }
 }
@@ -188,10 +205,20 @@ fn sync_reports_the_changes_and_a_second_sync_changes_nothing() {
     let newer = workspace().join("xtask").join(NEWER);
     let newer = newer.to_str().unwrap();
     let report_path = scratch.path("report.md");
-    let report = scratch.assert_ok(&["sync", "--from", newer, "--report", report_path.to_str().unwrap()]);
+    let report = scratch.assert_ok(&[
+        "sync",
+        "--from",
+        newer,
+        "--report",
+        report_path.to_str().unwrap(),
+    ]);
 
     assert_eq!(scratch.read("report.md"), report);
-    assert_eq!(scratch.read("openapi/upstream.yaml"), data(NEWER), "copied byte for byte");
+    assert_eq!(
+        scratch.read("openapi/upstream.yaml"),
+        data(NEWER),
+        "copied byte for byte"
+    );
     for schema in [
         "ultravox.v1.EnabledDataMessages`: schema added",
         "ultravox.v1.CallMedium_DtmfHandling`: schema added",
@@ -204,7 +231,10 @@ fn sync_reports_the_changes_and_a_second_sync_changes_nothing() {
         "ultravox.v1.CallMedium_PlivoMedium.dtmfHandling`: optional property added",
         "ultravox.v1.CallMedium_ExotelMedium.dtmfHandling`: optional property added",
     ] {
-        assert!(report.contains(schema), "report lacks {schema:?}:\n{report}");
+        assert!(
+            report.contains(schema),
+            "report lacks {schema:?}:\n{report}"
+        );
     }
     let breaking = report.split("### Additive").next().unwrap();
     for type_name in ["WebRtcMedium", "ExotelMedium"] {
@@ -222,8 +252,14 @@ fn sync_reports_the_changes_and_a_second_sync_changes_nothing() {
 
     let before = scratch.files();
     let again = scratch.assert_ok(&["sync", "--from", newer]);
-    assert!(again.contains("No changes to the part of the API this client uses."), "{again}");
-    assert!(before == scratch.files(), "a second sync of the same document changed files");
+    assert!(
+        again.contains("No changes to the part of the API this client uses."),
+        "{again}"
+    );
+    assert!(
+        before == scratch.files(),
+        "a second sync of the same document changed files"
+    );
 }
 
 #[test]
@@ -233,15 +269,25 @@ fn serialiser_noise_makes_no_report_entry() {
     let scratch = Scratch::generated(&data(NEWER));
     let mut document: Value = serde_saphyr::from_str(&data(NEWER)).unwrap();
     let operation = "/api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls";
-    for parameter in document["paths"][operation]["get"]["parameters"].as_array_mut().unwrap() {
+    for parameter in document["paths"][operation]["get"]["parameters"]
+        .as_array_mut()
+        .unwrap()
+    {
         let parameter = parameter.as_object_mut().unwrap();
         parameter.entry("required").or_insert(Value::Bool(false));
     }
     document["openapi"] = Value::from("3.0.4");
     let (_, output) = scratch.sync_text(&serde_json::to_string_pretty(&document).unwrap(), "json");
     let report = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(report.contains("No changes to the part of the API this client uses."), "{report}");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        report.contains("No changes to the part of the API this client uses."),
+        "{report}"
+    );
 }
 
 #[test]
@@ -249,20 +295,32 @@ fn codegen_is_deterministic_and_check_finds_stale_files() {
     let scratch = Scratch::generated(&data(NEWER));
     let first = scratch.files();
     let output = scratch.assert_ok(&["codegen"]);
-    assert!(output.contains("generated-client/src/generated.rs: unchanged"), "{output}");
+    assert!(
+        output.contains("generated-client/src/generated.rs: unchanged"),
+        "{output}"
+    );
     assert!(first == scratch.files(), "a second run changed files");
     scratch.assert_ok(&["codegen", "--check"]);
 
     let generated = scratch.read("generated-client/src/generated.rs");
-    assert!(generated.starts_with(
-        "// @generated by `cargo xtask codegen` from openapi/ultravox.json"
-    ));
-    scratch.write("generated-client/src/generated.rs", &generated.replace("pub struct CallMedium", "pub struct Renamed"));
+    assert!(
+        generated.starts_with("// @generated by `cargo xtask codegen` from openapi/ultravox.json")
+    );
+    scratch.write(
+        "generated-client/src/generated.rs",
+        &generated.replace("pub struct CallMedium", "pub struct Renamed"),
+    );
     let message = scratch.assert_rejected(
         &["codegen", "--check"],
-        &["generated-client/src/generated.rs", "run `cargo xtask codegen`"],
+        &[
+            "generated-client/src/generated.rs",
+            "run `cargo xtask codegen`",
+        ],
     );
-    assert!(message.contains("is stale") || message.contains("out of date"), "{message}");
+    assert!(
+        message.contains("is stale") || message.contains("out of date"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -272,7 +330,11 @@ fn the_committed_files_are_up_to_date_from_any_directory() {
         .args(["codegen", "--check"])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -307,7 +369,12 @@ fn generated_code_that_needs_a_missing_crate_fails_naming_it() {
     );
     scratch.assert_rejected(
         &["codegen"],
-        &["`chrono`", "generated-client/Cargo.toml", "[dependencies]", "chrono = \""],
+        &[
+            "`chrono`",
+            "generated-client/Cargo.toml",
+            "[dependencies]",
+            "chrono = \"",
+        ],
     );
 }
 
@@ -327,33 +394,63 @@ fn bad_documents_are_refused_and_change_nothing() {
         (
             newer.replacen("openapi: 3.0.3", "openapi: 3.2.0", 1),
             "yaml",
-            vec!["openapi: 3.2.0", "only OpenAPI 3.0.x is supported", "download the document again"],
+            vec![
+                "openapi: 3.2.0",
+                "only OpenAPI 3.0.x is supported",
+                "download the document again",
+            ],
         ),
-        ("paths:\n  /x: [unclosed\n".to_owned(), "yaml", vec!["invalid YAML", "download.yaml:"]),
-        ("{\n  \"openapi\": \"3.0.3\",\n  \"paths\": {,}\n}\n".to_owned(), "json", vec!["download.json:3:", "invalid JSON"]),
+        (
+            "paths:\n  /x: [unclosed\n".to_owned(),
+            "yaml",
+            vec!["invalid YAML", "download.yaml:"],
+        ),
+        (
+            "{\n  \"openapi\": \"3.0.3\",\n  \"paths\": {,}\n}\n".to_owned(),
+            "json",
+            vec!["download.json:3:", "invalid JSON"],
+        ),
         (String::new(), "yaml", vec!["download.yaml is empty"]),
         (
             newer.replacen(operation, "operationId: renamed_by_the_vendor", 1),
             "yaml",
-            vec!["`agents_scheduled_batches_scheduled_calls_list`", "openapi/operations.yaml"],
+            vec![
+                "`agents_scheduled_batches_scheduled_calls_list`",
+                "openapi/operations.yaml",
+            ],
         ),
         (
             // The `status` parameter is gone: the overlay's actions on it match nothing.
             newer.replacen("        name: status\n", "        name: state\n", 1),
             "yaml",
-            vec!["openapi/overlay.yaml: action 2", "One status type", "matches nothing"],
+            vec![
+                "openapi/overlay.yaml: action 2",
+                "One status type",
+                "matches nothing",
+            ],
         ),
         (
             // A schema the operation reaches is gone.
-            newer.replacen("    ultravox.v1.EnabledDataMessages:\n", "    ultravox.v1.SomethingElse:\n", 1),
+            newer.replacen(
+                "    ultravox.v1.EnabledDataMessages:\n",
+                "    ultravox.v1.SomethingElse:\n",
+                1,
+            ),
             "yaml",
-            vec!["#/components/schemas/ultravox.v1.EnabledDataMessages", "points at nothing"],
+            vec![
+                "#/components/schemas/ultravox.v1.EnabledDataMessages",
+                "points at nothing",
+            ],
         ),
     ];
     for (document, extension, needles) in cases {
         let from = scratch.write(&format!("download.{extension}"), &document);
-        let message = scratch.assert_rejected(&["sync", "--from", from.to_str().unwrap()], &needles);
-        assert!(message.lines().count() <= 3, "not one clear message:\n{message}");
+        let message =
+            scratch.assert_rejected(&["sync", "--from", from.to_str().unwrap()], &needles);
+        assert!(
+            message.lines().count() <= 3,
+            "not one clear message:\n{message}"
+        );
     }
     scratch.assert_rejected(
         &["sync", "--from", "/nonexistent/ultravox.yaml"],
@@ -373,7 +470,11 @@ fn a_dangling_ref_outside_the_slice_does_not_matter() {
     );
     assert_ne!(broken, newer);
     let (_, output) = scratch.sync_text(&broken, "yaml");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("No changes"));
 }
 

@@ -60,7 +60,8 @@ async fn failures_are_one_line_and_print_nothing() {
     let key = (ultravox_client::API_KEY_VAR, "k");
     let unreachable = (ultravox_client::BASE_URL_VAR, "http://127.0.0.1:9");
     // (arguments, environment, what the error line must say)
-    let cases: [(&[&str], &[(&str, &str)], &str); 4] = [
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 4] = [
         (
             &["not-a-uuid", BATCH],
             &[key],
