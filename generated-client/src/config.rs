@@ -1,5 +1,6 @@
-//! Building a [`Client`]: key, base URL, timeouts, retries.
+//! Building a [`Client`]: key, base URL, timeouts, retries, limits.
 
+use std::ffi::OsString;
 use std::time::Duration;
 
 use crate::auth::ApiKey;
@@ -10,9 +11,12 @@ use crate::{Client, DEFAULT_BASE_URL, Error};
 pub const API_KEY_VAR: &str = "ULTRAVOX_API_KEY";
 /// Environment variable overriding the base URL (optional).
 pub const BASE_URL_VAR: &str = "ULTRAVOX_BASE_URL";
+/// The `User-Agent` this client sends: `ultravox-client/<version>`.
+pub const USER_AGENT: &str = concat!("ultravox-client/", env!("CARGO_PKG_VERSION"));
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// What the generated client carries besides its `reqwest::Client`; read by
 /// the hooks in `hooks.rs` on every request.
@@ -22,6 +26,7 @@ pub struct ClientConfig {
     pub(crate) retry: RetryPolicy,
     /// Per-request timeout; `None` leaves a caller's `reqwest::Client` in charge.
     pub(crate) timeout: Option<Duration>,
+    pub(crate) max_response_bytes: u64,
 }
 
 /// Configures a [`Client`]. Start from [`Client::builder`].
@@ -32,17 +37,21 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     connect_timeout: Duration,
     retry: RetryPolicy,
+    max_response_bytes: u64,
     reqwest_client: Option<reqwest::Client>,
+    /// A problem found while reading the environment, reported by `build`.
+    env_error: Option<String>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field("base_url", &self.base_url)
+            .field("base_url", &redacted(&self.base_url))
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("reqwest_client", &self.reqwest_client)
             .finish()
     }
@@ -50,7 +59,8 @@ impl std::fmt::Debug for ClientBuilder {
 
 impl Client {
     /// A builder with the defaults: [`DEFAULT_BASE_URL`], 30 s request
-    /// timeout, 10 s connect timeout, 2 retries. An API key is required.
+    /// timeout, 10 s connect timeout, 2 retries, responses up to 32 MiB.
+    /// An API key is required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
             api_key: None,
@@ -58,7 +68,9 @@ impl Client {
             timeout: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             reqwest_client: None,
+            env_error: None,
         }
     }
 
@@ -77,13 +89,15 @@ impl ClientBuilder {
     }
 
     /// Scheme, host, optional port and path stem, e.g. `http://127.0.0.1:8080`.
+    /// The API key is sent only there: no user name or password, query or
+    /// fragment is accepted, and redirects are not followed.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
     }
 
     /// Limit on a whole request, body included (default 30 s). A stalled
-    /// server ends in [`Error::Timeout`].
+    /// server ends in [`Error::Timeout`]. A listing can override it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -97,13 +111,15 @@ impl ClientBuilder {
     }
 
     /// Retries after the first attempt (default 2). `0` disables retrying.
+    /// A listing can override it.
     pub fn max_retries(mut self, retries: usize) -> Self {
         self.retry.max_retries = retries;
         self
     }
 
     /// The first and the largest backoff between attempts (default 500 ms
-    /// and 8 s); each delay is jittered.
+    /// and 8 s); each delay is jittered between half and all of it, so the
+    /// largest is never exceeded.
     pub fn backoff(mut self, first: Duration, max: Duration) -> Self {
         self.retry.min_delay = first;
         self.retry.max_delay = max.max(first);
@@ -117,29 +133,59 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest response body accepted (default 32 MiB). A larger one —
+    /// announced by `Content-Length` or counted while reading — fails with
+    /// [`Error::TooLarge`] without being buffered past the limit.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
     /// Use this `reqwest::Client` (proxies, custom TLS, connection pools).
     /// Its own timeouts apply unless [`ClientBuilder::timeout`] is set too.
+    ///
+    /// The crate cannot see or change this client's settings, so set two of
+    /// them yourself: `.redirect(reqwest::redirect::Policy::none())`, or a
+    /// redirect would carry the API key (a custom header, which reqwest
+    /// does not strip) to whatever host it names; and
+    /// `.user_agent(ultravox_client::USER_AGENT)` if you want the crate's
+    /// `User-Agent` (the client's own, if any, is sent unchanged).
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.reqwest_client = Some(client);
         self
     }
 
     /// Takes the key from `ULTRAVOX_API_KEY` and, when set, the base URL
-    /// from `ULTRAVOX_BASE_URL`.
+    /// from `ULTRAVOX_BASE_URL`. A variable that is not valid Unicode makes
+    /// [`ClientBuilder::build`] fail, naming it.
     pub fn from_env(self) -> Self {
-        self.env(|name| std::env::var(name).ok())
+        self.env(|name| std::env::var_os(name))
     }
 
     /// Reads the key and base URL through `lookup`.
-    fn env(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
-        self.api_key = lookup(API_KEY_VAR);
-        if let Some(url) = lookup(BASE_URL_VAR).filter(|url| !url.trim().is_empty()) {
+    fn env(mut self, lookup: impl Fn(&str) -> Option<OsString>) -> Self {
+        let mut read = |name: &str| match lookup(name)?.into_string() {
+            Ok(value) => Some(value),
+            Err(_) => {
+                self.env_error
+                    .get_or_insert_with(|| format!("{name} is set but is not valid Unicode"));
+                None
+            }
+        };
+        let api_key = read(API_KEY_VAR);
+        let base_url = read(BASE_URL_VAR).filter(|url| !url.trim().is_empty());
+        self.api_key = api_key;
+        if let Some(url) = base_url {
             self.base_url = url;
         }
         self
     }
 
+    /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
+        if let Some(problem) = self.env_error {
+            return Err(Error::Config(problem));
+        }
         let api_key = match &self.api_key {
             None => {
                 return Err(Error::Config(format!(
@@ -160,6 +206,10 @@ impl ClientBuilder {
                 let client = reqwest::Client::builder()
                     .timeout(timeout)
                     .connect_timeout(self.connect_timeout)
+                    .user_agent(USER_AGENT)
+                    // The key is a custom header, which reqwest keeps on a
+                    // redirect to another host: never follow one.
+                    .redirect(reqwest::redirect::Policy::none())
                     .build()
                     .map_err(|err| Error::Config(format!("cannot build the HTTP client: {err}")))?;
                 (client, Some(timeout))
@@ -169,22 +219,50 @@ impl ClientBuilder {
             api_key,
             retry: self.retry,
             timeout,
+            max_response_bytes: self.max_response_bytes,
         };
         Ok(Client::new_with_client(&base_url, http, config))
     }
 }
 
 /// An absolute http(s) URL without a trailing `/` (the generated code
-/// appends `/api/...`).
+/// appends `/api/...`). Errors never repeat a password.
 fn normalize_base_url(raw: &str) -> Result<String, Error> {
+    let shown = redacted(raw);
     let url = reqwest::Url::parse(raw.trim())
-        .map_err(|err| Error::Config(format!("invalid base URL {raw:?}: {err}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
+        .map_err(|err| Error::Config(format!("invalid base URL {shown}: {err}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::Config(format!(
-            "invalid base URL {raw:?}: expected http(s)://host[:port][/path]"
+            "invalid base URL {shown}: a user name or password in it would be sent as Basic \
+             auth beside the API key; remove it"
+        )));
+    }
+    if !matches!(url.scheme(), "http" | "https")
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(Error::Config(format!(
+            "invalid base URL {shown}: expected http(s)://host[:port][/path], without ?query or #fragment"
         )));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `raw` for messages: user name and password replaced, at most 200
+/// characters, control characters escaped.
+fn redacted(raw: &str) -> String {
+    let shown = match reqwest::Url::parse(raw.trim()) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            let _ = url.set_username("***");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Ok(_) => raw.to_owned(),
+        // Unparsable: it may still hold a password; show only its shape.
+        Err(_) if raw.contains('@') => format!("<{} characters>", raw.chars().count()),
+        Err(_) => raw.to_owned(),
+    };
+    crate::error::one_line(&shown, 200)
 }
 
 #[cfg(test)]
@@ -192,9 +270,9 @@ mod tests {
     use super::*;
 
     fn from_vars(vars: &[(&str, &str)]) -> Result<Client, Error> {
-        let vars: Vec<(String, String)> = vars
+        let vars: Vec<(String, OsString)> = vars
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
             .collect();
         Client::builder()
             .env(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
@@ -221,15 +299,55 @@ mod tests {
         assert_eq!(client.baseurl, "http://127.0.0.1:9/stem");
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn env_that_is_not_unicode_is_named() {
+        use std::os::unix::ffi::OsStringExt;
+        for name in [API_KEY_VAR, BASE_URL_VAR] {
+            let err = Client::builder()
+                .api_key("k")
+                .env(|wanted| (wanted == name).then(|| OsString::from_vec(vec![b'h', 0xff, b'x'])))
+                .build()
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(name) && err.contains("not valid Unicode"),
+                "{err}"
+            );
+        }
+    }
+
     #[test]
     fn bad_base_urls_are_config_errors() {
-        for url in ["api.ultravox.ai", "ftp://x", "http://x/?q=1", ""] {
+        for url in [
+            "api.ultravox.ai",
+            "ftp://x",
+            "http://x/?q=1",
+            "",
+            "http://host/stem#",
+            "http://host/#frag",
+        ] {
             let err = Client::builder()
                 .api_key("k")
                 .base_url(url)
                 .build()
                 .unwrap_err();
             assert!(matches!(err, Error::Config(_)), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_password_in_the_base_url_is_refused_and_never_shown() {
+        for url in [
+            "http://user:hunter2@127.0.0.1:9",
+            "http://user:hunter2@127.0.0.1:notaport",
+        ] {
+            let builder = Client::builder().api_key("k").base_url(url);
+            assert!(!format!("{builder:?}").contains("hunter2"), "{builder:?}");
+            let err = builder.build().unwrap_err();
+            for text in [err.to_string(), format!("{err:?}")] {
+                assert!(!text.contains("hunter2"), "{text}");
+            }
         }
     }
 }

@@ -7,30 +7,56 @@ use reqwest::header::HeaderMap;
 
 use crate::types::PaginatedScheduledCallList;
 
-/// How much of an error body is kept (the rest is dropped unread).
-const MAX_ERROR_BODY: usize = 64 * 1024;
+use crate::fetch::{MAX_ERROR_BODY, TooLarge};
+
 /// How much of a body `Display` shows.
 const SNIPPET_CHARS: usize = 200;
 /// How much of a JSON key path `Display` shows (nesting can make it long).
 const PATH_CHARS: usize = 120;
+/// How much of any other text from outside (a message, a link) `Display` shows.
+const TEXT_CHARS: usize = 300;
 
-/// Why a call failed. Every variant's `Display` is one line; bodies are
+/// Why a call failed. Every variant's `Display` is one bounded line with
+/// control characters escaped, safe for a terminal or a log; bodies are
 /// shortened there, but kept (up to 64 KiB) in the variant.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The API answered with a status other than 200.
     Status {
+        /// The HTTP status.
         status: StatusCode,
+        /// The response headers (see [`Error::retry_after`]).
         headers: HeaderMap,
         /// The response body as text (lossy UTF-8, at most 64 KiB).
         body: String,
     },
+    /// The API answered with a redirect. Redirects are not followed: the
+    /// API key would go wherever `Location` points.
+    Redirect {
+        /// The HTTP status (3xx).
+        status: StatusCode,
+        /// The `Location` header as sent, if any.
+        location: Option<String>,
+        /// The response headers.
+        headers: HeaderMap,
+    },
+    /// The response body is larger than
+    /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes);
+    /// it was not read past the limit.
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+        /// The `Content-Length` the server announced, when it gave it away.
+        announced: Option<u64>,
+    },
     /// A 200 response whose body is not a page of scheduled calls.
     Decode {
+        /// The HTTP status.
         status: StatusCode,
         /// JSON key path of the failure, e.g. `results[3].batchId` (`.` for the root).
         path: String,
+        /// What serde reported there.
         message: String,
         /// The response body as text (lossy UTF-8, at most 64 KiB).
         body: String,
@@ -54,13 +80,37 @@ impl Error {
     /// The HTTP status, for errors that came with a response.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::Status { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::Status { status, .. }
+            | Error::Redirect { status, .. }
+            | Error::Decode { status, .. } => Some(*status),
             Error::Timeout(err) | Error::Connect(err) | Error::Transport(err) => err.status(),
             _ => None,
         }
     }
 
+    /// The response headers, for errors that came with them.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        match self {
+            Error::Status { headers, .. } | Error::Redirect { headers, .. } => Some(headers),
+            _ => None,
+        }
+    }
+
+    /// The `Retry-After` the server sent with the failing response, as sent
+    /// (seconds or an HTTP date). The client already waited for it, within
+    /// [`max_retry_after`](crate::ClientBuilder::max_retry_after), as long
+    /// as retries were left.
+    pub fn retry_after(&self) -> Option<&str> {
+        self.headers()?
+            .get(reqwest::header::RETRY_AFTER)?
+            .to_str()
+            .ok()
+    }
+
+    /// The URL is dropped: it carries the cursor, which can be long, and
+    /// says nothing the caller does not know.
     pub(crate) fn from_transport(err: reqwest::Error) -> Self {
+        let err = err.without_url();
         if err.is_timeout() {
             Error::Timeout(err)
         } else if err.is_connect() {
@@ -72,7 +122,7 @@ impl Error {
 
     /// Converts an error of the generated code, reading the body of an
     /// unexpected response (bounded) so it can be shown.
-    pub async fn from_generated(err: progenitor_client::Error<()>) -> Self {
+    pub(crate) async fn from_generated(err: progenitor_client::Error<()>) -> Self {
         use progenitor_client::Error as Generated;
         match err {
             Generated::InvalidRequest(message) | Generated::Custom(message) => {
@@ -91,8 +141,22 @@ impl Error {
                 decode_error(StatusCode::OK, &bytes, err)
             }
             Generated::UnexpectedResponse(response) => {
+                // A failure found while fetching (see `fetch.rs`).
+                if let Some(&TooLarge { limit, announced }) = response.extensions().get() {
+                    return Error::TooLarge { limit, announced };
+                }
                 let status = response.status();
                 let headers = response.headers().clone();
+                if status.is_redirection() {
+                    let location = headers
+                        .get(reqwest::header::LOCATION)
+                        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+                    return Error::Redirect {
+                        status,
+                        location,
+                        headers,
+                    };
+                }
                 match read_bounded(response).await {
                     Ok(body) => Error::Status {
                         status,
@@ -132,6 +196,7 @@ fn decode_error(status: StatusCode, body: &[u8], err: serde_json::Error) -> Erro
     }
 }
 
+/// The error body (already cut to 64 KiB while it was fetched).
 async fn read_bounded(mut response: reqwest::Response) -> reqwest::Result<String> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
@@ -150,6 +215,26 @@ impl fmt::Display for Error {
             Error::Status { status, body, .. } => {
                 write!(f, "HTTP {status}: {}", snippet(body))
             }
+            Error::Redirect {
+                status, location, ..
+            } => write!(
+                f,
+                "HTTP {status}: the API redirected to {}; redirects are not followed, so the API \
+                 key is sent only to the configured base URL",
+                location
+                    .as_deref()
+                    .map_or_else(|| "(no Location)".to_owned(), |l| one_line(l, TEXT_CHARS))
+            ),
+            Error::TooLarge { limit, announced } => {
+                write!(
+                    f,
+                    "the response body is larger than the limit of {limit} bytes"
+                )?;
+                if let Some(length) = announced {
+                    write!(f, " (Content-Length: {length})")?;
+                }
+                f.write_str("; raise ClientBuilder::max_response_bytes if it is expected")
+            }
             Error::Decode {
                 status,
                 path,
@@ -157,16 +242,27 @@ impl fmt::Display for Error {
                 body,
             } => write!(
                 f,
-                "cannot decode the HTTP {status} response at `{}`: {message}; body: {}",
-                shorten(path, PATH_CHARS),
+                "cannot decode the HTTP {status} response at `{}`: {}; body: {}",
+                one_line(path, PATH_CHARS),
+                one_line(message, TEXT_CHARS),
                 snippet(body)
             ),
             Error::Timeout(err) => write!(f, "timed out: {}", chain(err)),
             Error::Connect(err) => write!(f, "cannot connect: {}", chain(err)),
             Error::Transport(err) => write!(f, "transport error: {}", chain(err)),
-            Error::InvalidRequest(message) => write!(f, "invalid request: {message}"),
-            Error::Config(message) => write!(f, "invalid configuration: {message}"),
-            Error::Pagination(message) => write!(f, "pagination error: {message}"),
+            Error::InvalidRequest(message) => {
+                write!(f, "invalid request: {}", one_line(message, TEXT_CHARS))
+            }
+            Error::Config(message) => {
+                write!(
+                    f,
+                    "invalid configuration: {}",
+                    one_line(message, TEXT_CHARS)
+                )
+            }
+            Error::Pagination(message) => {
+                write!(f, "pagination error: {}", one_line(message, TEXT_CHARS))
+            }
         }
     }
 }
@@ -182,15 +278,15 @@ impl std::error::Error for Error {
 
 /// reqwest's top-level message is terse ("error sending request"); the cause
 /// says what happened.
-fn chain(err: &dyn std::error::Error) -> String {
+fn chain(err: &reqwest::Error) -> String {
     let mut text = err.to_string();
-    let mut source = err.source();
+    let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
         text.push_str(": ");
         text.push_str(&cause.to_string());
         source = cause.source();
     }
-    text
+    one_line(&text, TEXT_CHARS)
 }
 
 /// The body on one line, cut to [`SNIPPET_CHARS`] characters.
@@ -198,19 +294,35 @@ fn snippet(body: &str) -> String {
     if body.is_empty() {
         return "(empty body)".to_owned();
     }
-    shorten(
-        &body.split_whitespace().collect::<Vec<_>>().join(" "),
-        SNIPPET_CHARS,
-    )
+    one_line(body, SNIPPET_CHARS)
 }
 
-/// `text` cut to `limit` characters, with `…` where it was cut.
-fn shorten(text: &str, limit: usize) -> String {
-    let mut chars = text.chars();
-    let shown: String = chars.by_ref().take(limit).collect();
-    if chars.next().is_some() {
-        format!("{shown}…")
-    } else {
-        shown
+/// `text` as one line for a terminal or a log: whitespace runs folded to a
+/// space, other control characters (ESC, BEL, …) escaped as `\u{1b}`, cut
+/// to `limit` characters with `…` where it was cut.
+pub(crate) fn one_line(text: &str, limit: usize) -> String {
+    let mut out = String::new();
+    let mut shown = 0;
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            pending_space = shown > 0;
+            continue;
+        }
+        if shown >= limit {
+            out.push('…');
+            return out;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        if c.is_control() {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+        shown += 1;
     }
+    out
 }

@@ -38,8 +38,10 @@
 //! [`httpmock::MockServer`] for your own tests.
 
 mod auth;
+mod call;
 mod config;
 mod error;
+mod fetch;
 mod hooks;
 mod open_enum;
 mod pagination;
@@ -86,7 +88,7 @@ mod generated;
 #[path = "generated_httpmock.rs"]
 pub mod mock;
 
-pub use config::{API_KEY_VAR, BASE_URL_VAR, ClientBuilder, ClientConfig};
+pub use config::{API_KEY_VAR, BASE_URL_VAR, ClientBuilder, ClientConfig, USER_AGENT};
 pub use error::{Error, decode_page};
 pub use generated::*;
 pub use pagination::ListScheduledCalls;

@@ -1,13 +1,20 @@
 //! Listing a batch's scheduled calls: one page, every page, or every call.
 //!
-//! Pages are fetched one at a time, so memory stays at one page however
-//! long the batch.
+//! Pages are fetched in order, the next one while the current one is used:
+//! memory stays at two pages at most, however long the batch.
 
-use futures_util::{Stream, StreamExt, TryStreamExt, stream};
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::{Stream, TryStreamExt, stream};
 use progenitor_client::ResponseValue;
 use uuid::Uuid;
 
 use crate::builder::AgentsScheduledBatchesScheduledCallsList;
+use crate::call::{self, CallOptions};
 use crate::types::{PaginatedScheduledCallList, ScheduledCall};
 use crate::{Client, Error};
 
@@ -36,6 +43,8 @@ impl Client {
                 .agents_scheduled_batches_scheduled_calls_list()
                 .agent_id(agent_id)
                 .batch_id(batch_id),
+            options: CallOptions::default(),
+            paging: Paging::default(),
         }
     }
 }
@@ -43,13 +52,42 @@ impl Client {
 /// A listing request; see [`Client::list_scheduled_calls`]. Its query
 /// parameters (`.status()`, `.page_size()`, `.cursor()`, and any the API
 /// adds) are generated from the spec, and the same ones are sent with every
-/// page.
+/// page. `.timeout()` and `.max_retries()` override the client's settings
+/// for this call and every page it fetches.
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ListScheduledCalls<'a> {
     /// progenitor's builder for the operation, with the path set.
     request: AgentsScheduledBatchesScheduledCallsList<'a>,
+    options: CallOptions,
+    paging: Paging,
 }
+
+/// How `.pages()` and `.stream()` walk the listing.
+#[derive(Clone, Copy, Debug)]
+struct Paging {
+    read_ahead: bool,
+    max_pages: Option<u64>,
+    max_empty_pages: u32,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Self {
+            read_ahead: true,
+            max_pages: None,
+            max_empty_pages: 100,
+        }
+    }
+}
+
+/// A cursor longer than this is refused: no real cursor is near it, and
+/// the request it makes would be refused anyway.
+const MAX_CURSOR_BYTES: usize = 4096;
+
+type Page = ResponseValue<PaginatedScheduledCallList>;
+type Fetch<'a> =
+    Pin<Box<dyn Future<Output = (Result<Page, Error>, Option<reqwest::Url>)> + Send + 'a>>;
 
 impl<'a> ListScheduledCalls<'a> {
     /// Changes the underlying request; the generated parameter methods use it.
@@ -63,97 +101,215 @@ impl<'a> ListScheduledCalls<'a> {
         self
     }
 
+    /// Limit on each request of this call, body included (overrides
+    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Retries after the first attempt, for each request of this call
+    /// (overrides [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries)).
+    pub fn max_retries(mut self, retries: usize) -> Self {
+        self.options.max_retries = Some(retries);
+        self
+    }
+
+    /// Whether `.pages()` and `.stream()` fetch the next page while the
+    /// current one is being used (default: on). At most one page is fetched
+    /// ahead, so at most two pages are in memory.
+    pub fn read_ahead(mut self, enabled: bool) -> Self {
+        self.paging.read_ahead = enabled;
+        self
+    }
+
+    /// Stop with [`Error::Pagination`] rather than fetch more than `pages`
+    /// pages (default: no limit besides the loop guards).
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.paging.max_pages = Some(pages);
+        self
+    }
+
     /// Fetches one page, keeping the response's status and headers.
-    pub async fn send(&self) -> Result<ResponseValue<PaginatedScheduledCallList>, Error> {
-        match self.request.clone().send().await {
-            Ok(page) => Ok(page),
-            Err(err) => Err(Error::from_generated(err).await),
-        }
+    pub async fn send(&self) -> Result<Page, Error> {
+        self.fetch().await.0
+    }
+
+    /// One page, and the URL that was sent for it.
+    fn fetch(&self) -> Fetch<'a> {
+        let request = self.request.clone();
+        Box::pin(call::scoped(self.options, async move {
+            match request.send().await {
+                Ok(page) => Ok(page),
+                Err(err) => Err(Error::from_generated(err).await),
+            }
+        }))
     }
 
     /// Every page, following `next` until it is null. Each `next` link is
     /// reduced to its `cursor`, which is sent to the configured base URL: the
-    /// host inside the link is never called. A page whose `next` repeats an
-    /// earlier cursor (or has none) is still yielded; the error comes after it.
-    pub fn pages(
-        self,
-    ) -> impl Stream<Item = Result<ResponseValue<PaginatedScheduledCallList>, Error>> + 'a {
-        // A starting cursor set with `.cursor()` is inside progenitor's
-        // builder; the detector learns cursors from the pages.
-        let loops = LoopDetector::new(None);
-        stream::try_unfold(Step::Fetch(self, loops), |step| async move {
-            let (mut request, mut loops) = match step {
-                Step::Fetch(request, loops) => (request, loops),
-                Step::Fail(err) => return Err(err),
-                Step::Done => return Ok(None),
-            };
-            let page = request.send().await?;
-            let next = match page.next.as_deref().map(cursor_of) {
-                None => Step::Done,
-                Some(Err(err)) => Step::Fail(err),
-                Some(Ok(cursor)) if loops.is_repeat(&cursor) => {
-                    Step::Fail(Error::Pagination(format!(
-                        "the API returned cursor {cursor:?} a second time; stopping instead of looping"
-                    )))
-                }
-                Some(Ok(cursor)) => {
-                    request = request.cursor(cursor);
-                    Step::Fetch(request, loops)
-                }
-            };
-            Ok(Some((page, next)))
-        })
+    /// host inside the link is never called. The next page is fetched while
+    /// the current one is used (see [`Self::read_ahead`]); dropping the
+    /// stream cancels that fetch.
+    ///
+    /// The walk stops with [`Error::Pagination`], after the last good page,
+    /// when a `next` link has no cursor, repeats a cursor already fetched
+    /// (no page is delivered twice), or after 100 empty pages in a row or
+    /// [`Self::max_pages`] pages.
+    pub fn pages(self) -> impl Stream<Item = Result<Page, Error>> + Send + 'a {
+        Pages {
+            guard: Guard::new(self.paging),
+            in_flight: Some(self.fetch()),
+            listing: self,
+            ahead: None,
+            failure: None,
+        }
     }
 
     /// Every scheduled call of every page, in order.
-    pub fn stream(self) -> impl Stream<Item = Result<ScheduledCall, Error>> + 'a {
+    pub fn stream(self) -> impl Stream<Item = Result<ScheduledCall, Error>> + Send + 'a {
         self.pages()
             .map_ok(|page| stream::iter(page.into_inner().results.into_iter().map(Ok)))
             .try_flatten()
-            .boxed()
     }
 }
 
-/// Where [`ListScheduledCalls::pages`] stands between two pages.
-enum Step<'a> {
-    /// Fetch the page at `request.cursor`.
-    Fetch(ListScheduledCalls<'a>, LoopDetector),
-    /// The last page was yielded; its `next` was unusable.
-    Fail(Error),
-    Done,
+/// The page stream of [`ListScheduledCalls::pages`].
+struct Pages<'a> {
+    /// The request for the next page.
+    listing: ListScheduledCalls<'a>,
+    /// The next page's fetch, once it has been decided there is one.
+    in_flight: Option<Fetch<'a>>,
+    /// The next page, when it arrived before it was asked for.
+    ahead: Option<(Result<Page, Error>, Option<reqwest::Url>)>,
+    /// Why the walk stops, delivered after the page that showed it.
+    failure: Option<Error>,
+    guard: Guard,
 }
 
-/// Spots a cursor sequence that cycles, in constant memory (Brent's
-/// algorithm): a checkpoint cursor is kept and moved after 1, 2, 4, 8, …
-/// steps; meeting it again means a loop. A server repeating one cursor is
-/// caught on the next page; a longer cycle of length λ within about 2λ pages.
-struct LoopDetector {
-    checkpoint: Option<String>,
-    steps: u64,
-    power: u64,
+impl Stream for Pages<'_> {
+    type Item = Result<Page, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if let Some(failure) = this.failure.take() {
+            return Poll::Ready(Some(Err(failure)));
+        }
+        let (result, sent) = match this.ahead.take() {
+            Some(outcome) => outcome,
+            None => match this.in_flight.as_mut() {
+                None => return Poll::Ready(None),
+                Some(fetch) => match fetch.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(outcome) => {
+                        this.in_flight = None;
+                        outcome
+                    }
+                },
+            },
+        };
+        let page = match result {
+            Ok(page) => page,
+            Err(err) => return Poll::Ready(Some(Err(err))),
+        };
+        match this.guard.next(sent.as_ref(), &page) {
+            Ok(None) => {}
+            Ok(Some(cursor)) => {
+                this.listing = this.listing.clone().cursor(cursor);
+                let mut fetch = this.listing.fetch();
+                // One poll starts the request on its own task (see
+                // `hooks.rs`); it then progresses while the caller works.
+                if this.listing.paging.read_ahead
+                    && let Poll::Ready(outcome) = fetch.as_mut().poll(cx)
+                {
+                    this.ahead = Some(outcome);
+                } else {
+                    this.in_flight = Some(fetch);
+                }
+            }
+            Err(failure) => this.failure = Some(failure),
+        }
+        Poll::Ready(Some(Ok(page)))
+    }
 }
 
-impl LoopDetector {
-    fn new(start: Option<String>) -> Self {
+/// Decides whether there is a next page, and stops a listing that would
+/// not end: cursors already fetched are remembered as 64-bit hashes (8
+/// bytes a page), so a cycle of any length is caught before a page is
+/// delivered twice.
+struct Guard {
+    paging: Paging,
+    fetched: HashSet<u64>,
+    pages: u64,
+    empty_in_a_row: u32,
+}
+
+impl Guard {
+    fn new(paging: Paging) -> Self {
         Self {
-            checkpoint: start,
-            steps: 0,
-            power: 1,
+            paging,
+            fetched: HashSet::new(),
+            pages: 0,
+            empty_in_a_row: 0,
         }
     }
 
-    fn is_repeat(&mut self, cursor: &str) -> bool {
-        if self.checkpoint.as_deref() == Some(cursor) {
-            return true;
+    /// The cursor of the page after `page`, which was fetched from `sent`;
+    /// `None` at the end.
+    fn next(&mut self, sent: Option<&reqwest::Url>, page: &Page) -> Result<Option<String>, Error> {
+        if let Some(cursor) = sent.and_then(cursor_in) {
+            self.fetched.insert(hash(&cursor));
         }
-        self.steps += 1;
-        if self.steps == self.power {
-            self.checkpoint = Some(cursor.to_owned());
-            self.power *= 2;
-            self.steps = 0;
+        self.pages += 1;
+        self.empty_in_a_row = if page.results.is_empty() {
+            self.empty_in_a_row + 1
+        } else {
+            0
+        };
+        let Some(link) = page.next.as_deref() else {
+            return Ok(None);
+        };
+        let cursor = cursor_of(link)?;
+        if cursor.len() > MAX_CURSOR_BYTES {
+            return Err(Error::Pagination(format!(
+                "the API returned a cursor of {} bytes (more than {MAX_CURSOR_BYTES}); stopping",
+                cursor.len()
+            )));
         }
-        false
+        if !self.fetched.insert(hash(&cursor)) {
+            return Err(Error::Pagination(format!(
+                "the API returned cursor {cursor:?} a second time; stopping instead of \
+                 delivering its page again"
+            )));
+        }
+        if self.empty_in_a_row >= self.paging.max_empty_pages {
+            return Err(Error::Pagination(format!(
+                "{} empty pages in a row, each with another cursor; stopping a listing that \
+                 does not end",
+                self.empty_in_a_row
+            )));
+        }
+        if self.paging.max_pages.is_some_and(|max| self.pages >= max) {
+            return Err(Error::Pagination(format!(
+                "stopped after {} pages, the limit set with max_pages",
+                self.pages
+            )));
+        }
+        Ok(Some(cursor))
     }
+}
+
+fn hash(cursor: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    cursor.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The `cursor` query value of a URL that was sent.
+fn cursor_in(url: &reqwest::Url) -> Option<String> {
+    url.query_pairs()
+        .find(|(key, _)| key == "cursor")
+        .map(|(_, value)| value.into_owned())
 }
 
 /// The percent-decoded `cursor` query value of a `next` link (absolute, or
@@ -164,35 +320,12 @@ fn cursor_of(link: &str) -> Result<String, Error> {
     let url = base
         .join(link)
         .map_err(|err| Error::Pagination(format!("`next` is not a URL ({err}): {link:?}")))?;
-    url.query_pairs()
-        .find(|(key, _)| key == "cursor")
-        .map(|(_, value)| value.into_owned())
-        .ok_or_else(|| Error::Pagination(format!("`next` has no cursor: {link:?}")))
+    cursor_in(&url).ok_or_else(|| Error::Pagination(format!("`next` has no cursor: {link:?}")))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{LoopDetector, cursor_of};
-
-    /// Steps through `cursors`; returns the index of the first one flagged.
-    fn first_repeat(start: Option<&str>, cursors: &[&str]) -> Option<usize> {
-        let mut loops = LoopDetector::new(start.map(str::to_owned));
-        cursors.iter().position(|cursor| loops.is_repeat(cursor))
-    }
-
-    #[test]
-    fn loops_are_caught_and_progress_is_not() {
-        assert_eq!(first_repeat(None, &["a", "a"]), Some(1));
-        assert_eq!(first_repeat(Some("a"), &["a"]), Some(0));
-        let cycle = [
-            "a", "b", "c", "d", "e", "b", "c", "d", "e", "b", "c", "d", "e", "b", "c", "d", "e",
-        ];
-        let caught = first_repeat(None, &cycle).expect("a cycle of 4 is caught");
-        assert!(caught <= 1 + 2 * 4 + 4, "caught late, at {caught}");
-        let distinct: Vec<String> = (0..10_000).map(|n| n.to_string()).collect();
-        let distinct: Vec<&str> = distinct.iter().map(String::as_str).collect();
-        assert_eq!(first_repeat(None, &distinct), None);
-    }
+    use super::cursor_of;
 
     #[test]
     fn cursor_is_taken_from_next_and_percent_decoded() {

@@ -1,12 +1,13 @@
-//! Retrying transient failures: exponential backoff with jitter (backon),
-//! `Retry-After` honoured up to a limit.
+//! When and how long to wait before sending a GET again: exponential backoff
+//! with jitter that never exceeds the cap, and the server's `Retry-After`
+//! honoured up to a limit.
 
 use std::time::{Duration, SystemTime};
 
-use backon::{ExponentialBuilder, Retryable};
-use reqwest::header::RETRY_AFTER;
-use reqwest::{Request, Response, StatusCode};
+use backon::ExponentialBuilder;
+use reqwest::StatusCode;
 
+/// The client's retry settings (a listing can override `max_retries`).
 #[derive(Clone, Debug)]
 pub(crate) struct RetryPolicy {
     pub(crate) max_retries: usize,
@@ -26,100 +27,97 @@ impl Default for RetryPolicy {
     }
 }
 
-/// An attempt that may deserve another try.
-enum Failed {
-    /// A response with a transient status; handed back as-is when retries
-    /// run out, so the caller sees the server's status, headers and body.
-    Status(Response),
-    /// A transport error: retried only for connect errors and timeouts.
-    Transport(reqwest::Error),
+/// What the server said about waiting.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum RetryAfter {
+    /// No (usable) header, or one asking for no wait: use the backoff.
+    Absent,
+    /// Wait this long.
+    Wait(Duration),
 }
 
-impl Failed {
-    fn is_transient(&self) -> bool {
-        match self {
-            Failed::Status(response) => is_transient_status(response.status()),
-            Failed::Transport(err) => err.is_connect() || err.is_timeout(),
-        }
-    }
-
-    fn retry_after(&self) -> Option<Duration> {
-        let Failed::Status(response) = self else {
-            return None;
-        };
-        parse_retry_after(response.headers().get(RETRY_AFTER)?.to_str().ok()?)
-    }
-}
-
-fn is_transient_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
-}
-
-/// `Retry-After` is either delay-seconds or an HTTP date.
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+/// The next wait, and where it came from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Delay {
+    pub(crate) wait: Duration,
+    pub(crate) from_retry_after: bool,
 }
 
 impl RetryPolicy {
-    fn backoff(&self) -> ExponentialBuilder {
+    /// Backoff before each retry, without jitter (added by [`Self::delay`]).
+    pub(crate) fn backoff(&self, max_retries: usize) -> ExponentialBuilder {
         ExponentialBuilder::default()
             .with_min_delay(self.min_delay)
             .with_max_delay(self.max_delay)
-            .with_max_times(self.max_retries)
-            .with_jitter()
+            .with_max_times(max_retries)
     }
 
-    /// The wait before the next attempt, or `None` to stop: retries are used
-    /// up, or the server asked for a longer pause than we accept.
-    fn next_delay(&self, failed: &Failed, backoff: Option<Duration>) -> Option<Duration> {
-        let backoff = backoff?;
-        match failed.retry_after() {
-            Some(wait) if wait > self.max_retry_after => None,
-            Some(wait) => Some(wait),
-            None => Some(backoff),
-        }
-    }
-
-    /// Sends `request`, retrying transient failures. The final transient
-    /// response (if any) is returned, not hidden, so its status reaches the caller.
-    pub(crate) async fn execute(
+    /// The wait before the next attempt, given the backoff's next delay
+    /// (`None` when retries are used up) and the server's `Retry-After`;
+    /// `None` means stop. A `Retry-After` longer than `max_retry_after`
+    /// stops too: the caller gets the server's answer instead of a long sleep.
+    pub(crate) fn delay(
         &self,
-        http: &reqwest::Client,
-        request: Request,
-    ) -> reqwest::Result<Response> {
-        // A streaming body cannot be replayed: send it once.
-        let Some(template) = request.try_clone() else {
-            return http.execute(request).await;
-        };
-        let attempt = || async {
-            let request = template
-                .try_clone()
-                .expect("a request that cloned once clones again");
-            match http.execute(request).await {
-                Ok(response) if is_transient_status(response.status()) => {
-                    Err(Failed::Status(response))
-                }
-                Ok(response) => Ok(response),
-                Err(err) => Err(Failed::Transport(err)),
-            }
-        };
-        let outcome = attempt
-            .retry(self.backoff())
-            .when(Failed::is_transient)
-            .adjust(|failed, backoff| self.next_delay(failed, backoff))
-            .await;
-        match outcome {
-            Ok(response) | Err(Failed::Status(response)) => Ok(response),
-            Err(Failed::Transport(err)) => Err(err),
+        backoff: Option<Duration>,
+        retry_after: RetryAfter,
+    ) -> Option<Delay> {
+        let backoff = backoff?;
+        match retry_after {
+            RetryAfter::Wait(wait) if wait > self.max_retry_after => None,
+            RetryAfter::Wait(wait) => Some(Delay {
+                wait,
+                from_retry_after: true,
+            }),
+            RetryAfter::Absent => Some(Delay {
+                wait: jittered(backoff.min(self.max_delay)),
+                from_retry_after: false,
+            }),
         }
+    }
+}
+
+/// "Equal jitter": a random wait between half the delay and the delay, so
+/// clients spread out and the documented maximum still holds.
+fn jittered(delay: Duration) -> Duration {
+    delay.mul_f64(0.5 + fastrand::f64() / 2.0)
+}
+
+/// Statuses worth another try: timeouts, rate limits, server trouble.
+pub(crate) fn is_transient_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// A transport failure worth another try. Every call of this client is a
+/// GET, safe to send again: connect errors, timeouts, and connections
+/// closed or reset before or while the response arrived are retried; a
+/// request that could not be built is not.
+pub(crate) fn is_transient_error(err: &reqwest::Error) -> bool {
+    !err.is_builder() && !err.is_redirect() && !err.is_decode()
+}
+
+/// `Retry-After` is delay-seconds or an HTTP date (IMF-fixdate, RFC 850 or
+/// asctime; `UTC`, `+0000` and extra spaces are accepted too). Zero, a past
+/// date or an unreadable value means "no particular wait".
+pub(crate) fn parse_retry_after(value: &str) -> RetryAfter {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return match seconds {
+            0 => RetryAfter::Absent,
+            seconds => RetryAfter::Wait(Duration::from_secs(seconds)),
+        };
+    }
+    let normalized = value
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" UTC", " GMT")
+        .replace(" +0000", " GMT");
+    match httpdate::parse_http_date(&normalized)
+        .ok()
+        .and_then(|when| when.duration_since(SystemTime::now()).ok())
+    {
+        Some(wait) if !wait.is_zero() => RetryAfter::Wait(wait),
+        _ => RetryAfter::Absent,
     }
 }
 
@@ -129,18 +127,77 @@ mod tests {
 
     #[test]
     fn retry_after_seconds_and_dates() {
-        assert_eq!(parse_retry_after("1"), Some(Duration::from_secs(1)));
-        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
-        let soon = SystemTime::now() + Duration::from_secs(30);
-        let wait = parse_retry_after(&httpdate::fmt_http_date(soon)).unwrap();
-        assert!(
-            wait <= Duration::from_secs(30) && wait >= Duration::from_secs(28),
-            "{wait:?}"
+        assert_eq!(
+            parse_retry_after("1"),
+            RetryAfter::Wait(Duration::from_secs(1))
         );
+        assert_eq!(
+            parse_retry_after(" 120 "),
+            RetryAfter::Wait(Duration::from_secs(120))
+        );
+        let soon = SystemTime::now() + Duration::from_secs(30);
+        let imf = httpdate::fmt_http_date(soon);
+        for form in [
+            imf.clone(),
+            imf.replace(" GMT", " UTC"),
+            imf.replace(" GMT", " +0000"),
+            imf.replace(' ', "  "),
+        ] {
+            let RetryAfter::Wait(wait) = parse_retry_after(&form) else {
+                panic!("{form:?} not understood");
+            };
+            assert!(
+                wait <= Duration::from_secs(30) && wait >= Duration::from_secs(28),
+                "{wait:?}"
+            );
+        }
+        // No wait asked for: the normal backoff applies.
         let past = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(1));
-        assert_eq!(parse_retry_after(&past), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("soon"), None);
-        assert_eq!(parse_retry_after("-1"), None);
+        for value in ["0", past.as_str(), "soon", "-1", ""] {
+            assert_eq!(parse_retry_after(value), RetryAfter::Absent, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn jittered_delays_stay_under_the_cap() {
+        let policy = RetryPolicy {
+            max_delay: Duration::from_secs(8),
+            ..RetryPolicy::default()
+        };
+        for backoff in [
+            Duration::from_secs(1),
+            Duration::from_secs(8),
+            Duration::from_secs(30),
+        ] {
+            for _ in 0..1000 {
+                let delay = policy.delay(Some(backoff), RetryAfter::Absent).unwrap();
+                assert!(delay.wait <= policy.max_delay, "{delay:?}");
+                assert!(delay.wait >= backoff.min(policy.max_delay) / 2, "{delay:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_the_limit() {
+        let policy = RetryPolicy::default();
+        let honoured = policy
+            .delay(
+                Some(Duration::from_millis(500)),
+                RetryAfter::Wait(Duration::from_secs(20)),
+            )
+            .unwrap();
+        assert_eq!(honoured.wait, Duration::from_secs(20));
+        assert!(honoured.from_retry_after);
+        let too_long = RetryAfter::Wait(Duration::from_secs(3600));
+        assert_eq!(
+            policy.delay(Some(Duration::from_millis(500)), too_long),
+            None
+        );
+        assert_eq!(
+            policy.delay(None, RetryAfter::Absent),
+            None,
+            "retries used up"
+        );
     }
 
     #[test]
@@ -151,7 +208,7 @@ mod tests {
                 "{code}"
             );
         }
-        for code in [200, 400, 401, 403, 404, 409, 422, 501] {
+        for code in [200, 301, 302, 400, 401, 403, 404, 409, 422, 501] {
             assert!(
                 !is_transient_status(StatusCode::from_u16(code).unwrap()),
                 "{code}"

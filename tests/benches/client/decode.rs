@@ -2,15 +2,15 @@
 //! structs vs. `serde_json::Value`.
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use ultravox_client::types::PaginatedScheduledCallList;
 
-use crate::{ROUNDS, handwritten};
+use crate::{ROUNDS, Timings, handwritten};
 
 /// Runs the group; returns the page size in bytes (for MB/s).
-pub fn bench(c: &mut Criterion) -> usize {
+pub fn bench(c: &mut Criterion, timings: &Timings) -> usize {
     let body = serde_json::to_vec(&support::samples::realistic_page(1_000, Some("c2"))).unwrap();
     // The inputs must agree before their speeds are compared.
     let generated: PaginatedScheduledCallList = serde_json::from_slice(&body).unwrap();
@@ -30,24 +30,26 @@ pub fn bench(c: &mut Criterion) -> usize {
         }
         for id in ids {
             let name = format!("{id}_r{round}");
-            match id {
-                "generated" => group.bench_function(name, |b| {
-                    b.iter(|| {
-                        serde_json::from_slice::<PaginatedScheduledCallList>(black_box(&body))
-                            .unwrap()
-                    })
-                }),
-                "handwritten" => group.bench_function(name, |b| {
-                    b.iter(|| {
-                        serde_json::from_slice::<handwritten::Page>(black_box(&body)).unwrap()
-                    })
-                }),
-                _ => group.bench_function(name, |b| {
-                    b.iter(|| {
-                        serde_json::from_slice::<serde_json::Value>(black_box(&body)).unwrap()
-                    })
-                }),
+            let decode: fn(&[u8]) = match id {
+                "generated" => |body| {
+                    black_box(serde_json::from_slice::<PaginatedScheduledCallList>(body).unwrap());
+                },
+                "handwritten" => |body| {
+                    black_box(serde_json::from_slice::<handwritten::Page>(body).unwrap());
+                },
+                _ => |body| {
+                    black_box(serde_json::from_slice::<serde_json::Value>(body).unwrap());
+                },
             };
+            group.bench_function(&name, |b| {
+                b.iter_custom(|iters| {
+                    let started = Instant::now();
+                    for _ in 0..iters {
+                        decode(black_box(&body));
+                    }
+                    timings.record(&name, started.elapsed(), iters)
+                })
+            });
         }
     }
     group.finish();

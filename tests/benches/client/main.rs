@@ -6,8 +6,9 @@ mod handwritten;
 mod request;
 mod stream;
 
-use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use criterion::Criterion;
 
@@ -15,28 +16,47 @@ use criterion::Criterion;
 /// per-round ratios, so slow drift of a shared machine cancels out.
 pub const ROUNDS: usize = 5;
 
+/// Time per iteration of each benchmark id, as measured in this run
+/// (criterion's `iter_custom` hands every measurement to [`Timings::record`]).
+#[derive(Clone, Default)]
+pub struct Timings(Arc<Mutex<BTreeMap<String, Vec<f64>>>>);
+
+impl Timings {
+    /// Keeps `elapsed / iters` under `id` and gives `elapsed` back to criterion.
+    pub fn record(&self, id: &str, elapsed: Duration, iters: u64) -> Duration {
+        let per_iteration = elapsed.as_nanos() as f64 / iters.max(1) as f64;
+        self.0
+            .lock()
+            .unwrap()
+            .entry(id.to_owned())
+            .or_default()
+            .push(per_iteration);
+        elapsed
+    }
+
+    /// The median time per iteration of `id`, in ns (`None` when filtered out).
+    fn median(&self, id: &str) -> Option<f64> {
+        median(self.0.lock().unwrap().get(id)?.clone())
+    }
+
+    /// The medians of `id_r0` … `id_r{ROUNDS-1}`.
+    fn rounds(&self, id: &str) -> Vec<f64> {
+        (0..ROUNDS)
+            .filter_map(|round| self.median(&format!("{id}_r{round}")))
+            .collect()
+    }
+}
+
 fn main() {
-    let output = criterion_dir();
-    let started = SystemTime::now();
-    let mut criterion = Criterion::default()
-        .output_directory(&output)
-        .configure_from_args();
-    let decode_bytes = decode::bench(&mut criterion);
-    request::bench(&mut criterion);
-    stream::bench(&mut criterion);
+    let timings = Timings::default();
+    let mut criterion = Criterion::default().configure_from_args();
+    let decode_bytes = decode::bench(&mut criterion, &timings);
+    request::bench(&mut criterion, &timings);
+    stream::bench(&mut criterion, &timings);
     criterion.final_summary();
 
-    // Only estimates written by this run count (a filter may skip groups).
-    let mean = |group: &str, id: &str| mean_ns(&output, group, id, started);
-    let rounds = |group: &str, id: &str| -> Vec<f64> {
-        (0..ROUNDS)
-            .filter_map(|round| mean(group, &format!("{id}_r{round}")))
-            .collect()
-    };
-
     println!("\n== generated vs. hand-written, measured in this run (median of per-round ratios)");
-    let decode =
-        ["generated", "handwritten", "serde_json_value"].map(|id| rounds("decode_1000_rows", id));
+    let decode = ["generated", "handwritten", "serde_json_value"].map(|id| timings.rounds(id));
     report(
         "decode 1,000 rows",
         &decode[0],
@@ -61,7 +81,7 @@ fn main() {
             )
         },
     );
-    let request = ["generated_client", "raw_reqwest"].map(|id| rounds("one_request", id));
+    let request = ["generated_client", "raw_reqwest"].map(|id| timings.rounds(id));
     report(
         "one request",
         &request[0],
@@ -72,8 +92,7 @@ fn main() {
     print_each(&["generated_client", "raw_reqwest"], &request, |ns| {
         format!("{:>7.1} µs per request", ns / 1e3)
     });
-    let stream = ["generated_stream", "raw_reqwest_loop"]
-        .map(|id| mean("stream_100k_rows", id).into_iter().collect::<Vec<_>>());
+    let stream = ["generated_stream", "raw_reqwest_loop"].map(|id| timings.rounds(id));
     report(
         "stream 100,000 rows",
         &stream[0],
@@ -127,24 +146,4 @@ pub fn client_for(base_url: &str, http: &reqwest::Client) -> ultravox_client::Cl
 fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied()
-}
-
-/// criterion's mean estimate for `group/id`, in nanoseconds, if this run
-/// (started at `since`) wrote it.
-fn mean_ns(output: &Path, group: &str, id: &str, since: SystemTime) -> Option<f64> {
-    let path = output.join(group).join(id).join("new/estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let text = std::fs::read_to_string(path).ok()?;
-    let estimates: serde_json::Value = serde_json::from_str(&text).ok()?;
-    estimates["mean"]["point_estimate"].as_f64()
-}
-
-/// `target/criterion` of this workspace, wherever the bench runs from.
-fn criterion_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| support::spec::workspace_root().join("target"));
-    target.join("criterion")
 }

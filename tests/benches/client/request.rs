@@ -1,16 +1,17 @@
 //! One page over loopback: the generated client (hooks, retry wrapper,
 //! error mapping) vs. a raw reqwest GET with the same `reqwest::Client`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use support::samples::ids::{AGENT, API_KEY, BATCH};
 use support::server::LoopbackServer;
+use ultravox_client::API_KEY_HEADER;
 use ultravox_client::types::PaginatedScheduledCallList;
 
-use crate::ROUNDS;
+use crate::{ROUNDS, Timings};
 
-pub fn bench(c: &mut Criterion) {
+pub fn bench(c: &mut Criterion, timings: &Timings) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let body = serde_json::to_vec(&support::samples::realistic_page(100, None)).unwrap();
     let server = runtime.block_on(LoopbackServer::start(move |_| body.clone()));
@@ -34,34 +35,40 @@ pub fn bench(c: &mut Criterion) {
         }
         for id in ids {
             let name = format!("{id}_r{round}");
-            if id == "generated_client" {
-                group.bench_function(name, |b| {
-                    b.to_async(&runtime).iter(|| async {
-                        let page = client
-                            .list_scheduled_calls(AGENT, BATCH)
-                            .page_size(100)
-                            .send()
-                            .await
-                            .unwrap();
-                        assert_eq!(page.results.len(), 100);
-                    })
-                });
-            } else {
-                group.bench_function(name, |b| {
-                    b.to_async(&runtime).iter(|| async {
-                        let response = http
-                            .get(&url)
-                            .header("x-api-key", API_KEY)
-                            .send()
-                            .await
-                            .unwrap();
-                        let bytes = response.error_for_status().unwrap().bytes().await.unwrap();
-                        let page: PaginatedScheduledCallList =
-                            serde_json::from_slice(&bytes).unwrap();
-                        assert_eq!(page.results.len(), 100);
-                    })
-                });
-            }
+            let generated = id == "generated_client";
+            group.bench_function(&name, |b| {
+                b.to_async(&runtime).iter_custom(|iters| {
+                    let (client, http, url, name) = (&client, &http, &url, &name);
+                    async move {
+                        let started = Instant::now();
+                        for _ in 0..iters {
+                            let rows = if generated {
+                                let page = client
+                                    .list_scheduled_calls(AGENT, BATCH)
+                                    .page_size(100)
+                                    .send()
+                                    .await
+                                    .unwrap();
+                                page.results.len()
+                            } else {
+                                let response = http
+                                    .get(url)
+                                    .header(API_KEY_HEADER, API_KEY)
+                                    .send()
+                                    .await
+                                    .unwrap();
+                                let bytes =
+                                    response.error_for_status().unwrap().bytes().await.unwrap();
+                                let page: PaginatedScheduledCallList =
+                                    serde_json::from_slice(&bytes).unwrap();
+                                page.results.len()
+                            };
+                            assert_eq!(rows, 100);
+                        }
+                        timings.record(name, started.elapsed(), iters)
+                    }
+                })
+            });
         }
     }
     group.finish();

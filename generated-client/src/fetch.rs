@@ -1,0 +1,224 @@
+//! One API call on the wire: send the GET, read the whole body within the
+//! size limit, and send again when that failed in a way worth retrying —
+//! a transient status, a connection closed or reset before or while the
+//! response arrived, a timeout. Runs as its own task (see `hooks.rs`), so a
+//! page fetched ahead makes progress while the caller works.
+
+use std::time::{Duration, Instant};
+
+use backon::Retryable;
+use bytes::Bytes;
+use reqwest::header::{CONTENT_LENGTH, RETRY_AFTER};
+use reqwest::{Request, Response, StatusCode};
+
+use crate::retry::{self, RetryAfter, RetryPolicy};
+
+/// How much of a non-success body is kept (enough for any error message).
+pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// What one call may do.
+#[derive(Clone, Debug)]
+pub(crate) struct Limits {
+    pub(crate) policy: RetryPolicy,
+    pub(crate) max_retries: usize,
+    pub(crate) max_response_bytes: u64,
+}
+
+/// A response read whole (a non-success body: its first [`MAX_ERROR_BODY`] bytes).
+pub(crate) struct Fetched {
+    pub(crate) response: http::Response<Bytes>,
+}
+
+/// A body larger than the configured limit; the connection was dropped
+/// without reading the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TooLarge {
+    pub(crate) limit: u64,
+    /// The `Content-Length` the server announced, when that gave it away.
+    pub(crate) announced: Option<u64>,
+}
+
+pub(crate) enum Failure {
+    Transport(reqwest::Error),
+    TooLarge(TooLarge),
+}
+
+/// One attempt's outcome, when it was not a plain success.
+enum Attempt {
+    /// A transient status; the response is kept so the last one can be returned.
+    Status(Fetched, RetryAfter),
+    Failed(Failure),
+}
+
+impl Attempt {
+    fn is_transient(&self) -> bool {
+        match self {
+            Attempt::Status(..) => true,
+            Attempt::Failed(Failure::Transport(err)) => retry::is_transient_error(err),
+            Attempt::Failed(Failure::TooLarge(_)) => false,
+        }
+    }
+
+    fn retry_after(&self) -> RetryAfter {
+        match self {
+            Attempt::Status(_, retry_after) => *retry_after,
+            Attempt::Failed(_) => RetryAfter::Absent,
+        }
+    }
+
+    /// What went wrong, for the retry event (never a body or a header value).
+    fn describe(&self) -> String {
+        match self {
+            Attempt::Status(fetched, _) => format!("HTTP {}", fetched.response.status().as_u16()),
+            Attempt::Failed(Failure::Transport(err)) => transport_kind(err).to_owned(),
+            Attempt::Failed(Failure::TooLarge(_)) => "body too large".to_owned(),
+        }
+    }
+}
+
+fn transport_kind(err: &reqwest::Error) -> &'static str {
+    if err.is_timeout() {
+        "timeout"
+    } else if err.is_connect() {
+        "connect"
+    } else if err.is_body() {
+        "body read"
+    } else {
+        "connection closed or reset"
+    }
+}
+
+/// Sends `request` (a GET) with `limits`; the span in scope gets the
+/// number of attempts, the final status and the elapsed time.
+pub(crate) async fn fetch(
+    http: reqwest::Client,
+    request: Request,
+    limits: Limits,
+) -> Result<Fetched, Failure> {
+    let started = Instant::now();
+    let attempts = std::sync::atomic::AtomicUsize::new(0);
+    let attempt = || async {
+        attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let request = request
+            .try_clone()
+            .expect("a GET without a streaming body can be cloned");
+        let response = http
+            .execute(request)
+            .await
+            .map_err(|err| Attempt::Failed(Failure::Transport(err)))?;
+        let status = response.status();
+        if retry::is_transient_status(status) {
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|value| value.to_str().ok())
+                .map_or(RetryAfter::Absent, retry::parse_retry_after);
+            let fetched = read(response, MAX_ERROR_BODY as u64, false).await?;
+            return Err(Attempt::Status(fetched, retry_after));
+        }
+        let (limit, strict) = if status.is_success() {
+            (limits.max_response_bytes, true)
+        } else {
+            (MAX_ERROR_BODY as u64, false)
+        };
+        read(response, limit, strict).await
+    };
+    let outcome = attempt
+        .retry(limits.policy.backoff(limits.max_retries))
+        .when(Attempt::is_transient)
+        .adjust(|failed, backoff| {
+            limits
+                .policy
+                .delay(backoff, failed.retry_after())
+                .map(|delay| delay.wait)
+        })
+        .notify(|failed, wait: Duration| {
+            tracing::debug!(
+                attempt = attempts.load(std::sync::atomic::Ordering::Relaxed),
+                failure = %failed.describe(),
+                delay_ms = wait.as_millis() as u64,
+                from_retry_after = matches!(failed.retry_after(), RetryAfter::Wait(asked) if asked == wait),
+                "retrying"
+            );
+        })
+        .await;
+    let outcome = match outcome {
+        Ok(fetched) | Err(Attempt::Status(fetched, _)) => Ok(fetched),
+        Err(Attempt::Failed(failure)) => Err(failure),
+    };
+    let span = tracing::Span::current();
+    span.record(
+        "attempts",
+        attempts.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+    if let Ok(fetched) = &outcome {
+        span.record("status", fetched.response.status().as_u16());
+    }
+    outcome
+}
+
+/// Reads the whole body, up to `limit` bytes. `strict`: a larger body is a
+/// [`TooLarge`] failure (found from `Content-Length` before reading, or
+/// while counting); otherwise it is cut at `limit`.
+async fn read(mut response: Response, limit: u64, strict: bool) -> Result<Fetched, Attempt> {
+    let announced = response
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if strict && announced.is_some_and(|length| length > limit) {
+        return Err(Attempt::Failed(Failure::TooLarge(TooLarge {
+            limit,
+            announced,
+        })));
+    }
+    let mut builder = http::Response::builder()
+        .status(response.status())
+        .version(response.version());
+    if let Some(headers) = builder.headers_mut() {
+        *headers = std::mem::take(response.headers_mut());
+    }
+    let mut body = Vec::with_capacity(announced.unwrap_or(0).min(limit) as usize);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|err| Attempt::Failed(Failure::Transport(err)))?
+    {
+        let room = (limit as usize).saturating_sub(body.len());
+        if chunk.len() > room {
+            if strict {
+                return Err(Attempt::Failed(Failure::TooLarge(TooLarge {
+                    limit,
+                    announced: None,
+                })));
+            }
+            body.extend_from_slice(&chunk[..room]);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let response = builder
+        .body(Bytes::from(body))
+        .expect("status, version and headers came from a valid response");
+    Ok(Fetched { response })
+}
+
+/// The status a [`TooLarge`] failure travels under through progenitor's
+/// code to [`crate::Error::from_generated`], which finds the [`TooLarge`]
+/// extension and reports it; users never see this status.
+pub(crate) const CLIENT_FAILURE_STATUS: StatusCode = StatusCode::INSUFFICIENT_STORAGE;
+
+impl Fetched {
+    pub(crate) fn into_response(self) -> Response {
+        Response::from(self.response)
+    }
+}
+
+impl TooLarge {
+    pub(crate) fn into_response(self) -> Response {
+        let mut response = http::Response::new(Bytes::new());
+        *response.status_mut() = CLIENT_FAILURE_STATUS;
+        response.extensions_mut().insert(self);
+        Response::from(response)
+    }
+}
