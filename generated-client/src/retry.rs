@@ -89,10 +89,11 @@ pub(crate) fn is_transient_status(status: StatusCode) -> bool {
 
 /// A transport failure worth another try. Every call of this client is a
 /// GET, safe to send again: connect errors, timeouts, and connections
-/// closed or reset before or while the response arrived are retried; a
-/// request that could not be built is not.
+/// closed or reset before or while the response arrived (reqwest reports a
+/// failed body read as a decode error) are retried; a request that could
+/// not be built is not.
 pub(crate) fn is_transient_error(err: &reqwest::Error) -> bool {
-    !err.is_builder() && !err.is_redirect() && !err.is_decode()
+    !err.is_builder() && !err.is_redirect()
 }
 
 /// `Retry-After` is delay-seconds or an HTTP date (IMF-fixdate, RFC 850 or

@@ -17,7 +17,8 @@ pub enum Reply {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     },
-    /// Read the request, then never answer (until the test ends).
+    /// Read the request, then never answer; counts the client hanging up
+    /// (see [`ScriptedServer::hangups`]).
     Stall,
     /// Announce `body.len()` bytes, then send them one at a time, `every` apart.
     Trickle { body: Vec<u8>, every: Duration },
@@ -35,6 +36,14 @@ impl Reply {
             status,
             headers: vec![("content-type".into(), content_type.into())],
             body: body.into(),
+        }
+    }
+
+    /// The body of a complete response (empty for the other replies).
+    pub fn body(&self) -> &[u8] {
+        match self {
+            Reply::Http { body, .. } => body,
+            _ => &[],
         }
     }
 
@@ -67,6 +76,7 @@ impl Recorded {
 pub struct ScriptedServer {
     pub base_url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
+    hangups: Arc<std::sync::atomic::AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -81,6 +91,8 @@ impl ScriptedServer {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let script = Arc::new(Mutex::new(VecDeque::from(script)));
         let recorded = requests.clone();
+        let hangups = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let hung_up = hangups.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let reply = {
@@ -91,18 +103,24 @@ impl ScriptedServer {
                         script[0].clone()
                     }
                 };
-                tokio::spawn(serve(stream, reply, recorded.clone()));
+                tokio::spawn(serve(stream, reply, recorded.clone(), hung_up.clone()));
             }
         });
         Self {
             base_url,
             requests,
+            hangups,
             task,
         }
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// How many stalled requests the client gave up on (closed the connection).
+    pub fn hangups(&self) -> usize {
+        self.hangups.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -112,7 +130,12 @@ impl Drop for ScriptedServer {
     }
 }
 
-async fn serve(mut stream: TcpStream, reply: Reply, requests: Arc<Mutex<Vec<Recorded>>>) {
+async fn serve(
+    mut stream: TcpStream,
+    reply: Reply,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    hangups: Arc<std::sync::atomic::AtomicUsize>,
+) {
     let Some(request) = read_head(&mut stream).await else {
         return;
     };
@@ -137,7 +160,20 @@ async fn serve(mut stream: TcpStream, reply: Reply, requests: Arc<Mutex<Vec<Reco
             stream.write_all(&bytes).await
         }
         Reply::Stall => {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
+            let mut buffer = [0u8; 1024];
+            let hung_up = async {
+                while let Ok(read) = stream.read(&mut buffer).await {
+                    if read == 0 {
+                        break;
+                    }
+                }
+            };
+            if tokio::time::timeout(Duration::from_secs(3600), hung_up)
+                .await
+                .is_ok()
+            {
+                hangups.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
             Ok(())
         }
         Reply::Trickle { body, every } => {
@@ -190,28 +226,66 @@ async fn read_head(stream: &mut TcpStream) -> Option<Recorded> {
     Some(Recorded { target, headers })
 }
 
-/// A keep-alive HTTP/1.1 server for benchmarks: `respond(target)` gives the
-/// 200 JSON body for each request. Stops when dropped.
+/// A keep-alive HTTP/1.1 server: `respond(target)` gives the 200 JSON body
+/// for each request. Stops when dropped.
 pub struct LoopbackServer {
     pub base_url: String,
+    requests: Arc<std::sync::atomic::AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// How a [`LoopbackServer`] treats a connection after a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterResponse {
+    /// Keep it open for the next request.
+    KeepAlive,
+    /// Keep it, but close it without an answer when a second request
+    /// arrives on it: what a server whose idle timeout fires just as the
+    /// client reuses the connection does (the keep-alive race).
+    CloseOnReuse,
+    /// Wait this long before answering (a slow network).
+    Delay(Duration),
 }
 
 impl LoopbackServer {
     pub async fn start(respond: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static) -> Self {
+        Self::start_with(AfterResponse::KeepAlive, respond).await
+    }
+
+    /// How many requests it has answered.
+    pub fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub async fn start_with(
+        behaviour: AfterResponse,
+        respond: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1");
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let respond = Arc::new(respond);
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = requests.clone();
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 let respond = respond.clone();
+                let counter = counter.clone();
                 tokio::spawn(async move {
                     // One write per response, no Nagle: otherwise delayed ACKs
                     // add ~40 ms per request and the benchmark measures TCP.
                     let _ = stream.set_nodelay(true);
+                    let mut answered = 0;
                     while let Some(request) = read_head(&mut stream).await {
+                        if behaviour == AfterResponse::CloseOnReuse && answered == 1 {
+                            break;
+                        }
+                        answered += 1;
+                        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if let AfterResponse::Delay(delay) = behaviour {
+                            tokio::time::sleep(delay).await;
+                        }
                         let body = respond(&request.target);
                         let mut response = format!(
                             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
@@ -226,7 +300,11 @@ impl LoopbackServer {
                 });
             }
         });
-        Self { base_url, task }
+        Self {
+            base_url,
+            requests,
+            task,
+        }
     }
 }
 
@@ -236,16 +314,30 @@ impl Drop for LoopbackServer {
     }
 }
 
+/// The page number a request asks for: its `cursor=n` (1 without a cursor).
+pub fn page_number(target: &str) -> usize {
+    target
+        .split_once("cursor=")
+        .and_then(|(_, rest)| rest.split('&').next()?.parse().ok())
+        .unwrap_or(1)
+}
+
 /// Serves `pages` pages of `rows_per_page` realistic rows: page `n` for
 /// `cursor=n` (the first has no cursor), each `next` pointing at `n + 1`.
 pub async fn paged_server(pages: usize, rows_per_page: usize) -> LoopbackServer {
+    paged_server_with(AfterResponse::KeepAlive, pages, rows_per_page).await
+}
+
+/// [`paged_server`], treating connections as `behaviour` says.
+pub async fn paged_server_with(
+    behaviour: AfterResponse,
+    pages: usize,
+    rows_per_page: usize,
+) -> LoopbackServer {
     let rows = serde_json::to_string(&crate::samples::realistic_rows(rows_per_page)).unwrap();
     let total = pages * rows_per_page;
-    LoopbackServer::start(move |target| {
-        let n: usize = target
-            .split_once("cursor=")
-            .and_then(|(_, rest)| rest.split('&').next()?.parse().ok())
-            .unwrap_or(1);
+    LoopbackServer::start_with(behaviour, move |target| {
+        let n = page_number(target);
         let next = if n < pages {
             format!("\"https://api.ultravox.ai/next?cursor={}\"", n + 1)
         } else {

@@ -7,5 +7,6 @@ mod decode_properties;
 mod demo;
 mod example;
 mod fixtures;
+mod hostile_network;
 mod hostile_responses;
 mod open_enums;
