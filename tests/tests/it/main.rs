@@ -10,3 +10,4 @@ mod fixtures;
 mod hostile_network;
 mod hostile_responses;
 mod open_enums;
+mod production;
