@@ -2507,12 +2507,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::schemars::JsonSchema for DtmfUserTextMessageUrgency {
-        fn schema_name() -> ::std::string::String {
-            "DtmfUserTextMessageUrgency".to_owned()
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("DtmfUserTextMessageUrgency")
         }
-        fn json_schema(
-            _: &mut ::schemars::r#gen::SchemaGenerator,
-        ) -> ::schemars::schema::Schema {
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "Urgency of the message. Defaults to URGENCY_IMMEDIATE.",
                 Self::KNOWN.iter().map(Self::as_str),
@@ -2612,12 +2610,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::schemars::JsonSchema for ScheduledCallStatus {
-        fn schema_name() -> ::std::string::String {
-            "ScheduledCallStatus".to_owned()
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("ScheduledCallStatus")
         }
-        fn json_schema(
-            _: &mut ::schemars::r#gen::SchemaGenerator,
-        ) -> ::schemars::schema::Schema {
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "A value of the spec's `ScheduledCallStatusEnum`.",
                 Self::KNOWN.iter().map(Self::as_str),

@@ -43,18 +43,15 @@ where
 pub(crate) fn json_schema<'v>(
     description: &str,
     known: impl Iterator<Item = &'v str>,
-) -> schemars::schema::Schema {
-    schemars::schema::SchemaObject {
-        instance_type: Some(schemars::schema::InstanceType::String.into()),
-        metadata: Some(Box::new(schemars::schema::Metadata {
-            description: Some(format!(
-                "{description}\n\nOpen: any string; the values this version knows are listed \
-                 as examples, and others are kept verbatim."
-            )),
-            examples: known.map(serde_json::Value::from).collect(),
-            ..Default::default()
-        })),
-        ..Default::default()
-    }
-    .into()
+) -> schemars::Schema {
+    let description = format!(
+        "{description}\n\nOpen: any string; the values this version knows are listed as \
+         examples, and others are kept verbatim."
+    );
+    let examples: Vec<&str> = known.collect();
+    schemars::json_schema!({
+        "type": "string",
+        "description": description,
+        "examples": examples,
+    })
 }

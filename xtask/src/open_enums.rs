@@ -109,10 +109,10 @@ fn one(string_enum: &StringEnum) -> Result<TokenStream> {
             }
         }
         impl ::schemars::JsonSchema for #name {
-            fn schema_name() -> ::std::string::String {
-                #name_text.to_owned()
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(#name_text)
             }
-            fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
                 crate::open_enum::json_schema(#description, Self::KNOWN.iter().map(Self::as_str))
             }
         }
