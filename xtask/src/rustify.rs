@@ -111,6 +111,11 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
     }
     renamed.append(&mut hoisted);
 
+    spec["paths"] = doc_safe(spec["paths"].take());
+    for schema in renamed.values_mut() {
+        *schema = doc_safe(schema.take());
+    }
+
     let response_schemas = reached_from_responses(&spec, &renamed);
     for (name, schema) in renamed.iter_mut() {
         if response_schemas.contains(name) {
@@ -128,6 +133,42 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
         enums,
         raw_prefixes,
     })
+}
+
+/// Descriptions become rustdoc as they are: make the vendor's text render
+/// as written there. `<Stream url=… />` would be swallowed as HTML, and a
+/// bare URL is not a link.
+fn doc_safe(node: Value) -> Value {
+    match node {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, value)| match (key.as_str(), value) {
+                    ("description", Value::String(text)) => (key, Value::String(markdown_text(&text))),
+                    // Examples and enum values are data, not prose.
+                    ("example" | "enum" | "default", value) => (key, value),
+                    (_, value) => (key, doc_safe(value)),
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(doc_safe).collect()),
+        other => other,
+    }
+}
+
+fn markdown_text(text: &str) -> String {
+    let escaped = text.replace('<', "&lt;").replace('>', "&gt;");
+    escaped
+        .split(' ')
+        .map(|word| {
+            let trimmed = word.trim_end_matches(['.', ',', ')', ';']);
+            if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
+                format!("<{trimmed}>{}", &word[trimmed.len()..])
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn rename_refs(node: &mut Value, names: &BTreeMap<String, String>) {
