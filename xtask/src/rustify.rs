@@ -143,7 +143,9 @@ fn doc_safe(node: Value) -> Value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(key, value)| match (key.as_str(), value) {
-                    ("description", Value::String(text)) => (key, Value::String(markdown_text(&text))),
+                    ("description", Value::String(text)) => {
+                        (key, Value::String(markdown_text(&text)))
+                    }
                     // Examples and enum values are data, not prose.
                     ("example" | "enum" | "default", value) => (key, value),
                     (_, value) => (key, doc_safe(value)),
