@@ -29,7 +29,7 @@ pub mod types {
         /**The call will use Plivo's AudioStreams protocol.
  Once you have a join URL from starting a call, include it in your
  Plivo XML like so:
- &lt;Stream keepCallAlive="true" bidirectional="true" contentType="audio/x-l16;rate=16000"&gt;${your-join-url}&lt;/Stream&gt;
+ \<Stream keepCallAlive="true" bidirectional="true" contentType="audio/x-l16;rate=16000">${your-join-url}\</Stream>
  This works for both inbound and outbound calls.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub plivo: ::std::option::Option<PlivoMedium>,
@@ -54,14 +54,14 @@ pub mod types {
         /**The call will use Telnyx's media streaming protocol.
  Once you have a join URL from starting a call, include it in your
  TexML like so:
- &lt;Connect&gt;&lt;Stream url=${your-join-url} bidirectionalMode="rtp" /&gt;&lt;/Connect&gt;
+ \<Connect>\<Stream url=${your-join-url} bidirectionalMode="rtp" />\</Connect>
  This works for both inbound and outbound calls.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub telnyx: ::std::option::Option<TelnyxMedium>,
         /**The call will use Twilio's "Media Streams" protocol.
  Once you have a join URL from starting a call, include it in your
  TwiML like so:
- &lt;Connect&gt;&lt;Stream url=${your-join-url} /&gt;&lt;/Connect&gt;
+ \<Connect>\<Stream url=${your-join-url} />\</Connect>
  This works for both inbound and outbound calls.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub twilio: ::std::option::Option<TwilioMedium>,
@@ -315,7 +315,7 @@ pub mod types {
         ///The phone number initiating the call, in E.164 format (e.g. +14155552671).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub from: ::std::option::Option<::std::string::String>,
-        ///The phone number(s) or sip URI(s) to call, separated by `&lt;` if multiple.
+        ///The phone number(s) or sip URI(s) to call, separated by `<` if multiple.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub to: ::std::option::Option<::std::string::String>,
     }

@@ -21,6 +21,8 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value};
 
 use crate::rust_names;
+use crate::rustify::CONSTRAINTS;
+use crate::slice::METHODS;
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Impact {
@@ -47,24 +49,6 @@ pub struct Report {
 pub struct RustFacts {
     pub crates: BTreeSet<String>,
 }
-
-const CONSTRAINTS: [&str; 11] = [
-    "pattern",
-    "minLength",
-    "maxLength",
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
-    "minItems",
-    "maxItems",
-    "uniqueItems",
-];
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 pub fn compare(
     before: &Value,

@@ -19,7 +19,7 @@ use crate::rust_names;
 const SCHEMA_REF: &str = "#/components/schemas/";
 
 /// Keys that constrain a value without changing its type.
-const CONSTRAINTS: [&str; 11] = [
+pub const CONSTRAINTS: [&str; 11] = [
     "pattern",
     "minLength",
     "maxLength",
@@ -158,8 +158,23 @@ fn doc_safe(node: Value) -> Value {
 }
 
 fn markdown_text(text: &str) -> String {
-    let escaped = text.replace('<', "&lt;").replace('>', "&gt;");
-    escaped
+    // Odd pieces are inside `code spans`, which render as written.
+    text.split('`')
+        .enumerate()
+        .map(|(index, piece)| {
+            if index % 2 == 1 {
+                piece.to_owned()
+            } else {
+                prose(piece)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`")
+}
+
+/// Prose: `<` escaped so it is not read as HTML, bare URLs made links.
+fn prose(text: &str) -> String {
+    text.replace('<', "\\<")
         .split(' ')
         .map(|word| {
             let trimmed = word.trim_end_matches(['.', ',', ')', ';']);
@@ -364,4 +379,23 @@ fn string_enum(name: &str, origin: &str, schema: &Value) -> Option<StringEnum> {
             .map(str::to_owned)
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown_text;
+
+    #[test]
+    fn vendor_prose_renders_as_written() {
+        assert_eq!(
+            markdown_text(
+                "TwiML: <Connect><Stream url=${x} /></Connect>. See https://x.example/a."
+            ),
+            "TwiML: \\<Connect>\\<Stream url=${x} />\\</Connect>. See <https://x.example/a>."
+        );
+        assert_eq!(
+            markdown_text("separated by `<` if multiple"),
+            "separated by `<` if multiple"
+        );
+    }
 }

@@ -41,7 +41,8 @@ pub fn operations(list: &Value, shown: &str) -> Result<Vec<Operation>> {
         .collect()
 }
 
-const METHODS: [&str; 8] = [
+/// The operations a path item can hold.
+pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 

@@ -10,9 +10,9 @@ use support::http::{fetch_first_page, test_client};
 use support::samples::ids::{AGENT, API_KEY, BATCH};
 use support::samples::{calls_path, page, row};
 use support::server::{Reply, ScriptedServer};
-use ultravox_client::Error;
 use ultravox_client::mock::MockServerExt;
 use ultravox_client::types::{PaginatedScheduledCallList, ScheduledCallStatus};
+use ultravox_client::{API_KEY_HEADER, Error};
 
 #[tokio::test]
 async fn sends_key_and_query_as_the_api_spells_them() {
@@ -28,7 +28,7 @@ async fn sends_key_and_query_as_the_api_spells_them() {
             .status(&ScheduledCallStatus::Error)
             .cursor("cD00ODY=\"");
         when.into_inner()
-            .header("x-api-key", API_KEY)
+            .header(API_KEY_HEADER, API_KEY)
             .header_missing("api-version");
         then.ok(&body);
     });
@@ -69,7 +69,10 @@ async fn query_is_encoded_on_the_wire() {
         request.target,
         format!("{}?cursor=a+b%2Bc&pageSize=50&status=FUTURE", calls_path())
     );
-    assert_eq!(request.header("x-api-key"), Some(API_KEY));
+    assert_eq!(
+        request.header(&API_KEY_HEADER.to_ascii_lowercase()),
+        Some(API_KEY)
+    );
     assert_eq!(request.header("api-version"), None);
 }
 
@@ -82,20 +85,20 @@ async fn walks_every_page_keeping_filters_and_stops_at_null() {
         (Some("c3"), page(vec![], Some("c4"))), // empty, yet not the end
         (Some("c4"), page(vec![row("ERROR"), row("CANCELLED")], None)),
     ];
+    // The typed mock generated from the spec: a missing cursor must be absent.
     let mocks: Vec<_> = script
         .into_iter()
         .map(|(cursor, body)| {
-            server.mock(|when, then| {
+            let body: PaginatedScheduledCallList = serde_json::from_value(body).unwrap();
+            server.agents_scheduled_batches_scheduled_calls_list(|when, then| {
                 let when = when
-                    .path(calls_path())
-                    .query_param("status", "ERROR")
-                    .query_param("pageSize", "2")
-                    .header("x-api-key", API_KEY);
-                match cursor {
-                    Some(cursor) => when.query_param("cursor", cursor),
-                    None => when.query_param_missing("cursor"),
-                };
-                then.status(200).json_body(body);
+                    .agent_id(&AGENT)
+                    .batch_id(&BATCH)
+                    .status(&ScheduledCallStatus::Error)
+                    .page_size(2)
+                    .cursor(cursor);
+                when.into_inner().header(API_KEY_HEADER, API_KEY);
+                then.ok(&body);
             })
         })
         .collect();
