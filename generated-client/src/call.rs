@@ -11,6 +11,10 @@ use std::time::Duration;
 pub(crate) struct CallOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_retries: Option<usize>,
+    /// Run the request on a task of its own, so it progresses while nobody
+    /// awaits it (a page fetched ahead). A request awaited at once runs
+    /// inline: no hand-off between threads.
+    pub(crate) detached: bool,
 }
 
 /// The scope one request runs in.

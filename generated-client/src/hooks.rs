@@ -32,16 +32,15 @@ impl ClientHooks<ClientConfig> for Client {
         Ok(())
     }
 
-    /// Sends the request (with retries, the body read whole) on a task of
-    /// its own, so it progresses while the caller does other work; dropping
-    /// the call cancels it.
+    /// Sends the request (with retries, the body read whole). A page
+    /// fetched ahead runs on a task of its own, so it progresses while the
+    /// caller does other work; dropping the call cancels it.
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
         let config = self.inner();
+        let options = call::options();
         let limits = Limits {
             policy: config.retry.clone(),
-            max_retries: call::options()
-                .max_retries
-                .unwrap_or(config.retry.max_retries),
+            max_retries: options.max_retries.unwrap_or(config.retry.max_retries),
             max_response_bytes: config.max_response_bytes,
         };
         let span = tracing::debug_span!(

@@ -132,13 +132,18 @@ impl<'a> ListScheduledCalls<'a> {
 
     /// Fetches one page, keeping the response's status and headers.
     pub async fn send(&self) -> Result<Page, Error> {
-        self.fetch().await.0
+        self.fetch(false).await.0
     }
 
-    /// One page, and the URL that was sent for it.
-    fn fetch(&self) -> Fetch<'a> {
+    /// One page, and the URL that was sent for it; `detached`: on a task of
+    /// its own (a page fetched ahead).
+    fn fetch(&self, detached: bool) -> Fetch<'a> {
         let request = self.request.clone();
-        Box::pin(call::scoped(self.options, async move {
+        let options = CallOptions {
+            detached,
+            ..self.options
+        };
+        Box::pin(call::scoped(options, async move {
             match request.send().await {
                 Ok(page) => Ok(page),
                 Err(err) => Err(Error::from_generated(err).await),
@@ -159,7 +164,7 @@ impl<'a> ListScheduledCalls<'a> {
     pub fn pages(self) -> impl Stream<Item = Result<Page, Error>> + Send + 'a {
         Pages {
             guard: Guard::new(self.paging),
-            in_flight: Some(self.fetch()),
+            in_flight: Some(self.fetch(false)),
             listing: self,
             ahead: None,
             failure: None,
@@ -216,12 +221,11 @@ impl Stream for Pages<'_> {
             Ok(None) => {}
             Ok(Some(cursor)) => {
                 this.listing = this.listing.clone().cursor(cursor);
-                let mut fetch = this.listing.fetch();
+                let read_ahead = this.listing.paging.read_ahead;
+                let mut fetch = this.listing.fetch(read_ahead);
                 // One poll starts the request on its own task (see
                 // `hooks.rs`); it then progresses while the caller works.
-                if this.listing.paging.read_ahead
-                    && let Poll::Ready(outcome) = fetch.as_mut().poll(cx)
-                {
+                if read_ahead && let Poll::Ready(outcome) = fetch.as_mut().poll(cx) {
                     this.ahead = Some(outcome);
                 } else {
                     this.in_flight = Some(fetch);

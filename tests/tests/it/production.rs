@@ -158,15 +158,40 @@ async fn an_error_carries_what_a_support_ticket_needs() {
     assert_eq!(err.headers().unwrap()["x-request-id"], "req-123");
 }
 
-/// Every span and event field, as `name=value` lines, with its level.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<(tracing::Level, String)>>>);
+type Lines = Arc<Mutex<Vec<(tracing::Level, String)>>>;
+
+thread_local! {
+    /// Where the capturing layer writes on this thread, while a test listens.
+    static LISTENING: std::cell::RefCell<Option<Lines>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Every span and event field of this crate, as `name=value` lines with
+/// their level, written on threads that listen. It is the process-wide
+/// subscriber: a thread-local one races with tracing's callsite cache when
+/// other tests run at the same time.
+struct Captured;
 
 impl Captured {
+    /// Starts listening on this thread; returns what is captured.
+    fn listen() -> Lines {
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Captured))
+                .expect("no other global subscriber in this test binary");
+        });
+        let lines = Lines::default();
+        LISTENING.with(|listening| *listening.borrow_mut() = Some(lines.clone()));
+        lines
+    }
+
     /// Keeps this crate's spans and events (hyper and reqwest trace too).
     fn keep(&self, metadata: &tracing::Metadata<'_>, line: String) {
         if metadata.target().starts_with("ultravox_client") {
-            self.0.lock().unwrap().push((*metadata.level(), line));
+            LISTENING.with(|listening| {
+                if let Some(lines) = &*listening.borrow() {
+                    lines.lock().unwrap().push((*metadata.level(), line));
+                }
+            });
         }
     }
 }
@@ -210,12 +235,10 @@ impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<
     }
 }
 
-// One thread: the call's task runs where the test's subscriber is installed.
+// One thread: the whole call runs where the test listens.
 #[tokio::test(flavor = "current_thread")]
 async fn calls_and_retries_are_traced_at_debug_without_the_key() {
-    let captured = Captured::default();
-    let _guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(captured.clone()));
+    let captured = Captured::listen();
     let script = vec![
         Reply::raw(503, "text/plain", "busy").with_header("retry-after", "1"),
         Reply::json(200, &page(vec![row("FUTURE")], None)),
@@ -223,7 +246,7 @@ async fn calls_and_retries_are_traced_at_debug_without_the_key() {
     let (result, _) = fetch_first_page(script, |c| c).await;
     result.unwrap();
 
-    let lines = captured.0.lock().unwrap().clone();
+    let lines = captured.lock().unwrap().clone();
     let text: Vec<&str> = lines.iter().map(|(_, line)| line.as_str()).collect();
     let all = text.join("\n");
     assert!(
