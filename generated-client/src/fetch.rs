@@ -178,6 +178,18 @@ async fn read(mut response: Response, limit: u64, strict: bool) -> Result<Fetche
     if let Some(headers) = builder.headers_mut() {
         *headers = std::mem::take(response.headers_mut());
     }
+    // A body whose length is announced within the limit cannot grow past
+    // it (hyper reads exactly that many bytes): take it in one piece.
+    if announced.is_some_and(|length| length <= limit) {
+        let body = response
+            .bytes()
+            .await
+            .map_err(|err| Attempt::Failed(Failure::Transport(err)))?;
+        let response = builder
+            .body(body)
+            .expect("status, version and headers came from a valid response");
+        return Ok(Fetched { response });
+    }
     let mut body = Vec::with_capacity(announced.unwrap_or(0).min(limit) as usize);
     while let Some(chunk) = response
         .chunk()
