@@ -34,9 +34,11 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 const ROWS_PER_PAGE: usize = 100;
+/// Runs per figure; the worst is reported.
+const RUNS: usize = 3;
 
 /// Streams every row of a `pages`-page batch; returns (rows, peak heap growth).
-fn stream_pages(pages: usize) -> (usize, usize) {
+fn stream_pages(pages: usize, read_ahead: bool) -> (usize, usize) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -60,6 +62,7 @@ fn stream_pages(pages: usize) -> (usize, usize) {
         let rows = client
             .list_scheduled_calls(AGENT, BATCH)
             .page_size(ROWS_PER_PAGE as u32)
+            .read_ahead(read_ahead)
             .stream()
             .try_fold(0usize, |count, _call| async move { Ok(count + 1) })
             .await
@@ -76,22 +79,27 @@ fn main() {
     {
         return;
     }
-    let (small_rows, small_peak) = stream_pages(10);
-    let (large_rows, large_peak) = stream_pages(1_000);
-    assert_eq!(
-        (small_rows, large_rows),
-        (10 * ROWS_PER_PAGE, 1_000 * ROWS_PER_PAGE)
-    );
-    let ratio = large_peak as f64 / small_peak as f64;
     println!("== peak heap growth while streaming (client and in-process server together)");
     println!(
-        "  10 pages    / {small_rows:>7} rows: {:>8.1} KiB",
-        small_peak as f64 / 1024.0
+        "   worst of {RUNS} runs each: when a page fetched ahead overlaps the current one varies"
     );
-    println!(
-        "  1,000 pages / {large_rows:>7} rows: {:>8.1} KiB",
-        large_peak as f64 / 1024.0
-    );
-    let verdict = if ratio <= 1.2 { "met" } else { "MISSED" };
-    println!("  ratio 1,000 / 10 pages = {ratio:.2} (target <= 1.20: {verdict})");
+    for read_ahead in [false, true] {
+        let worst = |pages: usize| {
+            (0..RUNS)
+                .map(|_| stream_pages(pages, read_ahead))
+                .inspect(|(rows, _)| assert_eq!(*rows, pages * ROWS_PER_PAGE))
+                .map(|(_, peak)| peak)
+                .max()
+                .unwrap()
+        };
+        let (small, large) = (worst(10), worst(1_000));
+        let ratio = large as f64 / small as f64;
+        let verdict = if ratio <= 1.2 { "met" } else { "MISSED" };
+        println!(
+            "  read_ahead({read_ahead:<5}) 10 pages: {:>6.1} KiB, 1,000 pages: {:>6.1} KiB, \
+             ratio {ratio:.2} (target <= 1.20: {verdict})",
+            small as f64 / 1024.0,
+            large as f64 / 1024.0,
+        );
+    }
 }
