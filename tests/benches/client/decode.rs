@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 use ultravox_client::types::PaginatedScheduledCallList;
 
-use crate::{ROUNDS, Timings, handwritten};
+use crate::{Timings, handwritten, in_alternating_rounds};
 
 /// Runs the group; returns the page size in bytes (for MB/s).
 pub fn bench(c: &mut Criterion, timings: &Timings) -> usize {
@@ -23,13 +23,9 @@ pub fn bench(c: &mut Criterion, timings: &Timings) -> usize {
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(2));
-    for round in 0..ROUNDS {
-        let mut ids = ["generated", "handwritten", "serde_json_value"];
-        if round % 2 == 1 {
-            ids.reverse();
-        }
-        for id in ids {
-            let name = format!("{id}_r{round}");
+    in_alternating_rounds(
+        ["generated", "handwritten", "serde_json_value"],
+        |id, name| {
             let decode: fn(&[u8]) = match id {
                 "generated" => |body| {
                     black_box(serde_json::from_slice::<PaginatedScheduledCallList>(body).unwrap());
@@ -41,17 +37,17 @@ pub fn bench(c: &mut Criterion, timings: &Timings) -> usize {
                     black_box(serde_json::from_slice::<serde_json::Value>(body).unwrap());
                 },
             };
-            group.bench_function(&name, |b| {
+            group.bench_function(name, |b| {
                 b.iter_custom(|iters| {
                     let started = Instant::now();
                     for _ in 0..iters {
                         decode(black_box(&body));
                     }
-                    timings.record(&name, started.elapsed(), iters)
+                    timings.record(name, started.elapsed(), iters)
                 })
             });
-        }
-    }
+        },
+    );
     group.finish();
     body.len()
 }

@@ -16,6 +16,24 @@ use criterion::Criterion;
 /// per-round ratios, so slow drift of a shared machine cancels out.
 pub const ROUNDS: usize = 5;
 
+/// Calls `run(id, name)` for every id in [`ROUNDS`] short rounds, the order
+/// reversed every other round, so each measurement has a neighbouring
+/// baseline; `name` is `{id}_r{round}`.
+pub fn in_alternating_rounds<const N: usize>(
+    ids: [&'static str; N],
+    mut run: impl FnMut(&'static str, &str),
+) {
+    for round in 0..ROUNDS {
+        let mut order = ids;
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for id in order {
+            run(id, &format!("{id}_r{round}"));
+        }
+    }
+}
+
 /// Time per iteration of each benchmark id, as measured in this run
 /// (criterion's `iter_custom` hands every measurement to [`Timings::record`]).
 #[derive(Clone, Default)]

@@ -9,7 +9,7 @@ use support::server::LoopbackServer;
 use ultravox_client::API_KEY_HEADER;
 use ultravox_client::types::PaginatedScheduledCallList;
 
-use crate::{ROUNDS, Timings};
+use crate::{Timings, in_alternating_rounds};
 
 pub fn bench(c: &mut Criterion, timings: &Timings) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -28,49 +28,41 @@ pub fn bench(c: &mut Criterion, timings: &Timings) {
     group.throughput(Throughput::Elements(1));
     group.warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(2));
-    for round in 0..ROUNDS {
-        let mut ids = ["generated_client", "raw_reqwest"];
-        if round % 2 == 1 {
-            ids.reverse();
-        }
-        for id in ids {
-            let name = format!("{id}_r{round}");
-            let generated = id == "generated_client";
-            group.bench_function(&name, |b| {
-                b.to_async(&runtime).iter_custom(|iters| {
-                    let (client, http, url, name) = (&client, &http, &url, &name);
-                    async move {
-                        let started = Instant::now();
-                        for _ in 0..iters {
-                            let rows = if generated {
-                                let page = client
-                                    .list_scheduled_calls(AGENT, BATCH)
-                                    .page_size(100)
-                                    .send()
-                                    .await
-                                    .unwrap();
-                                page.results.len()
-                            } else {
-                                let response = http
-                                    .get(url)
-                                    .header(API_KEY_HEADER, API_KEY)
-                                    .send()
-                                    .await
-                                    .unwrap();
-                                let bytes =
-                                    response.error_for_status().unwrap().bytes().await.unwrap();
-                                let page: PaginatedScheduledCallList =
-                                    serde_json::from_slice(&bytes).unwrap();
-                                page.results.len()
-                            };
-                            assert_eq!(rows, 100);
-                        }
-                        timings.record(name, started.elapsed(), iters)
+    in_alternating_rounds(["generated_client", "raw_reqwest"], |id, name| {
+        let generated = id == "generated_client";
+        group.bench_function(name, |b| {
+            b.to_async(&runtime).iter_custom(|iters| {
+                let (client, http, url, name) = (&client, &http, &url, name);
+                async move {
+                    let started = Instant::now();
+                    for _ in 0..iters {
+                        let rows = if generated {
+                            let page = client
+                                .list_scheduled_calls(AGENT, BATCH)
+                                .page_size(100)
+                                .send()
+                                .await
+                                .unwrap();
+                            page.results.len()
+                        } else {
+                            let response = http
+                                .get(url)
+                                .header(API_KEY_HEADER, API_KEY)
+                                .send()
+                                .await
+                                .unwrap();
+                            let bytes = response.error_for_status().unwrap().bytes().await.unwrap();
+                            let page: PaginatedScheduledCallList =
+                                serde_json::from_slice(&bytes).unwrap();
+                            page.results.len()
+                        };
+                        assert_eq!(rows, 100);
                     }
-                })
-            });
-        }
-    }
+                    timings.record(name, started.elapsed(), iters)
+                }
+            })
+        });
+    });
     group.finish();
     drop(server);
 }

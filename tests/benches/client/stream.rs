@@ -9,7 +9,7 @@ use support::samples::ids::{AGENT, API_KEY, BATCH};
 use ultravox_client::API_KEY_HEADER;
 use ultravox_client::types::PaginatedScheduledCallList;
 
-use crate::{ROUNDS, Timings};
+use crate::{Timings, in_alternating_rounds};
 
 pub const PAGES: usize = 1_000;
 pub const ROWS_PER_PAGE: usize = 100;
@@ -27,33 +27,26 @@ pub fn bench(c: &mut Criterion, timings: &Timings) {
     group.sample_size(10);
     group.warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(1));
-    for round in 0..ROUNDS {
-        let mut ids = ["generated_stream", "raw_reqwest_loop"];
-        if round % 2 == 1 {
-            ids.reverse();
-        }
-        for id in ids {
-            let name = format!("{id}_r{round}");
-            let generated = id == "generated_stream";
-            group.bench_function(&name, |b| {
-                b.to_async(&runtime).iter_custom(|iters| {
-                    let (client, http, url, name) = (&client, &http, &url, &name);
-                    async move {
-                        let started = Instant::now();
-                        for _ in 0..iters {
-                            let rows = if generated {
-                                generated_stream(client).await
-                            } else {
-                                raw_reqwest_loop(http, url).await
-                            };
-                            assert_eq!(rows, ROWS);
-                        }
-                        timings.record(name, started.elapsed(), iters)
+    in_alternating_rounds(["generated_stream", "raw_reqwest_loop"], |id, name| {
+        let generated = id == "generated_stream";
+        group.bench_function(name, |b| {
+            b.to_async(&runtime).iter_custom(|iters| {
+                let (client, http, url, name) = (&client, &http, &url, name);
+                async move {
+                    let started = Instant::now();
+                    for _ in 0..iters {
+                        let rows = if generated {
+                            generated_stream(client).await
+                        } else {
+                            raw_reqwest_loop(http, url).await
+                        };
+                        assert_eq!(rows, ROWS);
                     }
-                })
-            });
-        }
-    }
+                    timings.record(name, started.elapsed(), iters)
+                }
+            })
+        });
+    });
     group.finish();
     drop(server);
 }
