@@ -2,8 +2,12 @@
 
 use std::time::Duration;
 
+use httpmock::{Mock, MockServer};
+use serde_json::Value;
+use ultravox_client::mock::MockServerExt;
+use ultravox_client::mock::operations::AgentsScheduledBatchesScheduledCallsListWhen as When;
 use ultravox_client::types::PaginatedScheduledCallList;
-use ultravox_client::{Client, ClientBuilder, Error, ResponseValue};
+use ultravox_client::{API_KEY_HEADER, Client, ClientBuilder, Error, ResponseValue};
 
 use crate::samples::ids;
 use crate::server::{Reply, ScriptedServer};
@@ -33,4 +37,31 @@ pub async fn fetch_first_page(
         Ok(result) => (result, server),
         Err(_) => panic!("the client hung"),
     }
+}
+
+/// Serves `pages` on `server` with the crate's typed mock: each
+/// `(cursor, page)` answers the request for [`ids::AGENT`] and
+/// [`ids::BATCH`] that carries that cursor (none: no cursor at all), the
+/// test key, and whatever `filters` require.
+pub fn mock_pages<'a>(
+    server: &'a MockServer,
+    pages: Vec<(Option<&str>, Value)>,
+    filters: impl Fn(When) -> When,
+) -> Vec<Mock<'a>> {
+    pages
+        .into_iter()
+        .map(|(cursor, body)| {
+            let body: PaginatedScheduledCallList =
+                serde_json::from_value(body).expect("a page of the spec's shape");
+            server.agents_scheduled_batches_scheduled_calls_list(|when, then| {
+                let when = filters(
+                    when.agent_id(&ids::AGENT)
+                        .batch_id(&ids::BATCH)
+                        .cursor(cursor),
+                );
+                when.into_inner().header(API_KEY_HEADER, ids::API_KEY);
+                then.ok(&body);
+            })
+        })
+        .collect()
 }

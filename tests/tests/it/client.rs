@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use futures_util::{StreamExt, TryStreamExt};
 use httpmock::MockServer;
 use serde_json::json;
-use support::http::{fetch_first_page, test_client};
+use support::http::{fetch_first_page, mock_pages, test_client};
 use support::samples::ids::{AGENT, API_KEY, BATCH};
 use support::samples::{calls_path, page, row};
 use support::server::{Reply, ScriptedServer};
@@ -85,23 +85,9 @@ async fn walks_every_page_keeping_filters_and_stops_at_null() {
         (Some("c3"), page(vec![], Some("c4"))), // empty, yet not the end
         (Some("c4"), page(vec![row("ERROR"), row("CANCELLED")], None)),
     ];
-    // The typed mock generated from the spec: a missing cursor must be absent.
-    let mocks: Vec<_> = script
-        .into_iter()
-        .map(|(cursor, body)| {
-            let body: PaginatedScheduledCallList = serde_json::from_value(body).unwrap();
-            server.agents_scheduled_batches_scheduled_calls_list(|when, then| {
-                let when = when
-                    .agent_id(&AGENT)
-                    .batch_id(&BATCH)
-                    .status(&ScheduledCallStatus::Error)
-                    .page_size(2)
-                    .cursor(cursor);
-                when.into_inner().header(API_KEY_HEADER, API_KEY);
-                then.ok(&body);
-            })
-        })
-        .collect();
+    let mocks = mock_pages(&server, script.into(), |when| {
+        when.status(&ScheduledCallStatus::Error).page_size(2)
+    });
 
     let client = test_client(&server.base_url()).build().unwrap();
     let calls: Vec<_> = client
@@ -125,12 +111,13 @@ async fn walks_every_page_keeping_filters_and_stops_at_null() {
 
 #[tokio::test]
 async fn pages_stream_yields_each_page_with_its_status() {
-    let server = ScriptedServer::start(vec![
-        Reply::json(200, &page(vec![row("FUTURE")], Some("c2"))),
-        Reply::json(200, &page(vec![], None)),
-    ])
-    .await;
-    let client = test_client(&server.base_url).build().unwrap();
+    let server = MockServer::start_async().await;
+    let script = vec![
+        (None, page(vec![row("FUTURE")], Some("c2"))),
+        (Some("c2"), page(vec![], None)),
+    ];
+    let mocks = mock_pages(&server, script, |when| when);
+    let client = test_client(&server.base_url()).build().unwrap();
     let pages: Vec<_> = client
         .list_scheduled_calls(AGENT, BATCH)
         .pages()
@@ -142,21 +129,21 @@ async fn pages_stream_yields_each_page_with_its_status() {
         [1, 0]
     );
     assert!(pages.iter().all(|p| p.status() == 200));
-    assert_eq!(
-        server.requests()[1].target,
-        format!("{}?cursor=c2", calls_path())
-    );
+    for mock in &mocks {
+        mock.assert_calls(1);
+    }
 }
 
 #[tokio::test]
 async fn repeated_cursor_ends_in_an_error_not_a_loop() {
-    let server = ScriptedServer::start(vec![
-        Reply::json(200, &page(vec![row("FUTURE")], Some("c2"))),
-        // From here on, every page points back at c2.
-        Reply::json(200, &page(vec![row("FUTURE")], Some("c2"))),
-    ])
-    .await;
-    let client = test_client(&server.base_url).build().unwrap();
+    let server = MockServer::start_async().await;
+    let script = vec![
+        (None, page(vec![row("FUTURE")], Some("c2"))),
+        // The page at c2 points back at c2.
+        (Some("c2"), page(vec![row("FUTURE")], Some("c2"))),
+    ];
+    let mocks = mock_pages(&server, script, |when| when);
+    let client = test_client(&server.base_url()).build().unwrap();
     // Bounded, so a regression fails here instead of hanging.
     let results: Vec<_> = client
         .list_scheduled_calls(AGENT, BATCH)
@@ -175,15 +162,18 @@ async fn repeated_cursor_ends_in_an_error_not_a_loop() {
     };
     assert!(matches!(err, Error::Pagination(_)), "{err}");
     assert!(err.to_string().contains("\"c2\""), "{err}");
-    assert_eq!(server.requests().len(), 2);
+    for mock in &mocks {
+        mock.assert_calls(1);
+    }
 }
 
 #[tokio::test]
 async fn next_without_cursor_is_an_error() {
     let mut body = page(vec![row("FUTURE")], None);
     body["next"] = json!("https://api.ultravox.ai/api/next?pageSize=2");
-    let server = ScriptedServer::start(vec![Reply::json(200, &body)]).await;
-    let client = test_client(&server.base_url).build().unwrap();
+    let server = MockServer::start_async().await;
+    mock_pages(&server, vec![(None, body)], |when| when);
+    let client = test_client(&server.base_url()).build().unwrap();
     let err = client
         .list_scheduled_calls(AGENT, BATCH)
         .stream()
