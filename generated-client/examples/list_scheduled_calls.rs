@@ -1,8 +1,8 @@
 //! Lists a batch's scheduled calls as NDJSON (one JSON object per line).
 //!
 //! ```sh
-//! cargo run -p ultravox-client --example list_scheduled_calls -- --demo --all
-//! ULTRAVOX_API_KEY=... cargo run -p ultravox-client --example list_scheduled_calls -- \
+//! cargo run -p ultravox-client --features mock --example list_scheduled_calls -- --demo --all
+//! ULTRAVOX_API_KEY=... cargo run -p ultravox-client --features mock --example list_scheduled_calls -- \
 //!     --all --status ERROR AGENT_ID BATCH_ID
 //! ```
 //!
