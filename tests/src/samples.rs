@@ -36,6 +36,12 @@ pub fn row(status: &str) -> Value {
     })
 }
 
+/// A row with the first status the spec lists, for tests where the status
+/// does not matter.
+pub fn any_row() -> Value {
+    row(spec::statuses()[0])
+}
+
 /// A page with `rows`, and a `next` link carrying `next_cursor`.
 pub fn page(rows: Vec<Value>, next_cursor: Option<&str>) -> Value {
     // The link names another host on purpose: only its cursor may be used.

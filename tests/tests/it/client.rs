@@ -8,7 +8,7 @@ use httpmock::MockServer;
 use serde_json::json;
 use support::http::{fetch_first_page, mock_pages, test_client};
 use support::samples::ids::{AGENT, API_KEY, BATCH};
-use support::samples::{calls_path, page, row};
+use support::samples::{any_row, calls_path, page, row};
 use support::server::{Reply, ScriptedServer};
 use ultravox_client::mock::MockServerExt;
 use ultravox_client::types::{PaginatedScheduledCallList, ScheduledCallStatus};
@@ -18,7 +18,7 @@ use ultravox_client::{API_KEY_HEADER, Error};
 async fn sends_key_and_query_as_the_api_spells_them() {
     let server = MockServer::start_async().await;
     let body: PaginatedScheduledCallList =
-        serde_json::from_value(page(vec![row("ERROR")], None)).unwrap();
+        serde_json::from_value(page(vec![row(ScheduledCallStatus::Error.as_str())], None)).unwrap();
     // The typed mock generated from the spec (feature `mock`).
     let mock = server.agents_scheduled_batches_scheduled_calls_list(|when, then| {
         let when = when
@@ -80,10 +80,28 @@ async fn query_is_encoded_on_the_wire() {
 async fn walks_every_page_keeping_filters_and_stops_at_null() {
     let server = MockServer::start_async().await;
     let script = [
-        (None, page(vec![row("ERROR"), row("ERROR")], Some("c2"))),
-        (Some("c2"), page(vec![row("ERROR")], Some("c3"))),
+        (
+            None,
+            page(
+                vec![
+                    row(ScheduledCallStatus::Error.as_str()),
+                    row(ScheduledCallStatus::Error.as_str()),
+                ],
+                Some("c2"),
+            ),
+        ),
+        (
+            Some("c2"),
+            page(vec![row(ScheduledCallStatus::Error.as_str())], Some("c3")),
+        ),
         (Some("c3"), page(vec![], Some("c4"))), // empty, yet not the end
-        (Some("c4"), page(vec![row("ERROR"), row("CANCELLED")], None)),
+        (
+            Some("c4"),
+            page(
+                vec![row(ScheduledCallStatus::Error.as_str()), row("CANCELLED")],
+                None,
+            ),
+        ),
     ];
     let mocks = mock_pages(&server, script.into(), |when| {
         when.status(&ScheduledCallStatus::Error).page_size(2)
@@ -113,7 +131,7 @@ async fn walks_every_page_keeping_filters_and_stops_at_null() {
 async fn pages_stream_yields_each_page_with_its_status() {
     let server = MockServer::start_async().await;
     let script = vec![
-        (None, page(vec![row("FUTURE")], Some("c2"))),
+        (None, page(vec![any_row()], Some("c2"))),
         (Some("c2"), page(vec![], None)),
     ];
     let mocks = mock_pages(&server, script, |when| when);
@@ -138,9 +156,9 @@ async fn pages_stream_yields_each_page_with_its_status() {
 async fn repeated_cursor_ends_in_an_error_not_a_loop() {
     let server = MockServer::start_async().await;
     let script = vec![
-        (None, page(vec![row("FUTURE")], Some("c2"))),
+        (None, page(vec![any_row()], Some("c2"))),
         // The page at c2 points back at c2.
-        (Some("c2"), page(vec![row("FUTURE")], Some("c2"))),
+        (Some("c2"), page(vec![any_row()], Some("c2"))),
     ];
     let mocks = mock_pages(&server, script, |when| when);
     let client = test_client(&server.base_url()).build().unwrap();
@@ -169,7 +187,7 @@ async fn repeated_cursor_ends_in_an_error_not_a_loop() {
 
 #[tokio::test]
 async fn next_without_cursor_is_an_error() {
-    let mut body = page(vec![row("FUTURE")], None);
+    let mut body = page(vec![any_row()], None);
     body["next"] = json!("https://api.ultravox.ai/api/next?pageSize=2");
     let server = MockServer::start_async().await;
     mock_pages(&server, vec![(None, body)], |when| when);
@@ -187,7 +205,7 @@ async fn next_without_cursor_is_an_error() {
 async fn retry_after_is_honoured() {
     let script = vec![
         Reply::raw(429, "text/plain", "slow down").with_header("retry-after", "1"),
-        Reply::json(200, &page(vec![row("SUCCESS")], None)),
+        Reply::json(200, &page(vec![any_row()], None)),
     ];
     let started = Instant::now();
     let (result, server) = fetch_first_page(script, |c| c).await;
@@ -292,7 +310,10 @@ async fn unknown_statuses_fields_and_media_are_accepted() {
         "whatsapp": { "to": "+14155552671" },
         "twilio": { "outgoing": { "to": "+14155552671", "from": "+14155550100", "region": "ie1" } }
     });
-    let mut body = page(vec![unknown, row("SUCCESS")], None);
+    let mut body = page(
+        vec![unknown, row(ScheduledCallStatus::Success.as_str())],
+        None,
+    );
     body["facets"] = json!({ "byStatus": {} });
     let server = ScriptedServer::start(vec![Reply::json(200, &body)]).await;
 

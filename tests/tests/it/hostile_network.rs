@@ -10,7 +10,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde_json::json;
 use support::http::{fetch_first_page, test_client};
 use support::samples::ids::{AGENT, API_KEY, BATCH};
-use support::samples::{page, row};
+use support::samples::{any_row, page};
 use support::server::{
     AfterResponse, LoopbackServer, Reply, ScriptedServer, page_number, paged_server_with,
 };
@@ -185,7 +185,7 @@ async fn a_long_cursor_cycle_delivers_no_page_twice() {
         } else {
             0
         };
-        let mut call = row("FUTURE");
+        let mut call = any_row();
         call["metadata"] = json!({ "page": n });
         json!({ "next": format!("http://x/?cursor={}", n % 50 + 1), "results": [call] })
             .to_string()
@@ -220,7 +220,7 @@ async fn error_lines_stay_bounded_for_huge_links_and_cursors() {
         format!("http://x/?page={huge}"),
         format!("http://x/?cursor={huge}"),
     ] {
-        let body = json!({ "next": next, "results": [row("FUTURE")] });
+        let body = json!({ "next": next, "results": [any_row()] });
         let server = ScriptedServer::start(vec![Reply::json(200, &body)]).await;
         let client = test_client(&server.base_url).build().unwrap();
         let err = client
@@ -255,7 +255,7 @@ async fn the_keep_alive_race_is_survived() {
 
 #[tokio::test]
 async fn a_body_that_fails_once_is_fetched_on_the_retry() {
-    let good = Reply::json(200, &page(vec![row("SUCCESS")], None));
+    let good = Reply::json(200, &page(vec![any_row()], None));
     let body = good.body().to_vec();
     let reset = Reply::ResetMidBody {
         announced: body.len(),

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use support::http::test_client;
 use support::json::{json_differences, without_optional_nulls};
 use support::samples::ids::{AGENT, BATCH};
-use support::samples::{calls_path, page, row};
+use support::samples::{any_row, calls_path, page};
 use support::server::{Reply, ScriptedServer};
 use support::spec;
 use ultravox_client::decode_page;
@@ -13,7 +13,7 @@ use ultravox_client::types::ScheduledCallStatus;
 
 /// A row with `value` at `path`, the objects on the way created.
 pub fn row_with(path: &[String], value: &str) -> Value {
-    let mut row = row("FUTURE");
+    let mut row = any_row();
     let mut node = &mut row;
     for key in &path[..path.len() - 1] {
         node = node

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use support::http::{fetch_first_page, test_client};
 use support::samples::ids::{AGENT, API_KEY, BATCH};
-use support::samples::{page, row};
+use support::samples::{any_row, page};
 use support::server::{Reply, ScriptedServer, paged_server};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -58,7 +58,7 @@ async fn the_next_page_is_requested_while_the_caller_works() {
 #[tokio::test]
 async fn dropping_the_stream_cancels_the_page_fetched_ahead() {
     let server = ScriptedServer::start(vec![
-        Reply::json(200, &page(vec![row("FUTURE")], Some("c2"))),
+        Reply::json(200, &page(vec![any_row()], Some("c2"))),
         Reply::Stall,
     ])
     .await;
@@ -241,7 +241,7 @@ async fn calls_and_retries_are_traced_at_debug_without_the_key() {
     let captured = Captured::listen();
     let script = vec![
         Reply::raw(503, "text/plain", "busy").with_header("retry-after", "1"),
-        Reply::json(200, &page(vec![row("FUTURE")], None)),
+        Reply::json(200, &page(vec![any_row()], None)),
     ];
     let (result, _) = fetch_first_page(script, |c| c).await;
     result.unwrap();
