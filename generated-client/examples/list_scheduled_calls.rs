@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use ultravox_client::types::{ScheduledCall, ScheduledCallStatus};
-use ultravox_client::{API_KEY_VAR, BASE_URL_VAR, Client};
+use ultravox_client::Client;
 use uuid::Uuid;
 
 const USAGE: &str = "usage: list_scheduled_calls [--demo] [--all] [--status S] [--page-size N] \
@@ -35,7 +35,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let env = |name: &str| std::env::var(name).ok();
+    let env = |name: &str| std::env::var_os(name);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match run(std::env::args_os().skip(1), env, &mut out).await {
         Ok(summary) => {
@@ -50,10 +50,12 @@ async fn main() -> ExitCode {
 }
 
 /// Lists the calls `args` ask for as NDJSON on `out`; `env` reads the
-/// environment. Returns the one-line summary, or the one-line error.
+/// environment (through the library's own checks: a variable that is not
+/// Unicode or a blank base URL is an error, never "unset"). Returns the
+/// one-line summary, or the one-line error.
 pub async fn run(
     args: impl IntoIterator<Item = OsString>,
-    env: impl Fn(&str) -> Option<String>,
+    env: impl Fn(&str) -> Option<OsString>,
     out: &mut impl Write,
 ) -> Result<String, String> {
     let args = parse_args(args).map_err(|err| format!("{err} (see --help)"))?;
@@ -78,14 +80,7 @@ pub async fn run(
         Some(server) => {
             builder = builder.api_key(demo::API_KEY).base_url(server.base_url());
         }
-        None => {
-            if let Some(key) = env(API_KEY_VAR) {
-                builder = builder.api_key(key);
-            }
-            if let Some(url) = env(BASE_URL_VAR) {
-                builder = builder.base_url(url);
-            }
-        }
+        None => builder = builder.from_env_with(env),
     }
     if let Some(retries) = args.max_retries {
         builder = builder.max_retries(retries);
@@ -95,7 +90,11 @@ pub async fn run(
     }
     let client = builder.build().map_err(|err| err.to_string())?;
 
-    let mut request = client.list_scheduled_calls(agent_id, batch_id);
+    // Without --all one page is wanted: fetching the next one ahead would
+    // cost a request nobody reads.
+    let mut request = client
+        .list_scheduled_calls(agent_id, batch_id)
+        .read_ahead(args.all);
     if let Some(status) = args.status {
         request = request.status(status);
     }

@@ -13,17 +13,27 @@ pub(crate) struct ApiKey {
 }
 
 impl ApiKey {
-    /// Returns `None` for a key that is empty or not a valid header value.
-    pub(crate) fn new(key: &str) -> Option<Self> {
+    /// The key without surrounding whitespace, or why it cannot be sent;
+    /// the reason never repeats the key.
+    pub(crate) fn new(key: &str) -> Result<Self, &'static str> {
         let key = key.trim();
         if key.is_empty() {
-            return None;
+            return Err("is empty");
         }
-        let mut value = HeaderValue::from_str(key).ok()?;
+        // HTTP allows other bytes in a header value, but then sends them as
+        // raw bytes the server reads as it pleases: a key is printable ASCII.
+        if !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            return Err(
+                "contains a character other than printable ASCII (a control character, \
+                 a non-ASCII letter or an invisible character such as U+200B); copy it again",
+            );
+        }
+        let mut value = HeaderValue::from_str(key).map_err(|_| "is not a valid header value")?;
         value.set_sensitive(true);
         // codegen only emits a header name that is a valid HTTP token.
-        let header = HeaderName::from_bytes(crate::API_KEY_HEADER.as_bytes()).ok()?;
-        Some(Self { header, value })
+        let header = HeaderName::from_bytes(crate::API_KEY_HEADER.as_bytes())
+            .map_err(|_| "cannot be sent: the spec's API-key header name is invalid")?;
+        Ok(Self { header, value })
     }
 
     /// The header to send: its name and the (sensitive) key.

@@ -26,6 +26,8 @@ pub struct ClientConfig {
     pub(crate) retry: RetryPolicy,
     /// Per-request timeout; `None` leaves a caller's `reqwest::Client` in charge.
     pub(crate) timeout: Option<Duration>,
+    /// Limit on a whole call, retries and waits included.
+    pub(crate) operation_timeout: Option<Duration>,
     pub(crate) max_response_bytes: u64,
 }
 
@@ -35,6 +37,7 @@ pub struct ClientBuilder {
     api_key: Option<String>,
     base_url: String,
     timeout: Option<Duration>,
+    operation_timeout: Option<Duration>,
     connect_timeout: Duration,
     retry: RetryPolicy,
     max_response_bytes: u64,
@@ -49,6 +52,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("base_url", &redacted(&self.base_url))
             .field("timeout", &self.timeout)
+            .field("operation_timeout", &self.operation_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
@@ -58,14 +62,15 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl Client {
-    /// A builder with the defaults: [`DEFAULT_BASE_URL`], 30 s request
-    /// timeout, 10 s connect timeout, 2 retries, responses up to 32 MiB.
-    /// An API key is required.
+    /// A builder with the defaults: [`DEFAULT_BASE_URL`], 30 s per attempt,
+    /// no operation timeout, 10 s connect timeout, 2 retries, responses up
+    /// to 32 MiB. An API key is required.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
             api_key: None,
             base_url: DEFAULT_BASE_URL.to_owned(),
             timeout: None,
+            operation_timeout: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -96,10 +101,21 @@ impl ClientBuilder {
         self
     }
 
-    /// Limit on a whole request, body included (default 30 s). A stalled
-    /// server ends in [`Error::Timeout`]. A listing can override it.
+    /// Limit on each attempt of a request, body included (default 30 s). A
+    /// stalled server ends in [`Error::Timeout`] once retries run out. A
+    /// call can override it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Limit on a whole call: every attempt, and every wait between them
+    /// (default: none, so a call can take up to `max_retries + 1` times
+    /// [`ClientBuilder::timeout`] plus the waits). A call that reaches it
+    /// ends in [`Error::OperationTimeout`]. For a listing it applies to each
+    /// page's call. A call can override it.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
         self
     }
 
@@ -156,14 +172,26 @@ impl ClientBuilder {
     }
 
     /// Takes the key from `ULTRAVOX_API_KEY` and, when set, the base URL
-    /// from `ULTRAVOX_BASE_URL`. A variable that is not valid Unicode makes
-    /// [`ClientBuilder::build`] fail, naming it.
+    /// from `ULTRAVOX_BASE_URL`. A variable that is not valid Unicode, or a
+    /// base URL that is set but blank, makes [`ClientBuilder::build`] fail,
+    /// naming it: a typo never sends the key to the default URL.
     pub fn from_env(self) -> Self {
-        self.env(|name| std::env::var_os(name))
+        self.from_env_with(|name| std::env::var_os(name))
     }
 
-    /// Reads the key and base URL through `lookup`.
-    fn env(mut self, lookup: impl Fn(&str) -> Option<OsString>) -> Self {
+    /// [`ClientBuilder::from_env`], reading the variables through `lookup`
+    /// instead of the process environment (a tool's own settings, a test).
+    ///
+    /// ```
+    /// use std::ffi::OsString;
+    /// use ultravox_client::{API_KEY_VAR, Client};
+    ///
+    /// let client = Client::builder()
+    ///     .from_env_with(|name| (name == API_KEY_VAR).then(|| OsString::from("uvx-key")))
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
+    pub fn from_env_with(mut self, lookup: impl Fn(&str) -> Option<OsString>) -> Self {
         let mut read = |name: &str| match lookup(name)?.into_string() {
             Ok(value) => Some(value),
             Err(_) => {
@@ -173,10 +201,16 @@ impl ClientBuilder {
             }
         };
         let api_key = read(API_KEY_VAR);
-        let base_url = read(BASE_URL_VAR).filter(|url| !url.trim().is_empty());
+        let base_url = read(BASE_URL_VAR);
         self.api_key = api_key;
-        if let Some(url) = base_url {
-            self.base_url = url;
+        match base_url {
+            Some(url) if url.trim().is_empty() => {
+                self.env_error.get_or_insert_with(|| {
+                    format!("{BASE_URL_VAR} is set but blank; unset it to use {DEFAULT_BASE_URL}")
+                });
+            }
+            Some(url) => self.base_url = url,
+            None => {}
         }
         self
     }
@@ -192,11 +226,8 @@ impl ClientBuilder {
                     "no API key: set {API_KEY_VAR} or call ClientBuilder::api_key"
                 )));
             }
-            Some(key) => ApiKey::new(key).ok_or_else(|| {
-                Error::Config(format!(
-                    "the API key ({API_KEY_VAR}) is empty or not a valid header value"
-                ))
-            })?,
+            Some(key) => ApiKey::new(key)
+                .map_err(|why| Error::Config(format!("the API key ({API_KEY_VAR}) {why}")))?,
         };
         let base_url = normalize_base_url(&self.base_url)?;
         let (http, timeout) = match self.reqwest_client {
@@ -219,6 +250,7 @@ impl ClientBuilder {
             api_key,
             retry: self.retry,
             timeout,
+            operation_timeout: self.operation_timeout,
             max_response_bytes: self.max_response_bytes,
         };
         Ok(Client::new_with_client(&base_url, http, config))
@@ -248,19 +280,34 @@ fn normalize_base_url(raw: &str) -> Result<String, Error> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// `raw` for messages: user name and password replaced, at most 200
-/// characters, control characters escaped.
+/// `raw` for messages: user name and password replaced, a query or
+/// fragment (it may carry a token) shown as `…`, at most 200 characters,
+/// control characters escaped.
 fn redacted(raw: &str) -> String {
     let shown = match reqwest::Url::parse(raw.trim()) {
-        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
-            let _ = url.set_username("***");
-            let _ = url.set_password(None);
-            url.to_string()
+        Ok(mut url) => {
+            if !url.username().is_empty() || url.password().is_some() {
+                let _ = url.set_username("***");
+                let _ = url.set_password(None);
+            }
+            let (query, fragment) = (url.query().is_some(), url.fragment().is_some());
+            url.set_query(None);
+            url.set_fragment(None);
+            let mut shown = url.to_string();
+            if query {
+                shown.push_str("?…");
+            }
+            if fragment {
+                shown.push_str("#…");
+            }
+            shown
         }
-        Ok(_) => raw.to_owned(),
         // Unparsable: it may still hold a password; show only its shape.
         Err(_) if raw.contains('@') => format!("<{} characters>", raw.chars().count()),
-        Err(_) => raw.to_owned(),
+        Err(_) => match raw.split_once(['?', '#']) {
+            Some((before, _)) => format!("{before}…"),
+            None => raw.to_owned(),
+        },
     };
     crate::error::one_line(&shown, 200)
 }
@@ -275,7 +322,7 @@ mod tests {
             .map(|(k, v)| (k.to_string(), OsString::from(v)))
             .collect();
         Client::builder()
-            .env(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .from_env_with(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
             .build()
     }
 
@@ -306,7 +353,9 @@ mod tests {
         for name in [API_KEY_VAR, BASE_URL_VAR] {
             let err = Client::builder()
                 .api_key("k")
-                .env(|wanted| (wanted == name).then(|| OsString::from_vec(vec![b'h', 0xff, b'x'])))
+                .from_env_with(|wanted| {
+                    (wanted == name).then(|| OsString::from_vec(vec![b'h', 0xff, b'x']))
+                })
                 .build()
                 .unwrap_err()
                 .to_string();
@@ -349,5 +398,49 @@ mod tests {
                 assert!(!text.contains("hunter2"), "{text}");
             }
         }
+    }
+
+    #[test]
+    fn a_blank_base_url_variable_is_refused_not_ignored() {
+        for blank in ["", "  ", "\t\n"] {
+            let err = from_vars(&[(API_KEY_VAR, "k"), (BASE_URL_VAR, blank)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(BASE_URL_VAR) && err.contains("blank"),
+                "{blank:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refused_base_url_never_repeats_its_query_or_fragment() {
+        for url in [
+            "http://host/?token=s3cret",
+            "ftp://host/?token=s3cret",
+            "http://host/#token=s3cret",
+            "http://host:notaport/?token=s3cret",
+        ] {
+            let err = Client::builder()
+                .api_key("k")
+                .base_url(url)
+                .build()
+                .unwrap_err();
+            for text in [err.to_string(), format!("{err:?}")] {
+                assert!(!text.contains("s3cret"), "{url}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_that_is_not_printable_ascii_is_refused_without_repeating_it() {
+        for key in ["ключ", "uvx-key\u{200b}", "uvx\u{7f}key", "uvx-ké"] {
+            let err = Client::builder().api_key(key).build().unwrap_err();
+            let text = err.to_string();
+            assert!(matches!(err, Error::Config(_)), "{key:?}: {text}");
+            assert!(text.contains("printable ASCII"), "{key:?}: {text}");
+            assert!(!text.contains(key.trim()), "{key:?}: {text}");
+        }
+        assert!(Client::builder().api_key(" uvx-key ").build().is_ok());
     }
 }

@@ -1,13 +1,15 @@
 //! One error type for every way a call can fail.
 
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use unicode_general_category::{GeneralCategory, get_general_category};
 
 use crate::types::PaginatedScheduledCallList;
 
-use crate::fetch::{MAX_ERROR_BODY, TooLarge};
+use crate::fetch::{ClientFailure, MAX_ERROR_BODY};
 
 /// How much of a body `Display` shows.
 const SNIPPET_CHARS: usize = 200;
@@ -17,8 +19,9 @@ const PATH_CHARS: usize = 120;
 const TEXT_CHARS: usize = 300;
 
 /// Why a call failed. Every variant's `Display` is one bounded line with
-/// control characters escaped, safe for a terminal or a log; bodies are
-/// shortened there, but kept (up to 64 KiB) in the variant.
+/// control and format characters (ESC, bidirectional overrides, zero-width
+/// characters) escaped, safe for a terminal or a log; bodies are shortened
+/// there, but kept (up to 64 KiB) in the variant.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -61,8 +64,21 @@ pub enum Error {
         /// The response body as text (lossy UTF-8, at most 64 KiB).
         body: String,
     },
-    /// No complete response within the configured timeout.
+    /// No complete response within the per-attempt timeout
+    /// ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)), on the
+    /// last attempt.
     Timeout(reqwest::Error),
+    /// The whole call — every attempt and every wait between them — took
+    /// longer than its operation timeout
+    /// ([`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout)).
+    OperationTimeout {
+        /// The limit that was reached.
+        limit: Duration,
+    },
+    /// The tokio runtime that ran the call's task (a page fetched ahead)
+    /// shut down before the call finished. Keep the runtime alive for as
+    /// long as its listings are used.
+    RuntimeShutDown,
     /// The server could not be reached.
     Connect(reqwest::Error),
     /// Any other transport failure, e.g. a connection reset mid-body.
@@ -142,8 +158,14 @@ impl Error {
             }
             Generated::UnexpectedResponse(response) => {
                 // A failure found while fetching (see `fetch.rs`).
-                if let Some(&TooLarge { limit, announced }) = response.extensions().get() {
-                    return Error::TooLarge { limit, announced };
+                if let Some(&failure) = response.extensions().get::<ClientFailure>() {
+                    return match failure {
+                        ClientFailure::TooLarge { limit, announced } => {
+                            Error::TooLarge { limit, announced }
+                        }
+                        ClientFailure::OperationTimeout(limit) => Error::OperationTimeout { limit },
+                        ClientFailure::RuntimeShutDown => Error::RuntimeShutDown,
+                    };
                 }
                 let status = response.status();
                 let headers = response.headers().clone();
@@ -248,6 +270,15 @@ impl fmt::Display for Error {
                 snippet(body)
             ),
             Error::Timeout(err) => write!(f, "timed out: {}", chain(err)),
+            Error::OperationTimeout { limit } => write!(
+                f,
+                "the call did not finish within its operation timeout of {limit:?} (every \
+                 attempt and wait included)"
+            ),
+            Error::RuntimeShutDown => f.write_str(
+                "the tokio runtime running this call shut down before it finished; keep the \
+                 runtime alive while its requests and listings are in use",
+            ),
             Error::Connect(err) => write!(f, "cannot connect: {}", chain(err)),
             Error::Transport(err) => write!(f, "transport error: {}", chain(err)),
             Error::InvalidRequest(message) => {
@@ -298,8 +329,11 @@ fn snippet(body: &str) -> String {
 }
 
 /// `text` as one line for a terminal or a log: whitespace runs folded to a
-/// space, other control characters (ESC, BEL, …) escaped as `\u{1b}`, cut
-/// to `limit` characters with `…` where it was cut.
+/// space, other control characters (ESC, BEL, …) and format characters
+/// (Unicode category Cf: bidirectional overrides such as U+202E, zero-width
+/// characters) escaped as `\u{1b}`, so nothing a server sent can move the
+/// cursor or reorder what a reader sees; cut to `limit` characters with `…`
+/// where it was cut.
 pub(crate) fn one_line(text: &str, limit: usize) -> String {
     let mut out = String::new();
     let mut shown = 0;
@@ -317,7 +351,7 @@ pub(crate) fn one_line(text: &str, limit: usize) -> String {
             out.push(' ');
             pending_space = false;
         }
-        if c.is_control() {
+        if c.is_control() || get_general_category(c) == GeneralCategory::Format {
             out.push_str(&c.escape_unicode().to_string());
         } else {
             out.push(c);

@@ -1,8 +1,8 @@
 //! One API call on the wire: send the GET, read the whole body within the
 //! size limit, and send again when that failed in a way worth retrying —
 //! a transient status, a connection closed or reset before or while the
-//! response arrived, a timeout. Runs as its own task (see `hooks.rs`), so a
-//! page fetched ahead makes progress while the caller works.
+//! response arrived, a timeout. `hooks.rs` runs it inline, or on a task of
+//! its own for a page fetched ahead.
 
 use std::time::{Duration, Instant};
 
@@ -29,18 +29,28 @@ pub(crate) struct Fetched {
     pub(crate) response: http::Response<Bytes>,
 }
 
-/// A body larger than the configured limit; the connection was dropped
-/// without reading the rest.
+/// A failure the client decided on itself, with no response to show for
+/// it. It travels through progenitor's code as a response with
+/// [`CLIENT_FAILURE_STATUS`] carrying this as an extension, and
+/// [`crate::Error::from_generated`] turns it into its own variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct TooLarge {
-    pub(crate) limit: u64,
-    /// The `Content-Length` the server announced, when that gave it away.
-    pub(crate) announced: Option<u64>,
+pub(crate) enum ClientFailure {
+    /// A body larger than the configured limit; the connection was dropped
+    /// without reading the rest.
+    TooLarge {
+        limit: u64,
+        /// The `Content-Length` the server announced, when that gave it away.
+        announced: Option<u64>,
+    },
+    /// The whole call (every attempt and wait) took longer than this.
+    OperationTimeout(Duration),
+    /// The tokio runtime running the call's task shut down under it.
+    RuntimeShutDown,
 }
 
 pub(crate) enum Failure {
     Transport(reqwest::Error),
-    TooLarge(TooLarge),
+    Client(ClientFailure),
 }
 
 /// One attempt's outcome, when it was not a plain success.
@@ -55,7 +65,7 @@ impl Attempt {
         match self {
             Attempt::Status(..) => true,
             Attempt::Failed(Failure::Transport(err)) => retry::is_transient_error(err),
-            Attempt::Failed(Failure::TooLarge(_)) => false,
+            Attempt::Failed(Failure::Client(_)) => false,
         }
     }
 
@@ -71,7 +81,7 @@ impl Attempt {
         match self {
             Attempt::Status(fetched, _) => format!("HTTP {}", fetched.response.status().as_u16()),
             Attempt::Failed(Failure::Transport(err)) => transport_kind(err).to_owned(),
-            Attempt::Failed(Failure::TooLarge(_)) => "body too large".to_owned(),
+            Attempt::Failed(Failure::Client(failure)) => format!("{failure:?}"),
         }
     }
 }
@@ -159,18 +169,23 @@ pub(crate) async fn fetch(
 }
 
 /// Reads the whole body, up to `limit` bytes. `strict`: a larger body is a
-/// [`TooLarge`] failure (found from `Content-Length` before reading, or
-/// while counting); otherwise it is cut at `limit`.
+/// [`ClientFailure::TooLarge`] failure (found from `Content-Length` before
+/// reading, or while counting); otherwise it is cut at `limit`.
+///
+/// Memory: a body of announced length is copied chunk by chunk into one
+/// buffer of exactly that size (one body in memory, never two); a body of
+/// unknown length is kept as the chunks that arrived and joined once at the
+/// end, so no buffer is ever doubled while it grows.
 async fn read(mut response: Response, limit: u64, strict: bool) -> Result<Fetched, Attempt> {
     let announced = response
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    let too_large = |announced| {
+        Attempt::Failed(Failure::Client(ClientFailure::TooLarge { limit, announced }))
+    };
     if strict && announced.is_some_and(|length| length > limit) {
-        return Err(Attempt::Failed(Failure::TooLarge(TooLarge {
-            limit,
-            announced,
-        })));
+        return Err(too_large(announced));
     }
     let mut builder = http::Response::builder()
         .status(response.status())
@@ -178,46 +193,49 @@ async fn read(mut response: Response, limit: u64, strict: bool) -> Result<Fetche
     if let Some(headers) = builder.headers_mut() {
         *headers = std::mem::take(response.headers_mut());
     }
-    // A body whose length is announced within the limit cannot grow past
-    // it (hyper reads exactly that many bytes): take it in one piece.
-    if announced.is_some_and(|length| length <= limit) {
-        let body = response
-            .bytes()
-            .await
-            .map_err(|err| Attempt::Failed(Failure::Transport(err)))?;
-        let response = builder
-            .body(body)
-            .expect("status, version and headers came from a valid response");
-        return Ok(Fetched { response });
-    }
-    let mut body = Vec::with_capacity(announced.unwrap_or(0).min(limit) as usize);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut exact = announced
+        .filter(|&length| length as usize <= limit)
+        .map(|length| Vec::with_capacity(length as usize));
+    let mut received = 0usize;
     while let Some(chunk) = response
         .chunk()
         .await
         .map_err(|err| Attempt::Failed(Failure::Transport(err)))?
     {
-        let room = (limit as usize).saturating_sub(body.len());
-        if chunk.len() > room {
+        let room = limit - received;
+        let chunk = if chunk.len() > room {
             if strict {
-                return Err(Attempt::Failed(Failure::TooLarge(TooLarge {
-                    limit,
-                    announced: None,
-                })));
+                return Err(too_large(None));
             }
-            body.extend_from_slice(&chunk[..room]);
+            chunk.slice(..room)
+        } else {
+            chunk
+        };
+        received += chunk.len();
+        match &mut exact {
+            Some(buffer) => buffer.extend_from_slice(&chunk),
+            None => chunks.push(chunk),
+        }
+        if received == limit && !strict {
             break;
         }
-        body.extend_from_slice(&chunk);
     }
+    let body = match exact {
+        Some(buffer) => Bytes::from(buffer),
+        None if chunks.len() == 1 => chunks.pop().expect("one chunk"),
+        None => Bytes::from(chunks.concat()),
+    };
     let response = builder
-        .body(Bytes::from(body))
+        .body(body)
         .expect("status, version and headers came from a valid response");
     Ok(Fetched { response })
 }
 
-/// The status a [`TooLarge`] failure travels under through progenitor's
-/// code to [`crate::Error::from_generated`], which finds the [`TooLarge`]
-/// extension and reports it; users never see this status.
+/// The status a [`ClientFailure`] travels under through progenitor's code
+/// to [`crate::Error::from_generated`], which finds the extension and
+/// reports it; users never see this status.
 pub(crate) const CLIENT_FAILURE_STATUS: StatusCode = StatusCode::INSUFFICIENT_STORAGE;
 
 impl Fetched {
@@ -226,7 +244,7 @@ impl Fetched {
     }
 }
 
-impl TooLarge {
+impl ClientFailure {
     pub(crate) fn into_response(self) -> Response {
         let mut response = http::Response::new(Bytes::new());
         *response.status_mut() = CLIENT_FAILURE_STATUS;

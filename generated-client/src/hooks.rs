@@ -8,7 +8,7 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{Request, Response};
 use tracing::Instrument;
 
-use crate::fetch::{self, Failure, Limits};
+use crate::fetch::{self, ClientFailure, Failure, Limits};
 use crate::{Client, ClientConfig, call};
 
 impl ClientHooks<ClientConfig> for Client {
@@ -28,16 +28,18 @@ impl ClientHooks<ClientConfig> for Client {
         if let Some(timeout) = call::options().timeout.or(config.timeout) {
             *request.timeout_mut() = Some(timeout);
         }
-        call::record_sent(request.url());
+        call::prepare(request.url_mut());
         Ok(())
     }
 
-    /// Sends the request (with retries, the body read whole). A page
+    /// Sends the request (with retries, the body read whole) within the
+    /// operation timeout. A call awaited at once runs inline; a page
     /// fetched ahead runs on a task of its own, so it progresses while the
-    /// caller does other work; dropping the call cancels it.
+    /// caller does other work, and dropping the call cancels it.
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
         let config = self.inner();
         let options = call::options();
+        let operation_timeout = options.operation_timeout.or(config.operation_timeout);
         let limits = Limits {
             policy: config.retry.clone(),
             max_retries: options.max_retries.unwrap_or(config.retry.max_retries),
@@ -50,15 +52,30 @@ impl ClientHooks<ClientConfig> for Client {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        let task =
-            tokio::spawn(fetch::fetch(self.client().clone(), request, limits).instrument(span));
-        match AbortOnDrop(task).await {
-            Ok(Ok(fetched)) => Ok(fetched.into_response()),
-            Ok(Err(Failure::Transport(err))) => Err(err),
-            Ok(Err(Failure::TooLarge(too_large))) => Ok(too_large.into_response()),
-            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
-            // The runtime is shutting down: nothing will answer.
-            Err(_) => std::future::pending().await,
+        let call = fetch::fetch(self.client().clone(), request, limits).instrument(span);
+        let call = async move {
+            match operation_timeout {
+                Some(limit) => tokio::time::timeout(limit, call)
+                    .await
+                    .unwrap_or(Err(Failure::Client(ClientFailure::OperationTimeout(limit)))),
+                None => call.await,
+            }
+        };
+        let outcome = if options.detached {
+            match AbortOnDrop(tokio::spawn(call)).await {
+                Ok(outcome) => outcome,
+                Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+                // Not aborted by us (the handle is alive): the runtime that
+                // ran the task is gone, and nothing will answer.
+                Err(_) => Err(Failure::Client(ClientFailure::RuntimeShutDown)),
+            }
+        } else {
+            call.await
+        };
+        match outcome {
+            Ok(fetched) => Ok(fetched.into_response()),
+            Err(Failure::Transport(err)) => Err(err),
+            Err(Failure::Client(failure)) => Ok(failure.into_response()),
         }
     }
 }

@@ -45,6 +45,7 @@ impl Client {
                 .batch_id(batch_id),
             options: CallOptions::default(),
             paging: Paging::default(),
+            raw_cursor: None,
         }
     }
 }
@@ -52,8 +53,8 @@ impl Client {
 /// A listing request; see [`Client::list_scheduled_calls`]. Its query
 /// parameters (`.status()`, `.page_size()`, `.cursor()`, and any the API
 /// adds) are generated from the spec, and the same ones are sent with every
-/// page. `.timeout()` and `.max_retries()` override the client's settings
-/// for this call and every page it fetches.
+/// page. `.timeout()`, `.operation_timeout()` and `.max_retries()` override
+/// the client's settings for this call and every page it fetches.
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ListScheduledCalls<'a> {
@@ -61,6 +62,10 @@ pub struct ListScheduledCalls<'a> {
     request: AgentsScheduledBatchesScheduledCallsList<'a>,
     options: CallOptions,
     paging: Paging,
+    /// The cursor of the page to fetch, exactly as the previous page's
+    /// `next` link wrote it (still percent-encoded: a cursor is sent back
+    /// byte for byte, even one that is not UTF-8).
+    raw_cursor: Option<String>,
 }
 
 /// How `.pages()` and `.stream()` walk the listing.
@@ -101,10 +106,18 @@ impl<'a> ListScheduledCalls<'a> {
         self
     }
 
-    /// Limit on each request of this call, body included (overrides
-    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
+    /// Limit on each attempt of each request of this call, body included
+    /// (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Limit on each request of this call as a whole, every attempt and
+    /// wait included (overrides
+    /// [`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout)).
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.options.operation_timeout = Some(timeout);
         self
     }
 
@@ -124,7 +137,9 @@ impl<'a> ListScheduledCalls<'a> {
     }
 
     /// Stop with [`Error::Pagination`] rather than fetch more than `pages`
-    /// pages (default: no limit besides the loop guards).
+    /// pages (default: no limit besides the loop guards). `0` allows no
+    /// page: `.pages()` and `.stream()` then fetch nothing and end with
+    /// [`Error::InvalidRequest`].
     pub fn max_pages(mut self, pages: u64) -> Self {
         self.paging.max_pages = Some(pages);
         self
@@ -143,7 +158,7 @@ impl<'a> ListScheduledCalls<'a> {
             detached,
             ..self.options
         };
-        Box::pin(call::scoped(options, async move {
+        Box::pin(call::scoped(options, self.raw_cursor.clone(), async move {
             match request.send().await {
                 Ok(page) => Ok(page),
                 Err(err) => Err(Error::from_generated(err).await),
@@ -158,16 +173,24 @@ impl<'a> ListScheduledCalls<'a> {
     /// stream cancels that fetch.
     ///
     /// The walk stops with [`Error::Pagination`], after the last good page,
-    /// when a `next` link has no cursor, repeats a cursor already fetched
-    /// (no page is delivered twice), or after 100 empty pages in a row or
-    /// [`Self::max_pages`] pages.
+    /// when a `next` link has no cursor, names a cursor already fetched, or
+    /// after 100 empty pages in a row or [`Self::max_pages`] pages. A page
+    /// whose `next` an earlier page already returned is the same page again
+    /// (cursors are deterministic): it is withheld and the walk stops, so
+    /// no page is ever delivered twice, however a cycle closes.
     pub fn pages(self) -> impl Stream<Item = Result<Page, Error>> + Send + 'a {
+        let (in_flight, failure) = if self.paging.max_pages == Some(0) {
+            let refused = "max_pages(0) allows no page; use at least 1".to_owned();
+            (None, Some(Error::InvalidRequest(refused)))
+        } else {
+            (Some(self.fetch(false)), None)
+        };
         Pages {
             guard: Guard::new(self.paging),
-            in_flight: Some(self.fetch(false)),
+            in_flight,
             listing: self,
             ahead: None,
-            failure: None,
+            failure,
         }
     }
 
@@ -218,9 +241,11 @@ impl Stream for Pages<'_> {
             Err(err) => return Poll::Ready(Some(Err(err))),
         };
         match this.guard.next(sent.as_ref(), &page) {
-            Ok(None) => {}
-            Ok(Some(cursor)) => {
-                this.listing = this.listing.clone().cursor(cursor);
+            Next::End => {}
+            Next::Withhold(failure) => return Poll::Ready(Some(Err(failure))),
+            Next::StopAfter(failure) => this.failure = Some(failure),
+            Next::Cursor(cursor) => {
+                this.listing.raw_cursor = Some(cursor);
                 let read_ahead = this.listing.paging.read_ahead;
                 let mut fetch = this.listing.fetch(read_ahead);
                 // One poll starts the request on its own task (see
@@ -231,19 +256,34 @@ impl Stream for Pages<'_> {
                     this.in_flight = Some(fetch);
                 }
             }
-            Err(failure) => this.failure = Some(failure),
         }
         Poll::Ready(Some(Ok(page)))
     }
 }
 
+/// What follows a page.
+enum Next {
+    /// Deliver the page, then fetch the page with this (raw) cursor.
+    Cursor(String),
+    /// Deliver the page; it was the last.
+    End,
+    /// Deliver the page, then end the walk with this error.
+    StopAfter(Error),
+    /// The page was delivered before: end the walk with this error instead.
+    Withhold(Error),
+}
+
 /// Decides whether there is a next page, and stops a listing that would
-/// not end: cursors already fetched are remembered as 64-bit hashes (8
-/// bytes a page), so a cycle of any length is caught before a page is
-/// delivered twice.
+/// not end. Cursors are remembered as 64-bit hashes (8 bytes a page): the
+/// ones fetched, and the ones pages returned as `next`. Cursor paging is
+/// deterministic, so two pages that return the same `next` are the same
+/// page, and a cycle of any length, closing anywhere (even on the first
+/// page, fetched without a cursor), is caught before a page is delivered
+/// twice.
 struct Guard {
     paging: Paging,
     fetched: HashSet<u64>,
+    returned: HashSet<u64>,
     pages: u64,
     empty_in_a_row: u32,
 }
@@ -253,16 +293,31 @@ impl Guard {
         Self {
             paging,
             fetched: HashSet::new(),
+            returned: HashSet::new(),
             pages: 0,
             empty_in_a_row: 0,
         }
     }
 
-    /// The cursor of the page after `page`, which was fetched from `sent`;
-    /// `None` at the end.
-    fn next(&mut self, sent: Option<&reqwest::Url>, page: &Page) -> Result<Option<String>, Error> {
-        if let Some(cursor) = sent.and_then(cursor_in) {
-            self.fetched.insert(hash(&cursor));
+    /// What follows `page`, which was fetched from `sent`.
+    fn next(&mut self, sent: Option<&reqwest::Url>, page: &Page) -> Next {
+        if let Some(cursor) = sent.and_then(|url| url.query()).and_then(raw_cursor_in) {
+            self.fetched.insert(hash(cursor));
+        }
+        let Some(link) = page.next.as_deref() else {
+            self.pages += 1;
+            return Next::End;
+        };
+        let cursor = match raw_cursor_of(link) {
+            Ok(cursor) => cursor,
+            Err(err) => return Next::StopAfter(err),
+        };
+        if !self.returned.insert(hash(&cursor)) {
+            return Next::Withhold(Error::Pagination(format!(
+                "the API returned a page whose next cursor {} an earlier page returned too: \
+                 the same page again; stopping instead of delivering it twice",
+                shown(&cursor)
+            )));
         }
         self.pages += 1;
         self.empty_in_a_row = if page.results.is_empty() {
@@ -270,36 +325,33 @@ impl Guard {
         } else {
             0
         };
-        let Some(link) = page.next.as_deref() else {
-            return Ok(None);
-        };
-        let cursor = cursor_of(link)?;
         if cursor.len() > MAX_CURSOR_BYTES {
-            return Err(Error::Pagination(format!(
+            return Next::StopAfter(Error::Pagination(format!(
                 "the API returned a cursor of {} bytes (more than {MAX_CURSOR_BYTES}); stopping",
                 cursor.len()
             )));
         }
-        if !self.fetched.insert(hash(&cursor)) {
-            return Err(Error::Pagination(format!(
-                "the API returned cursor {cursor:?} a second time; stopping instead of \
-                 delivering its page again"
+        if self.fetched.contains(&hash(&cursor)) {
+            return Next::StopAfter(Error::Pagination(format!(
+                "the API returned cursor {} a second time; stopping instead of delivering its \
+                 page again",
+                shown(&cursor)
             )));
         }
         if self.empty_in_a_row >= self.paging.max_empty_pages {
-            return Err(Error::Pagination(format!(
+            return Next::StopAfter(Error::Pagination(format!(
                 "{} empty pages in a row, each with another cursor; stopping a listing that \
                  does not end",
                 self.empty_in_a_row
             )));
         }
         if self.paging.max_pages.is_some_and(|max| self.pages >= max) {
-            return Err(Error::Pagination(format!(
+            return Next::StopAfter(Error::Pagination(format!(
                 "stopped after {} pages, the limit set with max_pages",
                 self.pages
             )));
         }
-        Ok(Some(cursor))
+        Next::Cursor(cursor)
     }
 }
 
@@ -309,38 +361,52 @@ fn hash(cursor: &str) -> u64 {
     hasher.finish()
 }
 
-/// The `cursor` query value of a URL that was sent.
-fn cursor_in(url: &reqwest::Url) -> Option<String> {
-    url.query_pairs()
-        .find(|(key, _)| key == "cursor")
-        .map(|(_, value)| value.into_owned())
+/// A cursor for a message: quoted, at most 100 characters.
+fn shown(cursor: &str) -> String {
+    format!("{:?}", crate::error::one_line(cursor, 100))
 }
 
-/// The percent-decoded `cursor` query value of a `next` link (absolute, or
-/// relative to the API).
-fn cursor_of(link: &str) -> Result<String, Error> {
+/// The last `cursor` value of a query string (the one Django's
+/// `QueryDict.get` reads), still percent-encoded.
+fn raw_cursor_in(query: &str) -> Option<&str> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("cursor="))
+        .next_back()
+}
+
+/// The raw `cursor` query value of a `next` link (absolute, or relative to
+/// the API), as the URL parser serialises the link's query: what the API
+/// wrote, percent-encoding kept, so it goes back byte for byte.
+fn raw_cursor_of(link: &str) -> Result<String, Error> {
     // Any absolute base resolves a relative link; only its query is read.
     let base = reqwest::Url::parse("https://api.invalid/").expect("a valid URL");
     let url = base
         .join(link)
         .map_err(|err| Error::Pagination(format!("`next` is not a URL ({err}): {link:?}")))?;
-    cursor_in(&url).ok_or_else(|| Error::Pagination(format!("`next` has no cursor: {link:?}")))
+    url.query()
+        .and_then(raw_cursor_in)
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Pagination(format!("`next` has no cursor: {link:?}")))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::cursor_of;
+    use super::raw_cursor_of;
 
     #[test]
-    fn cursor_is_taken_from_next_and_percent_decoded() {
+    fn the_cursor_is_taken_from_next_as_written() {
         assert_eq!(
-            cursor_of("http://api.example.org/accounts/?cursor=cD00ODY%3D\"").unwrap(),
-            "cD00ODY=\""
+            raw_cursor_of("http://api.example.org/accounts/?cursor=cD00ODY%3D\"").unwrap(),
+            "cD00ODY%3D%22"
         );
         assert_eq!(
-            cursor_of("/api/x?pageSize=2&cursor=a%2Bb&status=ERROR").unwrap(),
-            "a+b"
+            raw_cursor_of("/api/x?pageSize=2&cursor=a%2Bb&status=ERROR").unwrap(),
+            "a%2Bb"
         );
-        assert!(cursor_of("https://api.ultravox.ai/api/x?pageSize=2").is_err());
+        assert_eq!(raw_cursor_of("/x?cursor=%FF%FE").unwrap(), "%FF%FE");
+        assert_eq!(raw_cursor_of("/x?cursor=first&cursor=last").unwrap(), "last");
+        assert!(raw_cursor_of("https://api.ultravox.ai/api/x?pageSize=2").is_err());
+        assert!(raw_cursor_of("/x?xcursor=1").is_err());
     }
 }

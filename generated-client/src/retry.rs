@@ -90,21 +90,38 @@ pub(crate) fn is_transient_status(status: StatusCode) -> bool {
 /// A transport failure worth another try. Every call of this client is a
 /// GET, safe to send again: connect errors, timeouts, and connections
 /// closed or reset before or while the response arrived (reqwest reports a
-/// failed body read as a decode error) are retried; a request that could
-/// not be built is not.
+/// failed body read as a decode error) are retried. A request that could
+/// not be built is not, and neither is a response the server got wrong
+/// (a head too large, too many headers, an invalid `Content-Length`): the
+/// same server would send the same bytes again.
 pub(crate) fn is_transient_error(err: &reqwest::Error) -> bool {
-    !err.is_builder() && !err.is_redirect()
+    !err.is_builder() && !err.is_redirect() && !is_malformed_response(err)
+}
+
+/// Whether hyper refused the response's bytes as HTTP.
+fn is_malformed_response(err: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
+            return hyper.is_parse() || hyper.is_parse_too_large() || hyper.is_parse_status();
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// `Retry-After` is delay-seconds or an HTTP date (IMF-fixdate, RFC 850 or
 /// asctime; `UTC`, `+0000` and extra spaces are accepted too). Zero, a past
-/// date or an unreadable value means "no particular wait".
+/// date or an unreadable value means "no particular wait"; a number of
+/// seconds too large for any clock is a wait longer than any limit.
 pub(crate) fn parse_retry_after(value: &str) -> RetryAfter {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return match seconds {
-            0 => RetryAfter::Absent,
-            seconds => RetryAfter::Wait(Duration::from_secs(seconds)),
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return match value.parse::<u64>() {
+            Ok(0) => RetryAfter::Absent,
+            Ok(seconds) => RetryAfter::Wait(Duration::from_secs(seconds)),
+            // Only digits, so the one way to fail is overflow.
+            Err(_) => RetryAfter::Wait(Duration::MAX),
         };
     }
     let normalized = value
@@ -157,6 +174,11 @@ mod tests {
         for value in ["0", past.as_str(), "soon", "-1", ""] {
             assert_eq!(parse_retry_after(value), RetryAfter::Absent, "{value:?}");
         }
+        assert_eq!(
+            parse_retry_after("99999999999999999999999"),
+            RetryAfter::Wait(Duration::MAX),
+            "an overflowing delay is the longest wait, not none"
+        );
     }
 
     #[test]

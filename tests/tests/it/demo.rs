@@ -14,11 +14,17 @@ mod example;
 /// Runs the example with `args` and the environment `env`: the summary line
 /// (or error line) and the NDJSON it printed.
 async fn run(args: &[&str], env: &[(&str, &str)]) -> (Result<String, String>, Vec<Value>) {
+    let env: Vec<(&str, OsString)> = env.iter().map(|(k, v)| (*k, OsString::from(v))).collect();
+    run_os(args, &env).await
+}
+
+/// [`run`] with an environment whose values need not be Unicode.
+async fn run_os(args: &[&str], env: &[(&str, OsString)]) -> (Result<String, String>, Vec<Value>) {
     let args = args.iter().map(OsString::from);
     let lookup = |name: &str| {
         env.iter()
             .find(|(key, _)| *key == name)
-            .map(|(_, value)| (*value).to_owned())
+            .map(|(_, value)| value.clone())
     };
     let mut out = Vec::new();
     let result = example::run(args, lookup, &mut out).await;
