@@ -14,8 +14,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use ultravox_client::types::{ScheduledCall, ScheduledCallStatus};
 use ultravox_client::Client;
+use ultravox_client::types::{ScheduledCall, ScheduledCallStatus};
 use uuid::Uuid;
 
 const USAGE: &str = "usage: list_scheduled_calls [--demo] [--all] [--status S] [--page-size N] \

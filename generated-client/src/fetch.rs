@@ -182,7 +182,10 @@ async fn read(mut response: Response, limit: u64, strict: bool) -> Result<Fetche
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
     let too_large = |announced| {
-        Attempt::Failed(Failure::Client(ClientFailure::TooLarge { limit, announced }))
+        Attempt::Failed(Failure::Client(ClientFailure::TooLarge {
+            limit,
+            announced,
+        }))
     };
     if strict && announced.is_some_and(|length| length > limit) {
         return Err(too_large(announced));

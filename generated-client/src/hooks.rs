@@ -70,7 +70,7 @@ impl ClientHooks<ClientConfig> for Client {
                 Err(_) => Err(Failure::Client(ClientFailure::RuntimeShutDown)),
             }
         } else {
-            call.await
+            on_the_runtime_it_started_on(call).await
         };
         match outcome {
             Ok(fetched) => Ok(fetched.into_response()),
@@ -78,6 +78,29 @@ impl ClientHooks<ClientConfig> for Client {
             Err(Failure::Client(failure)) => Ok(failure.into_response()),
         }
     }
+}
+
+/// Runs `call` inline, as long as it is polled on the tokio runtime it
+/// started on: its connection and timers belong to that runtime, and once
+/// that runtime is gone they would hang or panic. Polled anywhere else, it
+/// ends at once with [`ClientFailure::RuntimeShutDown`].
+async fn on_the_runtime_it_started_on(
+    call: impl Future<Output = Result<fetch::Fetched, Failure>>,
+) -> Result<fetch::Fetched, Failure> {
+    let current = || {
+        tokio::runtime::Handle::try_current()
+            .ok()
+            .map(|handle| handle.id())
+    };
+    let started_on = current();
+    let mut call = std::pin::pin!(call);
+    std::future::poll_fn(|cx| {
+        if started_on.is_some() && current() != started_on {
+            return Poll::Ready(Err(Failure::Client(ClientFailure::RuntimeShutDown)));
+        }
+        call.as_mut().poll(cx)
+    })
+    .await
 }
 
 /// A spawned task that is cancelled when its handle is dropped.

@@ -405,7 +405,10 @@ mod tests {
             "a%2Bb"
         );
         assert_eq!(raw_cursor_of("/x?cursor=%FF%FE").unwrap(), "%FF%FE");
-        assert_eq!(raw_cursor_of("/x?cursor=first&cursor=last").unwrap(), "last");
+        assert_eq!(
+            raw_cursor_of("/x?cursor=first&cursor=last").unwrap(),
+            "last"
+        );
         assert!(raw_cursor_of("https://api.ultravox.ai/api/x?pageSize=2").is_err());
         assert!(raw_cursor_of("/x?xcursor=1").is_err());
     }

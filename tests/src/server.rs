@@ -24,6 +24,8 @@ pub enum Reply {
     Trickle { body: Vec<u8>, every: Duration },
     /// Announce a body, send part of it, then reset the connection.
     ResetMidBody { announced: usize, sent: Vec<u8> },
+    /// These bytes as the whole response, however malformed, then close.
+    Bytes(Vec<u8>),
 }
 
 impl Reply {
@@ -191,6 +193,7 @@ async fn serve(
             }
             result
         }
+        Reply::Bytes(bytes) => stream.write_all(&bytes).await,
         Reply::ResetMidBody { announced, sent } => {
             let head = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {announced}\r\n\r\n"

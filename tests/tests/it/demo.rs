@@ -89,3 +89,57 @@ async fn failures_are_one_line_and_print_nothing() {
         assert!(printed.is_empty());
     }
 }
+
+/// Issue 15, item 1: the environment goes through the library's checks, so
+/// a base URL that is not Unicode is an error naming it (never "unset", which
+/// would send the key to production), and a key that is not Unicode is
+/// reported as such, not as missing.
+#[cfg(unix)]
+#[tokio::test]
+async fn an_environment_that_is_not_unicode_is_refused_by_name() {
+    use std::os::unix::ffi::OsStringExt;
+    const AGENT: &str = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+    const BATCH: &str = "5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b";
+    let not_unicode = || OsString::from_vec(vec![b'h', b't', 0xff, b'p']);
+    let key = (ultravox_client::API_KEY_VAR, OsString::from("k"));
+    for (env, named) in [
+        (
+            vec![key.clone(), (ultravox_client::BASE_URL_VAR, not_unicode())],
+            ultravox_client::BASE_URL_VAR,
+        ),
+        (
+            vec![(ultravox_client::API_KEY_VAR, not_unicode())],
+            ultravox_client::API_KEY_VAR,
+        ),
+    ] {
+        let (result, printed) = run_os(&[AGENT, BATCH], &env).await;
+        let message = result.expect_err("must fail");
+        assert!(
+            message.contains(named) && message.contains("not valid Unicode"),
+            "{message}"
+        );
+        assert!(printed.is_empty());
+    }
+}
+
+/// Issue 15, item 5: without `--all` one page costs one request (no page is
+/// fetched ahead for nobody).
+#[tokio::test]
+async fn one_page_costs_one_request() {
+    use support::samples::{any_row, page};
+    use support::server::{Reply, ScriptedServer};
+    const AGENT: &str = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+    const BATCH: &str = "5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b";
+    let server =
+        ScriptedServer::start(vec![Reply::json(200, &page(vec![any_row()], Some("2")))]).await;
+    let env = [
+        (ultravox_client::API_KEY_VAR, "k"),
+        (ultravox_client::BASE_URL_VAR, server.base_url.as_str()),
+    ];
+    let (summary, calls) = run(&[AGENT, BATCH], &env).await;
+    assert_eq!(summary.unwrap(), "listed 1 scheduled calls from 1 page(s)");
+    assert_eq!(calls.len(), 1);
+    // A page fetched ahead would have been requested by now.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(server.requests().len(), 1);
+}

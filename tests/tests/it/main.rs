@@ -11,3 +11,4 @@ mod hostile_network;
 mod hostile_responses;
 mod open_enums;
 mod production;
+mod round_two;
