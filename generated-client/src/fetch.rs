@@ -172,10 +172,11 @@ pub(crate) async fn fetch(
 /// [`ClientFailure::TooLarge`] failure (found from `Content-Length` before
 /// reading, or while counting); otherwise it is cut at `limit`.
 ///
-/// Memory: a body of announced length is copied chunk by chunk into one
-/// buffer of exactly that size (one body in memory, never two); a body of
-/// unknown length is kept as the chunks that arrived and joined once at the
-/// end, so no buffer is ever doubled while it grows.
+/// Memory: the body is handed on as it was read, never copied again. A body
+/// of announced length within the limit cannot grow past it (hyper reads
+/// exactly that many bytes), so it is taken in one piece; a body of unknown
+/// length is kept as the chunks that arrived and joined once at the end,
+/// so no buffer is doubled while it grows.
 async fn read(mut response: Response, limit: u64, strict: bool) -> Result<Fetched, Attempt> {
     let announced = response
         .headers()
@@ -196,39 +197,36 @@ async fn read(mut response: Response, limit: u64, strict: bool) -> Result<Fetche
     if let Some(headers) = builder.headers_mut() {
         *headers = std::mem::take(response.headers_mut());
     }
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let mut chunks: Vec<Bytes> = Vec::new();
-    let mut exact = announced
-        .filter(|&length| length as usize <= limit)
-        .map(|length| Vec::with_capacity(length as usize));
-    let mut received = 0usize;
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|err| Attempt::Failed(Failure::Transport(err)))?
-    {
-        let room = limit - received;
-        let chunk = if chunk.len() > room {
-            if strict {
-                return Err(too_large(None));
+    let body = if announced.is_some_and(|length| length <= limit) {
+        response
+            .bytes()
+            .await
+            .map_err(|err| Attempt::Failed(Failure::Transport(err)))?
+    } else {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut received = 0usize;
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|err| Attempt::Failed(Failure::Transport(err)))?
+        {
+            let room = limit - received;
+            if chunk.len() > room {
+                if strict {
+                    return Err(too_large(None));
+                }
+                chunks.push(chunk.slice(..room));
+                break;
             }
-            chunk.slice(..room)
-        } else {
-            chunk
-        };
-        received += chunk.len();
-        match &mut exact {
-            Some(buffer) => buffer.extend_from_slice(&chunk),
-            None => chunks.push(chunk),
+            received += chunk.len();
+            chunks.push(chunk);
         }
-        if received == limit && !strict {
-            break;
+        match &mut chunks[..] {
+            [] => Bytes::new(),
+            [only] => std::mem::take(only),
+            _ => Bytes::from(chunks.concat()),
         }
-    }
-    let body = match exact {
-        Some(buffer) => Bytes::from(buffer),
-        None if chunks.len() == 1 => chunks.pop().expect("one chunk"),
-        None => Bytes::from(chunks.concat()),
     };
     let response = builder
         .body(body)

@@ -274,15 +274,17 @@ enum Next {
 }
 
 /// Decides whether there is a next page, and stops a listing that would
-/// not end. Cursors are remembered as 64-bit hashes (8 bytes a page): the
-/// ones fetched, and the ones pages returned as `next`. Cursor paging is
-/// deterministic, so two pages that return the same `next` are the same
-/// page, and a cycle of any length, closing anywhere (even on the first
-/// page, fetched without a cursor), is caught before a page is delivered
-/// twice.
+/// not end. Cursor paging is deterministic, so two pages that return the
+/// same `next` are the same page: every `next` returned is remembered as a
+/// 64-bit hash (8 bytes a page), and a cycle of any length, closing
+/// anywhere (even on the first page, fetched without a cursor), is caught
+/// before a page is delivered twice. Every cursor fetched after the first
+/// page was returned first, so only the first page's own cursor (one the
+/// caller set) is kept beside them.
 struct Guard {
     paging: Paging,
-    fetched: HashSet<u64>,
+    /// The cursor the first page was fetched with, if any.
+    first: Option<u64>,
     returned: HashSet<u64>,
     pages: u64,
     empty_in_a_row: u32,
@@ -292,7 +294,7 @@ impl Guard {
     fn new(paging: Paging) -> Self {
         Self {
             paging,
-            fetched: HashSet::new(),
+            first: None,
             returned: HashSet::new(),
             pages: 0,
             empty_in_a_row: 0,
@@ -301,8 +303,11 @@ impl Guard {
 
     /// What follows `page`, which was fetched from `sent`.
     fn next(&mut self, sent: Option<&reqwest::Url>, page: &Page) -> Next {
-        if let Some(cursor) = sent.and_then(|url| url.query()).and_then(raw_cursor_in) {
-            self.fetched.insert(hash(cursor));
+        if self.pages == 0 {
+            self.first = sent
+                .and_then(|url| url.query())
+                .and_then(raw_cursor_in)
+                .map(hash);
         }
         let Some(link) = page.next.as_deref() else {
             self.pages += 1;
@@ -312,7 +317,8 @@ impl Guard {
             Ok(cursor) => cursor,
             Err(err) => return Next::StopAfter(err),
         };
-        if !self.returned.insert(hash(&cursor)) {
+        let key = hash(&cursor);
+        if !self.returned.insert(key) {
             return Next::Withhold(Error::Pagination(format!(
                 "the API returned a page whose next cursor {} an earlier page returned too: \
                  the same page again; stopping instead of delivering it twice",
@@ -331,7 +337,7 @@ impl Guard {
                 cursor.len()
             )));
         }
-        if self.fetched.contains(&hash(&cursor)) {
+        if self.first == Some(key) {
             return Next::StopAfter(Error::Pagination(format!(
                 "the API returned cursor {} a second time; stopping instead of delivering its \
                  page again",

@@ -103,7 +103,8 @@ fn is_malformed_response(err: &reqwest::Error) -> bool {
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
         if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
-            return hyper.is_parse() || hyper.is_parse_too_large() || hyper.is_parse_status();
+            // Every parse failure: a head too large, a bad header, a bad status.
+            return hyper.is_parse();
         }
         source = cause.source();
     }

@@ -105,7 +105,7 @@ fn main() {
         &request[0],
         &request[1],
         "raw reqwest",
-        Some(1.10),
+        Some(1.05),
     );
     print_each(&["generated_client", "raw_reqwest"], &request, |ns| {
         format!("{:>7.1} µs per request", ns / 1e3)

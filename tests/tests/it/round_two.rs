@@ -138,6 +138,26 @@ async fn a_cycle_back_to_the_first_page_delivers_it_once() {
     assert!(matches!(err, Error::Pagination(_)), "{err}");
     assert!(err.to_string().contains("same page again"), "{err}");
     assert_eq!(server.requests().len(), 3);
+
+    // A first page fetched with the caller's cursor that names itself as
+    // `next`: delivered once, then the walk stops.
+    let server =
+        ScriptedServer::start(vec![Reply::json(200, &page(vec![first(7)], Some("self")))]).await;
+    let client = test_client(&server.base_url).build().unwrap();
+    let items: Vec<_> = client
+        .list_scheduled_calls(AGENT, BATCH)
+        .cursor("self")
+        .stream()
+        .take(10)
+        .collect()
+        .await;
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items[0].is_ok());
+    let Err(err) = &items[1] else {
+        panic!("{items:?}")
+    };
+    assert!(err.to_string().contains("a second time"), "{err}");
+    assert_eq!(server.requests().len(), 1);
 }
 
 /// Item 4: a server trickling one byte at a time meets the per-attempt
