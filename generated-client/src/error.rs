@@ -75,9 +75,11 @@ pub enum Error {
         /// The limit that was reached.
         limit: Duration,
     },
-    /// The tokio runtime that ran the call's task (a page fetched ahead)
-    /// shut down before the call finished. Keep the runtime alive for as
-    /// long as its listings are used.
+    /// The tokio runtime the call started on shut down before the call
+    /// finished (a page fetched ahead runs on a task of that runtime), or
+    /// the call was polled on another runtime: its connection and timers
+    /// belong to the first one. Await a call, and use a listing, on one
+    /// runtime that outlives it.
     RuntimeShutDown,
     /// The server could not be reached.
     Connect(reqwest::Error),
@@ -276,8 +278,9 @@ impl fmt::Display for Error {
                  attempt and wait included)"
             ),
             Error::RuntimeShutDown => f.write_str(
-                "the tokio runtime running this call shut down before it finished; keep the \
-                 runtime alive while its requests and listings are in use",
+                "the tokio runtime this call started on shut down, or the call was polled on \
+                 another runtime, before it finished; await calls and listings on one runtime \
+                 that outlives them",
             ),
             Error::Connect(err) => write!(f, "cannot connect: {}", chain(err)),
             Error::Transport(err) => write!(f, "transport error: {}", chain(err)),
