@@ -197,7 +197,7 @@ mod demo {
                 results,
                 total,
             };
-            server.agents_scheduled_batches_scheduled_calls_list(|when, then| {
+            server.list_scheduled_calls(|when, then| {
                 let when = when.agent_id(&AGENT_ID).batch_id(&BATCH_ID).cursor(cursor);
                 when.into_inner()
                     .header(ultravox_client::API_KEY_HEADER, API_KEY);

@@ -7,8 +7,6 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use unicode_general_category::{GeneralCategory, get_general_category};
 
-use crate::types::PaginatedScheduledCallList;
-
 use crate::fetch::{ClientFailure, MAX_ERROR_BODY};
 
 /// How much of a body `Display` shows.
@@ -53,7 +51,7 @@ pub enum Error {
         /// The `Content-Length` the server announced, when it gave it away.
         announced: Option<u64>,
     },
-    /// A 200 response whose body is not a page of scheduled calls.
+    /// A success response whose body is not what the operation returns.
     Decode {
         /// The HTTP status.
         status: StatusCode,
@@ -139,8 +137,13 @@ impl Error {
     }
 
     /// Converts an error of the generated code, reading the body of an
-    /// unexpected response (bounded) so it can be shown.
-    pub(crate) async fn from_generated(err: progenitor_client::Error<()>) -> Self {
+    /// unexpected response (bounded) so it can be shown; `locate` finds
+    /// where a body that failed to decode went wrong (the operation's own
+    /// response type decides).
+    pub(crate) async fn from_generated<E: serde::Serialize>(
+        err: progenitor_client::Error<E>,
+        locate: fn(&[u8]) -> Option<(String, String)>,
+    ) -> Self {
         use progenitor_client::Error as Generated;
         match err {
             Generated::InvalidRequest(message) | Generated::Custom(message) => {
@@ -149,14 +152,24 @@ impl Error {
             Generated::CommunicationError(err)
             | Generated::ResponseBodyError(err)
             | Generated::InvalidUpgrade(err) => Error::from_transport(err),
-            Generated::ErrorResponse(response) => Error::Status {
-                status: response.status(),
-                headers: response.headers().clone(),
-                body: String::new(),
-            },
-            // Only the documented 200 response is decoded.
+            // A documented error response, already decoded: shown as JSON again.
+            Generated::ErrorResponse(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                let body = match serde_json::to_string(&response.into_inner()) {
+                    Ok(json) if json != "null" => json,
+                    _ => String::new(),
+                };
+                Error::Status {
+                    status,
+                    headers,
+                    body,
+                }
+            }
+            // progenitor does not say which status failed to decode; every
+            // documented success status of the exposed operations is 2xx.
             Generated::InvalidResponsePayload(bytes, err) => {
-                decode_error(StatusCode::OK, &bytes, err)
+                decode_error(StatusCode::OK, &bytes, err, locate(&bytes))
             }
             Generated::UnexpectedResponse(response) => {
                 // A failure found while fetching (see `fetch.rs`).
@@ -194,23 +207,35 @@ impl Error {
     }
 }
 
-/// Decodes a page body as the client does, reporting a failure as
-/// [`Error::Decode`] with the JSON key path (e.g. `results[3].batchId`).
-/// Useful for pages stored or received outside this client.
-pub fn decode_page(body: &[u8]) -> Result<PaginatedScheduledCallList, Error> {
-    serde_json::from_slice(body).map_err(|err| decode_error(StatusCode::OK, body, err))
+/// Decodes a response body as the client does (for example a page of
+/// [`types::PaginatedScheduledCallList`](crate::types::PaginatedScheduledCallList)),
+/// reporting a failure as [`Error::Decode`] with the JSON key path (e.g.
+/// `results[3].batchId`). Useful for bodies stored or received outside
+/// this client.
+pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body)
+        .map_err(|err| decode_error(StatusCode::OK, body, err, locate::<T>(body)))
 }
 
-/// serde_json's own error has only a line and column, so a body that failed
-/// is decoded once more to learn where (the success path pays nothing).
-fn decode_error(status: StatusCode, body: &[u8], err: serde_json::Error) -> Error {
+/// Where `body` fails to decode as `T`: the JSON key path and serde's
+/// message. serde_json's own error has only a line and column, so a body
+/// that failed is decoded once more to learn where (the success path pays
+/// nothing).
+pub(crate) fn locate<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<(String, String)> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let (path, message) = match serde_path_to_error::deserialize::<_, PaginatedScheduledCallList>(
-        &mut deserializer,
-    ) {
-        Err(located) => (located.path().to_string(), located.inner().to_string()),
-        Ok(_) => (".".to_owned(), err.to_string()),
-    };
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(located) => Some((located.path().to_string(), located.inner().to_string())),
+        Ok(_) => None,
+    }
+}
+
+fn decode_error(
+    status: StatusCode,
+    body: &[u8],
+    err: serde_json::Error,
+    located: Option<(String, String)>,
+) -> Error {
+    let (path, message) = located.unwrap_or_else(|| (".".to_owned(), err.to_string()));
     let kept = &body[..body.len().min(MAX_ERROR_BODY)];
     Error::Decode {
         status,

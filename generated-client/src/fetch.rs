@@ -22,6 +22,9 @@ pub(crate) struct Limits {
     pub(crate) policy: RetryPolicy,
     pub(crate) max_retries: usize,
     pub(crate) max_response_bytes: u64,
+    /// Whether the request may be sent twice (RFC 9110 §9.2.2): a POST or
+    /// PATCH is sent again only when it cannot have reached the server.
+    pub(crate) idempotent: bool,
 }
 
 /// A response read whole (a non-success body: its first [`MAX_ERROR_BODY`] bytes).
@@ -61,10 +64,13 @@ enum Attempt {
 }
 
 impl Attempt {
-    fn is_transient(&self) -> bool {
+    fn is_transient(&self, idempotent: bool) -> bool {
         match self {
-            Attempt::Status(..) => true,
-            Attempt::Failed(Failure::Transport(err)) => retry::is_transient_error(err),
+            Attempt::Status(..) => idempotent,
+            Attempt::Failed(Failure::Transport(err)) if idempotent => {
+                retry::is_transient_error(err)
+            }
+            Attempt::Failed(Failure::Transport(err)) => retry::never_reached_the_server(err),
             Attempt::Failed(Failure::Client(_)) => false,
         }
     }
@@ -98,7 +104,7 @@ fn transport_kind(err: &reqwest::Error) -> &'static str {
     }
 }
 
-/// Sends `request` (a GET) with `limits`; the span in scope gets the
+/// Sends `request` with `limits`; the span in scope gets the
 /// number of attempts, the final status and the elapsed time.
 pub(crate) async fn fetch(
     http: reqwest::Client,
@@ -111,7 +117,7 @@ pub(crate) async fn fetch(
         attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let request = request
             .try_clone()
-            .expect("a GET without a streaming body can be cloned");
+            .expect("generated requests have no streaming body, so they can be cloned");
         let response = http
             .execute(request)
             .await
@@ -135,7 +141,7 @@ pub(crate) async fn fetch(
     };
     let outcome = attempt
         .retry(limits.policy.backoff(limits.max_retries))
-        .when(Attempt::is_transient)
+        .when(|failed| failed.is_transient(limits.idempotent))
         .adjust(|failed, backoff| {
             limits
                 .policy

@@ -2630,7 +2630,7 @@ Version: 0.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::ClientConfig,
+    pub(crate) inner: crate::config::ClientConfig,
 }
 impl Client {
     /// Create a new client.
@@ -2638,7 +2638,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::ClientConfig) -> Self {
+    pub fn new(baseurl: &str, inner: crate::config::ClientConfig) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -2657,7 +2657,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::ClientConfig,
+        inner: crate::config::ClientConfig,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -2666,7 +2666,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::ClientConfig> for Client {
+impl ClientInfo<crate::config::ClientConfig> for Client {
     fn api_version() -> &'static str {
         "0.1.0"
     }
@@ -2676,7 +2676,7 @@ impl ClientInfo<crate::ClientConfig> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::ClientConfig {
+    fn inner(&self) -> &crate::config::ClientConfig {
         &self.inner
     }
 }
@@ -2684,7 +2684,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::ClientConfig>,
+        Client: ClientHooks<crate::config::ClientConfig>,
     {}
 };
 impl Client {
@@ -2720,7 +2720,7 @@ let response = client.agents_scheduled_batches_scheduled_calls_list()
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
-pub(crate) mod builder {
+pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
@@ -2857,28 +2857,80 @@ pub(crate) mod builder {
         }
     }
 }
-/// Items consumers will typically use such as the Client.
-pub mod prelude {
-    pub use self::super::Client;
-}
 /// The API's URL, from the spec's `servers`: `https://api.ultravox.ai`.
 pub const DEFAULT_BASE_URL: &str = "https://api.ultravox.ai";
 /// The header that carries the API key, from the spec's `apiKeyAuth` security scheme.
 pub const API_KEY_HEADER: &str = "X-API-Key";
-impl<'a> crate::ListScheduledCalls<'a> {
+/// The exposed operations, one marker type each: they name a
+/// [`Request`](crate::Request)'s operation, e.g.
+/// `Request<'_, operations::ListScheduledCalls>`.
+pub mod operations {
+    #[allow(unused_imports)]
+    use super::{types, ByteStream};
+    /// The operation `agents_scheduled_batches_scheduled_calls_list`: `GET /api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls`, sent by [`Client::list_scheduled_calls`](super::Client::list_scheduled_calls).
+    #[derive(Clone, Copy, Debug)]
+    pub enum ListScheduledCalls {}
+    impl crate::operation::sealed::Sealed for ListScheduledCalls {}
+    impl crate::operation::Operation for ListScheduledCalls {
+        type Builder<'a> = super::builder::AgentsScheduledBatchesScheduledCallsList<'a>;
+        type Response = types::PaginatedScheduledCallList;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "agents_scheduled_batches_scheduled_calls_list";
+        fn send(
+            builder: Self::Builder<'_>,
+        ) -> crate::operation::Sent<'_, Self::Response, Self::ErrorBody> {
+            Box::pin(builder.send())
+        }
+        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
+            crate::error::locate::<Self::Response>(body)
+        }
+    }
+    impl crate::operation::Listing for ListScheduledCalls {
+        type Item = types::ScheduledCall;
+        fn next(page: &Self::Response) -> Option<&str> {
+            page.next.as_deref()
+        }
+        fn is_empty(page: &Self::Response) -> bool {
+            page.results.is_empty()
+        }
+        fn into_items(page: Self::Response) -> Vec<Self::Item> {
+            page.results
+        }
+    }
+}
+impl Client {
+    /// List scheduled calls within a batch.
+    ///
+    /// Sends `GET /api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls` (operation `agents_scheduled_batches_scheduled_calls_list`).
+    ///
+    /// A listing: `.send()` fetches one page, [`Request::pages`](crate::Request::pages) and [`Request::stream`](crate::Request::stream) walk them all.
+    pub fn list_scheduled_calls(
+        &self,
+        agent_id: ::uuid::Uuid,
+        batch_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::ListScheduledCalls> {
+        crate::Request::new(
+            self
+                .agents_scheduled_batches_scheduled_calls_list()
+                .agent_id(agent_id)
+                .batch_id(batch_id),
+        )
+    }
+}
+impl<'a> crate::Request<'a, operations::ListScheduledCalls> {
     /// The pagination cursor value.
     pub fn cursor<V>(self, value: V) -> Self
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        self.map_request(|request| request.cursor(value))
+        self.map_builder(|builder| builder.cursor(value))
     }
     /// Number of results to return per page.
     pub fn page_size<V>(self, value: V) -> Self
     where
         V: std::convert::TryInto<i64>,
     {
-        self.map_request(|request| request.page_size(value))
+        self.map_builder(|builder| builder.page_size(value))
     }
     /// * `FUTURE` - FUTURE
     /// * `PENDING` - PENDING
@@ -2889,6 +2941,6 @@ impl<'a> crate::ListScheduledCalls<'a> {
     where
         V: std::convert::TryInto<crate::types::ScheduledCallStatus>,
     {
-        self.map_request(|request| request.status(value))
+        self.map_builder(|builder| builder.status(value))
     }
 }

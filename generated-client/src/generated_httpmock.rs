@@ -97,10 +97,7 @@ pub mod operations {
 /// adds a method for each operation. These are the equivalent of
 /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
 pub trait MockServerExt {
-    fn agents_scheduled_batches_scheduled_calls_list<F>(
-        &self,
-        config_fn: F,
-    ) -> ::httpmock::Mock<'_>
+    fn list_scheduled_calls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(
             operations::AgentsScheduledBatchesScheduledCallsListWhen,
@@ -108,10 +105,7 @@ pub trait MockServerExt {
         );
 }
 impl MockServerExt for ::httpmock::MockServer {
-    fn agents_scheduled_batches_scheduled_calls_list<F>(
-        &self,
-        config_fn: F,
-    ) -> ::httpmock::Mock<'_>
+    fn list_scheduled_calls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(
             operations::AgentsScheduledBatchesScheduledCallsListWhen,

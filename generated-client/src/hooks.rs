@@ -8,8 +8,9 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{Request, Response};
 use tracing::Instrument;
 
+use crate::config::ClientConfig;
 use crate::fetch::{self, ClientFailure, Failure, Limits};
-use crate::{Client, ClientConfig, call};
+use crate::{Client, call};
 
 impl ClientHooks<ClientConfig> for Client {
     async fn pre<E>(
@@ -44,6 +45,7 @@ impl ClientHooks<ClientConfig> for Client {
             policy: config.retry.clone(),
             max_retries: options.max_retries.unwrap_or(config.retry.max_retries),
             max_response_bytes: config.max_response_bytes,
+            idempotent: crate::retry::is_idempotent(request.method()),
         };
         let span = tracing::debug_span!(
             "ultravox_client.call",

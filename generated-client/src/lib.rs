@@ -36,7 +36,7 @@
 //! ```
 //!
 //! With the `mock` feature, [`mock::MockServerExt`] adds a typed
-//! `agents_scheduled_batches_scheduled_calls_list` mock to
+//! `list_scheduled_calls` mock (named like the client method) to
 //! [`httpmock::MockServer`] for your own tests.
 
 #![warn(missing_docs)]
@@ -47,8 +47,10 @@ mod config;
 mod error;
 mod fetch;
 mod hooks;
+mod listing;
 mod open_enum;
-mod pagination;
+mod operation;
+mod request;
 mod retry;
 
 // Generated code is reviewed as a diff, not linted or reformatted; its
@@ -71,7 +73,7 @@ mod generated;
 /// let agent = "1b4e28ba-2fa1-11d2-883f-0016d3cca427".parse().unwrap();
 /// let batch = "5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b".parse().unwrap();
 /// let empty = PaginatedScheduledCallList { next: None, previous: None, results: vec![], total: Some(0) };
-/// let mock = server.agents_scheduled_batches_scheduled_calls_list(|when, then| {
+/// let mock = server.list_scheduled_calls(|when, then| {
 ///     when.agent_id(&agent).batch_id(&batch).status(&ScheduledCallStatus::Error);
 ///     then.ok(&empty);
 /// });
@@ -93,10 +95,12 @@ mod generated;
 #[path = "generated_httpmock.rs"]
 pub mod mock;
 
-pub use config::{API_KEY_VAR, BASE_URL_VAR, ClientBuilder, ClientConfig, USER_AGENT};
-pub use error::{Error, decode_page};
-pub use generated::*;
-pub use pagination::ListScheduledCalls;
+pub use config::{API_KEY_VAR, BASE_URL_VAR, ClientBuilder, USER_AGENT};
+pub use error::{Error, decode};
+pub use generated::{API_KEY_HEADER, Client, DEFAULT_BASE_URL, operations, types};
+pub use operation::{Listing, Operation};
+pub use progenitor_client::ResponseValue;
+pub use request::Request;
 
 /// The README's examples, compiled as doctests so they cannot rot.
 #[cfg(doctest)]

@@ -1,6 +1,6 @@
-//! When and how long to wait before sending a GET again: exponential backoff
-//! with jitter that never exceeds the cap, and the server's `Retry-After`
-//! honoured up to a limit.
+//! Whether and when to send a request again: only what is safe to repeat
+//! (RFC 9110 §9.2.2), after an exponential backoff with jitter that never
+//! exceeds the cap, or the server's `Retry-After` up to a limit.
 
 use std::time::{Duration, SystemTime};
 
@@ -87,13 +87,35 @@ pub(crate) fn is_transient_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
 }
 
-/// A transport failure worth another try. Every call of this client is a
-/// GET, safe to send again: connect errors, timeouts, and connections
-/// closed or reset before or while the response arrived (reqwest reports a
-/// failed body read as a decode error) are retried. A request that could
-/// not be built is not, and neither is a response the server got wrong
-/// (a head too large, too many headers, an invalid `Content-Length`): the
-/// same server would send the same bytes again.
+/// Whether a request with `method` may be sent again after it may have
+/// reached the server: GET, HEAD, OPTIONS, PUT, DELETE and TRACE are
+/// idempotent; POST and PATCH are not (a retried POST can create a call twice).
+pub(crate) fn is_idempotent(method: &reqwest::Method) -> bool {
+    use reqwest::Method;
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::PUT,
+        Method::DELETE,
+        Method::TRACE,
+    ]
+    .contains(method)
+}
+
+/// A failure that proves the request never reached the server (the
+/// connection could not be made: refused, DNS, connect timeout), so even a
+/// POST can be sent again.
+pub(crate) fn never_reached_the_server(err: &reqwest::Error) -> bool {
+    err.is_connect()
+}
+
+/// A transport failure of an idempotent request worth another try: connect
+/// errors, timeouts, and connections closed or reset before or while the
+/// response arrived (reqwest reports a failed body read as a decode error).
+/// A request that could not be built is not, and neither is a response the
+/// server got wrong (a head too large, too many headers, an invalid
+/// `Content-Length`): the same server would send the same bytes again.
 pub(crate) fn is_transient_error(err: &reqwest::Error) -> bool {
     !err.is_builder() && !err.is_redirect() && !is_malformed_response(err)
 }

@@ -53,7 +53,7 @@ pub fn mock_pages<'a>(
         .map(|(cursor, body)| {
             let body: PaginatedScheduledCallList =
                 serde_json::from_value(body).expect("a page of the spec's shape");
-            server.agents_scheduled_batches_scheduled_calls_list(|when, then| {
+            server.list_scheduled_calls(|when, then| {
                 let when = filters(
                     when.agent_id(&ids::AGENT)
                         .batch_id(&ids::BATCH)

@@ -5,18 +5,17 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
-use heck::ToSnakeCase;
 use openapiv3::OpenAPI;
 use progenitor_impl::{
     GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
 };
-use quote::{format_ident, quote};
+use quote::quote;
 use serde_json::Value;
 
 use crate::derive::{self, Derived};
 use crate::project::Project;
 use crate::rustify::{self, Rustified};
-use crate::{crates, open_enums, output};
+use crate::{crates, open_enums, output, surface};
 
 /// The generator, pinned exactly in Cargo.toml; named in each file's header.
 const GENERATOR: &str = "progenitor 0.15.1";
@@ -75,8 +74,9 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
         .with_context(|| format!("progenitor produced invalid Rust for {shown}"))?;
     check_type_names(&client, &rustified)?;
     complete_client(&mut client, derived, &rustified)?;
-    let mocks: syn::File = syn::parse2(mocks)
+    let mut mocks: syn::File = syn::parse2(mocks)
         .with_context(|| format!("progenitor produced invalid Rust mocks for {shown}"))?;
+    surface::rename_mocks(&mut mocks, &derived.operations);
 
     let manifest = project.client_manifest();
     let lock = project.root.join("Cargo.lock");
@@ -109,7 +109,7 @@ fn settings(rustified: &Rustified) -> GenerationSettings {
         .with_map_type("::std::collections::BTreeMap")
         // The client carries its hand-written configuration (key, retries)
         // and must implement `ClientHooks` in `src/hooks.rs`.
-        .with_inner_type("crate::ClientConfig".parse().expect("a Rust path"))
+        .with_inner_type("crate::config::ClientConfig".parse().expect("a Rust path"))
         .with_hooks(HooksMode::Expected);
     for string_enum in &rustified.enums {
         settings.with_replacement(
@@ -172,9 +172,9 @@ fn check_type_names(file: &syn::File, rustified: &Rustified) -> Result<()> {
 }
 
 /// Adds what progenitor does not make: the open enums, the constants the
-/// hand-written layer reads from the spec, and the wrappers' forwarding
-/// methods; and keeps progenitor's own request builders crate-private, so
-/// users meet one builder and one error type.
+/// hand-written layer reads from the spec, and the public surface of every
+/// operation (see `surface`); progenitor's own client methods become
+/// crate-private, so users meet one request type and one error type.
 fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustified) -> Result<()> {
     let enums: syn::File = syn::parse2(open_enums::tokens(&rustified.enums)?)
         .context("the open enums are not valid Rust")?;
@@ -184,38 +184,26 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
         .context("the spec's constants are not valid Rust")?;
     file.items.extend(constants.items);
 
-    let mut forwarders = Vec::new();
-    for operation in &derived.operations {
-        let Some(wrapper) = &operation.wrapper else {
-            continue;
-        };
-        forwarders.push(forwarding_impl(
-            file,
-            &derived.spec,
-            &operation.id,
-            wrapper,
-        )?);
-    }
-    for tokens in forwarders {
-        let items: syn::File = syn::parse2(tokens).context("forwarders are not valid Rust")?;
-        file.items.extend(items.items);
-    }
+    let surface: syn::File =
+        syn::parse2(surface::tokens(file, &rustified.spec, &derived.operations)?)
+            .context("the generated client surface is not valid Rust")?;
 
     for item in &mut file.items {
-        match item {
-            syn::Item::Mod(module) if module.ident == "builder" => {
-                module.vis = syn::parse_quote!(pub(crate));
-            }
-            syn::Item::Impl(block) if is_client_operations(block) => {
-                for member in &mut block.items {
-                    if let syn::ImplItem::Fn(function) = member {
-                        function.vis = syn::parse_quote!(pub(crate));
-                    }
+        if let syn::Item::Impl(block) = item
+            && is_client_operations(block)
+        {
+            for member in &mut block.items {
+                if let syn::ImplItem::Fn(function) = member {
+                    function.vis = syn::parse_quote!(pub(crate));
                 }
             }
-            _ => {}
         }
     }
+    file.items.extend(surface.items);
+    // progenitor's `prelude` holds only `Client`, which the crate root
+    // exports already.
+    file.items
+        .retain(|item| !matches!(item, syn::Item::Mod(module) if module.ident == "prelude"));
     Ok(())
 }
 
@@ -261,119 +249,6 @@ fn constants(spec: &Value) -> Result<proc_macro2::TokenStream> {
         #[doc = #header_doc]
         pub const API_KEY_HEADER: &str = #header;
     })
-}
-
-/// `impl crate::<wrapper>` with a method per non-path parameter of the
-/// operation, forwarding to progenitor's builder: a parameter the vendor
-/// adds reaches users with no hand edit.
-fn forwarding_impl(
-    file: &syn::File,
-    spec: &Value,
-    operation_id: &str,
-    wrapper: &str,
-) -> Result<proc_macro2::TokenStream> {
-    let builder_name = heck::ToUpperCamelCase::to_upper_camel_case(operation_id);
-    let parameters = operation_parameters(spec, operation_id);
-    let setters = file
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Mod(module) if module.ident == "builder" => module.content.as_ref(),
-            _ => None,
-        })
-        .flat_map(|(_, items)| items)
-        .find_map(|item| match item {
-            syn::Item::Impl(block)
-                if matches!(&*block.self_ty, syn::Type::Path(p)
-                    if p.path.segments.last().is_some_and(|s| s.ident == builder_name)) =>
-            {
-                Some(block)
-            }
-            _ => None,
-        })
-        .with_context(|| {
-            format!("progenitor made no builder `{builder_name}` for `{operation_id}`")
-        })?;
-
-    let wrapper_ident = format_ident!("{wrapper}");
-    let mut methods = Vec::new();
-    for member in &setters.items {
-        let syn::ImplItem::Fn(function) = member else {
-            continue;
-        };
-        let name = function.sig.ident.to_string();
-        let Some(parameter) = parameters.iter().find(|p| p.rust_name == name) else {
-            continue;
-        };
-        if parameter.location == "path" {
-            continue;
-        }
-        let mut sig = function.sig.clone();
-        let Some(syn::FnArg::Typed(argument)) = sig.inputs.iter().nth(1).cloned() else {
-            continue;
-        };
-        let argument_name = &argument.pat;
-        sig.inputs[0] = syn::parse_quote!(self);
-        let method = &sig.ident;
-        let doc = parameter
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("The `{}` query parameter.", parameter.name));
-        let doc_lines = doc.lines().map(|line| format!(" {line}"));
-        methods.push(quote! {
-            #( #[doc = #doc_lines] )*
-            pub #sig {
-                self.map_request(|request| request.#method(#argument_name))
-            }
-        });
-    }
-    Ok(quote! {
-        impl<'a> crate::#wrapper_ident<'a> {
-            #(#methods)*
-        }
-    })
-}
-
-struct Parameter {
-    name: String,
-    rust_name: String,
-    location: String,
-    description: Option<String>,
-}
-
-fn operation_parameters(spec: &Value, operation_id: &str) -> Vec<Parameter> {
-    let items = spec
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|p| p.values());
-    for item in items {
-        for operation in item.as_object().into_iter().flat_map(|m| m.values()) {
-            if operation.get("operationId").and_then(Value::as_str) != Some(operation_id) {
-                continue;
-            }
-            let shared = item.get("parameters").and_then(Value::as_array);
-            let own = operation.get("parameters").and_then(Value::as_array);
-            return shared
-                .into_iter()
-                .chain(own)
-                .flatten()
-                .filter_map(|parameter| {
-                    let name = parameter.get("name")?.as_str()?.to_owned();
-                    Some(Parameter {
-                        rust_name: name.to_snake_case(),
-                        location: parameter.get("in")?.as_str()?.to_owned(),
-                        description: parameter
-                            .get("description")
-                            .and_then(Value::as_str)
-                            .map(str::to_owned),
-                        name,
-                    })
-                })
-                .collect();
-        }
-    }
-    Vec::new()
 }
 
 /// progenitor reports most problems as errors but panics on some; turn both

@@ -12,6 +12,7 @@ mod report;
 mod rust_names;
 mod rustify;
 mod slice;
+mod surface;
 mod sync;
 
 use std::path::PathBuf;

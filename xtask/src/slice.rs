@@ -12,9 +12,9 @@ use serde_json::{Map, Value, json};
 #[derive(Clone, Debug)]
 pub struct Operation {
     pub id: String,
-    /// The hand-written type that wraps this operation's request builder;
-    /// codegen gives it one forwarding method per query parameter.
-    pub wrapper: Option<String>,
+    /// The `Client` method that sends it: the entry's `name`, or the
+    /// operationId in snake case.
+    pub name: String,
 }
 
 /// Reads the operations file's contents (a YAML list).
@@ -27,18 +27,62 @@ pub fn operations(list: &Value, shown: &str) -> Result<Vec<Operation>> {
         .enumerate()
         .map(|(index, item)| {
             let field = |name: &str| item.get(name).and_then(Value::as_str).map(str::to_owned);
-            match field("operationId") {
-                Some(id) => Ok(Operation {
-                    id,
-                    wrapper: field("wrapper"),
-                }),
-                None => bail!(
+            if let Some(key) = item
+                .as_object()
+                .into_iter()
+                .flat_map(|entry| entry.keys())
+                .find(|key| !matches!(key.as_str(), "operationId" | "name"))
+            {
+                bail!(
+                    "{shown}: entry {} has an unknown key `{key}`; an entry is \
+                     `- operationId: <id>` with an optional `name: <rust_method_name>`",
+                    index + 1
+                );
+            }
+            let Some(id) = field("operationId") else {
+                bail!(
                     "{shown}: entry {} has no `operationId`; write `- operationId: <id>`",
                     index + 1
-                ),
+                );
+            };
+            let name = field("name").unwrap_or_else(|| heck::ToSnakeCase::to_snake_case(&*id));
+            if !is_rust_identifier(&name) {
+                bail!(
+                    "{shown}: entry {} (`{id}`): `{name}` is not a Rust method name; use \
+                     snake_case letters, digits and `_`",
+                    index + 1
+                );
             }
+            Ok(Operation { id, name })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()
+        .and_then(|operations| {
+            for (index, operation) in operations.iter().enumerate() {
+                if let Some(other) = operations[..index]
+                    .iter()
+                    .find(|o| o.name == operation.name || o.id == operation.id)
+                {
+                    bail!(
+                        "{shown}: `{}` and `{}` would both be `Client::{}`, or are listed \
+                         twice; give one a different `name`",
+                        other.id,
+                        operation.id,
+                        operation.name
+                    );
+                }
+            }
+            Ok(operations)
+        })
+}
+
+/// A snake_case identifier that is not a Rust keyword.
+fn is_rust_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && syn::parse_str::<syn::Ident>(name).is_ok()
 }
 
 /// The operations a path item can hold.

@@ -20,7 +20,7 @@ async fn sends_key_and_query_as_the_api_spells_them() {
     let body: PaginatedScheduledCallList =
         serde_json::from_value(page(vec![row(ScheduledCallStatus::Error.as_str())], None)).unwrap();
     // The typed mock generated from the spec (feature `mock`).
-    let mock = server.agents_scheduled_batches_scheduled_calls_list(|when, then| {
+    let mock = server.list_scheduled_calls(|when, then| {
         let when = when
             .agent_id(&AGENT)
             .batch_id(&BATCH)

@@ -10,7 +10,8 @@ use proptest::strategy::ValueTree;
 use serde_json::{Map, Value};
 use support::json::{json_differences, without_optional_nulls};
 use support::spec::{self, schema_violations};
-use ultravox_client::{Error, decode_page};
+use ultravox_client::types::PaginatedScheduledCallList;
+use ultravox_client::{Error, decode};
 
 /// Strings that stress the decoder: ASCII, unicode outside the BMP, escapes.
 fn text() -> impl Strategy<Value = String> {
@@ -211,7 +212,7 @@ proptest! {
     #[test]
     fn page_shaped_json_never_panics_and_failures_have_a_key_path(page in page_shaped()) {
         let bytes = serde_json::to_vec(&page).unwrap();
-        match decode_page(&bytes) {
+        match decode::<PaginatedScheduledCallList>(&bytes) {
             Ok(decoded) => {
                 // Whatever decodes must encode again.
                 serde_json::to_vec(&decoded).unwrap();
@@ -229,7 +230,7 @@ proptest! {
         let violations = schema_violations(&page);
         prop_assert!(violations.is_empty(), "the generator made an invalid page: {violations:?}");
 
-        let decoded = decode_page(&serde_json::to_vec(&page).unwrap())
+        let decoded = decode::<PaginatedScheduledCallList>(&serde_json::to_vec(&page).unwrap())
             .map_err(|err| TestCaseError::fail(err.to_string()))?;
         let reencoded = serde_json::to_value(&decoded).unwrap();
 

@@ -8,7 +8,8 @@ use support::samples::ids::{AGENT, BATCH};
 use support::samples::{any_row, calls_path, page};
 use support::server::{Reply, ScriptedServer};
 use support::spec;
-use ultravox_client::decode_page;
+use ultravox_client::decode;
+use ultravox_client::types::PaginatedScheduledCallList;
 use ultravox_client::types::ScheduledCallStatus;
 
 /// A row with `value` at `path`, the objects on the way created.
@@ -39,7 +40,7 @@ fn unknown_values_of_every_enum_decode_and_go_back_out_unchanged() {
         .map(|path| row_with(path, "NEW_IN_A_LATER_API"))
         .collect();
     let sent = page(rows, None);
-    let decoded = decode_page(&serde_json::to_vec(&sent).unwrap())
+    let decoded = decode::<PaginatedScheduledCallList>(&serde_json::to_vec(&sent).unwrap())
         .unwrap_or_else(|err| panic!("a page with unknown enum values failed: {err}"));
     let reencoded = serde_json::to_value(&decoded).unwrap();
     let differences = json_differences(&without_optional_nulls(sent), &reencoded);
@@ -93,7 +94,7 @@ fn constraints_bind_requests_not_responses() {
     );
     for path in &paths {
         let sent = page(vec![row_with(path, "")], None);
-        let decoded = decode_page(&serde_json::to_vec(&sent).unwrap())
+        let decoded = decode::<PaginatedScheduledCallList>(&serde_json::to_vec(&sent).unwrap())
             .unwrap_or_else(|err| panic!("{path:?}: a constraint rejected a response: {err}"));
         let differences = json_differences(
             &without_optional_nulls(sent),

@@ -256,9 +256,10 @@ async fn calls_and_retries_are_traced_at_debug_without_the_key() {
         "{lines:?}"
     );
     assert!(
-        all.contains(
-            "span ultravox_client.call operation=\"agents_scheduled_batches_scheduled_calls_list\""
-        ),
+        all.contains(&format!(
+            "span ultravox_client.call operation={:?}",
+            support::spec::operation_id()
+        )),
         "{all}"
     );
     assert!(

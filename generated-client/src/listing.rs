@@ -1,76 +1,22 @@
-//! Listing a batch's scheduled calls: one page, every page, or every call.
-//!
-//! Pages are fetched in order, the next one while the current one is used:
-//! memory stays at two pages at most, however long the batch.
+//! Walking a listing: every page, or every item, following `next` by its
+//! cursor. Pages are fetched in order, the next one while the current one
+//! is used: memory stays at two pages at most, however long the listing.
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use futures_util::{Stream, TryStreamExt, stream};
 use progenitor_client::ResponseValue;
-use uuid::Uuid;
 
-use crate::builder::AgentsScheduledBatchesScheduledCallsList;
-use crate::call::{self, CallOptions};
-use crate::types::{PaginatedScheduledCallList, ScheduledCall};
-use crate::{Client, Error};
-
-impl Client {
-    /// Lists the scheduled calls of `batch_id`, which belongs to `agent_id`.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: ultravox_client::Client, agent: uuid::Uuid, batch: uuid::Uuid)
-    /// # -> Result<(), ultravox_client::Error> {
-    /// use futures_util::TryStreamExt;
-    /// use ultravox_client::types::ScheduledCallStatus;
-    ///
-    /// let mut calls = std::pin::pin!(client
-    ///     .list_scheduled_calls(agent, batch)
-    ///     .status(ScheduledCallStatus::Error)
-    ///     .page_size(100)
-    ///     .stream());
-    /// while let Some(call) = calls.try_next().await? {
-    ///     println!("{:?}: {:?}", call.call_id, call.error);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn list_scheduled_calls(&self, agent_id: Uuid, batch_id: Uuid) -> ListScheduledCalls<'_> {
-        ListScheduledCalls {
-            request: self
-                .agents_scheduled_batches_scheduled_calls_list()
-                .agent_id(agent_id)
-                .batch_id(batch_id),
-            options: CallOptions::default(),
-            paging: Paging::default(),
-            raw_cursor: None,
-        }
-    }
-}
-
-/// A listing request; see [`Client::list_scheduled_calls`]. Its query
-/// parameters (`.status()`, `.page_size()`, `.cursor()`, and any the API
-/// adds) are generated from the spec, and the same ones are sent with every
-/// page. `.timeout()`, `.operation_timeout()` and `.max_retries()` override
-/// the client's settings for this call and every page it fetches.
-#[derive(Clone, Debug)]
-#[must_use]
-pub struct ListScheduledCalls<'a> {
-    /// progenitor's builder for the operation, with the path set.
-    request: AgentsScheduledBatchesScheduledCallsList<'a>,
-    options: CallOptions,
-    paging: Paging,
-    /// The cursor of the page to fetch, exactly as the previous page's
-    /// `next` link wrote it (still percent-encoded: a cursor is sent back
-    /// byte for byte, even one that is not UTF-8).
-    raw_cursor: Option<String>,
-}
+use crate::Error;
+use crate::operation::Listing;
+use crate::request::{Fetch, Request};
 
 /// How `.pages()` and `.stream()` walk the listing.
 #[derive(Clone, Copy, Debug)]
-struct Paging {
+pub(crate) struct Paging {
     read_ahead: bool,
     max_pages: Option<u64>,
     max_empty_pages: u32,
@@ -86,48 +32,14 @@ impl Default for Paging {
     }
 }
 
+/// A response and the URL that was sent for it.
+type Fetched<T> = (Result<ResponseValue<T>, Error>, Option<reqwest::Url>);
+
 /// A cursor longer than this is refused: no real cursor is near it, and
 /// the request it makes would be refused anyway.
 const MAX_CURSOR_BYTES: usize = 4096;
 
-type Page = ResponseValue<PaginatedScheduledCallList>;
-type Fetch<'a> =
-    Pin<Box<dyn Future<Output = (Result<Page, Error>, Option<reqwest::Url>)> + Send + 'a>>;
-
-impl<'a> ListScheduledCalls<'a> {
-    /// Changes the underlying request; the generated parameter methods use it.
-    pub(crate) fn map_request(
-        mut self,
-        change: impl FnOnce(
-            AgentsScheduledBatchesScheduledCallsList<'a>,
-        ) -> AgentsScheduledBatchesScheduledCallsList<'a>,
-    ) -> Self {
-        self.request = change(self.request);
-        self
-    }
-
-    /// Limit on each attempt of each request of this call, body included
-    /// (overrides [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.timeout = Some(timeout);
-        self
-    }
-
-    /// Limit on each request of this call as a whole, every attempt and
-    /// wait included (overrides
-    /// [`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout)).
-    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
-        self.options.operation_timeout = Some(timeout);
-        self
-    }
-
-    /// Retries after the first attempt, for each request of this call
-    /// (overrides [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries)).
-    pub fn max_retries(mut self, retries: usize) -> Self {
-        self.options.max_retries = Some(retries);
-        self
-    }
-
+impl<'a, Op: Listing> Request<'a, Op> {
     /// Whether `.pages()` and `.stream()` fetch the next page while the
     /// current one is being used (default: on). At most one page is fetched
     /// ahead, so at most two pages are in memory.
@@ -145,27 +57,6 @@ impl<'a> ListScheduledCalls<'a> {
         self
     }
 
-    /// Fetches one page, keeping the response's status and headers.
-    pub async fn send(&self) -> Result<Page, Error> {
-        self.fetch(false).await.0
-    }
-
-    /// One page, and the URL that was sent for it; `detached`: on a task of
-    /// its own (a page fetched ahead).
-    fn fetch(&self, detached: bool) -> Fetch<'a> {
-        let request = self.request.clone();
-        let options = CallOptions {
-            detached,
-            ..self.options
-        };
-        Box::pin(call::scoped(options, self.raw_cursor.clone(), async move {
-            match request.send().await {
-                Ok(page) => Ok(page),
-                Err(err) => Err(Error::from_generated(err).await),
-            }
-        }))
-    }
-
     /// Every page, following `next` until it is null. Each `next` link is
     /// reduced to its `cursor`, which is sent to the configured base URL: the
     /// host inside the link is never called. The next page is fetched while
@@ -178,7 +69,9 @@ impl<'a> ListScheduledCalls<'a> {
     /// whose `next` an earlier page already returned is the same page again
     /// (cursors are deterministic): it is withheld and the walk stops, so
     /// no page is ever delivered twice, however a cycle closes.
-    pub fn pages(self) -> impl Stream<Item = Result<Page, Error>> + Send + 'a {
+    pub fn pages(
+        self,
+    ) -> impl Stream<Item = Result<ResponseValue<Op::Response>, Error>> + Send + 'a {
         let (in_flight, failure) = if self.paging.max_pages == Some(0) {
             let refused = "max_pages(0) allows no page; use at least 1".to_owned();
             (None, Some(Error::InvalidRequest(refused)))
@@ -194,29 +87,32 @@ impl<'a> ListScheduledCalls<'a> {
         }
     }
 
-    /// Every scheduled call of every page, in order.
-    pub fn stream(self) -> impl Stream<Item = Result<ScheduledCall, Error>> + Send + 'a {
+    /// Every item of every page (the elements of `results`), in order.
+    pub fn stream(self) -> impl Stream<Item = Result<Op::Item, Error>> + Send + 'a {
         self.pages()
-            .map_ok(|page| stream::iter(page.into_inner().results.into_iter().map(Ok)))
+            .map_ok(|page| stream::iter(Op::into_items(page.into_inner()).into_iter().map(Ok)))
             .try_flatten()
     }
 }
 
-/// The page stream of [`ListScheduledCalls::pages`].
-struct Pages<'a> {
+/// The page stream of [`Request::pages`].
+struct Pages<'a, Op: Listing> {
     /// The request for the next page.
-    listing: ListScheduledCalls<'a>,
+    listing: Request<'a, Op>,
     /// The next page's fetch, once it has been decided there is one.
-    in_flight: Option<Fetch<'a>>,
+    in_flight: Option<Fetch<'a, Op::Response>>,
     /// The next page, when it arrived before it was asked for.
-    ahead: Option<(Result<Page, Error>, Option<reqwest::Url>)>,
+    ahead: Option<Fetched<Op::Response>>,
     /// Why the walk stops, delivered after the page that showed it.
     failure: Option<Error>,
     guard: Guard,
 }
 
-impl Stream for Pages<'_> {
-    type Item = Result<Page, Error>;
+// Nothing of `Pages` is pinned in place (the fetch in flight is boxed).
+impl<Op: Listing> Unpin for Pages<'_, Op> {}
+
+impl<Op: Listing> Stream for Pages<'_, Op> {
+    type Item = Result<ResponseValue<Op::Response>, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -240,7 +136,10 @@ impl Stream for Pages<'_> {
             Ok(page) => page,
             Err(err) => return Poll::Ready(Some(Err(err))),
         };
-        match this.guard.next(sent.as_ref(), &page) {
+        match this
+            .guard
+            .next(sent.as_ref(), Op::next(&page), Op::is_empty(&page))
+        {
             Next::End => {}
             Next::Withhold(failure) => return Poll::Ready(Some(Err(failure))),
             Next::StopAfter(failure) => this.failure = Some(failure),
@@ -301,15 +200,16 @@ impl Guard {
         }
     }
 
-    /// What follows `page`, which was fetched from `sent`.
-    fn next(&mut self, sent: Option<&reqwest::Url>, page: &Page) -> Next {
+    /// What follows a page that was fetched from `sent`, has the `next`
+    /// link `next` and is `empty` or not.
+    fn next(&mut self, sent: Option<&reqwest::Url>, next: Option<&str>, empty: bool) -> Next {
         if self.pages == 0 {
             self.first = sent
                 .and_then(|url| url.query())
                 .and_then(raw_cursor_in)
                 .map(hash);
         }
-        let Some(link) = page.next.as_deref() else {
+        let Some(link) = next else {
             self.pages += 1;
             return Next::End;
         };
@@ -326,11 +226,7 @@ impl Guard {
             )));
         }
         self.pages += 1;
-        self.empty_in_a_row = if page.results.is_empty() {
-            self.empty_in_a_row + 1
-        } else {
-            0
-        };
+        self.empty_in_a_row = if empty { self.empty_in_a_row + 1 } else { 0 };
         if cursor.len() > MAX_CURSOR_BYTES {
             return Next::StopAfter(Error::Pagination(format!(
                 "the API returned a cursor of {} bytes (more than {MAX_CURSOR_BYTES}); stopping",

@@ -1,0 +1,72 @@
+//! What the generic request layer ([`Request`](crate::Request)) needs to know
+//! about one operation of the API. `cargo xtask codegen` implements these
+//! traits for every operation listed in `openapi/operations.yaml`, on the
+//! marker types in [`operations`](crate::operations); no hand-written code
+//! names an operation.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use progenitor_client::ResponseValue;
+
+/// What progenitor's `send()` returns, boxed so the trait stays object-free
+/// of progenitor's builder types.
+#[doc(hidden)]
+pub type Sent<'a, T, E> = Pin<
+    Box<dyn Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>> + Send + 'a>,
+>;
+
+pub(crate) mod sealed {
+    /// Only the generated marker types implement [`super::Operation`].
+    pub trait Sealed {}
+}
+
+/// One operation of the API, as exposed by a method of
+/// [`Client`](crate::Client). Implemented by the generated marker types in
+/// [`operations`](crate::operations) only (the trait is sealed); its items
+/// are the generated code's business.
+pub trait Operation: sealed::Sealed + 'static {
+    /// progenitor's request builder for the operation.
+    #[doc(hidden)]
+    type Builder<'a>: Clone + std::fmt::Debug + Send + Sync + 'a;
+    /// The body of a successful response: a generated type, `()` when there
+    /// is none.
+    type Response: Send + 'static;
+    /// The body of a documented error response, as the generated code decodes it.
+    #[doc(hidden)]
+    type ErrorBody: serde::Serialize + Send + 'static;
+    /// The spec's `operationId`.
+    const OPERATION_ID: &'static str;
+
+    /// Sends the request progenitor's builder describes.
+    #[doc(hidden)]
+    fn send(builder: Self::Builder<'_>) -> Sent<'_, Self::Response, Self::ErrorBody>;
+
+    /// Where a body that failed to decode as [`Self::Response`] went wrong:
+    /// the JSON key path and serde's message (`None` when the response is
+    /// not JSON).
+    #[doc(hidden)]
+    fn locate_decode_error(body: &[u8]) -> Option<(String, String)>;
+}
+
+/// An operation that lists items page by page with a cursor: the spec gives
+/// it a `cursor` query parameter and a response object with a nullable
+/// string `next` and an array `results`.
+/// [`Request::pages`](crate::Request::pages) and
+/// [`Request::stream`](crate::Request::stream) walk it.
+pub trait Listing: Operation {
+    /// One element of `results`.
+    type Item: Send + 'static;
+
+    /// The page's `next` link.
+    #[doc(hidden)]
+    fn next(page: &Self::Response) -> Option<&str>;
+
+    /// Whether the page's `results` is empty.
+    #[doc(hidden)]
+    fn is_empty(page: &Self::Response) -> bool;
+
+    /// The page's `results`.
+    #[doc(hidden)]
+    fn into_items(page: Self::Response) -> Vec<Self::Item>;
+}

@@ -1,0 +1,477 @@
+//! The public surface generated for each exposed operation, on top of
+//! progenitor's (crate-private) builder: a marker type in `operations` that
+//! implements the hand-written layer's `Operation` trait (and `Listing`,
+//! when the spec makes the operation a cursor listing), the `Client` method
+//! taking the path parameters in path order, and the request's parameter
+//! and body methods. Everything is read from progenitor's output and the
+//! spec; nothing names an operation by hand.
+
+use anyhow::{Context, Result, bail};
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use crate::slice::{METHODS, Operation};
+
+/// What one operation looks like in the spec and in progenitor's output.
+struct Facts<'f> {
+    operation: &'f Operation,
+    path: String,
+    method: String,
+    spec: Value,
+    /// Every parameter, the path item's shared ones included.
+    parameters: Vec<Value>,
+    /// The path parameters in path order: Rust name and type.
+    path_parameters: Vec<(syn::Ident, syn::Type)>,
+    /// progenitor's setters for everything else (query, header, body).
+    setters: Vec<&'f syn::ImplItemFn>,
+    builder: syn::Ident,
+    /// progenitor's name for the client method that makes the builder.
+    progenitor_method: syn::Ident,
+    response: syn::Type,
+    error_body: syn::Type,
+    /// `Some(item type)` when the operation is a cursor listing.
+    listing: Option<syn::Type>,
+}
+
+/// The generated surface of every operation in `operations`.
+pub fn tokens(file: &syn::File, spec: &Value, operations: &[Operation]) -> Result<TokenStream> {
+    let mut markers = Vec::new();
+    let mut methods = Vec::new();
+    let mut forwarders = Vec::new();
+    for operation in operations {
+        let facts = facts(file, spec, operation)?;
+        markers.push(marker(&facts));
+        methods.push(client_method(&facts));
+        forwarders.push(forwarding_impl(&facts));
+    }
+    Ok(quote! {
+        /// The exposed operations, one marker type each: they name a
+        /// [`Request`](crate::Request)'s operation, e.g.
+        /// `Request<'_, operations::ListScheduledCalls>`.
+        pub mod operations {
+            #[allow(unused_imports)]
+            use super::{types, ByteStream};
+            #(#markers)*
+        }
+        impl Client {
+            #(#methods)*
+        }
+        #(#forwarders)*
+    })
+}
+
+/// Whether `types` (progenitor's `types` module) makes `response` a page of
+/// a cursor listing: a struct with `next: Option<String>` and
+/// `results: Vec<Item>`; returns the item type.
+fn listing_item(types: &[syn::Item], response: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(path) = response else {
+        return None;
+    };
+    let name = &path.path.segments.last()?.ident;
+    let fields = types.iter().find_map(|item| match item {
+        syn::Item::Struct(s) if s.ident == *name => Some(&s.fields),
+        _ => None,
+    })?;
+    let field = |wanted: &str| {
+        fields
+            .iter()
+            .find(|f| f.ident.as_ref().is_some_and(|i| i == wanted))
+            .map(|f| &f.ty)
+    };
+    let next = field("next")?;
+    let next_ok = quote!(#next).to_string().replace(' ', "")
+        == "::std::option::Option<::std::string::String>";
+    let results = generic_argument(field("results")?, "Vec", 0)?;
+    // A type of the `types` module, named from inside it.
+    let item = match results {
+        syn::Type::Path(path)
+            if path.qself.is_none()
+                && path.path.segments.len() == 1
+                && types.iter().any(|item| {
+                    matches!(item, syn::Item::Struct(s) if s.ident == path.path.segments[0].ident)
+                        || matches!(item, syn::Item::Enum(e) if e.ident == path.path.segments[0].ident)
+                        || matches!(item, syn::Item::Type(t) if t.ident == path.path.segments[0].ident)
+                }) =>
+        {
+            syn::parse_quote!(types::#path)
+        }
+        other => other.clone(),
+    };
+    next_ok.then_some(item)
+}
+
+/// The `index`th type argument of `ty` when its last segment is `outer`.
+fn generic_argument<'t>(ty: &'t syn::Type, outer: &str, index: usize) -> Option<&'t syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let segment = path.path.segments.last()?;
+    if segment.ident != outer {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments else {
+        return None;
+    };
+    arguments
+        .args
+        .iter()
+        .filter_map(|argument| match argument {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+        .nth(index)
+}
+
+fn module_items<'f>(file: &'f syn::File, name: &str) -> Option<&'f [syn::Item]> {
+    file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == name => {
+            module.content.as_ref().map(|(_, items)| &items[..])
+        }
+        _ => None,
+    })
+}
+
+fn facts<'f>(file: &'f syn::File, spec: &Value, operation: &'f Operation) -> Result<Facts<'f>> {
+    let (path, method, operation_spec) = find(spec, &operation.id)?;
+    let builder_name = operation.id.to_upper_camel_case();
+    let builder_items = module_items(file, "builder")
+        .context("progenitor's output has no `builder` module; has its layout changed?")?;
+    let types = module_items(file, "types")
+        .context("progenitor's output has no `types` module; has its layout changed?")?;
+    let fields = builder_items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Struct(s) if s.ident == builder_name => Some(&s.fields),
+            _ => None,
+        })
+        .with_context(|| {
+            format!(
+                "progenitor made no builder `{builder_name}` for `{}`",
+                operation.id
+            )
+        })?;
+    let setters_block = builder_items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Impl(block)
+                if block.trait_.is_none()
+                    && matches!(&*block.self_ty, syn::Type::Path(p)
+                        if p.path.segments.last().is_some_and(|s| s.ident == builder_name)) =>
+            {
+                Some(block)
+            }
+            _ => None,
+        })
+        .with_context(|| format!("progenitor made no methods for `{builder_name}`"))?;
+    let functions: Vec<&syn::ImplItemFn> = setters_block
+        .items
+        .iter()
+        .filter_map(|member| match member {
+            syn::ImplItem::Fn(function) => Some(function),
+            _ => None,
+        })
+        .collect();
+
+    let mut path_parameters = Vec::new();
+    for name in path
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}'))
+    {
+        let rust = name.0.to_snake_case();
+        let ty = fields
+            .iter()
+            .find(|f| f.ident.as_ref().is_some_and(|i| *i == rust))
+            .and_then(|f| generic_argument(&f.ty, "Result", 0))
+            .with_context(|| {
+                format!(
+                    "progenitor's builder `{builder_name}` has no field `{rust}` for the path \
+                     parameter `{}`",
+                    name.0
+                )
+            })?;
+        path_parameters.push((format_ident!("{rust}"), ty.clone()));
+    }
+
+    let send = functions
+        .iter()
+        .find(|f| f.sig.ident == "send")
+        .with_context(|| format!("progenitor's builder `{builder_name}` has no `send`"))?;
+    let syn::ReturnType::Type(_, output) = &send.sig.output else {
+        bail!("`{builder_name}::send` returns nothing; has progenitor's layout changed?");
+    };
+    let ok = generic_argument(output, "Result", 0);
+    let err = generic_argument(output, "Result", 1);
+    let (Some(response), Some(error_body)) = (
+        ok.and_then(|t| generic_argument(t, "ResponseValue", 0)),
+        err.and_then(|t| generic_argument(t, "Error", 0)),
+    ) else {
+        bail!(
+            "`{builder_name}::send` does not return `Result<ResponseValue<T>, Error<E>>`; \
+             has progenitor's layout changed?"
+        );
+    };
+    let parameters = parameters(spec, &path, &operation_spec);
+    let has_cursor = parameters
+        .iter()
+        .any(|p| p.get("in").and_then(Value::as_str) == Some("query") && p["name"] == "cursor");
+    let listing = has_cursor.then(|| listing_item(types, response)).flatten();
+
+    let path_names: Vec<String> = path_parameters.iter().map(|(i, _)| i.to_string()).collect();
+    let setters = functions
+        .into_iter()
+        .filter(|f| {
+            let name = f.sig.ident.to_string();
+            name != "new" && name != "send" && !path_names.contains(&name)
+        })
+        .collect();
+    Ok(Facts {
+        operation,
+        path,
+        method,
+        spec: operation_spec,
+        parameters,
+        path_parameters,
+        setters,
+        builder: format_ident!("{builder_name}"),
+        progenitor_method: format_ident!("{}", operation.id.to_snake_case()),
+        response: response.clone(),
+        error_body: error_body.clone(),
+        listing,
+    })
+}
+
+/// The path, method and operation object of `operation_id`.
+fn find(spec: &Value, operation_id: &str) -> Result<(String, String, Value)> {
+    for (path, item) in spec["paths"].as_object().into_iter().flatten() {
+        for method in METHODS {
+            if let Some(operation) = item.get(method)
+                && operation["operationId"] == operation_id
+            {
+                return Ok((path.clone(), method.to_owned(), operation.clone()));
+            }
+        }
+    }
+    bail!("the derived spec has no operation `{operation_id}`")
+}
+
+/// The operation's parameters, the path item's shared ones included.
+fn parameters(spec: &Value, path: &str, operation: &Value) -> Vec<Value> {
+    let shared = spec["paths"][path]
+        .get("parameters")
+        .and_then(Value::as_array);
+    let own = operation.get("parameters").and_then(Value::as_array);
+    shared.into_iter().chain(own).flatten().cloned().collect()
+}
+
+fn marker_ident(operation: &Operation) -> syn::Ident {
+    format_ident!("{}", operation.name.to_upper_camel_case())
+}
+
+/// The operation's summary and description, then where it goes.
+fn doc_lines(facts: &Facts) -> Vec<String> {
+    let text = |key: &str| facts.spec.get(key).and_then(Value::as_str).map(str::trim);
+    let mut doc = Vec::new();
+    for part in [text("summary"), text("description")].into_iter().flatten() {
+        if !part.is_empty() && !doc.iter().any(|known: &String| known == part) {
+            doc.push(part.to_owned());
+        }
+    }
+    let sends = format!(
+        "Sends `{} {}` (operation `{}`).",
+        facts.method.to_uppercase(),
+        facts.path,
+        facts.operation.id
+    );
+    let mut out: Vec<String> = doc.join("\n\n").lines().map(|l| format!(" {l}")).collect();
+    if !out.is_empty() {
+        out.push(String::new());
+    }
+    out.push(format!(" {sends}"));
+    out
+}
+
+fn marker(facts: &Facts) -> TokenStream {
+    let marker = marker_ident(facts.operation);
+    let Facts {
+        builder,
+        response,
+        error_body,
+        ..
+    } = facts;
+    let id = &facts.operation.id;
+    let method = &facts.operation.name;
+    let doc = format!(
+        " The operation `{id}`: `{} {}`, sent by [`Client::{method}`](super::Client::{method}).",
+        facts.method.to_uppercase(),
+        facts.path
+    );
+    let is_json = quote!(#response)
+        .to_string()
+        .replace(' ', "")
+        .starts_with("types::");
+    let locate = if is_json {
+        quote!(crate::error::locate::<Self::Response>(body))
+    } else {
+        quote!({
+            let _ = body;
+            None
+        })
+    };
+    let listing = facts.listing.as_ref().map(|item| {
+        quote! {
+            impl crate::operation::Listing for #marker {
+                type Item = #item;
+                fn next(page: &Self::Response) -> Option<&str> {
+                    page.next.as_deref()
+                }
+                fn is_empty(page: &Self::Response) -> bool {
+                    page.results.is_empty()
+                }
+                fn into_items(page: Self::Response) -> Vec<Self::Item> {
+                    page.results
+                }
+            }
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Copy, Debug)]
+        pub enum #marker {}
+        impl crate::operation::sealed::Sealed for #marker {}
+        impl crate::operation::Operation for #marker {
+            type Builder<'a> = super::builder::#builder<'a>;
+            type Response = #response;
+            type ErrorBody = #error_body;
+            const OPERATION_ID: &'static str = #id;
+            fn send(builder: Self::Builder<'_>) -> crate::operation::Sent<'_, Self::Response, Self::ErrorBody> {
+                Box::pin(builder.send())
+            }
+            fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
+                #locate
+            }
+        }
+        #listing
+    }
+}
+
+fn client_method(facts: &Facts) -> TokenStream {
+    let name = format_ident!("{}", facts.operation.name);
+    let marker = marker_ident(facts.operation);
+    let progenitor = &facts.progenitor_method;
+    let arguments = facts
+        .path_parameters
+        .iter()
+        .map(|(name, ty)| quote!(#name: #ty));
+    let setters = facts
+        .path_parameters
+        .iter()
+        .map(|(name, _)| quote!(.#name(#name)));
+    let mut doc = doc_lines(facts);
+    if facts.listing.is_some() {
+        doc.push(String::new());
+        doc.push(
+            " A listing: `.send()` fetches one page, [`Request::pages`](crate::Request::pages) \
+             and [`Request::stream`](crate::Request::stream) walk them all."
+                .to_owned(),
+        );
+    }
+    quote! {
+        #( #[doc = #doc] )*
+        pub fn #name(&self, #(#arguments),*) -> crate::Request<'_, operations::#marker> {
+            crate::Request::new(self.#progenitor() #(#setters)*)
+        }
+    }
+}
+
+/// `impl Request<'_, operations::X>` with a method per progenitor setter
+/// that is not a path parameter (query, header, body), forwarding to it: a
+/// parameter the vendor adds reaches users with no hand edit.
+fn forwarding_impl(facts: &Facts) -> TokenStream {
+    let marker = marker_ident(facts.operation);
+    let parameters = &facts.parameters;
+    let methods = facts.setters.iter().filter_map(|function| {
+        let mut sig = function.sig.clone();
+        let Some(syn::FnArg::Typed(argument)) = sig.inputs.iter().nth(1).cloned() else {
+            return None;
+        };
+        let argument_name = &argument.pat;
+        sig.inputs[0] = syn::parse_quote!(self);
+        let method = &sig.ident;
+        let name = method.to_string();
+        let described = parameters.iter().find(|p| {
+            p["name"]
+                .as_str()
+                .is_some_and(|n| n.to_snake_case() == name)
+        });
+        let doc = match (name.as_str(), described) {
+            ("body", _) => "The request's JSON body.".to_owned(),
+            ("body_map", _) => "Changes the request's JSON body through its builder.".to_owned(),
+            (_, Some(parameter)) => parameter
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_else(|| {
+                    format!(
+                        "The `{}` {} parameter.",
+                        parameter["name"].as_str().unwrap_or(&name),
+                        parameter["in"].as_str().unwrap_or("query")
+                    )
+                }),
+            (_, None) => format!("Sets `{name}`."),
+        };
+        let doc_lines = doc
+            .lines()
+            .map(|line| format!(" {line}"))
+            .collect::<Vec<_>>();
+        Some(quote! {
+            #( #[doc = #doc_lines] )*
+            pub #sig {
+                self.map_builder(|builder| builder.#method(#argument_name))
+            }
+        })
+    });
+    quote! {
+        impl<'a> crate::Request<'a, operations::#marker> {
+            #(#methods)*
+        }
+    }
+}
+
+/// Renames the generated mocks after the client methods
+/// (`MockServerExt::list_scheduled_calls`), so a test reads like the code it
+/// tests.
+pub fn rename_mocks(file: &mut syn::File, operations: &[Operation]) {
+    let rename = |ident: &mut syn::Ident| {
+        if let Some(operation) = operations.iter().find(|o| *ident == o.id.to_snake_case()) {
+            *ident = format_ident!("{}", operation.name);
+        }
+    };
+    for item in &mut file.items {
+        match item {
+            syn::Item::Trait(block) if block.ident == "MockServerExt" => {
+                for member in &mut block.items {
+                    if let syn::TraitItem::Fn(function) = member {
+                        rename(&mut function.sig.ident);
+                    }
+                }
+            }
+            syn::Item::Impl(block)
+                if block.trait_.as_ref().is_some_and(|(path, _)| {
+                    path.segments
+                        .last()
+                        .is_some_and(|s| s.ident == "MockServerExt")
+                }) =>
+            {
+                for member in &mut block.items {
+                    if let syn::ImplItem::Fn(function) = member {
+                        rename(&mut function.sig.ident);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
