@@ -2687,37 +2687,6 @@ const _: () = {
         Client: ClientHooks<crate::config::ClientConfig>,
     {}
 };
-impl Client {
-    /**List scheduled calls within a batch.
-
-Sends a `GET` request to `/api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls`
-
-Arguments:
-- `agent_id`
-- `batch_id`
-- `cursor`: The pagination cursor value.
-- `page_size`: Number of results to return per page.
-- `status`: * `FUTURE` - FUTURE
-* `PENDING` - PENDING
-* `SUCCESS` - SUCCESS
-* `EXPIRED` - EXPIRED
-* `ERROR` - ERROR
-```ignore
-let response = client.agents_scheduled_batches_scheduled_calls_list()
-    .agent_id(agent_id)
-    .batch_id(batch_id)
-    .cursor(cursor)
-    .page_size(page_size)
-    .status(status)
-    .send()
-    .await;
-```*/
-    pub(crate) fn agents_scheduled_batches_scheduled_calls_list(
-        &self,
-    ) -> builder::AgentsScheduledBatchesScheduledCallsList<'_> {
-        builder::AgentsScheduledBatchesScheduledCallsList::new(self)
-    }
-}
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
 pub mod builder {
@@ -2910,8 +2879,7 @@ impl Client {
         batch_id: ::uuid::Uuid,
     ) -> crate::Request<'_, operations::ListScheduledCalls> {
         crate::Request::new(
-            self
-                .agents_scheduled_batches_scheduled_calls_list()
+            builder::AgentsScheduledBatchesScheduledCallsList::new(self)
                 .agent_id(agent_id)
                 .batch_id(batch_id),
         )

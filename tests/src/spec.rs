@@ -24,18 +24,21 @@ pub fn spec() -> &'static Value {
     SPEC.get_or_init(|| crate::json::read_json(&spec_path()))
 }
 
-/// The one exposed operation's path template.
-pub fn operation_path() -> &'static str {
-    let paths = spec()["paths"].as_object().expect("the spec has paths");
-    assert_eq!(paths.len(), 1, "the client exposes one path");
-    paths.keys().next().unwrap()
+/// The id of the crate's endpoint, the operation behind
+/// `Client::list_scheduled_calls` (the spec may hold more operations).
+pub fn operation_id() -> &'static str {
+    use ultravox_client::Operation;
+    ultravox_client::operations::ListScheduledCalls::OPERATION_ID
 }
 
-/// The operation's id.
-pub fn operation_id() -> &'static str {
-    spec()["paths"][operation_path()]["get"]["operationId"]
-        .as_str()
-        .expect("the operation has an id")
+/// The endpoint's path template.
+pub fn operation_path() -> &'static str {
+    let paths = spec()["paths"].as_object().expect("the spec has paths");
+    paths
+        .iter()
+        .find(|(_, item)| item["get"]["operationId"] == operation_id())
+        .map(|(path, _)| path.as_str())
+        .unwrap_or_else(|| panic!("the spec has no GET `{}`", operation_id()))
 }
 
 /// The 200 `application/json` response of the operation.

@@ -173,8 +173,8 @@ fn check_type_names(file: &syn::File, rustified: &Rustified) -> Result<()> {
 
 /// Adds what progenitor does not make: the open enums, the constants the
 /// hand-written layer reads from the spec, and the public surface of every
-/// operation (see `surface`); progenitor's own client methods become
-/// crate-private, so users meet one request type and one error type.
+/// operation (see `surface`) in place of progenitor's own client methods,
+/// so users meet one request type and one error type.
 fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustified) -> Result<()> {
     let enums: syn::File = syn::parse2(open_enums::tokens(&rustified.enums)?)
         .context("the open enums are not valid Rust")?;
@@ -188,17 +188,10 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
         syn::parse2(surface::tokens(file, &rustified.spec, &derived.operations)?)
             .context("the generated client surface is not valid Rust")?;
 
-    for item in &mut file.items {
-        if let syn::Item::Impl(block) = item
-            && is_client_operations(block)
-        {
-            for member in &mut block.items {
-                if let syn::ImplItem::Fn(function) = member {
-                    function.vis = syn::parse_quote!(pub(crate));
-                }
-            }
-        }
-    }
+    // progenitor's own client methods are replaced by the surface's, which
+    // build progenitor's builders directly (same names by default).
+    file.items
+        .retain(|item| !matches!(item, syn::Item::Impl(block) if is_client_operations(block)));
     file.items.extend(surface.items);
     // progenitor's `prelude` holds only `Client`, which the crate root
     // exports already.

@@ -108,13 +108,8 @@ pub fn check(
     }
     let lines: Vec<String> = missing
         .iter()
-        .map(|name| {
-            format!(
-                "    {} = \"{}\"",
-                name.replace('_', "-"),
-                locked_version(lock, name)
-            )
-        })
+        .flat_map(|name| dependency_lines(name, &locked_version(lock, name)))
+        .map(|line| format!("    {line}"))
         .collect();
     bail!(
         "the generated {generated} uses the crate{} {}, which {shown_manifest} does not depend \
@@ -129,6 +124,27 @@ pub fn check(
             .join(", "),
         lines.join("\n"),
     )
+}
+
+/// The `[dependencies]` lines that make generated code using `name`
+/// compile as pasted: the features the generated derives need (serde for
+/// `chrono`'s types, and schemars' own feature for their JSON Schema)
+/// included.
+pub fn dependency_lines(name: &str, version: &str) -> Vec<String> {
+    let package = name.replace('_', "-");
+    let version = match (name, version) {
+        ("chrono", "*") => "0.4",
+        (_, version) => version,
+    };
+    match name {
+        // `DateTime<Utc>` in a `#[derive(Deserialize, Serialize, JsonSchema)]`.
+        "chrono" => vec![
+            // chrono 0.4 is the version schemars' `chrono04` feature speaks.
+            format!("chrono = {{ version = \"{version}\", default-features = false, features = [\"serde\", \"std\"] }}"),
+            "schemars = { workspace = true, features = [\"chrono04\"] }  # replaces `schemars.workspace = true`".to_owned(),
+        ],
+        _ => vec![format!("{package} = \"{version}\"")],
+    }
 }
 
 /// The version of `name` in Cargo.lock (the generator's own tree often has

@@ -100,7 +100,8 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
                         .unwrap_or_default()
                         .to_upper_camel_case();
                     if let Some(schema) = param.get_mut("schema") {
-                        hoist_enum(schema, &format!("{owner}{param_name}"), &mut hoisted);
+                        let name = format!("{owner}{param_name}");
+                        hoist_parameter_enum(schema, &name, &renamed, &mut hoisted);
                     }
                 }
             }
@@ -280,6 +281,50 @@ fn hoist_enum(schema: &mut Value, name: &str, out: &mut BTreeMap<String, Value>)
         map.insert("nullable".to_owned(), Value::Bool(true));
     }
     out.insert(name.to_owned(), hoisted);
+}
+
+/// A parameter's inline string enum becomes a bare `$ref` (a wrapper would
+/// make typify name a type of its own): to the named enum schema with the
+/// same set of values when there is one — drf-spectacular repeats a
+/// model's choices inline in the query parameter that filters on them, and
+/// both must be one Rust type — or else to a new schema `name`.
+fn hoist_parameter_enum(
+    schema: &mut Value,
+    name: &str,
+    named: &BTreeMap<String, Value>,
+    hoisted: &mut BTreeMap<String, Value>,
+) {
+    if !is_string_enum(schema) {
+        hoist_enum(schema, name, hoisted);
+        return;
+    }
+    let values = |schema: &Value| -> BTreeSet<String> {
+        schema["enum"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    };
+    let wanted = values(schema);
+    let same = named
+        .iter()
+        .chain(hoisted.iter())
+        .find(|(_, other)| is_string_enum(other) && values(other) == wanted)
+        .map(|(other, _)| other.clone());
+    let target = match same {
+        Some(existing) => existing,
+        None => {
+            let mut own = json!({ "type": "string", "enum": schema["enum"].clone() });
+            if let Some(description) = schema.get("description") {
+                own["description"] = description.clone();
+            }
+            hoisted.insert(name.to_owned(), own);
+            name.to_owned()
+        }
+    };
+    *schema = json!({ "$ref": format!("{SCHEMA_REF}{target}") });
 }
 
 /// The named schemas a response can contain.

@@ -27,8 +27,6 @@ struct Facts<'f> {
     /// progenitor's setters for everything else (query, header, body).
     setters: Vec<&'f syn::ImplItemFn>,
     builder: syn::Ident,
-    /// progenitor's name for the client method that makes the builder.
-    progenitor_method: syn::Ident,
     response: syn::Type,
     error_body: syn::Type,
     /// `Some(item type)` when the operation is a cursor listing.
@@ -236,7 +234,6 @@ fn facts<'f>(file: &'f syn::File, spec: &Value, operation: &'f Operation) -> Res
         path_parameters,
         setters,
         builder: format_ident!("{builder_name}"),
-        progenitor_method: format_ident!("{}", operation.id.to_snake_case()),
         response: response.clone(),
         error_body: error_body.clone(),
         listing,
@@ -360,7 +357,7 @@ fn marker(facts: &Facts) -> TokenStream {
 fn client_method(facts: &Facts) -> TokenStream {
     let name = format_ident!("{}", facts.operation.name);
     let marker = marker_ident(facts.operation);
-    let progenitor = &facts.progenitor_method;
+    let builder = &facts.builder;
     let arguments = facts
         .path_parameters
         .iter()
@@ -381,7 +378,7 @@ fn client_method(facts: &Facts) -> TokenStream {
     quote! {
         #( #[doc = #doc] )*
         pub fn #name(&self, #(#arguments),*) -> crate::Request<'_, operations::#marker> {
-            crate::Request::new(self.#progenitor() #(#setters)*)
+            crate::Request::new(builder::#builder::new(self) #(#setters)*)
         }
     }
 }
