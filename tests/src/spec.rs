@@ -41,6 +41,26 @@ pub fn operation_path() -> &'static str {
         .unwrap_or_else(|| panic!("the spec has no GET `{}`", operation_id()))
 }
 
+/// The example the spec gives for the success response of `operation_id`.
+pub fn response_example_of(operation_id: &str) -> Value {
+    let operation = spec()["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(Value::as_object)
+        .flat_map(|item| item.values())
+        .find(|operation| operation["operationId"] == operation_id)
+        .unwrap_or_else(|| panic!("the spec has no operation `{operation_id}`"));
+    operation["responses"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(status, _)| status.starts_with('2'))
+        .find_map(|(_, response)| response.pointer("/content/application~1json/example"))
+        .unwrap_or_else(|| panic!("`{operation_id}` has no example"))
+        .clone()
+}
+
 /// The 200 `application/json` response of the operation.
 fn operation_200() -> &'static Value {
     &spec()["paths"][operation_path()]["get"]["responses"]["200"]["content"]["application/json"]

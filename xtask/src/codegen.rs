@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::derive::{self, Derived};
 use crate::project::Project;
 use crate::rustify::{self, Rustified};
-use crate::{crates, open_enums, output, surface};
+use crate::{crates, open_enums, operation_tests, output, surface};
 
 /// The generator, pinned exactly in Cargo.toml; named in each file's header.
 const GENERATOR: &str = "progenitor 0.15.1";
@@ -84,6 +84,14 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
         crates::check(file, &manifest, &project.show(&manifest), &lock, name)?;
     }
 
+    let operation_tests: syn::File = syn::parse2(operation_tests::tokens(
+        &client,
+        &mocks,
+        &derived.spec,
+        &derived.operations,
+    )?)
+    .context("the generated operation tests are not valid Rust")?;
+
     let out_dir = project.out_dir();
     Ok(vec![
         (spec_path, derive::to_text(&derived.spec)),
@@ -94,6 +102,10 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
         (
             out_dir.join("generated_httpmock.rs"),
             with_header(&prettyplease::unparse(&mocks), &shown),
+        ),
+        (
+            project.operation_tests(),
+            with_header(&prettyplease::unparse(&operation_tests), &shown),
         ),
     ])
 }

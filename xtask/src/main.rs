@@ -5,6 +5,7 @@ mod crates;
 mod derive;
 mod document;
 mod open_enums;
+mod operation_tests;
 mod output;
 mod overlay;
 mod project;

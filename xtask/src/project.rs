@@ -45,6 +45,11 @@ impl Project {
         self.root.join("generated-client/src")
     }
 
+    /// The generated tests every exposed operation gets.
+    pub fn operation_tests(&self) -> PathBuf {
+        self.root.join("tests/tests/it/exposed_operations.rs")
+    }
+
     /// The client's manifest: what the generated code may use.
     pub fn client_manifest(&self) -> PathBuf {
         self.root.join("generated-client/Cargo.toml")

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use heck::ToUpperCamelCase;
 use serde_json::{Map, Value, json};
 
@@ -117,6 +117,8 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
         *schema = doc_safe(schema.take());
     }
 
+    split_request_schemas(&mut spec, &mut renamed)?;
+
     let response_schemas = reached_from_responses(&spec, &renamed);
     for (name, schema) in renamed.iter_mut() {
         if response_schemas.contains(name) {
@@ -126,7 +128,10 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
 
     let enums = renamed
         .iter()
-        .filter_map(|(name, schema)| string_enum(name, &origins[name], schema))
+        .filter_map(|(name, schema)| {
+            // A request twin is never an enum; every other schema has an origin.
+            string_enum(name, origins.get(name).unwrap_or(name), schema)
+        })
         .collect();
     spec["components"]["schemas"] = Value::Object(renamed.into_iter().collect());
     Ok(Rustified {
@@ -325,6 +330,133 @@ fn hoist_parameter_enum(
         }
     };
     *schema = json!({ "$ref": format!("{SCHEMA_REF}{target}") });
+}
+
+/// drf-spectacular describes both directions with one component: `readOnly`
+/// properties are written by the server, `writeOnly` ones only sent. So:
+///
+/// - a schema a request body reaches that has `readOnly` properties (or
+///   reaches one that has) gets a request twin `<Name>Request` without
+///   them, and request bodies use the twin: the server's fields are never
+///   required to build a request, and never sent;
+/// - a `writeOnly` property is never required in the schema responses use:
+///   the server never sends it.
+fn split_request_schemas(spec: &mut Value, schemas: &mut BTreeMap<String, Value>) -> Result<()> {
+    let read_only = |schema: &Value| -> Vec<String> {
+        schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(_, property)| property.get("readOnly") == Some(&Value::Bool(true)))
+            .map(|(name, _)| name.clone())
+            .collect()
+    };
+    // The schemas request bodies reach.
+    let mut pending = Vec::new();
+    for body in request_bodies(spec) {
+        refs_below(body, &mut pending);
+    }
+    let mut reached = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if reached.insert(name.clone())
+            && let Some(schema) = schemas.get(&name)
+        {
+            refs_below(schema, &mut pending);
+        }
+    }
+    // Those that need a twin: with readOnly properties, or reaching one.
+    let mut twins: BTreeSet<String> = reached
+        .iter()
+        .filter(|name| schemas.get(*name).is_some_and(|s| !read_only(s).is_empty()))
+        .cloned()
+        .collect();
+    loop {
+        let before = twins.len();
+        for name in &reached {
+            let mut refs = Vec::new();
+            if let Some(schema) = schemas.get(name) {
+                refs_below(schema, &mut refs);
+            }
+            if refs.iter().any(|r| twins.contains(r)) {
+                twins.insert(name.clone());
+            }
+        }
+        if twins.len() == before {
+            break;
+        }
+    }
+    let twin_names: BTreeMap<String, String> = twins
+        .iter()
+        .map(|name| (name.clone(), format!("{name}Request")))
+        .collect();
+    for (name, twin) in &twin_names {
+        if schemas.contains_key(twin) {
+            bail!(
+                "the schema `{name}` needs a request twin without its readOnly properties, but \
+                 `{twin}` is taken; extend the rule in xtask/src/rustify.rs"
+            );
+        }
+        let mut schema = schemas[name].clone();
+        let dropped = read_only(&schema);
+        if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+            properties.retain(|property, _| !dropped.contains(property));
+        }
+        if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
+            required.retain(|property| {
+                !property
+                    .as_str()
+                    .is_some_and(|p| dropped.iter().any(|d| d == p))
+            });
+        }
+        rename_refs(&mut schema, &twin_names);
+        schemas.insert(twin.clone(), schema);
+    }
+    for body in request_bodies_mut(spec) {
+        rename_refs(body, &twin_names);
+    }
+    for (name, schema) in schemas.iter_mut() {
+        if twin_names.values().any(|twin| twin == name) {
+            continue;
+        }
+        let write_only: Vec<String> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(_, property)| property.get("writeOnly") == Some(&Value::Bool(true)))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
+            required.retain(|p| {
+                !p.as_str()
+                    .is_some_and(|p| write_only.iter().any(|w| w == p))
+            });
+        }
+    }
+    Ok(())
+}
+
+fn request_bodies(spec: &Value) -> Vec<&Value> {
+    spec.get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(Map::values)
+        .filter_map(Value::as_object)
+        .flat_map(Map::values)
+        .filter_map(|operation| operation.get("requestBody"))
+        .collect()
+}
+
+fn request_bodies_mut(spec: &mut Value) -> Vec<&mut Value> {
+    spec.get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(Map::values_mut)
+        .filter_map(Value::as_object_mut)
+        .flat_map(Map::values_mut)
+        .filter_map(|operation| operation.get_mut("requestBody"))
+        .collect()
 }
 
 /// The named schemas a response can contain.

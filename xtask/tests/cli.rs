@@ -51,7 +51,9 @@ impl Scratch {
             std::fs::create_dir_all(target.parent().unwrap()).unwrap();
             std::fs::copy(workspace().join(relative), target).unwrap();
         }
-        std::fs::create_dir_all(dir.path().join("generated-client/src")).unwrap();
+        for generated in ["generated-client/src", "tests/tests/it"] {
+            std::fs::create_dir_all(dir.path().join(generated)).unwrap();
+        }
         std::fs::write(dir.path().join("openapi/upstream.yaml"), upstream).unwrap();
         Self { dir }
     }
