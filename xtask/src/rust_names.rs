@@ -7,7 +7,13 @@
 //!    (`TwilioMedium_OutgoingRequestParams` → `TwilioMediumOutgoingRequestParams`);
 //! 3. drf-spectacular's `Enum` suffix is dropped unless the shorter name is
 //!    taken: `ScheduledCallStatusEnum` → `ScheduledCallStatus`;
-//! 4. the result is PascalCased as typify would.
+//! 4. the result is PascalCased as typify would;
+//! 5. a protobuf message whose name is still taken by a schema without a
+//!    package (drf-spectacular's REST model of the same name) keeps its
+//!    package's last component as a suffix: `ultravox.v1.CallTool` →
+//!    `CallToolV1` beside `CallTool`.
+//!
+//! Any other collision fails, naming both schemas.
 
 use std::collections::BTreeMap;
 
@@ -46,6 +52,19 @@ pub fn rust_names<'a>(
             && !names.iter().any(|other| other == shorter)
         {
             names[index] = shorter.to_owned();
+        }
+    }
+    for index in 0..names.len() {
+        let Some((package, _)) = schemas[index].rsplit_once('.') else {
+            continue;
+        };
+        let taken_by_a_model = schemas
+            .iter()
+            .zip(&names)
+            .any(|(other, name)| !other.contains('.') && *name == names[index]);
+        if taken_by_a_model {
+            let version = package.rsplit('.').next().unwrap_or(package);
+            names[index] = format!("{}{}", names[index], version.to_upper_camel_case());
         }
     }
     let mut out = BTreeMap::new();
@@ -107,6 +126,13 @@ mod tests {
     fn enum_suffix_stays_when_the_short_name_is_taken() {
         let names = rust_names(["Status", "StatusEnum"]).unwrap();
         assert_eq!(names["StatusEnum"], "StatusEnum");
+    }
+
+    #[test]
+    fn a_message_named_like_a_model_keeps_its_package_version() {
+        let names = rust_names(["CallTool", "ultravox.v1.CallTool"]).unwrap();
+        assert_eq!(names["CallTool"], "CallTool");
+        assert_eq!(names["ultravox.v1.CallTool"], "CallToolV1");
     }
 
     #[test]

@@ -117,6 +117,7 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
         *schema = doc_safe(schema.take());
     }
 
+    keep_json_media(&mut spec)?;
     split_request_schemas(&mut spec, &mut renamed)?;
 
     let response_schemas = reached_from_responses(&spec, &renamed);
@@ -330,6 +331,62 @@ fn hoist_parameter_enum(
         }
     };
     *schema = json!({ "$ref": format!("{SCHEMA_REF}{target}") });
+}
+
+/// progenitor handles one media type per request body and response: where
+/// the vendor offers several (`application/json` beside a form or
+/// multipart upload, or several serialisations of a schema), the client
+/// speaks JSON. A body with several media types and none of them JSON
+/// (a multipart-only upload) cannot be sent: codegen refuses it, naming the
+/// operation.
+fn keep_json_media(spec: &mut Value) -> Result<()> {
+    let operations = spec
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(Map::values_mut)
+        .filter_map(Value::as_object_mut)
+        .flat_map(Map::values_mut)
+        .filter(|operation| operation.get("operationId").is_some());
+    for operation in operations {
+        let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+        if let Some(content) = operation.pointer_mut("/requestBody/content") {
+            keep_json(content, &id, "request body")?;
+        }
+        for (status, response) in operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(content) = response.get_mut("content") {
+                keep_json(content, &id, &format!("{status} response"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `content` (media type → media object) reduced to JSON when it offers
+/// several media types.
+fn keep_json(content: &mut Value, id: &str, what: &str) -> Result<()> {
+    const JSON: &str = "application/json";
+    let Some(types) = content.as_object_mut() else {
+        return Ok(());
+    };
+    if types.len() < 2 {
+        return Ok(());
+    }
+    if !types.contains_key(JSON) {
+        let offered: Vec<&str> = types.keys().map(String::as_str).collect();
+        bail!(
+            "the operation `{id}` has a {what} in {} but not {JSON}; the client cannot send or \
+             read it: remove `{id}` from openapi/operations.yaml",
+            offered.join(", ")
+        );
+    }
+    types.retain(|media, _| media == JSON);
+    Ok(())
 }
 
 /// drf-spectacular describes both directions with one component: `readOnly`
