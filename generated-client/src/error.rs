@@ -140,8 +140,9 @@ impl Error {
     /// unexpected response (bounded) so it can be shown; `locate` finds
     /// where a body that failed to decode went wrong (the operation's own
     /// response type decides).
-    pub(crate) async fn from_generated<E: serde::Serialize>(
+    pub(crate) async fn from_generated<E>(
         err: progenitor_client::Error<E>,
+        error_text: fn(E) -> String,
         locate: fn(&[u8]) -> Option<(String, String)>,
     ) -> Self {
         use progenitor_client::Error as Generated;
@@ -156,10 +157,7 @@ impl Error {
             Generated::ErrorResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
-                let body = match serde_json::to_string(&response.into_inner()) {
-                    Ok(json) if json != "null" => json,
-                    _ => String::new(),
-                };
+                let body = error_text(response.into_inner());
                 Error::Status {
                     status,
                     headers,

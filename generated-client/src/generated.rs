@@ -2850,6 +2850,12 @@ pub mod operations {
         ) -> crate::operation::Sent<'_, Self::Response, Self::ErrorBody> {
             Box::pin(builder.send())
         }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
         fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
             crate::error::locate::<Self::Response>(body)
         }

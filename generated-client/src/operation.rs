@@ -34,13 +34,19 @@ pub trait Operation: sealed::Sealed + 'static {
     type Response: Send + 'static;
     /// The body of a documented error response, as the generated code decodes it.
     #[doc(hidden)]
-    type ErrorBody: serde::Serialize + Send + 'static;
+    type ErrorBody: Send + 'static;
     /// The spec's `operationId`.
     const OPERATION_ID: &'static str;
 
     /// Sends the request progenitor's builder describes.
     #[doc(hidden)]
     fn send(builder: Self::Builder<'_>) -> Sent<'_, Self::Response, Self::ErrorBody>;
+
+    /// A documented error response's body as text for
+    /// [`Error::Status`](crate::Error::Status): JSON again, or empty for a
+    /// body that is not JSON.
+    #[doc(hidden)]
+    fn error_text(body: Self::ErrorBody) -> String;
 
     /// Where a body that failed to decode as [`Self::Response`] went wrong:
     /// the JSON key path and serde's message (`None` when the response is

@@ -121,7 +121,9 @@ impl<'a, Op: Operation> Request<'a, Op> {
         Box::pin(call::scoped(options, self.raw_cursor.clone(), async move {
             match Op::send(builder).await {
                 Ok(response) => Ok(response),
-                Err(err) => Err(Error::from_generated(err, Op::locate_decode_error).await),
+                Err(err) => {
+                    Err(Error::from_generated(err, Op::error_text, Op::locate_decode_error).await)
+                }
             }
         }))
     }

@@ -30,6 +30,25 @@ pub fn sample<T: Sample>() -> T {
         .unwrap_or_else(|err| panic!("the sample {json} is not a valid value: {err}"))
 }
 
+/// A request body for `operation_id`, built from the spec's own schema of
+/// it (which keeps the `pattern`s the generated request types enforce and
+/// the generated JSON Schema does not show), without the server's
+/// `readOnly` properties.
+pub fn request_body<T: Sample>(operation_id: &str) -> T {
+    let spec = crate::spec::spec();
+    let schema = crate::spec::request_body_schema_of(operation_id);
+    let json = instance(&without_read_only(schema), spec, &mut Vec::new()).unwrap_or(Value::Null);
+    serde_json::from_value(json.clone())
+        .unwrap_or_else(|err| panic!("the body {json} of `{operation_id}` is not valid: {err}"))
+}
+
+/// The schema with every `readOnly` property marked to be left out.
+fn without_read_only(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    schema["x-request"] = Value::Bool(true);
+    schema
+}
+
 /// [`sample`] as JSON.
 pub fn sample_json<T: JsonSchema>() -> Value {
     let schema = schemars::schema_for!(T);
@@ -46,13 +65,22 @@ fn is_open_enum(schema: &Value) -> bool {
 /// One instance of `schema` (`root` holds the `$defs`); `None` where a
 /// recursive definition would loop (`stack`: the `$ref`s being expanded).
 fn instance(schema: &Value, root: &Value, stack: &mut Vec<String>) -> Option<Value> {
+    let request = schema.get("x-request") == Some(&Value::Bool(true));
+    // A request instance leaves out what the server writes, all the way down.
+    let child = |schema: &Value| -> Value {
+        if request && schema.is_object() {
+            without_read_only(schema)
+        } else {
+            schema.clone()
+        }
+    };
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         if stack.iter().any(|r| r == reference) {
             return None;
         }
-        let target = root.pointer(reference.trim_start_matches('#'))?;
+        let target = child(root.pointer(reference.trim_start_matches('#'))?);
         stack.push(reference.to_owned());
-        let value = instance(target, root, stack);
+        let value = instance(&target, root, stack);
         stack.pop();
         return value;
     }
@@ -61,7 +89,7 @@ fn instance(schema: &Value, root: &Value, stack: &mut Vec<String>) -> Option<Val
             return members
                 .iter()
                 .filter(|m| m["type"] != "null")
-                .find_map(|member| instance(member, root, stack));
+                .find_map(|member| instance(&child(member), root, stack));
         }
     }
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
@@ -87,7 +115,10 @@ fn instance(schema: &Value, root: &Value, stack: &mut Vec<String>) -> Option<Val
         "object" => {
             let mut object = Map::new();
             for (name, property) in schema["properties"].as_object().into_iter().flatten() {
-                match instance(property, root, stack) {
+                if request && property.get("readOnly") == Some(&Value::Bool(true)) {
+                    continue;
+                }
+                match instance(&child(property), root, stack) {
                     Some(value) => {
                         object.insert(name.clone(), value);
                     }
@@ -100,7 +131,7 @@ fn instance(schema: &Value, root: &Value, stack: &mut Vec<String>) -> Option<Val
         "array" => Value::Array(
             schema
                 .get("items")
-                .and_then(|items| instance(items, root, stack))
+                .and_then(|items| instance(&child(items), root, stack))
                 .into_iter()
                 .collect(),
         ),
@@ -110,13 +141,28 @@ fn instance(schema: &Value, root: &Value, stack: &mut Vec<String>) -> Option<Val
             Some("date") => json!("2026-12-02"),
             Some("uri") => json!("https://example.com/"),
             Some("email") => json!("someone@example.com"),
-            _ => json!("text"),
+            _ => json!(matching_text(schema["pattern"].as_str())),
         },
         "integer" => json!(1),
         "number" => json!(1.5),
         "boolean" => json!(true),
         _ => Value::Null,
     })
+}
+
+/// A string that matches `pattern` (the vendor's patterns are protobuf
+/// durations and simple identifiers), or plain text without one.
+fn matching_text(pattern: Option<&str>) -> &'static str {
+    const CANDIDATES: [&str; 6] = ["text", "1s", "1", "a", "A", "a-1"];
+    let Some(pattern) = pattern else {
+        return CANDIDATES[0];
+    };
+    let regex = regex::Regex::new(pattern)
+        .unwrap_or_else(|err| panic!("the spec's pattern {pattern:?} is not a regex: {err}"));
+    CANDIDATES
+        .into_iter()
+        .find(|candidate| regex.is_match(candidate))
+        .unwrap_or_else(|| panic!("no sample matches the pattern {pattern:?}; add one here"))
 }
 
 fn is_required(schema: &Value, name: &str) -> bool {

@@ -41,17 +41,28 @@ pub fn operation_path() -> &'static str {
         .unwrap_or_else(|| panic!("the spec has no GET `{}`", operation_id()))
 }
 
-/// The example the spec gives for the success response of `operation_id`.
-pub fn response_example_of(operation_id: &str) -> Value {
-    let operation = spec()["paths"]
+/// The operation object of `operation_id`.
+fn operation(operation_id: &str) -> &'static Value {
+    spec()["paths"]
         .as_object()
         .into_iter()
         .flat_map(|paths| paths.values())
         .filter_map(Value::as_object)
         .flat_map(|item| item.values())
         .find(|operation| operation["operationId"] == operation_id)
-        .unwrap_or_else(|| panic!("the spec has no operation `{operation_id}`"));
-    operation["responses"]
+        .unwrap_or_else(|| panic!("the spec has no operation `{operation_id}`"))
+}
+
+/// The JSON schema of the request body of `operation_id`.
+pub fn request_body_schema_of(operation_id: &str) -> &'static Value {
+    operation(operation_id)
+        .pointer("/requestBody/content/application~1json/schema")
+        .unwrap_or_else(|| panic!("`{operation_id}` has no JSON request body"))
+}
+
+/// The example the spec gives for the success response of `operation_id`.
+pub fn response_example_of(operation_id: &str) -> Value {
+    operation(operation_id)["responses"]
         .as_object()
         .into_iter()
         .flatten()

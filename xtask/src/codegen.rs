@@ -77,6 +77,7 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
     let mut mocks: syn::File = syn::parse2(mocks)
         .with_context(|| format!("progenitor produced invalid Rust mocks for {shown}"))?;
     surface::rename_mocks(&mut mocks, &derived.operations);
+    surface::fix_mock_collections(&mut mocks);
 
     let manifest = project.client_manifest();
     let lock = project.root.join("Cargo.lock");

@@ -349,7 +349,10 @@ fn keep_json_media(spec: &mut Value) -> Result<()> {
         .flat_map(Map::values_mut)
         .filter(|operation| operation.get("operationId").is_some());
     for operation in operations {
-        let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+        let id = operation["operationId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         if let Some(content) = operation.pointer_mut("/requestBody/content") {
             keep_json(content, &id, "request body")?;
         }

@@ -305,11 +305,21 @@ fn marker(facts: &Facts) -> TokenStream {
         facts.method.to_uppercase(),
         facts.path
     );
-    let is_json = quote!(#response)
-        .to_string()
-        .replace(' ', "")
-        .starts_with("types::");
-    let locate = if is_json {
+    let is_json = |ty: &syn::Type| {
+        quote!(#ty)
+            .to_string()
+            .replace(' ', "")
+            .starts_with("types::")
+    };
+    let error_text = if is_json(error_body) {
+        quote!(::serde_json::to_string(&body).unwrap_or_default())
+    } else {
+        quote!({
+            let _ = body;
+            String::new()
+        })
+    };
+    let locate = if is_json(response) {
         quote!(crate::error::locate::<Self::Response>(body))
     } else {
         quote!({
@@ -345,6 +355,9 @@ fn marker(facts: &Facts) -> TokenStream {
             const OPERATION_ID: &'static str = #id;
             fn send(builder: Self::Builder<'_>) -> crate::operation::Sent<'_, Self::Response, Self::ErrorBody> {
                 Box::pin(builder.send())
+            }
+            fn error_text(body: Self::ErrorBody) -> String {
+                #error_text
             }
             fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
                 #locate
@@ -469,6 +482,80 @@ pub fn rename_mocks(file: &mut syn::File, operations: &[Operation]) {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// progenitor's mocks match a query parameter with `value.to_string()`,
+/// which does not compile for an array or a map. The client sends an array
+/// as the parameter repeated once per element, and a map as one pair per
+/// entry (form style, exploded): match them that way.
+pub fn fix_mock_collections(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum Collection {
+        Array,
+        Map,
+    }
+
+    struct Rewrite(Collection);
+
+    impl VisitMut for Rewrite {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            let syn::Expr::MethodCall(call) = expr else {
+                return;
+            };
+            let is_value_to_string = call.args.len() == 2
+                && matches!(&call.args[1], syn::Expr::MethodCall(inner)
+                    if inner.method == "to_string"
+                        && matches!(&*inner.receiver, syn::Expr::Path(p) if p.path.is_ident("value")));
+            if call.method != "query_param" || !is_value_to_string {
+                return;
+            }
+            let (when, name) = (&call.receiver, &call.args[0]);
+            *expr = match self.0 {
+                Collection::Array => syn::parse_quote! {
+                    value
+                        .iter()
+                        .fold(#when, |when, item| when.query_param(#name, item.to_string()))
+                },
+                Collection::Map => syn::parse_quote! {
+                    value
+                        .iter()
+                        .fold(#when, |when, (key, item)| {
+                            when.query_param(key.to_string(), item.to_string())
+                        })
+                },
+            };
+        }
+    }
+
+    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "operations" => module.content.as_mut(),
+        _ => None,
+    }) else {
+        return;
+    };
+    for item in items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        for member in &mut block.items {
+            let syn::ImplItem::Fn(function) = member else {
+                continue;
+            };
+            let where_clause = &function.sig.generics.where_clause;
+            let bounds = quote!(#where_clause).to_string().replace(' ', "");
+            let collection = if bounds.contains("::std::vec::Vec<") {
+                Collection::Array
+            } else if bounds.contains("BTreeMap<") || bounds.contains("HashMap<") {
+                Collection::Map
+            } else {
+                continue;
+            };
+            Rewrite(collection).visit_block_mut(&mut function.block);
         }
     }
 }
