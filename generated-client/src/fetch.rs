@@ -259,3 +259,97 @@ impl ClientFailure {
         Response::from(response)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Which failures are retried, by method (RFC 9110 §9.2.2): a POST or
+    //! PATCH only when it cannot have reached the server.
+
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    fn limits(idempotent: bool) -> Limits {
+        Limits {
+            policy: RetryPolicy {
+                min_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(2),
+                ..RetryPolicy::default()
+            },
+            max_retries: 2,
+            max_response_bytes: 1 << 20,
+            idempotent,
+        }
+    }
+
+    /// A server that answers every request with `response` (or, when it
+    /// is empty, closes the connection without answering); counts requests.
+    async fn server(response: &'static [u8]) -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicUsize::new(0));
+        let counter = count.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut head = [0u8; 4096];
+                let _ = stream.read(&mut head).await;
+                counter.fetch_add(1, Ordering::SeqCst);
+                let _ = stream.write_all(response).await;
+            }
+        });
+        (url, count)
+    }
+
+    async fn attempts(method: reqwest::Method, response: &'static [u8]) -> usize {
+        let (url, count) = server(response).await;
+        let http = reqwest::Client::new();
+        let request = http
+            .request(method.clone(), &url)
+            .body("{}")
+            .build()
+            .unwrap();
+        let idempotent = crate::retry::is_idempotent(&method);
+        let _ = fetch(http, request, limits(idempotent)).await;
+        count.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn a_5xx_or_a_dropped_connection_is_retried_only_for_idempotent_methods() {
+        const UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n";
+        const HANG_UP: &[u8] = b"";
+        for response in [UNAVAILABLE, HANG_UP] {
+            for method in [
+                reqwest::Method::GET,
+                reqwest::Method::PUT,
+                reqwest::Method::DELETE,
+            ] {
+                assert_eq!(attempts(method.clone(), response).await, 3, "{method}");
+            }
+            for method in [reqwest::Method::POST, reqwest::Method::PATCH] {
+                assert_eq!(attempts(method.clone(), response).await, 1, "{method}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_retried_for_every_method() {
+        // A port nothing listens on: the request never left.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        drop(listener);
+        let http = reqwest::Client::new();
+        let request = http.post(&url).body("{}").build().unwrap();
+        let err = match http.execute(request.try_clone().unwrap()).await {
+            Err(err) => err,
+            Ok(_) => panic!("nothing listens there"),
+        };
+        assert!(err.is_connect(), "{err}");
+        let refused = Attempt::Failed(Failure::Transport(err));
+        assert!(refused.is_transient(false), "POST after connection refused");
+        assert!(refused.is_transient(true));
+    }
+}
