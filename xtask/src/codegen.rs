@@ -290,3 +290,76 @@ fn with_header(code: &str, shown: &str) -> String {
          change those files and regenerate.\n\n{code}"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{document, project, slice};
+
+    /// Every operation of the vendor's whole document derives and generates
+    /// (in memory, with the dependency lines codegen asks for applied).
+    #[test]
+    fn the_whole_vendor_document_generates() {
+        let data =
+            project::workspace_root().join("xtask/tests/data/ultravox-openapi-2026-07-02.yaml");
+        let upstream = document::load(&data, "the 2026-07-02 capture", "a document").unwrap();
+        let ids: Vec<String> = upstream["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| {
+                slice::METHODS
+                    .iter()
+                    .filter_map(|method| item.get(*method)?["operationId"].as_str())
+            })
+            .map(str::to_owned)
+            .collect();
+        assert!(ids.len() > 100, "{} operations", ids.len());
+
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path().to_path_buf();
+        let workspace = project::workspace_root();
+        std::fs::create_dir_all(root.join("openapi")).unwrap();
+        std::fs::create_dir_all(root.join("generated-client")).unwrap();
+        let operations: String = ids
+            .iter()
+            .map(|id| format!("- operationId: {id}\n"))
+            .collect();
+        std::fs::write(root.join("openapi/operations.yaml"), operations).unwrap();
+        std::fs::copy(
+            workspace.join("openapi/overlay.yaml"),
+            root.join("openapi/overlay.yaml"),
+        )
+        .unwrap();
+        let manifest = std::fs::read_to_string(workspace.join("generated-client/Cargo.toml"))
+            .unwrap()
+            .replace("schemars.workspace = true\n", "");
+        let lines: Vec<String> = ["chrono", "regress"]
+            .into_iter()
+            .flat_map(|name| crates::dependency_lines(name, "*"))
+            .map(|line| line.split("  #").next().unwrap().to_owned())
+            .collect();
+        let manifest = manifest.replacen(
+            "[dependencies]\n",
+            &format!("[dependencies]\n{}\n", lines.join("\n")),
+            1,
+        );
+        std::fs::write(root.join("generated-client/Cargo.toml"), manifest).unwrap();
+
+        let project = Project::at(root);
+        let derived = derive::derive(&project, upstream, "the 2026-07-02 capture").unwrap();
+        let files = outputs(&project, &derived).unwrap_or_else(|err| panic!("{err:#}"));
+        let client = &files
+            .iter()
+            .find(|(path, _)| path.ends_with("generated.rs"))
+            .unwrap()
+            .1;
+        for id in &ids {
+            let method = heck::ToSnakeCase::to_snake_case(id.as_str());
+            assert!(
+                client.contains(&format!("pub fn {method}(")),
+                "no client method for `{id}`"
+            );
+        }
+    }
+}

@@ -503,3 +503,93 @@ fn usage_errors_are_one_line_and_name_the_command() {
     scratch.assert_rejected(&["codegen", "--bogus"], &["unknown argument `--bogus`"]);
     scratch.assert_rejected(&["publish"], &["unknown command `publish`"]);
 }
+
+/// The lines codegen asks for when generated code needs a crate compile as
+/// pasted: a `date-time` field is added, codegen's message is applied to a
+/// copy of the client, and the client is checked. Ignored by `cargo test`
+/// (it builds the client's dependencies, and fetches `chrono` when this
+/// machine has never built it); `.ci/run` runs it.
+#[test]
+#[ignore = "builds the client with chrono; run by .ci/run"]
+fn the_dependency_lines_codegen_asks_for_compile() {
+    let scratch = Scratch::new(&data(NEWER));
+    for relative in ["Cargo.toml", "README.md"] {
+        std::fs::copy(workspace().join(relative), scratch.path(relative)).unwrap();
+    }
+    let root_manifest = scratch.read("Cargo.toml").replace(
+        r#"members = ["xtask", "generated-client", "tests"]"#,
+        r#"members = ["generated-client"]"#,
+    );
+    scratch.write("Cargo.toml", &root_manifest);
+    let overlay = scratch.read("openapi/overlay.yaml");
+    scratch.write(
+        "openapi/overlay.yaml",
+        &format!(
+            "{overlay}\n  - description: test — a timestamp field\n    \
+             target: \"$.components.schemas.ScheduledCall.properties\"\n    \
+             update:\n      scheduledAt: {{ type: string, format: date-time }}\n"
+        ),
+    );
+    let message = scratch.assert_rejected(&["codegen"], &["chrono"]);
+    let lines: Vec<&str> = message
+        .lines()
+        .skip_while(|line| !line.contains("Add under [dependencies]"))
+        .skip(1)
+        .take_while(|line| line.starts_with("    "))
+        .map(str::trim)
+        .collect();
+    assert!(!lines.is_empty(), "{message}");
+    let mut manifest = scratch.read("generated-client/Cargo.toml");
+    for line in lines {
+        let (line, replaces) = match line.split_once("  # replaces `") {
+            Some((line, rest)) => (line, rest.strip_suffix('`')),
+            None => (line, None),
+        };
+        manifest = match replaces {
+            Some(old) => manifest.replacen(&format!("{old}\n"), &format!("{line}\n"), 1),
+            None => manifest.replacen("[dependencies]\n", &format!("[dependencies]\n{line}\n"), 1),
+        };
+    }
+    scratch.write("generated-client/Cargo.toml", &manifest);
+    std::fs::create_dir_all(scratch.path("generated-client/examples")).unwrap();
+    std::fs::copy(
+        workspace().join("generated-client/examples/list_scheduled_calls.rs"),
+        scratch.path("generated-client/examples/list_scheduled_calls.rs"),
+    )
+    .unwrap();
+    for entry in std::fs::read_dir(workspace().join("generated-client/src")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if !name.starts_with("generated") {
+            std::fs::copy(&path, scratch.path(&format!("generated-client/src/{name}"))).unwrap();
+        }
+    }
+    scratch.assert_ok(&["codegen"]);
+    assert!(
+        scratch
+            .read("generated-client/src/generated.rs")
+            .contains("::chrono::DateTime")
+    );
+    let checked = Command::new(env!("CARGO"))
+        .args([
+            "check",
+            "--quiet",
+            "-p",
+            "ultravox-client",
+            "--features",
+            "mock",
+        ])
+        .arg("--manifest-path")
+        .arg(scratch.path("Cargo.toml"))
+        .env(
+            "CARGO_TARGET_DIR",
+            workspace().join("target/dependency-hint-check"),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "the client does not compile with the lines applied:\n{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}
