@@ -2847,8 +2847,13 @@ pub mod operations {
         const OPERATION_ID: &'static str = "agents_scheduled_batches_scheduled_calls_list";
         fn send(
             builder: Self::Builder<'_>,
-        ) -> crate::operation::Sent<'_, Self::Response, Self::ErrorBody> {
-            Box::pin(builder.send())
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                super::ResponseValue<Self::Response>,
+                super::Error<Self::ErrorBody>,
+            >,
+        > + Send + '_ {
+            builder.send()
         }
         fn error_text(body: Self::ErrorBody) -> String {
             {

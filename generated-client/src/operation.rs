@@ -5,16 +5,8 @@
 //! names an operation.
 
 use std::future::Future;
-use std::pin::Pin;
 
 use progenitor_client::ResponseValue;
-
-/// What progenitor's `send()` returns, boxed so the trait stays object-free
-/// of progenitor's builder types.
-#[doc(hidden)]
-pub type Sent<'a, T, E> = Pin<
-    Box<dyn Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>> + Send + 'a>,
->;
 
 pub(crate) mod sealed {
     /// Only the generated marker types implement [`super::Operation`].
@@ -40,7 +32,12 @@ pub trait Operation: sealed::Sealed + 'static {
 
     /// Sends the request progenitor's builder describes.
     #[doc(hidden)]
-    fn send(builder: Self::Builder<'_>) -> Sent<'_, Self::Response, Self::ErrorBody>;
+    fn send(
+        builder: Self::Builder<'_>,
+    ) -> impl Future<
+        Output = Result<ResponseValue<Self::Response>, progenitor_client::Error<Self::ErrorBody>>,
+    > + Send
+    + '_;
 
     /// A documented error response's body as text for
     /// [`Error::Status`](crate::Error::Status): JSON again, or empty for a

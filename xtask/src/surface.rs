@@ -353,8 +353,15 @@ fn marker(facts: &Facts) -> TokenStream {
             type Response = #response;
             type ErrorBody = #error_body;
             const OPERATION_ID: &'static str = #id;
-            fn send(builder: Self::Builder<'_>) -> crate::operation::Sent<'_, Self::Response, Self::ErrorBody> {
-                Box::pin(builder.send())
+            fn send(
+                builder: Self::Builder<'_>,
+            ) -> impl ::std::future::Future<
+                Output = Result<
+                    super::ResponseValue<Self::Response>,
+                    super::Error<Self::ErrorBody>,
+                >,
+            > + Send + '_ {
+                builder.send()
             }
             fn error_text(body: Self::ErrorBody) -> String {
                 #error_text
