@@ -104,6 +104,25 @@ impl Error {
         }
     }
 
+    /// Whether the same call may succeed if you send it again later: a
+    /// transient status (408, 429, 500, 502, 503, 504), a timeout, a
+    /// connection that could not be made or was lost (not a response the
+    /// HTTP parser refused: that one would come back). The client already
+    /// retried such failures `max_retries` times (a POST or PATCH only when
+    /// it could not have reached the server); this is for your own retry
+    /// loop above it. Redirects, other statuses, bodies that do not decode
+    /// or are too large, refused requests and configuration errors are not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Status { status, .. } => crate::retry::is_transient_status(*status),
+            Error::Timeout(err) | Error::Connect(err) | Error::Transport(err) => {
+                crate::retry::is_transient_error(err)
+            }
+            Error::OperationTimeout { .. } => true,
+            _ => false,
+        }
+    }
+
     /// The response headers, for errors that came with them.
     pub fn headers(&self) -> Option<&HeaderMap> {
         match self {

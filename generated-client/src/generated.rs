@@ -20,6 +20,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct CallMedium {
         /**The call will use Exotel's "Voicebot" protocol.
  Once you have a join URL from starting a call, provide it to Exotel as the wss target URL
@@ -74,6 +75,7 @@ pub mod types {
         pub web_rtc: ::std::option::Option<WebRtcMedium>,
     }
     impl CallMedium {
+        /// Starts a [`builder::CallMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::CallMedium {
             Default::default()
         }
@@ -94,6 +96,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct DtmfHandling {
         ///If true, DTMF digits are ignored entirely.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -106,6 +109,7 @@ pub mod types {
         pub user_text_message: ::std::option::Option<DtmfUserTextMessage>,
     }
     impl DtmfHandling {
+        /// Starts a [`builder::DtmfHandling`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::DtmfHandling {
             Default::default()
         }
@@ -120,6 +124,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct DtmfUserTextMessage {
         /**Template for the message text. Use {digits} as a placeholder for the
  pressed digits. Defaults to "{digits}" if empty.*/
@@ -130,6 +135,7 @@ pub mod types {
         pub urgency: ::std::option::Option<crate::types::DtmfUserTextMessageUrgency>,
     }
     impl DtmfUserTextMessage {
+        /// Starts a [`builder::DtmfUserTextMessage`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::DtmfUserTextMessage {
             Default::default()
         }
@@ -144,6 +150,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct EnabledDataMessages {
         ///Indicates that a call event has been recorded. (Default: disabled)
         #[serde(
@@ -213,6 +220,7 @@ pub mod types {
         pub user_stopped_speaking: ::std::option::Option<bool>,
     }
     impl EnabledDataMessages {
+        /// Starts a [`builder::EnabledDataMessages`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::EnabledDataMessages {
             Default::default()
         }
@@ -227,6 +235,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ExotelMedium {
         ///Controls how DTMF digits received during the call are handled.
         #[serde(
@@ -236,6 +245,7 @@ pub mod types {
         pub dtmf_handling: ::std::option::Option<DtmfHandling>,
     }
     impl ExotelMedium {
+        /// Starts a [`builder::ExotelMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::ExotelMedium {
             Default::default()
         }
@@ -249,6 +259,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PaginatedScheduledCallList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<::std::string::String>,
@@ -259,6 +270,7 @@ pub mod types {
         pub total: ::std::option::Option<i64>,
     }
     impl PaginatedScheduledCallList {
+        /// Starts a [`builder::PaginatedScheduledCallList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::PaginatedScheduledCallList {
             Default::default()
         }
@@ -273,6 +285,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PlivoMedium {
         ///Controls how DTMF digits received during the call are handled.
         #[serde(
@@ -286,6 +299,7 @@ pub mod types {
         pub outgoing: ::std::option::Option<PlivoMediumOutgoingRequestParams>,
     }
     impl PlivoMedium {
+        /// Starts a [`builder::PlivoMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::PlivoMedium {
             Default::default()
         }
@@ -300,6 +314,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PlivoMediumOutgoingRequestParams {
         /**Additional parameters to include in the Plivo call creation request.
  See <https://www.plivo.com/docs/voice/api/call/make-a-call>*/
@@ -320,6 +335,7 @@ pub mod types {
         pub to: ::std::option::Option<::std::string::String>,
     }
     impl PlivoMediumOutgoingRequestParams {
+        /// Starts a [`builder::PlivoMediumOutgoingRequestParams`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::PlivoMediumOutgoingRequestParams {
             Default::default()
         }
@@ -333,6 +349,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ScheduledCall {
         #[serde(rename = "batchId")]
         pub batch_id: ::uuid::Uuid,
@@ -363,6 +380,7 @@ pub mod types {
         pub template_context: ::std::option::Option<::serde_json::Value>,
     }
     impl ScheduledCall {
+        /// Starts a [`builder::ScheduledCall`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::ScheduledCall {
             Default::default()
         }
@@ -377,6 +395,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct SipIncoming(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
@@ -413,6 +432,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct SipMedium {
         ///Details for an incoming SIP call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -422,6 +442,7 @@ pub mod types {
         pub outgoing: ::std::option::Option<SipOutgoing>,
     }
     impl SipMedium {
+        /// Starts a [`builder::SipMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::SipMedium {
             Default::default()
         }
@@ -436,6 +457,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct SipOutgoing {
         ///The SIP URI to connect from. This is the "from" field in the SIP INVITE.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -451,6 +473,7 @@ pub mod types {
         pub username: ::std::option::Option<::std::string::String>,
     }
     impl SipOutgoing {
+        /// Starts a [`builder::SipOutgoing`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::SipOutgoing {
             Default::default()
         }
@@ -465,6 +488,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TelnyxMedium {
         ///Controls how DTMF digits received during the call are handled.
         #[serde(
@@ -478,6 +502,7 @@ pub mod types {
         pub outgoing: ::std::option::Option<TelnyxMediumOutgoingRequestParams>,
     }
     impl TelnyxMedium {
+        /// Starts a [`builder::TelnyxMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::TelnyxMedium {
             Default::default()
         }
@@ -492,6 +517,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TelnyxMediumOutgoingRequestParams {
         /**Additional parameters to include in the Telnyx call creation request.
  See <https://developers.telnyx.com/api/call-scripting/initiate-texml-call>*/
@@ -512,6 +538,7 @@ pub mod types {
         pub to: ::std::option::Option<::std::string::String>,
     }
     impl TelnyxMediumOutgoingRequestParams {
+        /// Starts a [`builder::TelnyxMediumOutgoingRequestParams`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::TelnyxMediumOutgoingRequestParams {
             Default::default()
         }
@@ -526,6 +553,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TwilioMedium {
         ///Controls how DTMF digits received during the call are handled.
         #[serde(
@@ -539,6 +567,7 @@ pub mod types {
         pub outgoing: ::std::option::Option<TwilioMediumOutgoingRequestParams>,
     }
     impl TwilioMedium {
+        /// Starts a [`builder::TwilioMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::TwilioMedium {
             Default::default()
         }
@@ -553,6 +582,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TwilioMediumOutgoingRequestParams {
         /**Additional parameters to include in the Twilio call creation request.
  See <https://www.twilio.com/docs/voice/api/call-resource#request-body-parameters>*/
@@ -574,6 +604,7 @@ pub mod types {
         pub to: ::std::option::Option<::std::string::String>,
     }
     impl TwilioMediumOutgoingRequestParams {
+        /// Starts a [`builder::TwilioMediumOutgoingRequestParams`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::TwilioMediumOutgoingRequestParams {
             Default::default()
         }
@@ -588,6 +619,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WebRtcMedium {
         ///Controls which data messages are enabled for the call.
         #[serde(
@@ -597,6 +629,7 @@ pub mod types {
         pub data_messages: ::std::option::Option<EnabledDataMessages>,
     }
     impl WebRtcMedium {
+        /// Starts a [`builder::WebRtcMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::WebRtcMedium {
             Default::default()
         }
@@ -611,6 +644,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WebSocketMedium {
         /**The size of the client-side audio buffer in milliseconds. Smaller buffers allow for faster
  interruptions but may cause audio underflow if network latency fluctuates too greatly. For
@@ -654,6 +688,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub output_sample_rate: ::std::option::Option<i32>,
     }
     impl WebSocketMedium {
+        /// Starts a [`builder::WebSocketMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::WebSocketMedium {
             Default::default()
         }
@@ -661,6 +696,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
+        /// Builds a [`CallMedium`](super::CallMedium); start from `CallMedium::builder()`.
         pub struct CallMedium {
             exotel: ::std::result::Result<
                 ::std::option::Option<super::ExotelMedium>,
@@ -824,6 +860,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`DtmfHandling`](super::DtmfHandling); start from `DtmfHandling::builder()`.
         pub struct DtmfHandling {
             ignore: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -892,6 +929,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`DtmfUserTextMessage`](super::DtmfUserTextMessage); start from `DtmfUserTextMessage::builder()`.
         pub struct DtmfUserTextMessage {
             text: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -959,6 +997,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`EnabledDataMessages`](super::EnabledDataMessages); start from `EnabledDataMessages::builder()`.
         pub struct EnabledDataMessages {
             call_event: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -1246,6 +1285,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`ExotelMedium`](super::ExotelMedium); start from `ExotelMedium::builder()`.
         pub struct ExotelMedium {
             dtmf_handling: ::std::result::Result<
                 ::std::option::Option<super::DtmfHandling>,
@@ -1291,6 +1331,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`PaginatedScheduledCallList`](super::PaginatedScheduledCallList); start from `PaginatedScheduledCallList::builder()`.
         pub struct PaginatedScheduledCallList {
             next: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1395,6 +1436,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`PlivoMedium`](super::PlivoMedium); start from `PlivoMedium::builder()`.
         pub struct PlivoMedium {
             dtmf_handling: ::std::result::Result<
                 ::std::option::Option<super::DtmfHandling>,
@@ -1461,6 +1503,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`PlivoMediumOutgoingRequestParams`](super::PlivoMediumOutgoingRequestParams); start from `PlivoMediumOutgoingRequestParams::builder()`.
         pub struct PlivoMediumOutgoingRequestParams {
             additional_params: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1548,6 +1591,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`ScheduledCall`](super::ScheduledCall); start from `ScheduledCall::builder()`.
         pub struct ScheduledCall {
             batch_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
             call_id: ::std::result::Result<
@@ -1727,6 +1771,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`SipMedium`](super::SipMedium); start from `SipMedium::builder()`.
         pub struct SipMedium {
             incoming: ::std::result::Result<
                 ::std::option::Option<super::SipIncoming>,
@@ -1791,6 +1836,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`SipOutgoing`](super::SipOutgoing); start from `SipOutgoing::builder()`.
         pub struct SipOutgoing {
             from: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1891,6 +1937,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`TelnyxMedium`](super::TelnyxMedium); start from `TelnyxMedium::builder()`.
         pub struct TelnyxMedium {
             dtmf_handling: ::std::result::Result<
                 ::std::option::Option<super::DtmfHandling>,
@@ -1957,6 +2004,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`TelnyxMediumOutgoingRequestParams`](super::TelnyxMediumOutgoingRequestParams); start from `TelnyxMediumOutgoingRequestParams::builder()`.
         pub struct TelnyxMediumOutgoingRequestParams {
             additional_params: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -2044,6 +2092,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`TwilioMedium`](super::TwilioMedium); start from `TwilioMedium::builder()`.
         pub struct TwilioMedium {
             dtmf_handling: ::std::result::Result<
                 ::std::option::Option<super::DtmfHandling>,
@@ -2110,6 +2159,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`TwilioMediumOutgoingRequestParams`](super::TwilioMediumOutgoingRequestParams); start from `TwilioMediumOutgoingRequestParams::builder()`.
         pub struct TwilioMediumOutgoingRequestParams {
             additional_params: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -2197,6 +2247,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`WebRtcMedium`](super::WebRtcMedium); start from `WebRtcMedium::builder()`.
         pub struct WebRtcMedium {
             data_messages: ::std::result::Result<
                 ::std::option::Option<super::EnabledDataMessages>,
@@ -2244,6 +2295,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`WebSocketMedium`](super::WebSocketMedium); start from `WebSocketMedium::builder()`.
         pub struct WebSocketMedium {
             client_buffer_size_ms: ::std::result::Result<
                 ::std::option::Option<i32>,
@@ -2374,6 +2426,190 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 }
             }
         }
+        impl CallMedium {
+            /// The [`CallMedium`](super::CallMedium), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::CallMedium,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl DtmfHandling {
+            /// The [`DtmfHandling`](super::DtmfHandling), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::DtmfHandling,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl DtmfUserTextMessage {
+            /// The [`DtmfUserTextMessage`](super::DtmfUserTextMessage), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::DtmfUserTextMessage,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl EnabledDataMessages {
+            /// The [`EnabledDataMessages`](super::EnabledDataMessages), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::EnabledDataMessages,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl ExotelMedium {
+            /// The [`ExotelMedium`](super::ExotelMedium), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::ExotelMedium,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl PaginatedScheduledCallList {
+            /// The [`PaginatedScheduledCallList`](super::PaginatedScheduledCallList), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::PaginatedScheduledCallList,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl PlivoMedium {
+            /// The [`PlivoMedium`](super::PlivoMedium), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::PlivoMedium,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl PlivoMediumOutgoingRequestParams {
+            /// The [`PlivoMediumOutgoingRequestParams`](super::PlivoMediumOutgoingRequestParams), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::PlivoMediumOutgoingRequestParams,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl ScheduledCall {
+            /// The [`ScheduledCall`](super::ScheduledCall), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::ScheduledCall,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl SipMedium {
+            /// The [`SipMedium`](super::SipMedium), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<super::SipMedium, super::error::ConversionError> {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl SipOutgoing {
+            /// The [`SipOutgoing`](super::SipOutgoing), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::SipOutgoing,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl TelnyxMedium {
+            /// The [`TelnyxMedium`](super::TelnyxMedium), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::TelnyxMedium,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl TelnyxMediumOutgoingRequestParams {
+            /// The [`TelnyxMediumOutgoingRequestParams`](super::TelnyxMediumOutgoingRequestParams), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::TelnyxMediumOutgoingRequestParams,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl TwilioMedium {
+            /// The [`TwilioMedium`](super::TwilioMedium), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::TwilioMedium,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl TwilioMediumOutgoingRequestParams {
+            /// The [`TwilioMediumOutgoingRequestParams`](super::TwilioMediumOutgoingRequestParams), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::TwilioMediumOutgoingRequestParams,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl WebRtcMedium {
+            /// The [`WebRtcMedium`](super::WebRtcMedium), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::WebRtcMedium,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl WebSocketMedium {
+            /// The [`WebSocketMedium`](super::WebSocketMedium), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::WebSocketMedium,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -2409,8 +2645,8 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     /// Urgency of the message. Defaults to URGENCY_IMMEDIATE.
     ///
-    /// This enum is open: a value this version of the crate does not know arrives as `Unknown`, keeps its text, and serializes back unchanged. It is `#[non_exhaustive]` because a later release may give such a value a named variant: match it with a `_` arm.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum DtmfUserTextMessageUrgency {
         /// `URGENCY_UNSPECIFIED`
@@ -2421,9 +2657,16 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         UrgencySoon,
         /// `URGENCY_LATER`
         UrgencyLater,
-        /// A value this version of the crate does not know, kept verbatim.
-        Unknown(::std::string::String),
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
     }
+    #[allow(deprecated)]
     impl DtmfUserTextMessageUrgency {
         /// The values the spec lists, in its order.
         pub const KNOWN: [DtmfUserTextMessageUrgency; 4] = [
@@ -2439,8 +2682,17 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 DtmfUserTextMessageUrgency::UrgencyImmediate => "URGENCY_IMMEDIATE",
                 DtmfUserTextMessageUrgency::UrgencySoon => "URGENCY_SOON",
                 DtmfUserTextMessageUrgency::UrgencyLater => "URGENCY_LATER",
-                DtmfUserTextMessageUrgency::Unknown(value) => value,
+                DtmfUserTextMessageUrgency::Unknown(value) => value.as_str(),
             }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| DtmfUserTextMessageUrgency::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
         }
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
@@ -2464,26 +2716,53 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
     }
-    impl ::std::convert::From<&str> for DtmfUserTextMessageUrgency {
-        fn from(value: &str) -> Self {
-            Self::known(value)
-                .unwrap_or_else(|| DtmfUserTextMessageUrgency::Unknown(value.to_owned()))
+    impl crate::open_enum::OpenEnum for DtmfUserTextMessageUrgency {
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(
+                    DtmfUserTextMessageUrgency::Unknown(crate::UnknownValue::new(value)),
+                )
         }
-    }
-    impl ::std::convert::From<::std::string::String> for DtmfUserTextMessageUrgency {
-        fn from(value: ::std::string::String) -> Self {
-            Self::known(&value).unwrap_or(DtmfUserTextMessageUrgency::Unknown(value))
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
         }
     }
     impl ::std::str::FromStr for DtmfUserTextMessageUrgency {
         type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            ::std::result::Result::Ok(Self::from(value))
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for DtmfUserTextMessageUrgency {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for DtmfUserTextMessageUrgency {}
+    impl ::std::hash::Hash for DtmfUserTextMessageUrgency {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for DtmfUserTextMessageUrgency {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for DtmfUserTextMessageUrgency {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for DtmfUserTextMessageUrgency {
+        /// The value as the API spells it, honouring width, fill and alignment.
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
+            f.pad(self.as_str())
         }
     }
     impl ::serde::Serialize for DtmfUserTextMessageUrgency {
@@ -2519,8 +2798,8 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     /// A value of the spec's `ScheduledCallStatusEnum`.
     ///
-    /// This enum is open: a value this version of the crate does not know arrives as `Unknown`, keeps its text, and serializes back unchanged. It is `#[non_exhaustive]` because a later release may give such a value a named variant: match it with a `_` arm.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum ScheduledCallStatus {
         /// `FUTURE`
@@ -2533,9 +2812,16 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         Expired,
         /// `ERROR`
         Error,
-        /// A value this version of the crate does not know, kept verbatim.
-        Unknown(::std::string::String),
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
     }
+    #[allow(deprecated)]
     impl ScheduledCallStatus {
         /// The values the spec lists, in its order.
         pub const KNOWN: [ScheduledCallStatus; 5] = [
@@ -2553,8 +2839,17 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ScheduledCallStatus::Success => "SUCCESS",
                 ScheduledCallStatus::Expired => "EXPIRED",
                 ScheduledCallStatus::Error => "ERROR",
-                ScheduledCallStatus::Unknown(value) => value,
+                ScheduledCallStatus::Unknown(value) => value.as_str(),
             }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| ScheduledCallStatus::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
         }
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
@@ -2567,26 +2862,51 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
     }
-    impl ::std::convert::From<&str> for ScheduledCallStatus {
-        fn from(value: &str) -> Self {
-            Self::known(value)
-                .unwrap_or_else(|| ScheduledCallStatus::Unknown(value.to_owned()))
+    impl crate::open_enum::OpenEnum for ScheduledCallStatus {
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(ScheduledCallStatus::Unknown(crate::UnknownValue::new(value)))
         }
-    }
-    impl ::std::convert::From<::std::string::String> for ScheduledCallStatus {
-        fn from(value: ::std::string::String) -> Self {
-            Self::known(&value).unwrap_or(ScheduledCallStatus::Unknown(value))
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
         }
     }
     impl ::std::str::FromStr for ScheduledCallStatus {
         type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            ::std::result::Result::Ok(Self::from(value))
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for ScheduledCallStatus {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ScheduledCallStatus {}
+    impl ::std::hash::Hash for ScheduledCallStatus {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for ScheduledCallStatus {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for ScheduledCallStatus {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for ScheduledCallStatus {
+        /// The value as the API spells it, honouring width, fill and alignment.
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
+            f.pad(self.as_str())
         }
     }
     impl ::serde::Serialize for ScheduledCallStatus {
@@ -2622,39 +2942,23 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Ultravox
-
-API for the Ultravox service.
-
-Version: 0.1.0*/
+/// The Ultravox API client. Build one with [`Client::builder`] or
+/// [`Client::from_env`]; each method sends one operation of the API (see
+/// [`operations`]) and returns a [`Request`](crate::Request) to refine and send.
+/// Cloning is cheap: clones share one connection pool.
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
     pub(crate) inner: crate::config::ClientConfig,
 }
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::config::ClientConfig) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
-    }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
     ///
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(
+    pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
         inner: crate::config::ClientConfig,
@@ -2666,6 +2970,7 @@ impl Client {
         }
     }
 }
+#[doc(hidden)]
 impl ClientInfo<crate::config::ClientConfig> for Client {
     fn api_version() -> &'static str {
         "0.1.0"

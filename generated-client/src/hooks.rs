@@ -12,6 +12,8 @@ use crate::config::ClientConfig;
 use crate::fetch::{self, ClientFailure, Failure, Limits};
 use crate::{Client, call};
 
+// progenitor's plumbing, not the crate's API.
+#[doc(hidden)]
 impl ClientHooks<ClientConfig> for Client {
     async fn pre<E>(
         &self,

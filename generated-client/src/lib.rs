@@ -60,47 +60,144 @@ mod retry;
 mod generated;
 
 /// Typed httpmock helpers generated from the spec (feature `mock`), for
-/// testing code that uses this client without the real API.
+/// testing code that uses this client without the real API: one mock per
+/// client method, named like it. The `httpmock` they are built on is
+/// re-exported as [`mock::httpmock`](crate::mock::httpmock): use it, not a
+/// version of your own, or the mock methods will not be found.
+///
+/// A listing of two pages: the first page is the request without a
+/// cursor (`.cursor(None)` requires its absence), the second the one with
+/// the cursor the first page's `next` names.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// use ultravox_client::mock::MockServerExt;
-/// use ultravox_client::types::{PaginatedScheduledCallList, ScheduledCallStatus};
-/// use ultravox_client::Client;
+/// use ultravox_client::mock::httpmock::MockServer;
+/// use ultravox_client::types::{PaginatedScheduledCallList, ScheduledCall, ScheduledCallStatus};
+/// use ultravox_client::{Client, Uuid};
 ///
-/// let server = httpmock::MockServer::start_async().await;
-/// let agent = "1b4e28ba-2fa1-11d2-883f-0016d3cca427".parse().unwrap();
-/// let batch = "5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b".parse().unwrap();
-/// let empty = PaginatedScheduledCallList { next: None, previous: None, results: vec![], total: Some(0) };
-/// let mock = server.list_scheduled_calls(|when, then| {
-///     when.agent_id(&agent).batch_id(&batch).status(&ScheduledCallStatus::Error);
-///     then.ok(&empty);
+/// let server = MockServer::start_async().await;
+/// let agent: Uuid = "1b4e28ba-2fa1-11d2-883f-0016d3cca427".parse().unwrap();
+/// let batch: Uuid = "5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b".parse().unwrap();
+/// // Required fields must be set, even to `None` where the spec allows null.
+/// let failed = ScheduledCall::builder()
+///     .batch_id(batch)
+///     .status(ScheduledCallStatus::Error)
+///     .call_id(None)
+///     .error(Some("busy".to_owned()))
+///     .build()
+///     .unwrap();
+/// let first = PaginatedScheduledCallList::builder()
+///     .next(Some(server.url("/next?cursor=2")))
+///     .results(vec![failed.clone()])
+///     .build()
+///     .unwrap();
+/// let last = PaginatedScheduledCallList::builder()
+///     .results(vec![failed])
+///     .build()
+///     .unwrap();
+/// let pages = [(None, first), (Some("2"), last)].map(|(cursor, page)| {
+///     server.list_scheduled_calls(|when, then| {
+///         when.agent_id(&agent)
+///             .batch_id(&batch)
+///             .status(&ScheduledCallStatus::Error)
+///             .cursor(cursor);
+///         then.ok(&page);
+///     })
 /// });
 ///
 /// let client = Client::builder().api_key("test").base_url(server.base_url()).build().unwrap();
-/// let page = client
-///     .list_scheduled_calls(agent, batch)
-///     .status(ScheduledCallStatus::Error)
-///     .send()
-///     .await
-///     .unwrap();
-/// assert_eq!(page.total, Some(0));
-/// mock.assert();
+/// let calls: Vec<ScheduledCall> = futures_util::TryStreamExt::try_collect(
+///     client
+///         .list_scheduled_calls(agent, batch)
+///         .status(ScheduledCallStatus::Error)
+///         .stream(),
+/// )
+/// .await
+/// .unwrap();
+/// assert_eq!(calls.len(), 2);
+/// for page in pages {
+///     page.assert();
+/// }
 /// # }
 /// ```
 #[cfg(feature = "mock")]
+pub mod mock {
+    /// The httpmock this crate's mocks are built with.
+    pub use ::httpmock;
+
+    pub use crate::generated_httpmock::*;
+}
+
+#[cfg(feature = "mock")]
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs)]
-#[path = "generated_httpmock.rs"]
-pub mod mock;
+mod generated_httpmock;
 
 pub use config::{API_KEY_VAR, BASE_URL_VAR, ClientBuilder, USER_AGENT};
 pub use error::{Error, decode};
 pub use generated::{API_KEY_HEADER, Client, DEFAULT_BASE_URL, operations, types};
+pub use open_enum::UnknownValue;
 pub use operation::{Listing, Operation};
 pub use progenitor_client::ResponseValue;
 pub use request::Request;
+/// The HTTP status type of [`Error::status`] and [`ResponseValue::status`].
+pub use reqwest::StatusCode;
+/// The UUID type of the API's ids (`agent_id`, `batch_id`, …).
+pub use uuid::Uuid;
+
+/// The public surface is designed, not leaked: each block below must fail
+/// to compile, so a generator item that becomes public again (progenitor's
+/// `Error`, `ClientInfo`, `ByteStream`, `prelude`, constructors and
+/// configuration), a struct literal of a generated type (they are
+/// `#[non_exhaustive]`: an added field must not break users), a parameter
+/// method taking any `&str`, or an `Unknown` made by hand fails the doctests.
+///
+/// ```compile_fail,E0432
+/// use ultravox_client::ClientConfig;
+/// ```
+///
+/// ```compile_fail,E0432
+/// use ultravox_client::ClientInfo;
+/// ```
+///
+/// ```compile_fail,E0432
+/// use ultravox_client::ByteStream;
+/// ```
+///
+/// ```compile_fail,E0432
+/// use ultravox_client::prelude::Client;
+/// ```
+///
+/// ```compile_fail
+/// let _ = ultravox_client::Client::new;
+/// ```
+///
+/// ```compile_fail
+/// let _ = ultravox_client::Client::new_with_client;
+/// ```
+///
+/// ```compile_fail,E0599
+/// let _ = |e: ultravox_client::Error| matches!(e, ultravox_client::Error::CommunicationError(_));
+/// ```
+///
+/// ```compile_fail,E0639
+/// let _ = ultravox_client::types::WebSocketMedium { ..Default::default() };
+/// ```
+///
+/// ```compile_fail
+/// fn filter(request: ultravox_client::Request<'_, ultravox_client::operations::ListScheduledCalls>) {
+///     let _ = request.status("ERROR");
+/// }
+/// ```
+///
+/// ```compile_fail
+/// fn unknown(value: ultravox_client::UnknownValue) {}
+/// unknown(ultravox_client::UnknownValue("ERROR".to_owned()));
+/// ```
+#[cfg(doctest)]
+pub struct NotPublic;
 
 /// The README's examples, compiled as doctests so they cannot rot.
 #[cfg(doctest)]

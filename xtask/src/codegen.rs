@@ -206,11 +206,135 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
     file.items
         .retain(|item| !matches!(item, syn::Item::Impl(block) if is_client_operations(block)));
     file.items.extend(surface.items);
+    hide_generator_plumbing(file);
+    semver_safe_types(types_module(file)?);
     // progenitor's `prelude` holds only `Client`, which the crate root
     // exports already.
     file.items
         .retain(|item| !matches!(item, syn::Item::Mod(module) if module.ident == "prelude"));
     Ok(())
+}
+
+/// Every generated struct is `#[non_exhaustive]`, as aws-sdk-rust's are, so
+/// a property the vendor adds is not a breaking change: outside the crate a
+/// value is built with its builder, which gets a documented `builder()` and
+/// a `build()` that fails naming a required field that was not set.
+fn semver_safe_types(types: &mut [syn::Item]) {
+    let mut structs = Vec::new();
+    for item in types.iter_mut() {
+        if let syn::Item::Struct(item) = item {
+            item.attrs.push(syn::parse_quote!(#[non_exhaustive]));
+            structs.push(item.ident.clone());
+        }
+    }
+    for item in types.iter_mut() {
+        match item {
+            // `impl X { pub fn builder() -> builder::X }`
+            syn::Item::Impl(block) if block.trait_.is_none() => {
+                let syn::Type::Path(self_ty) = &*block.self_ty else {
+                    continue;
+                };
+                let Some(name) = self_ty.path.get_ident().cloned() else {
+                    continue;
+                };
+                for member in &mut block.items {
+                    if let syn::ImplItem::Fn(function) = member
+                        && function.sig.ident == "builder"
+                    {
+                        let doc = format!(
+                            " Starts a [`builder::{name}`]: set the fields with its methods, then \
+                             call `.build()`, which fails naming a required field left unset."
+                        );
+                        function.attrs.push(syn::parse_quote!(#[doc = #doc]));
+                    }
+                }
+            }
+            syn::Item::Mod(module) if module.ident == "builder" => {
+                let Some((_, items)) = &mut module.content else {
+                    continue;
+                };
+                let builders: Vec<syn::Ident> = items
+                    .iter()
+                    .filter_map(|item| match item {
+                        syn::Item::Struct(s) if structs.contains(&s.ident) => Some(s.ident.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                for item in items.iter_mut() {
+                    if let syn::Item::Struct(builder) = item {
+                        let doc = format!(
+                            " Builds a [`{0}`](super::{0}); start from `{0}::builder()`.",
+                            builder.ident
+                        );
+                        builder.attrs.push(syn::parse_quote!(#[doc = #doc]));
+                    }
+                }
+                for name in builders {
+                    let doc = format!(
+                        " The [`{name}`](super::{name}), or the first required field left unset \
+                         or the first value that does not convert."
+                    );
+                    items.push(syn::parse_quote! {
+                        impl #name {
+                            #[doc = #doc]
+                            pub fn build(self) -> ::std::result::Result<super::#name, super::error::ConversionError> {
+                                ::std::convert::TryFrom::try_from(self)
+                            }
+                        }
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What progenitor makes public on `Client` that users must not meet: its
+/// constructors (which skip the builder's checks of the base URL and the
+/// redirect policy; `Client::builder` is the way in), a doc comment that
+/// gives the spec file's version as the client's, and the `ClientInfo`
+/// impl the hooks need (hidden from the docs).
+fn hide_generator_plumbing(file: &mut syn::File) {
+    let client_doc = [
+        " The Ultravox API client. Build one with [`Client::builder`] or",
+        " [`Client::from_env`]; each method sends one operation of the API (see",
+        " [`operations`]) and returns a [`Request`](crate::Request) to refine and send.",
+        " Cloning is cheap: clones share one connection pool.",
+    ];
+    for item in &mut file.items {
+        match item {
+            syn::Item::Struct(client) if client.ident == "Client" => {
+                client.attrs.retain(|attr| !attr.path().is_ident("doc"));
+                client
+                    .attrs
+                    .extend(client_doc.iter().map(|line| syn::parse_quote!(#[doc = #line])));
+            }
+            syn::Item::Impl(block)
+                if block.trait_.is_none()
+                    && matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+                    && block.items.iter().any(|member| {
+                        matches!(member, syn::ImplItem::Fn(f) if f.sig.ident == "new_with_client")
+                    }) =>
+            {
+                block
+                    .items
+                    .retain(|member| !matches!(member, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+                for member in &mut block.items {
+                    if let syn::ImplItem::Fn(function) = member {
+                        function.vis = syn::parse_quote!(pub(crate));
+                    }
+                }
+            }
+            syn::Item::Impl(block)
+                if block.trait_.as_ref().is_some_and(|(path, _)| {
+                    path.segments.last().is_some_and(|s| s.ident == "ClientInfo")
+                }) =>
+            {
+                block.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `impl Client { pub fn <operation>(&self) -> builder::… }`.

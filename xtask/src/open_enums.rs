@@ -1,5 +1,5 @@
 //! Every string enum of the spec becomes an open enum: a variant per listed
-//! value plus `Unknown(String)`, so a value the vendor adds later decodes
+//! value plus `Unknown(UnknownValue)`, so a value the vendor adds later decodes
 //! (and re-serializes unchanged) instead of failing a whole page. typify
 //! replaces each enum schema by the type generated here; what all open enums
 //! share (the borrowing serde visitor, the JSON Schema) is hand-written once
@@ -17,10 +17,14 @@ use crate::rustify::StringEnum;
 /// Where the generated enums live, as the generated code names them.
 pub const MODULE: &str = "crate::types";
 
-const OPEN_DOC: &str = " This enum is open: a value this version of the crate does not know \
-arrives as `Unknown`, keeps its text, and serializes back unchanged. It is \
-`#[non_exhaustive]` because a later release may give such a value a named \
-variant: match it with a `_` arm.";
+const OPEN_DOC: &str = " This enum is open, as smithy-rs makes its enums: a value this version \
+of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) \
+and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for \
+a value with no variant of its own, so a known value is always its named variant. Equality, \
+hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a \
+later release names still compares equal to what was decoded before. The enum is \
+`#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle \
+and one `_` arm for the rest.";
 
 /// The open enums for `enums`, to be placed in `types`.
 pub fn tokens(enums: &[StringEnum]) -> Result<TokenStream> {
@@ -51,13 +55,18 @@ fn one(string_enum: &StringEnum) -> Result<TokenStream> {
         #( #[doc = #doc_lines] )*
         #[doc = ""]
         #[doc = #OPEN_DOC]
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Debug)]
         #[non_exhaustive]
         pub enum #name {
             #( #[doc = #variant_docs] #variants, )*
-            /// A value this version of the crate does not know, kept verbatim.
-            Unknown(::std::string::String),
+            /// A value this version of the crate does not know, kept verbatim
+            /// (see [`UnknownValue`](crate::UnknownValue)).
+            #[deprecated(note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest")]
+            Unknown(crate::UnknownValue),
         }
+        #[allow(deprecated)]
         impl #name {
             /// The values the spec lists, in its order.
             pub const KNOWN: [#name; #count] = [ #( #name::#variants, )* ];
@@ -66,8 +75,16 @@ fn one(string_enum: &StringEnum) -> Result<TokenStream> {
             pub fn as_str(&self) -> &str {
                 match self {
                     #( #name::#variants => #values, )*
-                    #name::Unknown(value) => value,
+                    #name::Unknown(value) => value.as_str(),
                 }
+            }
+
+            /// The variant for `value` as the API spells it: its named
+            /// variant when this version knows it, `Unknown` (sent as written)
+            /// for any other.
+            pub fn from_api_value(value: &str) -> Self {
+                Self::known(value)
+                    .unwrap_or_else(|| #name::Unknown(crate::UnknownValue::new(value.to_owned())))
             }
 
             fn known(value: &str) -> ::std::option::Option<Self> {
@@ -77,25 +94,47 @@ fn one(string_enum: &StringEnum) -> Result<TokenStream> {
                 }
             }
         }
-        impl ::std::convert::From<&str> for #name {
-            fn from(value: &str) -> Self {
-                Self::known(value).unwrap_or_else(|| #name::Unknown(value.to_owned()))
+        impl crate::open_enum::OpenEnum for #name {
+            fn from_owned(value: ::std::string::String) -> Self {
+                #[allow(deprecated)]
+                Self::known(&value).unwrap_or(#name::Unknown(crate::UnknownValue::new(value)))
             }
-        }
-        impl ::std::convert::From<::std::string::String> for #name {
-            fn from(value: ::std::string::String) -> Self {
-                Self::known(&value).unwrap_or(#name::Unknown(value))
+            fn from_borrowed(value: &str) -> Self {
+                Self::from_api_value(value)
             }
         }
         impl ::std::str::FromStr for #name {
             type Err = ::std::convert::Infallible;
+            /// Never fails: see [`Self::from_api_value`].
             fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-                ::std::result::Result::Ok(Self::from(value))
+                ::std::result::Result::Ok(Self::from_api_value(value))
+            }
+        }
+        impl ::std::cmp::PartialEq for #name {
+            fn eq(&self, other: &Self) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+        impl ::std::cmp::Eq for #name {}
+        impl ::std::hash::Hash for #name {
+            fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+                self.as_str().hash(state)
+            }
+        }
+        impl ::std::cmp::PartialOrd for #name {
+            fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+                ::std::option::Option::Some(self.cmp(other))
+            }
+        }
+        impl ::std::cmp::Ord for #name {
+            fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+                self.as_str().cmp(other.as_str())
             }
         }
         impl ::std::fmt::Display for #name {
+            /// The value as the API spells it, honouring width, fill and alignment.
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
+                f.pad(self.as_str())
             }
         }
         impl ::serde::Serialize for #name {

@@ -120,7 +120,7 @@ async fn walks_every_page_keeping_filters_and_stops_at_null() {
     assert_eq!(calls.len(), 5);
     assert_eq!(
         calls[4].status,
-        ScheduledCallStatus::Unknown("CANCELLED".into())
+        ScheduledCallStatus::from_api_value("CANCELLED")
     );
     for mock in &mocks {
         mock.assert_calls(1);
@@ -329,7 +329,7 @@ async fn unknown_statuses_fields_and_media_are_accepted() {
     let call = &page.results[0];
     assert_eq!(
         call.status,
-        ScheduledCallStatus::Unknown("CANCELLED".into())
+        ScheduledCallStatus::from_api_value("CANCELLED")
     );
     let twilio = call.medium.as_ref().unwrap().twilio.as_ref().unwrap();
     assert_eq!(

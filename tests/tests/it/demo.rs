@@ -143,3 +143,56 @@ async fn one_page_costs_one_request() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(server.requests().len(), 1);
 }
+
+/// Issue 14: `--help` is an answer, not an error; every flag is honoured by
+/// the demo; a status is one of the spec's (any case) or refused with the
+/// list, unless `--any-status` says to send it anyway.
+#[tokio::test]
+async fn help_flags_and_statuses_behave_as_documented() {
+    let mut out = Vec::new();
+    let lookup = |_: &str| None;
+    let help = example::run([OsString::from("--help")], lookup, &mut out).await;
+    assert_eq!(help, Ok(String::new()));
+    let usage = String::from_utf8(out).unwrap();
+    assert!(
+        usage.starts_with("usage:") && usage.contains("--any-status"),
+        "{usage}"
+    );
+
+    let statuses = spec::statuses();
+    for wanted in &statuses {
+        let lower = wanted.to_lowercase();
+        let (summary, calls) = run(&["--demo", "--all", "--status", &lower], &[]).await;
+        assert!(summary.is_ok(), "{summary:?}");
+        assert!(
+            !calls.is_empty(),
+            "{wanted}: the demo has a row for every status"
+        );
+        assert!(
+            calls.iter().all(|call| call["status"] == *wanted),
+            "{wanted}: {calls:?}"
+        );
+    }
+
+    let (summary, calls) = run(&["--demo", "--all", "--page-size", "2"], &[]).await;
+    let pages = statuses.len().div_ceil(2) + 1; // and the empty page
+    assert_eq!(
+        summary.unwrap(),
+        format!(
+            "listed {} scheduled calls from {pages} page(s)",
+            statuses.len()
+        )
+    );
+    assert_eq!(calls.len(), statuses.len());
+
+    let (refused, printed) = run(&["--demo", "--status", "NOT_A_STATUS"], &[]).await;
+    let message = refused.unwrap_err();
+    assert!(printed.is_empty());
+    for known in &statuses {
+        assert!(message.contains(known), "{message}");
+    }
+    let (sent_anyway, calls) =
+        run(&["--demo", "--status", "NOT_A_STATUS", "--any-status"], &[]).await;
+    // The demo has no such rows, so its mock does not match the filter.
+    assert!(sent_anyway.is_err() || calls.is_empty(), "{sent_anyway:?}");
+}

@@ -47,7 +47,7 @@ fn unknown_values_of_every_enum_decode_and_go_back_out_unchanged() {
     assert!(differences.is_empty(), "{}", differences.join("\n"));
     assert_eq!(
         decoded.results[paths.iter().position(|p| p == &["status"]).unwrap()].status,
-        ScheduledCallStatus::Unknown("NEW_IN_A_LATER_API".into())
+        ScheduledCallStatus::from_api_value("NEW_IN_A_LATER_API")
     );
 }
 
@@ -69,7 +69,7 @@ async fn an_unknown_status_filter_is_sent_as_written() {
     let client = test_client(&server.base_url).build().unwrap();
     client
         .list_scheduled_calls(AGENT, BATCH)
-        .status(ScheduledCallStatus::Unknown("NEW".into()))
+        .status(ScheduledCallStatus::from_api_value("NEW"))
         .send()
         .await
         .unwrap();
@@ -102,4 +102,42 @@ fn constraints_bind_requests_not_responses() {
         );
         assert!(differences.is_empty(), "{}", differences.join("\n"));
     }
+}
+
+/// Issue 14, as smithy-rs designs open enums: a known value is always its
+/// named variant, however it was made; equality, hashing and ordering
+/// follow the wire string; `Display` honours width and alignment.
+#[test]
+fn open_enums_compare_by_their_wire_value() {
+    use std::collections::HashSet;
+    use std::hash::{BuildHasher, RandomState};
+
+    let hasher = RandomState::new();
+    for (value, variant) in spec::statuses().into_iter().zip(ScheduledCallStatus::KNOWN) {
+        let made = ScheduledCallStatus::from_api_value(value);
+        let decoded: ScheduledCallStatus = serde_json::from_value(json!(value)).unwrap();
+        for other in [&made, &decoded] {
+            assert_eq!(*other, variant);
+            assert_eq!(hasher.hash_one(other), hasher.hash_one(&variant));
+        }
+        // A variant is made for a known value, never `Unknown`: its debug
+        // form is the variant's name, not the value.
+        assert!(!format!("{made:?}").contains("Unknown"), "{made:?}");
+        assert_eq!(format!("{variant:>12}"), format!("{value:>12}"));
+        assert_eq!(format!("{variant:-<12}"), format!("{value:-<12}"));
+    }
+    let unknown = ScheduledCallStatus::from_api_value("NOT_YET_NAMED");
+    assert_eq!(unknown.as_str(), "NOT_YET_NAMED");
+    assert_eq!(format!("[{unknown:^17}]"), "[  NOT_YET_NAMED  ]");
+    let set: HashSet<ScheduledCallStatus> = ScheduledCallStatus::KNOWN
+        .into_iter()
+        .chain([unknown.clone()])
+        .collect();
+    assert!(set.contains(&ScheduledCallStatus::from_api_value("NOT_YET_NAMED")));
+    let mut sorted: Vec<ScheduledCallStatus> = set.into_iter().collect();
+    sorted.sort();
+    let wire: Vec<&str> = sorted.iter().map(ScheduledCallStatus::as_str).collect();
+    let mut expected = wire.clone();
+    expected.sort_unstable();
+    assert_eq!(wire, expected, "ordering follows the wire string");
 }
