@@ -91,6 +91,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
     }
 }
 /// An extension trait for [`MockServer`](::httpmock::MockServer) that

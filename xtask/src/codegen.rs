@@ -78,6 +78,7 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
         .with_context(|| format!("progenitor produced invalid Rust mocks for {shown}"))?;
     surface::rename_mocks(&mut mocks, &derived.operations);
     surface::fix_mock_collections(&mut mocks);
+    surface::add_mock_error_helpers(&mut mocks);
 
     let manifest = project.client_manifest();
     let lock = project.root.join("Cargo.lock");

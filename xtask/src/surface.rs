@@ -566,3 +566,48 @@ pub fn fix_mock_collections(file: &mut syn::File) {
         }
     }
 }
+
+/// Every mock's `Then` also answers as the API does when it fails: an
+/// error status with a JSON body, and a transient status with
+/// `Retry-After`, so tests of retries and error handling read like the
+/// success case.
+pub fn add_mock_error_helpers(file: &mut syn::File) {
+    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "operations" => module.content.as_mut(),
+        _ => None,
+    }) else {
+        return;
+    };
+    for item in items.iter_mut() {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let is_then = block.trait_.is_none()
+            && matches!(&*block.self_ty, syn::Type::Path(p)
+                if p.path.get_ident().is_some_and(|i| i.to_string().ends_with("Then")));
+        if !is_then {
+            continue;
+        }
+        block.items.push(syn::parse_quote! {
+            /// Answers with `status` (an error the API may send) and `body` as JSON.
+            pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+                Self(
+                    self.0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body.clone()),
+                )
+            }
+        });
+        block.items.push(syn::parse_quote! {
+            /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+            pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+                Self(
+                    self.0
+                        .status(status)
+                        .header("retry-after", seconds.to_string()),
+                )
+            }
+        });
+    }
+}

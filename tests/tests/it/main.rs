@@ -14,4 +14,5 @@ mod hostile_network;
 mod hostile_responses;
 mod open_enums;
 mod production;
+mod public_surface;
 mod round_two;

@@ -1,0 +1,69 @@
+//! What a user of the crate meets: mocks that answer like the API when it
+//! fails, errors that say whether to try again, builders that finish.
+
+use httpmock::MockServer;
+use serde_json::json;
+use support::http::test_client;
+use support::samples::ids::{AGENT, BATCH};
+use ultravox_client::mock::MockServerExt;
+use ultravox_client::types::{PaginatedScheduledCallList, ScheduledCall};
+use ultravox_client::{Error, StatusCode};
+
+#[tokio::test]
+async fn mocks_answer_with_errors_and_retry_after() {
+    let server = MockServer::start_async().await;
+    let detail = json!({ "detail": "Not found." });
+    let mock = server.list_scheduled_calls(|when, then| {
+        when.agent_id(&AGENT);
+        then.error(404, &detail);
+    });
+    let client = test_client(&server.base_url()).build().unwrap();
+    let err = client
+        .list_scheduled_calls(AGENT, BATCH)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
+    assert!(!err.is_retryable(), "{err}");
+    let Error::Status { body, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(body).unwrap(),
+        detail
+    );
+    mock.assert_calls(1);
+
+    let server = MockServer::start_async().await;
+    let mock = server.list_scheduled_calls(|_, then| {
+        then.retry_after(503, 3600);
+    });
+    let client = test_client(&server.base_url()).build().unwrap();
+    let err = client
+        .list_scheduled_calls(AGENT, BATCH)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(err.retry_after(), Some("3600"));
+    assert!(err.is_retryable(), "{err}");
+    // An hour is longer than `max_retry_after`: no retry, the answer at once.
+    mock.assert_calls(1);
+}
+
+#[test]
+fn builders_finish_with_build_and_name_what_is_missing() {
+    let err = PaginatedScheduledCallList::builder().build().unwrap_err();
+    assert!(err.to_string().contains("results"), "{err}");
+    let page = PaginatedScheduledCallList::builder()
+        .results(Vec::new())
+        .build()
+        .unwrap();
+    assert!(page.results.is_empty() && page.next.is_none());
+    let err = ScheduledCall::builder()
+        .batch_id(BATCH)
+        .build()
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("no value supplied for"), "{message}");
+}
