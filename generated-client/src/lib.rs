@@ -62,7 +62,7 @@ mod generated;
 /// Typed httpmock helpers generated from the spec (feature `mock`), for
 /// testing code that uses this client without the real API: one mock per
 /// client method, named like it. The `httpmock` they are built on is
-/// re-exported as [`mock::httpmock`](crate::mock::httpmock): use it, not a
+/// re-exported as [`mock::httpmock`]: use it, not a
 /// version of your own, or the mock methods will not be found.
 ///
 /// A listing of two pages: the first page is the request without a
