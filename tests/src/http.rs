@@ -59,7 +59,10 @@ pub fn mock_pages<'a>(
                         .batch_id(&ids::BATCH)
                         .cursor(cursor),
                 );
-                when.into_inner().header(API_KEY_HEADER, ids::API_KEY);
+                // The typed mock has no header matcher: add it on httpmock's
+                // `When`, which shares its requirements with the mock (the
+                // value returned is the same builder, not needed again).
+                let _same_when = when.into_inner().header(API_KEY_HEADER, ids::API_KEY);
                 then.ok(&body);
             })
         })
