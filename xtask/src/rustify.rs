@@ -417,14 +417,7 @@ fn split_request_schemas(spec: &mut Value, schemas: &mut BTreeMap<String, Value>
     for body in request_bodies(spec) {
         refs_below(body, &mut pending);
     }
-    let mut reached = BTreeSet::new();
-    while let Some(name) = pending.pop() {
-        if reached.insert(name.clone())
-            && let Some(schema) = schemas.get(&name)
-        {
-            refs_below(schema, &mut pending);
-        }
-    }
+    let reached = closure(pending, schemas);
     // Those that need a twin: with readOnly properties, or reaching one.
     let mut twins: BTreeSet<String> = reached
         .iter()
@@ -533,6 +526,11 @@ fn reached_from_responses(spec: &Value, schemas: &BTreeMap<String, Value>) -> BT
     for response in responses {
         refs_below(response, &mut pending);
     }
+    closure(pending, schemas)
+}
+
+/// The named schemas `pending` name, and every one they reach.
+fn closure(mut pending: Vec<String>, schemas: &BTreeMap<String, Value>) -> BTreeSet<String> {
     let mut reached = BTreeSet::new();
     while let Some(name) = pending.pop() {
         if reached.insert(name.clone())

@@ -122,6 +122,20 @@ impl Scratch {
             .unwrap()
     }
 
+    /// An overlay action giving the rows a `date-time` field: generated
+    /// code that needs `chrono`, which the client does not depend on.
+    fn add_timestamp_field(&self) {
+        let overlay = self.read("openapi/overlay.yaml");
+        self.write(
+            "openapi/overlay.yaml",
+            &format!(
+                "{overlay}\n  - description: test — a timestamp field\n    \
+                 target: \"$.components.schemas.ScheduledCall.properties\"\n    \
+                 update:\n      scheduledAt: {{ type: string, format: date-time }}\n"
+            ),
+        );
+    }
+
     /// Runs `args`, asserts success, returns stdout.
     fn assert_ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
@@ -382,15 +396,7 @@ fn an_enum_value_added_to_the_spec_changes_the_generated_code() {
 #[test]
 fn generated_code_that_needs_a_missing_crate_fails_naming_it() {
     let scratch = Scratch::new(&data(NEWER));
-    let overlay = scratch.read("openapi/overlay.yaml");
-    scratch.write(
-        "openapi/overlay.yaml",
-        &format!(
-            "{overlay}\n  - description: test — a timestamp field\n    \
-             target: \"$.components.schemas.ScheduledCall.properties\"\n    \
-             update:\n      scheduledAt: {{ type: string, format: date-time }}\n"
-        ),
-    );
+    scratch.add_timestamp_field();
     scratch.assert_rejected(
         &["codegen"],
         &[
@@ -534,15 +540,7 @@ fn the_dependency_lines_codegen_asks_for_compile() {
         r#"members = ["generated-client"]"#,
     );
     scratch.write("Cargo.toml", &root_manifest);
-    let overlay = scratch.read("openapi/overlay.yaml");
-    scratch.write(
-        "openapi/overlay.yaml",
-        &format!(
-            "{overlay}\n  - description: test — a timestamp field\n    \
-             target: \"$.components.schemas.ScheduledCall.properties\"\n    \
-             update:\n      scheduledAt: {{ type: string, format: date-time }}\n"
-        ),
-    );
+    scratch.add_timestamp_field();
     let message = scratch.assert_rejected(&["codegen"], &["chrono"]);
     let lines: Vec<&str> = message
         .lines()
