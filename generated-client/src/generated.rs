@@ -391,35 +391,16 @@ pub mod types {
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         PartialEq,
         schemars::JsonSchema
     )]
-    #[serde(transparent)]
     #[non_exhaustive]
-    pub struct SipIncoming(
-        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for SipIncoming {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SipIncoming>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: SipIncoming) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for SipIncoming {
-        fn from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> Self {
-            Self(value)
+    pub struct SipIncoming {}
+    impl SipIncoming {
+        /// Starts a [`builder::SipIncoming`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::SipIncoming {
+            Default::default()
         }
     }
     ///Details for a SIP call. Exactly one of incoming or outgoing must be set.
@@ -1771,6 +1752,28 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        /// Builds a [`SipIncoming`](super::SipIncoming); start from `SipIncoming::builder()`.
+        pub struct SipIncoming {}
+        impl ::std::default::Default for SipIncoming {
+            fn default() -> Self {
+                Self {}
+            }
+        }
+        impl SipIncoming {}
+        impl ::std::convert::TryFrom<SipIncoming> for super::SipIncoming {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                _value: SipIncoming,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {})
+            }
+        }
+        impl ::std::convert::From<super::SipIncoming> for SipIncoming {
+            fn from(_value: super::SipIncoming) -> Self {
+                Self {}
+            }
+        }
+        #[derive(Clone, Debug)]
         /// Builds a [`SipMedium`](super::SipMedium); start from `SipMedium::builder()`.
         pub struct SipMedium {
             incoming: ::std::result::Result<
@@ -2520,6 +2523,17 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 self,
             ) -> ::std::result::Result<
                 super::ScheduledCall,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl SipIncoming {
+            /// The [`SipIncoming`](super::SipIncoming), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::SipIncoming,
                 super::error::ConversionError,
             > {
                 ::std::convert::TryFrom::try_from(self)

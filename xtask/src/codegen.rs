@@ -216,7 +216,8 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
     Ok(())
 }
 
-/// Every generated struct is `#[non_exhaustive]`, as aws-sdk-rust's are, so
+/// Every generated struct is `#[non_exhaustive]` and ignores unknown
+/// fields, as aws-sdk-rust's are and do, so
 /// a property the vendor adds is not a breaking change: outside the crate a
 /// value is built with its builder, which gets a documented `builder()` and
 /// a `build()` that fails naming a required field that was not set.
@@ -225,6 +226,12 @@ fn semver_safe_types(types: &mut [syn::Item]) {
     for item in types.iter_mut() {
         if let syn::Item::Struct(item) = item {
             item.attrs.push(syn::parse_quote!(#[non_exhaustive]));
+            // Unknown fields are ignored, as everywhere: a field the vendor
+            // adds to a fieldless message must not fail a page.
+            item.attrs.retain(|attr| {
+                let tokens = quote!(#attr).to_string();
+                !(attr.path().is_ident("serde") && tokens.contains("deny_unknown_fields"))
+            });
             structs.push(item.ident.clone());
         }
     }

@@ -505,14 +505,9 @@ fn kind(schema: &Value) -> &'static str {
         return "an enum";
     }
     match schema.get("type").and_then(Value::as_str) {
-        Some("object")
-            if schema
-                .get("properties")
-                .and_then(Value::as_object)
-                .is_some_and(|p| !p.is_empty()) =>
-        {
-            "a struct"
-        }
+        // A named object without `additionalProperties` is a message: a
+        // struct, even with no fields yet (see `rustify::fieldless_messages`).
+        Some("object") if schema.get("additionalProperties").is_none() => "a struct",
         Some("object") => "a map (`serde_json::Map` newtype)",
         Some("array") => "a list",
         Some("string") => "a string",

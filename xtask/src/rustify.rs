@@ -117,6 +117,7 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
         *schema = doc_safe(schema.take());
     }
 
+    fieldless_messages(&mut renamed);
     keep_json_media(&mut spec)?;
     split_request_schemas(&mut spec, &mut renamed)?;
 
@@ -331,6 +332,33 @@ fn hoist_parameter_enum(
         }
     };
     *schema = json!({ "$ref": format!("{SCHEMA_REF}{target}") });
+}
+
+/// A named object schema with no properties (yet) and no
+/// `additionalProperties` is a message without fields, such as the marker
+/// `sip.incoming` or, in older documents, `webRtc`: a `#[non_exhaustive]`
+/// struct without fields, not a `serde_json::Map`, so the fields the vendor
+/// adds later are additive changes. (A free-form object is a property's
+/// inline `type: object`, and stays a map.) typify makes such a struct for
+/// `additionalProperties: false`; codegen drops the `deny_unknown_fields`
+/// that comes with it, as unknown fields are ignored everywhere.
+fn fieldless_messages(schemas: &mut BTreeMap<String, Value>) {
+    for schema in schemas.values_mut() {
+        let Some(map) = schema.as_object_mut() else {
+            continue;
+        };
+        let fieldless = map.get("type").and_then(Value::as_str) == Some("object")
+            && map
+                .get("properties")
+                .is_none_or(|p| p.as_object().is_some_and(Map::is_empty))
+            && !["additionalProperties", "allOf", "oneOf", "anyOf"]
+                .iter()
+                .any(|key| map.contains_key(*key));
+        if fieldless {
+            map.insert("properties".to_owned(), json!({}));
+            map.insert("additionalProperties".to_owned(), Value::Bool(false));
+        }
+    }
 }
 
 /// progenitor handles one media type per request body and response: where
