@@ -677,6 +677,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`CallMedium`](super::CallMedium); start from `CallMedium::builder()`.
         pub struct CallMedium {
             exotel: ::std::result::Result<
@@ -841,6 +842,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`DtmfHandling`](super::DtmfHandling); start from `DtmfHandling::builder()`.
         pub struct DtmfHandling {
             ignore: ::std::result::Result<
@@ -910,6 +912,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`DtmfUserTextMessage`](super::DtmfUserTextMessage); start from `DtmfUserTextMessage::builder()`.
         pub struct DtmfUserTextMessage {
             text: ::std::result::Result<
@@ -978,6 +981,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`EnabledDataMessages`](super::EnabledDataMessages); start from `EnabledDataMessages::builder()`.
         pub struct EnabledDataMessages {
             call_event: ::std::result::Result<
@@ -1266,6 +1270,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`ExotelMedium`](super::ExotelMedium); start from `ExotelMedium::builder()`.
         pub struct ExotelMedium {
             dtmf_handling: ::std::result::Result<
@@ -1312,6 +1317,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`PaginatedScheduledCallList`](super::PaginatedScheduledCallList); start from `PaginatedScheduledCallList::builder()`.
         pub struct PaginatedScheduledCallList {
             next: ::std::result::Result<
@@ -1417,6 +1423,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`PlivoMedium`](super::PlivoMedium); start from `PlivoMedium::builder()`.
         pub struct PlivoMedium {
             dtmf_handling: ::std::result::Result<
@@ -1484,6 +1491,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`PlivoMediumOutgoingRequestParams`](super::PlivoMediumOutgoingRequestParams); start from `PlivoMediumOutgoingRequestParams::builder()`.
         pub struct PlivoMediumOutgoingRequestParams {
             additional_params: ::std::result::Result<
@@ -1572,6 +1580,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`ScheduledCall`](super::ScheduledCall); start from `ScheduledCall::builder()`.
         pub struct ScheduledCall {
             batch_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
@@ -1752,6 +1761,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`SipIncoming`](super::SipIncoming); start from `SipIncoming::builder()`.
         pub struct SipIncoming {}
         impl ::std::default::Default for SipIncoming {
@@ -1774,6 +1784,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`SipMedium`](super::SipMedium); start from `SipMedium::builder()`.
         pub struct SipMedium {
             incoming: ::std::result::Result<
@@ -1839,6 +1850,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`SipOutgoing`](super::SipOutgoing); start from `SipOutgoing::builder()`.
         pub struct SipOutgoing {
             from: ::std::result::Result<
@@ -1940,6 +1952,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`TelnyxMedium`](super::TelnyxMedium); start from `TelnyxMedium::builder()`.
         pub struct TelnyxMedium {
             dtmf_handling: ::std::result::Result<
@@ -2007,6 +2020,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`TelnyxMediumOutgoingRequestParams`](super::TelnyxMediumOutgoingRequestParams); start from `TelnyxMediumOutgoingRequestParams::builder()`.
         pub struct TelnyxMediumOutgoingRequestParams {
             additional_params: ::std::result::Result<
@@ -2095,6 +2109,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`TwilioMedium`](super::TwilioMedium); start from `TwilioMedium::builder()`.
         pub struct TwilioMedium {
             dtmf_handling: ::std::result::Result<
@@ -2162,6 +2177,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`TwilioMediumOutgoingRequestParams`](super::TwilioMediumOutgoingRequestParams); start from `TwilioMediumOutgoingRequestParams::builder()`.
         pub struct TwilioMediumOutgoingRequestParams {
             additional_params: ::std::result::Result<
@@ -2250,6 +2266,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`WebRtcMedium`](super::WebRtcMedium); start from `WebRtcMedium::builder()`.
         pub struct WebRtcMedium {
             data_messages: ::std::result::Result<
@@ -2298,6 +2315,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`WebSocketMedium`](super::WebSocketMedium); start from `WebSocketMedium::builder()`.
         pub struct WebSocketMedium {
             client_buffer_size_ms: ::std::result::Result<

@@ -270,6 +270,10 @@ fn semver_safe_types(types: &mut [syn::Item]) {
                     .collect();
                 for item in items.iter_mut() {
                     if let syn::Item::Struct(builder) = item {
+                        // A builder of a fieldless struct has no fields either:
+                        // without this, users could build it with `{}`, and a
+                        // field the vendor adds would break them.
+                        builder.attrs.push(syn::parse_quote!(#[non_exhaustive]));
                         let doc = format!(
                             " Builds a [`{0}`](super::{0}); start from `{0}::builder()`.",
                             builder.ident
