@@ -430,16 +430,7 @@ fn keep_json(content: &mut Value, id: &str, what: &str) -> Result<()> {
 /// - a `writeOnly` property is never required in the schema responses use:
 ///   the server never sends it.
 fn split_request_schemas(spec: &mut Value, schemas: &mut BTreeMap<String, Value>) -> Result<()> {
-    let read_only = |schema: &Value| -> Vec<String> {
-        schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-            .filter(|(_, property)| property.get("readOnly") == Some(&Value::Bool(true)))
-            .map(|(name, _)| name.clone())
-            .collect()
-    };
+    let read_only = |schema: &Value| properties_marked(schema, "readOnly");
     // The schemas request bodies reach.
     let mut pending = Vec::new();
     for body in request_bodies(spec) {
@@ -500,14 +491,7 @@ fn split_request_schemas(spec: &mut Value, schemas: &mut BTreeMap<String, Value>
         if twin_names.values().any(|twin| twin == name) {
             continue;
         }
-        let write_only: Vec<String> = schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-            .filter(|(_, property)| property.get("writeOnly") == Some(&Value::Bool(true)))
-            .map(|(name, _)| name.clone())
-            .collect();
+        let write_only = properties_marked(schema, "writeOnly");
         if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
             required.retain(|p| {
                 !p.as_str()
@@ -516,6 +500,18 @@ fn split_request_schemas(spec: &mut Value, schemas: &mut BTreeMap<String, Value>
         }
     }
     Ok(())
+}
+
+/// The properties of `schema` that carry `marker: true` (`readOnly`, `writeOnly`).
+fn properties_marked(schema: &Value, marker: &str) -> Vec<String> {
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, property)| property.get(marker) == Some(&Value::Bool(true)))
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 fn request_bodies(spec: &Value) -> Vec<&Value> {
@@ -646,7 +642,45 @@ fn string_enum(name: &str, origin: &str, schema: &Value) -> Option<StringEnum> {
 
 #[cfg(test)]
 mod tests {
-    use super::markdown_text;
+    use super::{markdown_text, rustify};
+    use serde_json::json;
+
+    /// drf-spectacular's one component for both directions: the request
+    /// body gets a twin without the server's fields, and what the server
+    /// never sends is never required in a response.
+    #[test]
+    fn read_only_and_write_only_split_the_directions() {
+        let batch = json!({ "$ref": "#/components/schemas/Batch" });
+        let spec = json!({
+            "paths": { "/batches": {
+                "post": {
+                    "operationId": "batches_create",
+                    "requestBody": { "content": { "application/json": { "schema": batch } } },
+                    "responses": { "201": { "content": { "application/json": { "schema": batch } } } }
+                }
+            } },
+            "components": { "schemas": { "Batch": {
+                "type": "object",
+                "required": ["batchId", "calls", "paused"],
+                "properties": {
+                    "batchId": { "type": "string", "readOnly": true },
+                    "calls": { "type": "array", "items": {}, "writeOnly": true },
+                    "paused": { "type": "boolean" }
+                }
+            } } }
+        });
+        let out = rustify(&spec).unwrap().spec;
+        let schemas = &out["components"]["schemas"];
+        assert_eq!(schemas["Batch"]["required"], json!(["batchId", "paused"]));
+        let twin = &schemas["BatchRequest"];
+        assert!(twin["properties"].get("batchId").is_none(), "{twin}");
+        assert_eq!(twin["required"], json!(["calls", "paused"]));
+        let operation = &out["paths"]["/batches"]["post"];
+        let body = &operation["requestBody"]["content"]["application/json"]["schema"];
+        assert_eq!(body["$ref"], "#/components/schemas/BatchRequest");
+        let response = &operation["responses"]["201"]["content"]["application/json"]["schema"];
+        assert_eq!(response["$ref"], "#/components/schemas/Batch");
+    }
 
     #[test]
     fn vendor_prose_renders_as_written() {
