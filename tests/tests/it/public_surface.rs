@@ -9,6 +9,16 @@ use ultravox_client::mock::MockServerExt;
 use ultravox_client::types::{PaginatedScheduledCallList, ScheduledCall};
 use ultravox_client::{Error, StatusCode};
 
+/// The error of fetching the first page from `server`.
+async fn first_page_error(server: &MockServer) -> Error {
+    let client = test_client(&server.base_url()).build().unwrap();
+    client
+        .list_scheduled_calls(AGENT, BATCH)
+        .send()
+        .await
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn mocks_answer_with_errors_and_retry_after() {
     let server = MockServer::start_async().await;
@@ -17,12 +27,7 @@ async fn mocks_answer_with_errors_and_retry_after() {
         when.agent_id(&AGENT);
         then.error(404, &detail);
     });
-    let client = test_client(&server.base_url()).build().unwrap();
-    let err = client
-        .list_scheduled_calls(AGENT, BATCH)
-        .send()
-        .await
-        .unwrap_err();
+    let err = first_page_error(&server).await;
     assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
     assert!(!err.is_retryable(), "{err}");
     let Error::Status { body, .. } = &err else {
@@ -38,12 +43,7 @@ async fn mocks_answer_with_errors_and_retry_after() {
     let mock = server.list_scheduled_calls(|_, then| {
         then.retry_after(503, 3600);
     });
-    let client = test_client(&server.base_url()).build().unwrap();
-    let err = client
-        .list_scheduled_calls(AGENT, BATCH)
-        .send()
-        .await
-        .unwrap_err();
+    let err = first_page_error(&server).await;
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(err.retry_after(), Some("3600"));
     assert!(err.is_retryable(), "{err}");
