@@ -24,6 +24,7 @@ pub fn derive(project: &Project, mut upstream: Value, shown: &str) -> Result<Der
         &document::load(&operations_path, &operations_shown, "a list of operations")?,
         &operations_shown,
     )?;
+    slice::check_operations(&upstream, &operations, shown)?;
     let overlay_path = project.overlay();
     let overlay_shown = project.show(&overlay_path);
     let overlay = overlay::load(&overlay_path, &overlay_shown)?;

@@ -90,6 +90,16 @@ pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
+/// Fails naming the first of `operations` that `document` lacks. Run before
+/// the overlay, whose actions target those operations: a document without
+/// them would otherwise fail on an action, naming the wrong cause.
+pub fn check_operations(document: &Value, operations: &[Operation], shown: &str) -> Result<()> {
+    for operation in operations {
+        find_operation(document, &operation.id, shown)?;
+    }
+    Ok(())
+}
+
 /// The slice of `document` that `operations` need; `shown` names the
 /// document in errors.
 pub fn slice(document: &Value, operations: &[Operation], shown: &str) -> Result<Value> {
@@ -193,8 +203,9 @@ fn find_operation<'d>(
         }
     }
     bail!(
-        "the operation `{id}` listed in openapi/operations.yaml is not in {shown}: the vendor \
-         removed or renamed it. Look up its new operationId there (search for its path), \
+        "the operation `{id}` listed in openapi/operations.yaml is not in {shown}: the \
+         document is older than the operation, or the vendor removed or renamed it. Take in a \
+         document that has it, or look up its new operationId there (search for its path), \
          update openapi/operations.yaml, and run the command again"
     )
 }

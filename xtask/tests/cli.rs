@@ -493,6 +493,37 @@ fn bad_documents_are_refused_and_change_nothing() {
     );
 }
 
+/// Issue 20, finding 10: a document from before the exposed operation
+/// existed (the vendor's history has 88 of them) is refused naming the
+/// missing operation, not an overlay action that targets it.
+#[test]
+fn a_document_without_the_exposed_operation_is_refused_naming_it() {
+    let newer = data(NEWER);
+    let scratch = Scratch::generated(&newer);
+    let path_item = "  /api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls:\n";
+    let start = newer.find(path_item).expect("the endpoint's path item");
+    let length = newer[start + path_item.len()..]
+        .find("\n  /")
+        .expect("another path follows")
+        + 1;
+    let older = format!(
+        "{}{}",
+        &newer[..start],
+        &newer[start + path_item.len() + length..]
+    );
+    assert!(!older.contains("agents_scheduled_batches_scheduled_calls_list"));
+    let from = scratch.write("download.yaml", &older);
+    let message = scratch.assert_rejected(
+        &["sync", "--from", from.to_str().unwrap()],
+        &[
+            "`agents_scheduled_batches_scheduled_calls_list`",
+            "is not in",
+            "older than the operation",
+        ],
+    );
+    assert!(!message.contains("overlay"), "{message}");
+}
+
 #[test]
 fn a_dangling_ref_outside_the_slice_does_not_matter() {
     let scratch = Scratch::generated(&data(NEWER));
