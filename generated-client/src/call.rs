@@ -1,9 +1,11 @@
 //! Settings of one call that override the client's (`.timeout()`,
 //! `.operation_timeout()`, `.max_retries()` on a request), the cursor a
-//! listing sends back, and what the call sent. progenitor's hooks see only
-//! the request, so each call runs in a task-local scope that the hooks read.
+//! listing sends back, and what the call sent and received. progenitor's
+//! hooks see only the request, so each call runs in a task-local scope that
+//! the hooks read and write.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 /// Per-call overrides of the client's settings.
@@ -16,16 +18,65 @@ pub(crate) struct CallOptions {
     /// awaits it (a page fetched ahead). A request awaited at once runs
     /// inline: no hand-off between threads.
     pub(crate) detached: bool,
+    /// Which success bodies get a [`Fingerprint`].
+    pub(crate) fingerprint: Fingerprinting,
+}
+
+/// Which success bodies a call fingerprints. A listing compares later
+/// pages with its first one; hashing only bodies of the first page's
+/// length keeps that off the hot path.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Fingerprinting {
+    #[default]
+    Off,
+    Always,
+    /// Only a body of this many bytes (no other can equal it).
+    IfLength(usize),
+}
+
+/// A body's length and 64-bit hash: two bodies with the same fingerprint
+/// are taken to be the same bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fingerprint {
+    pub(crate) length: usize,
+    hash: u64,
+}
+
+impl Fingerprinting {
+    fn of(self, body: &[u8]) -> Option<Fingerprint> {
+        let wanted = match self {
+            Fingerprinting::Off => false,
+            Fingerprinting::Always => true,
+            Fingerprinting::IfLength(length) => body.len() == length,
+        };
+        wanted.then(|| {
+            let mut hasher = std::hash::DefaultHasher::new();
+            body.hash(&mut hasher);
+            Fingerprint {
+                length: body.len(),
+                hash: hasher.finish(),
+            }
+        })
+    }
+}
+
+/// What one call sent, and the fingerprint of what it received.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Sent {
+    /// The URL the request was sent to, recorded by the `pre` hook.
+    pub(crate) url: Option<reqwest::Url>,
+    /// The success body's fingerprint, when [`CallOptions::fingerprint`] asked.
+    pub(crate) fingerprint: Option<Fingerprint>,
 }
 
 /// The scope one request runs in.
-pub(crate) struct CallScope {
-    pub(crate) options: CallOptions,
+struct CallScope {
+    options: CallOptions,
     /// The `cursor` query value to send exactly as the API wrote it in a
     /// `next` link (still percent-encoded), replacing any other.
-    pub(crate) raw_cursor: Option<String>,
-    /// The URL the request was sent to, recorded by the `pre` hook.
-    pub(crate) sent: RefCell<Option<reqwest::Url>>,
+    raw_cursor: Option<String>,
+    url: RefCell<Option<reqwest::Url>>,
+    fingerprint: Cell<Option<Fingerprint>>,
 }
 
 tokio::task_local! {
@@ -33,20 +84,25 @@ tokio::task_local! {
 }
 
 /// Runs `request` with `options`, sending `raw_cursor` when given; returns
-/// its output and the URL it sent.
+/// its output and what it sent.
 pub(crate) async fn scoped<T>(
     options: CallOptions,
     raw_cursor: Option<String>,
     request: impl Future<Output = T>,
-) -> (T, Option<reqwest::Url>) {
+) -> (T, Sent) {
     let scope = CallScope {
         options,
         raw_cursor,
-        sent: RefCell::new(None),
+        url: RefCell::new(None),
+        fingerprint: Cell::new(None),
     };
     CALL.scope(scope, async {
         let output = request.await;
-        (output, CALL.with(|scope| scope.sent.take()))
+        let sent = CALL.with(|scope| Sent {
+            url: scope.url.take(),
+            fingerprint: scope.fingerprint.get(),
+        });
+        (output, sent)
     })
     .await
 }
@@ -61,38 +117,32 @@ pub(crate) fn options() -> CallOptions {
 pub(crate) fn prepare(url: &mut reqwest::Url) {
     let _ = CALL.try_with(|scope| {
         if let Some(cursor) = &scope.raw_cursor {
-            set_raw_cursor(url, cursor);
+            crate::cursor::set_raw_cursor(url, cursor);
         }
-        *scope.sent.borrow_mut() = Some(url.clone());
+        *scope.url.borrow_mut() = Some(url.clone());
     });
 }
 
-/// Replaces every `cursor` pair of `url`'s query with `cursor=<raw>`,
-/// leaving the other pairs, and their encoding, as they were.
-fn set_raw_cursor(url: &mut reqwest::Url, raw: &str) {
-    let mut query: Vec<&str> = url
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("cursor"))
-        .collect();
-    let cursor = format!("cursor={raw}");
-    query.push(&cursor);
-    let query = query.join("&");
-    url.set_query(Some(&query));
+/// Records the fingerprint of a success body, if the call asked for one.
+pub(crate) fn received(body: &[u8]) {
+    let _ = CALL.try_with(|scope| scope.fingerprint.set(scope.options.fingerprint.of(body)));
 }
 
 #[cfg(test)]
 mod tests {
-    use super::set_raw_cursor;
+    use super::*;
 
     #[test]
-    fn the_raw_cursor_replaces_every_other_and_keeps_its_bytes() {
-        let mut url = reqwest::Url::parse("http://h/p?cursor=old&pageSize=2&cursor=x").unwrap();
-        set_raw_cursor(&mut url, "%FF%FE");
-        assert_eq!(url.query(), Some("pageSize=2&cursor=%FF%FE"));
-        let mut url = reqwest::Url::parse("http://h/p").unwrap();
-        set_raw_cursor(&mut url, "cD00ODY%3D%22");
-        assert_eq!(url.query(), Some("cursor=cD00ODY%3D%22"));
+    fn only_bodies_of_the_wanted_length_are_hashed() {
+        let body = b"{\"results\":[]}";
+        let always = Fingerprinting::Always.of(body).unwrap();
+        assert_eq!(always.length, body.len());
+        assert_eq!(Fingerprinting::IfLength(body.len()).of(body), Some(always));
+        assert_eq!(Fingerprinting::IfLength(3).of(body), None);
+        assert_eq!(Fingerprinting::Off.of(body), None);
+        assert_ne!(
+            Fingerprinting::Always.of(b"{\"results\":[1]}"),
+            Some(always)
+        );
     }
 }

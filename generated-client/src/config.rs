@@ -4,6 +4,7 @@ use std::ffi::OsString;
 use std::time::Duration;
 
 use crate::auth::ApiKey;
+use crate::connections::{Connections, build_http};
 use crate::retry::RetryPolicy;
 use crate::{Client, DEFAULT_BASE_URL, Error};
 
@@ -24,11 +25,24 @@ const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 pub struct ClientConfig {
     pub(crate) api_key: ApiKey,
     pub(crate) retry: RetryPolicy,
-    /// Per-request timeout; `None` leaves a caller's `reqwest::Client` in charge.
+    /// Per-attempt timeout, set on every request; `None`: none.
     pub(crate) timeout: Option<Duration>,
     /// Limit on a whole call, retries and waits included.
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) max_response_bytes: u64,
+    /// The crate's own reqwest clients, one per runtime; `None` for a
+    /// `reqwest_client` of the caller's, which is used as given.
+    pub(crate) connections: Option<Connections>,
+}
+
+impl ClientConfig {
+    /// The reqwest client to send with on the current runtime.
+    pub(crate) fn http_for_this_runtime(&self, given: &reqwest::Client) -> reqwest::Client {
+        match &self.connections {
+            Some(connections) => connections.for_this_runtime(given),
+            None => given.clone(),
+        }
+    }
 }
 
 /// Configures a [`Client`]. Start from [`Client::builder`].
@@ -42,6 +56,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_response_bytes: u64,
     reqwest_client: Option<reqwest::Client>,
+    allow_prefix_in_base_url: bool,
     /// A problem found while reading the environment, reported by `build`.
     env_error: Option<String>,
 }
@@ -57,6 +72,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("reqwest_client", &self.reqwest_client)
+            .field("allow_prefix_in_base_url", &self.allow_prefix_in_base_url)
             .finish()
     }
 }
@@ -69,12 +85,13 @@ impl Client {
         ClientBuilder {
             api_key: None,
             base_url: DEFAULT_BASE_URL.to_owned(),
-            timeout: None,
+            timeout: Some(DEFAULT_TIMEOUT),
             operation_timeout: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             reqwest_client: None,
+            allow_prefix_in_base_url: false,
             env_error: None,
         }
     }
@@ -95,24 +112,47 @@ impl ClientBuilder {
 
     /// Scheme, host, optional port and path stem, e.g. `http://127.0.0.1:8080`.
     /// The API key is sent only there: no user name or password, query or
-    /// fragment is accepted, and redirects are not followed.
+    /// fragment is accepted, and redirects are not followed. Every request
+    /// path already starts with the API's prefix (`/api/…`), so a base URL
+    /// whose path ends in it (`https://host/api`) is refused unless
+    /// [`ClientBuilder::allow_prefix_in_base_url`] says it is meant.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
     }
 
-    /// Limit on each attempt of a request, body included (default 30 s). A
-    /// stalled server ends in [`Error::Timeout`] once retries run out. A
-    /// call can override it.
+    /// Accept a base URL whose path ends in the prefix every request path
+    /// starts with (`/api`), for a gateway that strips one such prefix
+    /// before the API sees the request: requests then go to `…/api/api/…`.
+    pub fn allow_prefix_in_base_url(mut self, allowed: bool) -> Self {
+        self.allow_prefix_in_base_url = allowed;
+        self
+    }
+
+    /// Limit on each attempt of a request, body included (default 30 s),
+    /// whichever reqwest client sends it (one of
+    /// [`ClientBuilder::reqwest_client`] too). A stalled server ends in
+    /// [`Error::Timeout`] once retries run out. A call can override it;
+    /// [`ClientBuilder::disable_timeout`] turns it off.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// No limit on an attempt: it waits as long as the server takes, unless
+    /// a [`ClientBuilder::reqwest_client`] of your own has a timeout of its
+    /// own, or [`ClientBuilder::operation_timeout`] ends the whole call.
+    pub fn disable_timeout(mut self) -> Self {
+        self.timeout = None;
         self
     }
 
     /// Limit on a whole call: every attempt, and every wait between them
     /// (default: none, so a call can take up to `max_retries + 1` times
     /// [`ClientBuilder::timeout`] plus the waits). A call that reaches it
-    /// ends in [`Error::OperationTimeout`]. For a listing it applies to each
+    /// ends in [`Error::OperationTimeout`]; a wait before a retry that would
+    /// not end before it is not started: the call returns the last answer
+    /// (its status and `Retry-After`) at once. For a listing it applies to each
     /// page's call. A call can override it.
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = Some(timeout);
@@ -158,7 +198,14 @@ impl ClientBuilder {
     }
 
     /// Use this `reqwest::Client` (proxies, custom TLS, connection pools).
-    /// Its own timeouts apply unless [`ClientBuilder::timeout`] is set too.
+    /// The crate's attempt timeout ([`ClientBuilder::timeout`], 30 s unless
+    /// changed) is set on each request it sends; the connect timeout is
+    /// the client's own.
+    ///
+    /// It is used as given, on every runtime: its pooled connections belong
+    /// to the runtime that opened them, so use it on one runtime (or a
+    /// multi-thread runtime that keeps running). The crate's own client
+    /// keeps a pool per runtime instead.
     ///
     /// The crate cannot see or change this client's settings, so set two of
     /// them yourself: `.redirect(reqwest::redirect::Policy::none())`, or a
@@ -229,37 +276,32 @@ impl ClientBuilder {
             Some(key) => ApiKey::new(key)
                 .map_err(|why| Error::Config(format!("the API key ({API_KEY_VAR}) {why}")))?,
         };
-        let base_url = normalize_base_url(&self.base_url)?;
-        let (http, timeout) = match self.reqwest_client {
-            Some(client) => (client, self.timeout),
+        let base_url = normalize_base_url(&self.base_url, self.allow_prefix_in_base_url)?;
+        let (http, connections) = match self.reqwest_client {
+            Some(client) => (client, None),
             None => {
-                let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
-                let client = reqwest::Client::builder()
-                    .timeout(timeout)
-                    .connect_timeout(self.connect_timeout)
-                    .user_agent(USER_AGENT)
-                    // The key is a custom header, which reqwest keeps on a
-                    // redirect to another host: never follow one.
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
+                let client = build_http(self.connect_timeout)
                     .map_err(|err| Error::Config(format!("cannot build the HTTP client: {err}")))?;
-                (client, Some(timeout))
+                let connections = Connections::new(client.clone(), self.connect_timeout);
+                (client, Some(connections))
             }
         };
         let config = ClientConfig {
             api_key,
             retry: self.retry,
-            timeout,
+            timeout: self.timeout,
             operation_timeout: self.operation_timeout,
             max_response_bytes: self.max_response_bytes,
+            connections,
         };
         Ok(Client::new_with_client(&base_url, http, config))
     }
 }
 
 /// An absolute http(s) URL without a trailing `/` (the generated code
-/// appends `/api/...`). Errors never repeat a password.
-fn normalize_base_url(raw: &str) -> Result<String, Error> {
+/// appends `/api/...`), whose path does not end in that prefix unless
+/// `prefix_allowed`. Errors never repeat a password.
+fn normalize_base_url(raw: &str, prefix_allowed: bool) -> Result<String, Error> {
     let shown = redacted(raw);
     let url = reqwest::Url::parse(raw.trim())
         .map_err(|err| Error::Config(format!("invalid base URL {shown}: {err}")))?;
@@ -275,6 +317,17 @@ fn normalize_base_url(raw: &str) -> Result<String, Error> {
     {
         return Err(Error::Config(format!(
             "invalid base URL {shown}: expected http(s)://host[:port][/path], without ?query or #fragment"
+        )));
+    }
+    let path = url.path().trim_end_matches('/');
+    let prefix = crate::generated::PATH_PREFIX;
+    if !prefix_allowed && !prefix.is_empty() && path.ends_with(prefix) {
+        let without = shown.trim_end_matches('/').trim_end_matches(prefix);
+        return Err(Error::Config(format!(
+            "invalid base URL {shown}: its path ends in {prefix}, which every request path of \
+             the API already starts with ({prefix}/…), so requests would go to \
+             {prefix}{prefix}/…; use {without}, or call \
+             ClientBuilder::allow_prefix_in_base_url(true) for a gateway that strips it"
         )));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())

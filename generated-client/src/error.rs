@@ -23,7 +23,8 @@ const TEXT_CHARS: usize = 300;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The API answered with a status other than 200.
+    /// The API answered with a status the operation does not document as
+    /// success.
     Status {
         /// The HTTP status.
         status: StatusCode,
@@ -32,8 +33,9 @@ pub enum Error {
         /// The response body as text (lossy UTF-8, at most 64 KiB).
         body: String,
     },
-    /// The API answered with a redirect. Redirects are not followed: the
-    /// API key would go wherever `Location` points.
+    /// The API answered with a redirect (a 3xx other than `304 Not
+    /// Modified`, which is a [`Error::Status`]). Redirects are not
+    /// followed: the API key would go wherever `Location` points.
     Redirect {
         /// The HTTP status (3xx).
         status: StatusCode,
@@ -79,6 +81,10 @@ pub enum Error {
     /// belong to the first one. Await a call, and use a listing, on one
     /// runtime that outlives it.
     RuntimeShutDown,
+    /// The call was polled outside a tokio runtime (by another executor,
+    /// such as `futures::executor::block_on`): reqwest's connections and
+    /// the client's timers need one. Nothing was sent.
+    NoRuntime,
     /// The server could not be reached.
     Connect(reqwest::Error),
     /// Any other transport failure, e.g. a connection reset mid-body.
@@ -201,7 +207,7 @@ impl Error {
                 }
                 let status = response.status();
                 let headers = response.headers().clone();
-                if status.is_redirection() {
+                if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                     let location = headers
                         .get(reqwest::header::LOCATION)
                         .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
@@ -323,6 +329,11 @@ impl fmt::Display for Error {
                 "the tokio runtime this call started on shut down, or the call was polled on \
                  another runtime, before it finished; await calls and listings on one runtime \
                  that outlives them",
+            ),
+            Error::NoRuntime => f.write_str(
+                "no tokio runtime is running: the client needs one (its connections and timers \
+                 run on tokio); await the call inside #[tokio::main], Runtime::block_on or a \
+                 task of a runtime",
             ),
             Error::Connect(err) => write!(f, "cannot connect: {}", chain(err)),
             Error::Transport(err) => write!(f, "transport error: {}", chain(err)),

@@ -25,6 +25,9 @@ pub(crate) struct Limits {
     /// Whether the request may be sent twice (RFC 9110 §9.2.2): a POST or
     /// PATCH is sent again only when it cannot have reached the server.
     pub(crate) idempotent: bool,
+    /// When the operation timeout ends the call: a wait that would not end
+    /// before it is not started, and the last answer is returned instead.
+    pub(crate) deadline: Option<tokio::time::Instant>,
 }
 
 /// A response read whole (a non-success body: its first [`MAX_ERROR_BODY`] bytes).
@@ -143,10 +146,13 @@ pub(crate) async fn fetch(
         .retry(limits.policy.backoff(limits.max_retries))
         .when(|failed| failed.is_transient(limits.idempotent))
         .adjust(|failed, backoff| {
-            limits
-                .policy
-                .delay(backoff, failed.retry_after())
-                .map(|delay| delay.wait)
+            let wait = limits.policy.delay(backoff, failed.retry_after())?.wait;
+            let fits = limits.deadline.is_none_or(|deadline| {
+                tokio::time::Instant::now()
+                    .checked_add(wait)
+                    .is_some_and(|end| end < deadline)
+            });
+            fits.then_some(wait)
         })
         .notify(|failed, wait: Duration| {
             tracing::debug!(
@@ -283,6 +289,7 @@ mod tests {
             max_retries: 2,
             max_response_bytes: 1 << 20,
             idempotent,
+            deadline: None,
         }
     }
 

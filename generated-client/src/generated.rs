@@ -3167,6 +3167,9 @@ pub mod builder {
 pub const DEFAULT_BASE_URL: &str = "https://api.ultravox.ai";
 /// The header that carries the API key, from the spec's `apiKeyAuth` security scheme.
 pub const API_KEY_HEADER: &str = "X-API-Key";
+/// The first path segment every exposed operation's path starts
+/// with (empty when they differ): a base URL must not end in it.
+pub(crate) const PATH_PREFIX: &str = "/api";
 /// The exposed operations, one marker type each: they name a
 /// [`Request`](crate::Request)'s operation, e.g.
 /// `Request<'_, operations::ListScheduledCalls>`.

@@ -28,11 +28,15 @@ impl ClientHooks<ClientConfig> for Client {
         // the document's version, not an API version Ultravox reads (its
         // version is in the path, /api/), so don't send a misleading header.
         headers.remove("api-version");
+        // Per request, so it holds whatever reqwest client sends it.
         if let Some(timeout) = call::options().timeout.or(config.timeout) {
             *request.timeout_mut() = Some(timeout);
         }
         call::prepare(request.url_mut());
-        Ok(())
+        match crate::cursor::refusal(request.url()) {
+            Some(problem) => Err(progenitor_client::Error::InvalidRequest(problem)),
+            None => Ok(()),
+        }
     }
 
     /// Sends the request (with retries, the body read whole) within the
@@ -48,6 +52,8 @@ impl ClientHooks<ClientConfig> for Client {
             max_retries: options.max_retries.unwrap_or(config.retry.max_retries),
             max_response_bytes: config.max_response_bytes,
             idempotent: crate::retry::is_idempotent(request.method()),
+            deadline: operation_timeout
+                .and_then(|limit| tokio::time::Instant::now().checked_add(limit)),
         };
         let span = tracing::debug_span!(
             "ultravox_client.call",
@@ -56,7 +62,8 @@ impl ClientHooks<ClientConfig> for Client {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        let call = fetch::fetch(self.client().clone(), request, limits).instrument(span);
+        let http = config.http_for_this_runtime(self.client());
+        let call = fetch::fetch(http, request, limits).instrument(span);
         let call = async move {
             match operation_timeout {
                 Some(limit) => tokio::time::timeout(limit, call)
@@ -66,31 +73,39 @@ impl ClientHooks<ClientConfig> for Client {
             }
         };
         let outcome = if options.detached {
-            match AbortOnDrop(tokio::spawn(call)).await {
-                Ok(outcome) => outcome,
-                Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+            match on_the_runtime_it_started_on(AbortOnDrop(tokio::spawn(call))).await {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(join)) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
                 // Not aborted by us (the handle is alive): the runtime that
                 // ran the task is gone, and nothing will answer.
-                Err(_) => Err(Failure::Client(ClientFailure::RuntimeShutDown)),
+                Ok(Err(_)) => Err(Failure::Client(ClientFailure::RuntimeShutDown)),
+                Err(other_runtime) => Err(other_runtime),
             }
         } else {
-            on_the_runtime_it_started_on(call).await
+            on_the_runtime_it_started_on(call)
+                .await
+                .and_then(|outcome| outcome)
         };
         match outcome {
-            Ok(fetched) => Ok(fetched.into_response()),
+            Ok(fetched) => {
+                if fetched.response.status().is_success() {
+                    call::received(fetched.response.body());
+                }
+                Ok(fetched.into_response())
+            }
             Err(Failure::Transport(err)) => Err(err),
             Err(Failure::Client(failure)) => Ok(failure.into_response()),
         }
     }
 }
 
-/// Runs `call` inline, as long as it is polled on the tokio runtime it
-/// started on: its connection and timers belong to that runtime, and once
-/// that runtime is gone they would hang or panic. Polled anywhere else, it
-/// ends at once with [`ClientFailure::RuntimeShutDown`].
-async fn on_the_runtime_it_started_on(
-    call: impl Future<Output = Result<fetch::Fetched, Failure>>,
-) -> Result<fetch::Fetched, Failure> {
+/// Polls `call` as long as it is polled on the tokio runtime it started
+/// on: its connection, its timers and, for a page fetched ahead, its task
+/// belong to that runtime, which nobody may be driving any more (a
+/// `current_thread` runtime between `block_on`s) or which is gone, so they
+/// would hang or panic. Polled anywhere else, it ends at once with
+/// [`ClientFailure::RuntimeShutDown`] (and a task of its own is aborted).
+async fn on_the_runtime_it_started_on<T>(call: impl Future<Output = T>) -> Result<T, Failure> {
     let current = || {
         tokio::runtime::Handle::try_current()
             .ok()
@@ -102,7 +117,7 @@ async fn on_the_runtime_it_started_on(
         if started_on.is_some() && current() != started_on {
             return Poll::Ready(Err(Failure::Client(ClientFailure::RuntimeShutDown)));
         }
-        call.as_mut().poll(cx)
+        call.as_mut().poll(cx).map(Ok)
     })
     .await
 }

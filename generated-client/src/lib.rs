@@ -48,6 +48,8 @@
 mod auth;
 mod call;
 mod config;
+mod connections;
+mod cursor;
 mod error;
 mod fetch;
 mod hooks;

@@ -11,33 +11,10 @@ use futures_util::{Stream, TryStreamExt, stream};
 use progenitor_client::ResponseValue;
 
 use crate::Error;
+use crate::call::{Fingerprint, Fingerprinting, Sent};
+use crate::cursor::{self, MAX_CURSOR_BYTES};
 use crate::operation::Listing;
-use crate::request::{Fetch, Request};
-
-/// How `.pages()` and `.stream()` walk the listing.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Paging {
-    read_ahead: bool,
-    max_pages: Option<u64>,
-    max_empty_pages: u32,
-}
-
-impl Default for Paging {
-    fn default() -> Self {
-        Self {
-            read_ahead: true,
-            max_pages: None,
-            max_empty_pages: 100,
-        }
-    }
-}
-
-/// A response and the URL that was sent for it.
-type Fetched<T> = (Result<ResponseValue<T>, Error>, Option<reqwest::Url>);
-
-/// A cursor longer than this is refused: no real cursor is near it, and
-/// the request it makes would be refused anyway.
-const MAX_CURSOR_BYTES: usize = 4096;
+use crate::request::{Fetch, Fetched, Paging, Request};
 
 impl<'a, Op: Listing> Request<'a, Op> {
     /// Whether `.pages()` and `.stream()` fetch the next page while the
@@ -63,12 +40,14 @@ impl<'a, Op: Listing> Request<'a, Op> {
     /// the current one is used (see [`Self::read_ahead`]); dropping the
     /// stream cancels that fetch.
     ///
-    /// The walk stops with [`Error::Pagination`], after the last good page,
-    /// when a `next` link has no cursor, names a cursor already fetched, or
-    /// after 100 empty pages in a row or [`Self::max_pages`] pages. A page
-    /// whose `next` an earlier page already returned is the same page again
-    /// (cursors are deterministic): it is withheld and the walk stops, so
-    /// no page is ever delivered twice, however a cycle closes.
+    /// Every page is delivered the first time its cursor is fetched, and no
+    /// cursor is fetched twice: the walk stops with [`Error::Pagination`],
+    /// after the last good page, when a `next` link has no cursor or names a
+    /// cursor already fetched, or after 100 empty pages in a row or
+    /// [`Self::max_pages`] pages. The first page, fetched without a cursor,
+    /// is recognised by its body: a later page with the same bytes is the
+    /// first page again, and is withheld, so no page is delivered twice
+    /// however a cycle closes.
     pub fn pages(
         self,
     ) -> impl Stream<Item = Result<ResponseValue<Op::Response>, Error>> + Send + 'a {
@@ -76,7 +55,7 @@ impl<'a, Op: Listing> Request<'a, Op> {
             let refused = "max_pages(0) allows no page; use at least 1".to_owned();
             (None, Some(Error::InvalidRequest(refused)))
         } else {
-            (Some(self.fetch(false)), None)
+            (Some(self.fetch(false, Fingerprinting::Always)), None)
         };
         Pages {
             guard: Guard::new(self.paging),
@@ -136,17 +115,14 @@ impl<Op: Listing> Stream for Pages<'_, Op> {
             Ok(page) => page,
             Err(err) => return Poll::Ready(Some(Err(err))),
         };
-        match this
-            .guard
-            .next(sent.as_ref(), Op::next(&page), Op::is_empty(&page))
-        {
+        match this.guard.next(&sent, Op::next(&page), Op::is_empty(&page)) {
             Next::End => {}
             Next::Withhold(failure) => return Poll::Ready(Some(Err(failure))),
             Next::StopAfter(failure) => this.failure = Some(failure),
             Next::Cursor(cursor) => {
                 this.listing.raw_cursor = Some(cursor);
                 let read_ahead = this.listing.paging.read_ahead;
-                let mut fetch = this.listing.fetch(read_ahead);
+                let mut fetch = this.listing.fetch(read_ahead, this.guard.fingerprinting());
                 // One poll starts the request on its own task (see
                 // `hooks.rs`); it then progresses while the caller works.
                 if read_ahead && let Poll::Ready(outcome) = fetch.as_mut().poll(cx) {
@@ -173,18 +149,18 @@ enum Next {
 }
 
 /// Decides whether there is a next page, and stops a listing that would
-/// not end. Cursor paging is deterministic, so two pages that return the
-/// same `next` are the same page: every `next` returned is remembered as a
-/// 64-bit hash (8 bytes a page), and a cycle of any length, closing
-/// anywhere (even on the first page, fetched without a cursor), is caught
-/// before a page is delivered twice. Every cursor fetched after the first
-/// page was returned first, so only the first page's own cursor (one the
-/// caller set) is kept beside them.
+/// not end. Every page is delivered the first time its cursor is fetched;
+/// a `next` naming a cursor fetched before ends the walk before it is
+/// fetched again. Cursors are kept as 64-bit hashes (8 bytes a page). The
+/// first page has no cursor of its own when the caller set none, so a
+/// cycle back to it is recognised by its body: later pages of its length
+/// are fingerprinted and compared with it.
 struct Guard {
     paging: Paging,
-    /// The cursor the first page was fetched with, if any.
-    first: Option<u64>,
-    returned: HashSet<u64>,
+    /// Every cursor fetched (the first page's too, when the caller set one).
+    fetched: HashSet<u64>,
+    /// The first page's body, when it was fetched without a cursor.
+    first_page: Option<Fingerprint>,
     pages: u64,
     empty_in_a_row: u32,
 }
@@ -193,39 +169,49 @@ impl Guard {
     fn new(paging: Paging) -> Self {
         Self {
             paging,
-            first: None,
-            returned: HashSet::new(),
+            fetched: HashSet::new(),
+            first_page: None,
             pages: 0,
             empty_in_a_row: 0,
         }
     }
 
-    /// What follows a page that was fetched from `sent`, has the `next`
-    /// link `next` and is `empty` or not.
-    fn next(&mut self, sent: Option<&reqwest::Url>, next: Option<&str>, empty: bool) -> Next {
+    /// Which bodies the next page's fetch fingerprints.
+    fn fingerprinting(&self) -> Fingerprinting {
+        self.first_page.map_or(Fingerprinting::Off, |first| {
+            Fingerprinting::IfLength(first.length)
+        })
+    }
+
+    /// What follows a page that was fetched as `sent`, has the `next` link
+    /// `next` and is `empty` or not.
+    fn next(&mut self, sent: &Sent, next: Option<&str>, empty: bool) -> Next {
+        let sent_cursor = sent
+            .url
+            .as_ref()
+            .and_then(|url| url.query())
+            .and_then(cursor::raw_cursor_in);
         if self.pages == 0 {
-            self.first = sent
-                .and_then(|url| url.query())
-                .and_then(raw_cursor_in)
-                .map(hash);
-        }
-        let Some(link) = next else {
-            self.pages += 1;
-            return Next::End;
-        };
-        let cursor = match raw_cursor_of(link) {
-            Ok(cursor) => cursor,
-            Err(err) => return Next::StopAfter(err),
-        };
-        let key = hash(&cursor);
-        if !self.returned.insert(key) {
+            match sent_cursor {
+                Some(cursor) => {
+                    self.fetched.insert(hash(cursor));
+                }
+                None => self.first_page = sent.fingerprint,
+            }
+        } else if self.first_page.is_some() && sent.fingerprint == self.first_page {
             return Next::Withhold(Error::Pagination(format!(
-                "the API returned a page whose next cursor {} an earlier page returned too: \
-                 the same page again; stopping instead of delivering it twice",
-                shown(&cursor)
+                "the API answered cursor {} with the first page again (the same body);                  stopping instead of delivering it twice",
+                shown(sent_cursor.unwrap_or_default())
             )));
         }
         self.pages += 1;
+        let Some(link) = next else {
+            return Next::End;
+        };
+        let cursor = match cursor::raw_cursor_of(link) {
+            Ok(cursor) => cursor,
+            Err(problem) => return Next::StopAfter(Error::Pagination(problem)),
+        };
         self.empty_in_a_row = if empty { self.empty_in_a_row + 1 } else { 0 };
         if cursor.len() > MAX_CURSOR_BYTES {
             return Next::StopAfter(Error::Pagination(format!(
@@ -233,10 +219,10 @@ impl Guard {
                 cursor.len()
             )));
         }
-        if self.first == Some(key) {
+        if !self.fetched.insert(hash(&cursor)) {
             return Next::StopAfter(Error::Pagination(format!(
-                "the API returned cursor {} a second time; stopping instead of delivering its \
-                 page again",
+                "the API's next cursor {} was fetched before; stopping instead of fetching \
+                 it twice",
                 shown(&cursor)
             )));
         }
@@ -266,52 +252,4 @@ fn hash(cursor: &str) -> u64 {
 /// A cursor for a message: quoted, at most 100 characters.
 fn shown(cursor: &str) -> String {
     format!("{:?}", crate::error::one_line(cursor, 100))
-}
-
-/// The last `cursor` value of a query string (the one Django's
-/// `QueryDict.get` reads), still percent-encoded.
-fn raw_cursor_in(query: &str) -> Option<&str> {
-    query
-        .split('&')
-        .filter_map(|pair| pair.strip_prefix("cursor="))
-        .next_back()
-}
-
-/// The raw `cursor` query value of a `next` link (absolute, or relative to
-/// the API), as the URL parser serialises the link's query: what the API
-/// wrote, percent-encoding kept, so it goes back byte for byte.
-fn raw_cursor_of(link: &str) -> Result<String, Error> {
-    // Any absolute base resolves a relative link; only its query is read.
-    let base = reqwest::Url::parse("https://api.invalid/").expect("a valid URL");
-    let url = base
-        .join(link)
-        .map_err(|err| Error::Pagination(format!("`next` is not a URL ({err}): {link:?}")))?;
-    url.query()
-        .and_then(raw_cursor_in)
-        .map(str::to_owned)
-        .ok_or_else(|| Error::Pagination(format!("`next` has no cursor: {link:?}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::raw_cursor_of;
-
-    #[test]
-    fn the_cursor_is_taken_from_next_as_written() {
-        assert_eq!(
-            raw_cursor_of("http://api.example.org/accounts/?cursor=cD00ODY%3D\"").unwrap(),
-            "cD00ODY%3D%22"
-        );
-        assert_eq!(
-            raw_cursor_of("/api/x?pageSize=2&cursor=a%2Bb&status=ERROR").unwrap(),
-            "a%2Bb"
-        );
-        assert_eq!(raw_cursor_of("/x?cursor=%FF%FE").unwrap(), "%FF%FE");
-        assert_eq!(
-            raw_cursor_of("/x?cursor=first&cursor=last").unwrap(),
-            "last"
-        );
-        assert!(raw_cursor_of("https://api.ultravox.ai/api/x?pageSize=2").is_err());
-        assert!(raw_cursor_of("/x?xcursor=1").is_err());
-    }
 }

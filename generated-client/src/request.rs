@@ -9,8 +9,7 @@ use std::time::Duration;
 use progenitor_client::ResponseValue;
 
 use crate::Error;
-use crate::call::{self, CallOptions};
-use crate::listing::Paging;
+use crate::call::{self, CallOptions, Fingerprinting, Sent};
 use crate::operation::Operation;
 
 /// A request of the operation `Op`, returned by a method of
@@ -56,10 +55,30 @@ impl<Op: Operation> fmt::Debug for Request<'_, Op> {
     }
 }
 
-/// One response, and the URL that was sent for it.
-pub(crate) type Fetch<'a, T> = Pin<
-    Box<dyn Future<Output = (Result<ResponseValue<T>, Error>, Option<reqwest::Url>)> + Send + 'a>,
->;
+/// How `.pages()` and `.stream()` walk a listing (set by the listing
+/// methods; every request carries it).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Paging {
+    pub(crate) read_ahead: bool,
+    pub(crate) max_pages: Option<u64>,
+    pub(crate) max_empty_pages: u32,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Self {
+            read_ahead: true,
+            max_pages: None,
+            max_empty_pages: 100,
+        }
+    }
+}
+
+/// One response, and what was sent for it.
+pub(crate) type Fetched<T> = (Result<ResponseValue<T>, Error>, Sent);
+
+/// A response on its way.
+pub(crate) type Fetch<'a, T> = Pin<Box<dyn Future<Output = Fetched<T>> + Send + 'a>>;
 
 impl<'a, Op: Operation> Request<'a, Op> {
     /// A request from progenitor's builder; the generated client methods use it.
@@ -107,18 +126,29 @@ impl<'a, Op: Operation> Request<'a, Op> {
 
     /// Sends the request; the response keeps its status and headers.
     pub async fn send(&self) -> Result<ResponseValue<Op::Response>, Error> {
-        self.fetch(false).await.0
+        self.fetch(false, Fingerprinting::Off).await.0
     }
 
-    /// The response, and the URL that was sent for it; `detached`: on a task
-    /// of its own (a page fetched ahead).
-    pub(crate) fn fetch(&self, detached: bool) -> Fetch<'a, Op::Response> {
+    /// The response, and what was sent for it; `detached`: on a task of its
+    /// own (a page fetched ahead); `fingerprint`: which success bodies to
+    /// fingerprint.
+    pub(crate) fn fetch(
+        &self,
+        detached: bool,
+        fingerprint: Fingerprinting,
+    ) -> Fetch<'a, Op::Response> {
         let builder = self.builder.clone();
         let options = CallOptions {
             detached,
+            fingerprint,
             ..self.options
         };
         Box::pin(call::scoped(options, self.raw_cursor.clone(), async move {
+            // reqwest's connections and the client's timers need tokio;
+            // polled by another executor, they would panic.
+            if tokio::runtime::Handle::try_current().is_err() {
+                return Err(Error::NoRuntime);
+            }
             match Op::send(builder).await {
                 Ok(response) => Ok(response),
                 Err(err) => {

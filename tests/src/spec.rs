@@ -74,7 +74,12 @@ pub fn response_example_of(operation_id: &str) -> Value {
 
 /// The 200 `application/json` response of the operation.
 fn operation_200() -> &'static Value {
-    &spec()["paths"][operation_path()]["get"]["responses"]["200"]["content"]["application/json"]
+    operation_200_in(spec())
+}
+
+/// [`operation_200`] in `spec` (the derived spec, or a changed copy of it).
+fn operation_200_in(spec: &Value) -> &Value {
+    &spec["paths"][operation_path()]["get"]["responses"]["200"]["content"]["application/json"]
 }
 
 /// The response example embedded in the spec.
@@ -94,22 +99,45 @@ pub fn schema(name: &str) -> &'static Value {
 
 /// The schema a `$ref` (possibly wrapped in `allOf`) points at.
 pub fn resolve(schema: &Value) -> &'static Value {
+    resolve_in(spec(), schema)
+}
+
+/// [`resolve`] in `spec` (the derived spec, or a changed copy of it).
+pub fn resolve_in<'s>(spec: &'s Value, schema: &Value) -> &'s Value {
+    let name = reference_name(schema);
+    spec["components"]["schemas"]
+        .get(name)
+        .unwrap_or_else(|| panic!("the spec has no schema `{name}`"))
+}
+
+/// The component name a `$ref` (possibly wrapped in `allOf`) names.
+fn reference_name(schema: &Value) -> &str {
     let reference = schema
         .get("$ref")
         .or_else(|| schema.pointer("/allOf/0/$ref"))
         .and_then(Value::as_str)
         .unwrap_or_else(|| panic!("not a reference: {schema}"));
-    self::schema(reference.rsplit('/').next().unwrap())
+    reference.rsplit('/').next().unwrap()
+}
+
+/// The page schema (the 200 response's) in `spec`.
+pub fn page_schema_in(spec: &Value) -> &Value {
+    resolve_in(spec, &operation_200_in(spec)["schema"])
 }
 
 /// The page schema (the 200 response's).
 pub fn page_schema() -> &'static Value {
-    resolve(&operation_200()["schema"])
+    page_schema_in(spec())
 }
 
 /// The row schema (the page's `results` items).
 pub fn row_schema() -> &'static Value {
     resolve(&page_schema()["properties"]["results"]["items"])
+}
+
+/// The component name of the row schema.
+pub fn row_schema_name() -> &'static str {
+    reference_name(&page_schema()["properties"]["results"]["items"])
 }
 
 /// Property names of `schema`, in the spec's order.
@@ -208,10 +236,15 @@ pub fn media() -> Vec<&'static str> {
 /// validator accepts: OpenAPI 3.0's `nullable: true` becomes an explicit
 /// `null` alternative, also on enums and `allOf` wrappers.
 pub fn response_json_schema() -> Value {
-    let components = spec().get("components").cloned().unwrap_or_default();
+    response_json_schema_of(spec())
+}
+
+/// [`response_json_schema`] of `spec` (the derived spec, or a changed copy).
+pub fn response_json_schema_of(spec: &Value) -> Value {
+    let components = spec.get("components").cloned().unwrap_or_default();
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
-        "allOf": [operation_200()["schema"].clone()],
+        "allOf": [operation_200_in(spec)["schema"].clone()],
         "components": openapi_to_json_schema(components),
     })
 }

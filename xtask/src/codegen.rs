@@ -381,6 +381,7 @@ fn constants(spec: &Value) -> Result<proc_macro2::TokenStream> {
             "the exposed operations use no `apiKey` security scheme sent in a header; \
              the client's auth needs one",
         )?;
+    let path_prefix = path_prefix(spec);
     let url_doc = format!(" The API's URL, from the spec's `servers`: `{base_url}`.");
     let header_doc = format!(
         " The header that carries the API key, from the spec's `{scheme}` security scheme."
@@ -390,7 +391,34 @@ fn constants(spec: &Value) -> Result<proc_macro2::TokenStream> {
         pub const DEFAULT_BASE_URL: &str = #base_url;
         #[doc = #header_doc]
         pub const API_KEY_HEADER: &str = #header;
+        /// The first path segment every exposed operation's path starts
+        /// with (empty when they differ): a base URL must not end in it.
+        pub(crate) const PATH_PREFIX: &str = #path_prefix;
     })
+}
+
+/// `/segment` when every path of `spec` starts with that one segment.
+fn path_prefix(spec: &Value) -> String {
+    let mut segments = spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.keys())
+        .map(|path| {
+            path.trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or_default()
+        });
+    let Some(first) = segments.next() else {
+        return String::new();
+    };
+    let shared = !first.is_empty() && !first.contains('{') && segments.all(|other| other == first);
+    if shared {
+        format!("/{first}")
+    } else {
+        String::new()
+    }
 }
 
 /// progenitor reports most problems as errors but panics on some; turn both

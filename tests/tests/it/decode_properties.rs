@@ -51,57 +51,149 @@ fn any_json() -> BoxedStrategy<Value> {
     .boxed()
 }
 
-/// A value valid for `schema` (an OpenAPI 3.0 schema of the spec): every
-/// optional property present or absent, nullable ones sometimes `null`,
-/// enums from their values, unknown `additionalProperties` keys.
-fn valid(schema: &'static Value) -> BoxedStrategy<Value> {
-    if schema.get("$ref").is_some() || schema.get("allOf").is_some() {
-        let inner = valid(spec::resolve(schema));
-        return nullable(schema, inner);
-    }
-    let strategy = if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        prop::sample::select(values.clone()).boxed()
-    } else {
-        match schema.get("type").and_then(Value::as_str) {
-            Some("string") => match schema.get("format").and_then(Value::as_str) {
-                Some("uuid") => uuid_string().prop_map(Value::from).boxed(),
-                Some("uri") => "[a-z0-9]{1,10}"
-                    .prop_map(|c| Value::from(format!("https://api.ultravox.ai/api/x/?cursor={c}")))
-                    .boxed(),
-                _ if schema.get("pattern").is_some() => {
-                    matching(schema["pattern"].as_str().unwrap())
-                }
-                _ => text().prop_map(Value::from).boxed(),
-            },
-            Some("integer") => match schema.get("format").and_then(Value::as_str) {
-                Some("int32") => any::<i32>().prop_map(Value::from).boxed(),
-                _ => any::<i64>().prop_map(Value::from).boxed(),
-            },
-            Some("number") => (-1e9f64..1e9).prop_map(Value::from).boxed(),
-            Some("boolean") => any::<bool>().prop_map(Value::from).boxed(),
-            Some("array") => prop::collection::vec(valid(&schema["items"]), 0..4)
-                .prop_map(Value::Array)
-                .boxed(),
-            // An inline object without properties is a free-form map, which
-            // the types write as absent when empty: give it an entry.
-            Some("object") if spec::keys(schema).is_empty() && !is_named(schema) => {
-                prop::collection::btree_map("[a-zA-Z]{1,8}", any_json(), 1..3)
-                    .prop_map(|m| Value::Object(m.into_iter().collect()))
-                    .boxed()
-            }
-            Some("object") => object(schema),
-            // Untyped: any JSON.
-            _ => any_json(),
-        }
-    };
-    nullable(schema, strategy)
+/// Values valid for the schemas of one spec: the derived spec, or a
+/// changed copy of it (a test of what the vendor may add).
+#[derive(Clone, Copy)]
+struct Samples {
+    spec: &'static Value,
 }
 
-/// Whether `schema` is one of the spec's named component schemas.
-fn is_named(schema: &Value) -> bool {
-    spec::spec()["components"]["schemas"]
-        .as_object()
-        .is_some_and(|schemas| schemas.values().any(|named| std::ptr::eq(named, schema)))
+impl Samples {
+    /// Samples of the derived spec.
+    fn derived() -> Self {
+        Self { spec: spec::spec() }
+    }
+
+    /// A value valid for `schema` (an OpenAPI 3.0 schema of the spec): every
+    /// optional property present or absent, nullable ones sometimes `null`,
+    /// enums from their values, strings in the format the generated types
+    /// check, unknown `additionalProperties` keys.
+    fn valid(self, schema: &'static Value) -> BoxedStrategy<Value> {
+        if schema.get("$ref").is_some() || schema.get("allOf").is_some() {
+            let inner = self.valid(spec::resolve_in(self.spec, schema));
+            return nullable(schema, inner);
+        }
+        let strategy = if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+            prop::sample::select(values.clone()).boxed()
+        } else {
+            match schema.get("type").and_then(Value::as_str) {
+                Some("string") => match schema.get("format").and_then(Value::as_str) {
+                    Some(format) if formatted(format).is_some() => formatted(format).unwrap(),
+                    _ if schema.get("pattern").is_some() => {
+                        matching(schema["pattern"].as_str().unwrap())
+                    }
+                    _ => text().prop_map(Value::from).boxed(),
+                },
+                Some("integer") => match schema.get("format").and_then(Value::as_str) {
+                    Some("int32") => any::<i32>().prop_map(Value::from).boxed(),
+                    _ => any::<i64>().prop_map(Value::from).boxed(),
+                },
+                Some("number") => (-1e9f64..1e9).prop_map(Value::from).boxed(),
+                Some("boolean") => any::<bool>().prop_map(Value::from).boxed(),
+                Some("array") => prop::collection::vec(self.valid(&schema["items"]), 0..4)
+                    .prop_map(Value::Array)
+                    .boxed(),
+                // An inline object without properties is a free-form map, which
+                // the types write as absent when empty: give it an entry.
+                Some("object") if spec::keys(schema).is_empty() && !self.is_named(schema) => {
+                    prop::collection::btree_map("[a-zA-Z]{1,8}", any_json(), 1..3)
+                        .prop_map(|m| Value::Object(m.into_iter().collect()))
+                        .boxed()
+                }
+                Some("object") => self.object(schema),
+                // Untyped: any JSON.
+                _ => any_json(),
+            }
+        };
+        nullable(schema, strategy)
+    }
+
+    /// Whether `schema` is one of the spec's named component schemas.
+    fn is_named(self, schema: &Value) -> bool {
+        self.spec["components"]["schemas"]
+            .as_object()
+            .is_some_and(|schemas| schemas.values().any(|named| std::ptr::eq(named, schema)))
+    }
+
+    fn object(self, schema: &'static Value) -> BoxedStrategy<Value> {
+        let optional = spec::optional_keys(schema);
+        let properties: Vec<(&'static str, BoxedStrategy<Option<Value>>)> = spec::keys(schema)
+            .into_iter()
+            .map(|key| {
+                let value = self.valid(&schema["properties"][key]);
+                let value = if optional.contains(key) {
+                    prop::option::of(value).boxed()
+                } else {
+                    value.prop_map(Some).boxed()
+                };
+                (key, value)
+            })
+            .collect();
+        // An empty map is written as absent (no information is lost), so maps
+        // get at least one entry to keep the round trip exact.
+        let extra = match schema.get("additionalProperties") {
+            Some(Value::Bool(true)) => {
+                prop::collection::btree_map("[a-zA-Z]{1,8}", any_json(), 1..3).boxed()
+            }
+            Some(values @ Value::Object(_)) => {
+                prop::collection::btree_map("[a-zA-Z]{1,8}", self.valid(values), 1..3).boxed()
+            }
+            _ => Just(Default::default()).boxed(),
+        };
+        let (keys, values): (Vec<_>, Vec<_>) = properties.into_iter().unzip();
+        (values, extra)
+            .prop_map(move |(values, extra)| {
+                let mut map: Map<String, Value> = extra.into_iter().collect();
+                for (key, value) in keys.iter().zip(values) {
+                    if let Some(value) = value {
+                        map.insert((*key).to_owned(), value);
+                    }
+                }
+                Value::Object(map)
+            })
+            .boxed()
+    }
+}
+
+/// Strings in a `format` that generated types check when they decode
+/// (typify maps these to `Uuid`, chrono's `DateTime`/`NaiveDate`, `std::net`
+/// addresses), and URIs; `None` for a format the types keep as a `String`.
+fn formatted(format: &str) -> Option<BoxedStrategy<Value>> {
+    let date = (1970u32..2100, 1u32..=12, 1u32..=28);
+    let time = (0u32..24, 0u32..60, 0u32..60, 0u32..1_000_000);
+    let strategy = match format {
+        "uuid" => uuid_string().prop_map(Value::from).boxed(),
+        "uri" => "[a-z0-9]{1,10}"
+            .prop_map(|c| Value::from(format!("https://api.ultravox.ai/api/x/?cursor={c}")))
+            .boxed(),
+        "date" => date
+            .prop_map(|(y, m, d)| Value::from(format!("{y:04}-{m:02}-{d:02}")))
+            .boxed(),
+        "date-time" => (
+            date,
+            time,
+            prop::sample::select(vec!["Z", "+00:00", "-07:30"]),
+        )
+            .prop_map(|((y, mo, d), (h, mi, s, micros), offset)| {
+                Value::from(format!(
+                    "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{micros:06}{offset}"
+                ))
+            })
+            .boxed(),
+        "ipv4" | "ip" => any::<std::net::Ipv4Addr>()
+            .prop_map(|ip| Value::from(ip.to_string()))
+            .boxed(),
+        "ipv6" => any::<std::net::Ipv6Addr>()
+            .prop_map(|ip| Value::from(ip.to_string()))
+            .boxed(),
+        _ => return None,
+    };
+    Some(strategy)
+}
+
+/// A value valid for `schema`, a schema of the derived spec.
+fn valid(schema: &'static Value) -> BoxedStrategy<Value> {
+    Samples::derived().valid(schema)
 }
 
 /// Strings matching an anchored `pattern` of the spec.
@@ -119,45 +211,6 @@ fn nullable(schema: &Value, strategy: BoxedStrategy<Value>) -> BoxedStrategy<Val
     } else {
         strategy
     }
-}
-
-fn object(schema: &'static Value) -> BoxedStrategy<Value> {
-    let optional = spec::optional_keys(schema);
-    let properties: Vec<(&'static str, BoxedStrategy<Option<Value>>)> = spec::keys(schema)
-        .into_iter()
-        .map(|key| {
-            let value = valid(&schema["properties"][key]);
-            let value = if optional.contains(key) {
-                prop::option::of(value).boxed()
-            } else {
-                value.prop_map(Some).boxed()
-            };
-            (key, value)
-        })
-        .collect();
-    // An empty map is written as absent (no information is lost), so maps
-    // get at least one entry to keep the round trip exact.
-    let extra = match schema.get("additionalProperties") {
-        Some(Value::Bool(true)) => {
-            prop::collection::btree_map("[a-zA-Z]{1,8}", any_json(), 1..3).boxed()
-        }
-        Some(values @ Value::Object(_)) => {
-            prop::collection::btree_map("[a-zA-Z]{1,8}", valid(values), 1..3).boxed()
-        }
-        _ => Just(Default::default()).boxed(),
-    };
-    let (keys, values): (Vec<_>, Vec<_>) = properties.into_iter().unzip();
-    (values, extra)
-        .prop_map(move |(values, extra)| {
-            let mut map: Map<String, Value> = extra.into_iter().collect();
-            for (key, value) in keys.iter().zip(values) {
-                if let Some(value) = value {
-                    map.insert((*key).to_owned(), value);
-                }
-            }
-            Value::Object(map)
-        })
-        .boxed()
 }
 
 /// What a field might hold in a hostile response: right, wrong or null.
@@ -259,4 +312,47 @@ fn every_medium_of_the_spec_is_generated() {
     }
     let expected: BTreeSet<String> = spec::media().into_iter().map(str::to_owned).collect();
     assert_eq!(seen, expected);
+}
+
+/// Finding 11 of issue 20: when the vendor adds a field in a checked
+/// format (the history adds date-times elsewhere), the valid-page property
+/// test generates values in that format, not `""`. A copy of the spec gets
+/// a required `date-time`, `date` and `ipv4` property on the row; the
+/// pages generated from it are valid for it, formats included.
+#[test]
+fn samples_honour_the_formats_of_fields_the_vendor_adds() {
+    let mut copy = spec::spec().clone();
+    let row_name = spec::row_schema_name();
+    let row = &mut copy["components"]["schemas"][row_name];
+    let added = serde_json::json!({
+        "scheduledAt": { "type": "string", "format": "date-time" },
+        "day": { "type": "string", "format": "date" },
+        "origin": { "type": "string", "format": "ipv4" },
+    });
+    for (key, schema) in added.as_object().unwrap() {
+        row["properties"][key] = schema.clone();
+        row["required"]
+            .as_array_mut()
+            .unwrap()
+            .push(Value::from(key.clone()));
+    }
+    let copy: &'static Value = Box::leak(Box::new(copy));
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .should_validate_formats(true)
+        .build(&spec::response_json_schema_of(copy))
+        .unwrap();
+    let strategy = Samples { spec: copy }.valid(spec::page_schema_in(copy));
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut rows = 0;
+    for _ in 0..256 {
+        let page = strategy.new_tree(&mut runner).unwrap().current();
+        let violations: Vec<String> = validator
+            .iter_errors(&page)
+            .map(|err| format!("{}: {err}", err.instance_path()))
+            .collect();
+        assert!(violations.is_empty(), "{violations:?} in {page}");
+        rows += page["results"].as_array().map_or(0, Vec::len);
+    }
+    assert!(rows > 100, "too few rows generated to tell: {rows}");
 }

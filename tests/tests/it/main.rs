@@ -15,4 +15,5 @@ mod hostile_responses;
 mod open_enums;
 mod production;
 mod public_surface;
+mod round_three;
 mod round_two;

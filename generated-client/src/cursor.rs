@@ -1,0 +1,117 @@
+//! Cursors as the API writes them: taken from a page's `next` link still
+//! percent-encoded, put back into a request's query byte for byte, and
+//! bounded in length before anything is sent.
+
+/// A cursor longer than this is refused: no real cursor is near it, and
+/// the request it makes would be refused anyway.
+pub(crate) const MAX_CURSOR_BYTES: usize = 4096;
+
+/// The longest URL a request can carry (the `http` crate's limit on a URI,
+/// which reqwest converts every URL to).
+const MAX_URL_BYTES: usize = u16::MAX as usize - 1;
+
+/// The last `cursor` value of a query string (the one Django's
+/// `QueryDict.get` reads), still percent-encoded.
+pub(crate) fn raw_cursor_in(query: &str) -> Option<&str> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("cursor="))
+        .next_back()
+}
+
+/// The raw `cursor` query value of a `next` link (absolute, or relative to
+/// the API), as the URL parser serialises the link's query: what the API
+/// wrote, percent-encoding kept, so it goes back byte for byte. `Err` says
+/// what is wrong with the link.
+pub(crate) fn raw_cursor_of(link: &str) -> Result<String, String> {
+    // Any absolute base resolves a relative link; only its query is read.
+    let base = reqwest::Url::parse("https://api.invalid/").expect("a valid URL");
+    let url = base
+        .join(link)
+        .map_err(|err| format!("`next` is not a URL ({err}): {link:?}"))?;
+    url.query()
+        .and_then(raw_cursor_in)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("`next` has no cursor: {link:?}"))
+}
+
+/// Replaces every `cursor` pair of `url`'s query with `cursor=<raw>`,
+/// leaving the other pairs, and their encoding, as they were.
+pub(crate) fn set_raw_cursor(url: &mut reqwest::Url, raw: &str) {
+    let mut query: Vec<&str> = url
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("cursor"))
+        .collect();
+    let cursor = format!("cursor={raw}");
+    query.push(&cursor);
+    let query = query.join("&");
+    url.set_query(Some(&query));
+}
+
+/// Why `url` cannot be sent, if it cannot: a cursor longer than any the
+/// API writes (a caller's, since the walk refuses the API's own), or a URL
+/// longer than a request can carry.
+pub(crate) fn refusal(url: &reqwest::Url) -> Option<String> {
+    if let Some(cursor) = url.query().and_then(raw_cursor_in)
+        && cursor.len() > MAX_CURSOR_BYTES
+    {
+        return Some(format!(
+            "the cursor is {} bytes long, more than the {MAX_CURSOR_BYTES} bytes of any cursor \
+             the API writes; pass a cursor the API returned",
+            cursor.len()
+        ));
+    }
+    let length = url.as_str().len();
+    (length > MAX_URL_BYTES).then(|| {
+        format!(
+            "the request URL is {length} bytes long, more than the {MAX_URL_BYTES} bytes a \
+             request can carry; shorten the query parameters"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cursor_is_taken_from_next_as_written() {
+        assert_eq!(
+            raw_cursor_of("http://api.example.org/accounts/?cursor=cD00ODY%3D\"").unwrap(),
+            "cD00ODY%3D%22"
+        );
+        assert_eq!(
+            raw_cursor_of("/api/x?pageSize=2&cursor=a%2Bb&status=ERROR").unwrap(),
+            "a%2Bb"
+        );
+        assert_eq!(raw_cursor_of("/x?cursor=%FF%FE").unwrap(), "%FF%FE");
+        assert_eq!(
+            raw_cursor_of("/x?cursor=first&cursor=last").unwrap(),
+            "last"
+        );
+        assert!(raw_cursor_of("https://api.ultravox.ai/api/x?pageSize=2").is_err());
+        assert!(raw_cursor_of("/x?xcursor=1").is_err());
+    }
+
+    #[test]
+    fn the_raw_cursor_replaces_every_other_and_keeps_its_bytes() {
+        let mut url = reqwest::Url::parse("http://h/p?cursor=old&pageSize=2&cursor=x").unwrap();
+        set_raw_cursor(&mut url, "%FF%FE");
+        assert_eq!(url.query(), Some("pageSize=2&cursor=%FF%FE"));
+        let mut url = reqwest::Url::parse("http://h/p").unwrap();
+        set_raw_cursor(&mut url, "cD00ODY%3D%22");
+        assert_eq!(url.query(), Some("cursor=cD00ODY%3D%22"));
+    }
+
+    #[test]
+    fn an_oversized_cursor_or_url_is_refused_by_length() {
+        let url = |query: String| reqwest::Url::parse(&format!("http://h/p?{query}")).unwrap();
+        assert_eq!(refusal(&url(format!("cursor={}", "a".repeat(4096)))), None);
+        let refused = refusal(&url(format!("cursor={}", "a".repeat(4097)))).unwrap();
+        assert!(refused.contains("4097 bytes"), "{refused}");
+        let refused = refusal(&url(format!("other={}", "a".repeat(70_000)))).unwrap();
+        assert!(refused.contains("request URL"), "{refused}");
+    }
+}
