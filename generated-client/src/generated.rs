@@ -7,6 +7,278 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///`AgentBasic`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct AgentBasic {
+        #[serde(rename = "agentId")]
+        pub agent_id: ::uuid::Uuid,
+        pub name: ::std::string::String,
+    }
+    impl AgentBasic {
+        /// Starts a [`builder::AgentBasic`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::AgentBasic {
+            Default::default()
+        }
+    }
+    ///Additional properties for when the agent speaks first.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct AgentGreeting {
+        /**If set, the agent will wait this long before starting its greeting. This may be useful
+ for ensuring the user is ready.
+
+The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub delay: ::std::option::Option<::std::string::String>,
+        ///A prompt for the agent to generate a greeting.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<::std::string::String>,
+        ///A specific greeting the agent should say.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+        /**Whether the user should be prevented from interrupting the agent's first message.
+ Defaults to false (meaning the agent is interruptible as usual).*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub uninterruptible: ::std::option::Option<bool>,
+    }
+    impl AgentGreeting {
+        /// Starts a [`builder::AgentGreeting`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::AgentGreeting {
+            Default::default()
+        }
+    }
+    ///`Call`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct Call {
+        ///The agent used for this call.
+        pub agent: AgentBasic,
+        ///The ID of the agent used for this call.
+        #[serde(
+            rename = "agentId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub agent_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "billedDuration",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub billed_duration: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "billedSideInputTokens",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub billed_side_input_tokens: ::std::option::Option<i64>,
+        #[serde(
+            rename = "billedSideOutputTokens",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub billed_side_output_tokens: ::std::option::Option<i64>,
+        #[serde(rename = "billingStatus")]
+        pub billing_status: crate::types::BillingStatus,
+        #[serde(rename = "callId")]
+        pub call_id: ::uuid::Uuid,
+        ///Callbacks configuration for the call.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub callbacks: ::std::option::Option<Callbacks>,
+        ///The version of the client that joined this call.
+        #[serde(
+            rename = "clientVersion",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub client_version: ::std::option::Option<::std::string::String>,
+        pub created: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Settings for exchanging data messages with an additional participant.
+        #[serde(
+            rename = "dataConnectionConfig",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub data_connection_config: ::std::option::Option<DataConnectionConfig>,
+        /**The reason the call ended.
+
+* `unjoined` - Client never joined
+* `hangup` - Client hung up
+* `agent_hangup` - Agent hung up
+* `timeout` - Call timed out
+* `connection_error` - Connection error
+* `system_error` - System error*/
+        #[serde(
+            rename = "endReason",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub end_reason: ::std::option::Option<CallEndReason>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub ended: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///Experimental settings for the call.
+        #[serde(rename = "experimentalSettings")]
+        pub experimental_settings: ::serde_json::Value,
+        #[serde(
+            rename = "externalVoice",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub external_voice: ::std::option::Option<ExternalVoice>,
+        ///Who was supposed to talk first when the call started. Typically set to FIRST_SPEAKER_USER for outgoing calls and left as the default (FIRST_SPEAKER_AGENT) otherwise.
+        #[serde(rename = "firstSpeaker")]
+        pub first_speaker: crate::types::FirstSpeaker,
+        ///Settings for the initial message to get the call started.
+        #[serde(rename = "firstSpeakerSettings")]
+        pub first_speaker_settings: FirstSpeakerSettings,
+        ///Messages spoken by the agent when the user is inactive for the specified duration. Durations are cumulative, so a message m > 1 with duration 30s will be spoken 30 seconds after message m-1.
+        #[serde(
+            rename = "inactivityMessages",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub inactivity_messages: ::std::vec::Vec<TimedMessage>,
+        ///The medium used initially by the agent. May later be changed by the client.
+        #[serde(rename = "initialOutputMedium")]
+        pub initial_output_medium: crate::types::InitialOutputMedium,
+        ///The initial state of the call which is readable/writable by tools.
+        #[serde(rename = "initialState")]
+        pub initial_state: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(rename = "joinTimeout", default = "defaults::call_join_timeout")]
+        pub join_timeout: ::std::string::String,
+        #[serde(
+            rename = "joinUrl",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub join_url: ::std::option::Option<::std::string::String>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub joined: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        /**BCP47 language code that may be used to guide speech recognition.
+
+The API documents `maxLength: 16`; the client does not enforce it on what it receives.*/
+        #[serde(
+            rename = "languageHint",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub language_hint: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "maxDuration", default = "defaults::call_max_duration")]
+        pub max_duration: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub medium: ::std::option::Option<CallMedium>,
+        ///Optional metadata key-value pairs to associate with the call. All values must be strings.
+        pub metadata: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        #[serde(default = "defaults::call_model")]
+        pub model: ::std::string::String,
+        #[serde(rename = "recordingEnabled", default)]
+        pub recording_enabled: bool,
+        #[serde(rename = "requestContext")]
+        pub request_context: ::serde_json::Value,
+        /**The retention policy for the call's data after it ends.
+
+* `retain` - Retain indefinitely
+* `auto_delete` - Auto-delete after billing*/
+        #[serde(
+            rename = "retentionPolicy",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub retention_policy: ::std::option::Option<CallRetentionPolicy>,
+        ///A short summary of the call.
+        #[serde(
+            rename = "shortSummary",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub short_summary: ::std::option::Option<::std::string::String>,
+        ///SIP details for the call, if applicable.
+        #[serde(
+            rename = "sipDetails",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub sip_details: ::std::option::Option<CallSipDetails>,
+        ///A summary of the call.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub summary: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "systemPrompt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub system_prompt: ::std::option::Option<::std::string::String>,
+        ///The API documents `minimum: 0.0`, `maximum: 1.0`; the client does not enforce it on what it receives.
+        #[serde(default = "defaults::call_temperature")]
+        pub temperature: f64,
+        #[serde(
+            rename = "timeExceededMessage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub time_exceeded_message: ::std::option::Option<::std::string::String>,
+        ///Indicates whether a transcript is optional for the call.
+        #[serde(
+            rename = "transcriptOptional",
+            default = "defaults::default_bool::<true>"
+        )]
+        pub transcript_optional: bool,
+        ///VAD settings for the call.
+        #[serde(
+            rename = "vadSettings",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub vad_settings: ::std::option::Option<VadSettings>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice: ::std::option::Option<::std::string::String>,
+        ///Overrides for the selected voice.
+        #[serde(
+            rename = "voiceOverrides",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub voice_overrides: ::std::option::Option<ExternalVoice>,
+    }
+    impl Call {
+        /// Starts a [`builder::Call`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::Call {
+            Default::default()
+        }
+    }
+    ///`CallEndReason`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum CallEndReason {
+        EndReason(crate::types::EndReason),
+        Null(Null),
+    }
+    impl ::std::convert::From<crate::types::EndReason> for CallEndReason {
+        fn from(value: crate::types::EndReason) -> Self {
+            Self::EndReason(value)
+        }
+    }
+    impl ::std::convert::From<Null> for CallEndReason {
+        fn from(value: Null) -> Self {
+            Self::Null(value)
+        }
+    }
     /**Details about a call's protocol. By default, calls occur over WebRTC using
  the Ultravox client SDK. Setting a different call medium will prepare the
  server for a call using a different protocol.
@@ -80,6 +352,296 @@ pub mod types {
             Default::default()
         }
     }
+    ///`CallRetentionPolicy`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum CallRetentionPolicy {
+        RetentionPolicy(crate::types::RetentionPolicy),
+        Null(Null),
+    }
+    impl ::std::convert::From<crate::types::RetentionPolicy> for CallRetentionPolicy {
+        fn from(value: crate::types::RetentionPolicy) -> Self {
+            Self::RetentionPolicy(value)
+        }
+    }
+    impl ::std::convert::From<Null> for CallRetentionPolicy {
+        fn from(value: Null) -> Self {
+            Self::Null(value)
+        }
+    }
+    ///`CallSipDetails`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct CallSipDetails {
+        #[serde(
+            rename = "billedDuration",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub billed_duration: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "terminationReason",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub termination_reason: ::std::option::Option<CallSipDetailsTerminationReason>,
+    }
+    impl CallSipDetails {
+        /// Starts a [`builder::CallSipDetails`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::CallSipDetails {
+            Default::default()
+        }
+    }
+    ///`CallSipDetailsTerminationReason`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum CallSipDetailsTerminationReason {
+        TerminationReason(crate::types::TerminationReason),
+        Null(Null),
+    }
+    impl ::std::convert::From<crate::types::TerminationReason>
+    for CallSipDetailsTerminationReason {
+        fn from(value: crate::types::TerminationReason) -> Self {
+            Self::TerminationReason(value)
+        }
+    }
+    impl ::std::convert::From<Null> for CallSipDetailsTerminationReason {
+        fn from(value: Null) -> Self {
+            Self::Null(value)
+        }
+    }
+    ///A lifecycle callback configuration.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct Callback {
+        ///Secrets to use to signing the callback request.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub secrets: ::std::vec::Vec<::std::string::String>,
+        ///The URL to invoke.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl Callback {
+        /// Starts a [`builder::Callback`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::Callback {
+            Default::default()
+        }
+    }
+    ///Configuration for call lifecycle callbacks.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct Callbacks {
+        ///Callback invoked when the call is billed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub billed: ::std::option::Option<Callback>,
+        ///Callback invoked when the call has ended.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ended: ::std::option::Option<Callback>,
+        ///Callback invoked when the call is joined.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub joined: ::std::option::Option<Callback>,
+    }
+    impl Callbacks {
+        /// Starts a [`builder::Callbacks`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::Callbacks {
+            Default::default()
+        }
+    }
+    ///Cartesia generation configuration for Sonic-3 and later models.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct CartesiaGenerationConfig {
+        ///The primary emotions are neutral, calm, angry, content, sad, scared. For more options, see Prompting Sonic-3.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub emotion: ::std::option::Option<::std::string::String>,
+        /**The ID of a pronunciation dictionary to use for the generation.
+ Pronunciation dictionaries are supported by sonic-3 models and newer.
+ See <https://docs.cartesia.ai/build-with-cartesia/capability-guides/specify-custom-pronunciations>*/
+        #[serde(
+            rename = "pronunciationDictId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub pronunciation_dict_id: ::std::option::Option<::std::string::String>,
+        ///Adjust the speed of the generated speech between 0.6x and 2.0x the original speed (default is 1.0x). Valid values are between [0.6, 1.5] inclusive.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub speed: ::std::option::Option<f32>,
+        ///Adjust the volume of the generated speech between 0.5x and 2.0x the original volume (default is 1.0x). Valid values are between [0.5, 2.0] inclusive.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub volume: ::std::option::Option<f32>,
+    }
+    impl CartesiaGenerationConfig {
+        /// Starts a [`builder::CartesiaGenerationConfig`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::CartesiaGenerationConfig {
+            Default::default()
+        }
+    }
+    ///Specification for a voice served by Cartesia. See <https://docs.cartesia.ai/api-reference/tts/websocket>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct CartesiaVoice {
+        ///(Deprecated) Use generation_config.emotion instead.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub emotion: ::std::option::Option<::std::string::String>,
+        ///(Deprecated) Use generation_config.emotion instead.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub emotions: ::std::vec::Vec<::std::string::String>,
+        ///Configure the various attributes of the generated speech.
+        #[serde(
+            rename = "generationConfig",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub generation_config: ::std::option::Option<CartesiaGenerationConfig>,
+        ///The Cartesia model to use.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<::std::string::String>,
+        ///(Deprecated) The speaking rate. Must be between -1 and 1. Defaults to 0.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub speed: ::std::option::Option<f32>,
+        ///The ID of the voice in Cartesia.
+        #[serde(
+            rename = "voiceId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub voice_id: ::std::option::Option<::std::string::String>,
+    }
+    impl CartesiaVoice {
+        /// Starts a [`builder::CartesiaVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::CartesiaVoice {
+            Default::default()
+        }
+    }
+    ///Configuration for audio in data connections
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct DataConnectionAudioConfig {
+        /**The audio channel mode to use. CHANNEL_MODE_MIXED will combine user and agent audio
+ into a single mono output while CHANNEL_MODE_SEPARATED will result in stereo audio
+ where user and agent are separated. The latter is the default.*/
+        #[serde(
+            rename = "channelMode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub channel_mode: ::std::option::Option<
+            crate::types::DataConnectionAudioConfigChannelMode,
+        >,
+        ///The sample rate of the audio stream. If not set, will default to 16000.
+        #[serde(
+            rename = "sampleRate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sample_rate: ::std::option::Option<i32>,
+    }
+    impl DataConnectionAudioConfig {
+        /// Starts a [`builder::DataConnectionAudioConfig`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::DataConnectionAudioConfig {
+            Default::default()
+        }
+    }
+    ///Data connection enables an auxiliary websocket for streaming data messages.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct DataConnectionConfig {
+        ///Audio configuration for the data connection. If not set, no audio will be sent.
+        #[serde(
+            rename = "audioConfig",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub audio_config: ::std::option::Option<DataConnectionAudioConfig>,
+        ///Controls which data messages are enabled for the data connection.
+        #[serde(
+            rename = "dataMessages",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub data_messages: ::std::option::Option<EnabledDataMessages>,
+        ///Additional headers to include when connecting to the websocket endpoint.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+        )]
+        pub headers: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        ///The websocket URL to which the session will connect to stream data messages.
+        #[serde(
+            rename = "websocketUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub websocket_url: ::std::option::Option<::std::string::String>,
+    }
+    impl DataConnectionConfig {
+        /// Starts a [`builder::DataConnectionConfig`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::DataConnectionConfig {
+            Default::default()
+        }
+    }
     /**Configuration for how incoming DTMF digits are handled during a call.
  When dtmf_handling is absent from the enclosing medium, DTMF digits are
  sent as a user text message containing just the digits with urgency
@@ -137,6 +699,84 @@ pub mod types {
     impl DtmfUserTextMessage {
         /// Starts a [`builder::DtmfUserTextMessage`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::DtmfUserTextMessage {
+            Default::default()
+        }
+    }
+    ///Specification for a voice served by ElevenLabs.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct ElevenLabsVoice {
+        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/v-1-text-to-speech-voice-id-stream-input#request.query.enable_ssml_parsing>
+        #[serde(
+            rename = "enableSsmlParsing",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub enable_ssml_parsing: ::std::option::Option<bool>,
+        /**The maximum sample rate Ultravox will try to use. ElevenLabs limits your allowed sample rate
+ based on your tier. See <https://elevenlabs.io/pricing#pricing-table> (and click "Show API details")*/
+        #[serde(
+            rename = "maxSampleRate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_sample_rate: ::std::option::Option<i32>,
+        ///The ElevenLabs model to use.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<::std::string::String>,
+        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.query.optimize_streaming_latency.optimize_streaming_latency>
+        #[serde(
+            rename = "optimizeStreamingLatency",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub optimize_streaming_latency: ::std::option::Option<i32>,
+        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.pronunciation_dictionary_locators>
+        #[serde(
+            rename = "pronunciationDictionaries",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub pronunciation_dictionaries: ::std::vec::Vec<
+            PronunciationDictionaryReference,
+        >,
+        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.similarity_boost>
+        #[serde(
+            rename = "similarityBoost",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub similarity_boost: ::std::option::Option<f32>,
+        /**The speaking rate. Must be between 0.7 and 1.2. Defaults to 1.
+ See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.speed>*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub speed: ::std::option::Option<f32>,
+        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.stability>
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stability: ::std::option::Option<f32>,
+        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.style>
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub style: ::std::option::Option<f32>,
+        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.use_speaker_boost>
+        #[serde(
+            rename = "useSpeakerBoost",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub use_speaker_boost: ::std::option::Option<bool>,
+        ///The ID of the voice in ElevenLabs.
+        #[serde(
+            rename = "voiceId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub voice_id: ::std::option::Option<::std::string::String>,
+    }
+    impl ElevenLabsVoice {
+        /// Starts a [`builder::ElevenLabsVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::ElevenLabsVoice {
             Default::default()
         }
     }
@@ -250,6 +890,390 @@ pub mod types {
             Default::default()
         }
     }
+    /**A voice not known to Ultravox Realtime that can nonetheless be used for a call.
+ Such voices are significantly less validated than normal voices and you'll be
+ responsible for your own TTS-related errors.
+ Exactly one field must be set.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct ExternalVoice {
+        ///A voice served by Cartesia.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cartesia: ::std::option::Option<CartesiaVoice>,
+        ///A voice served by ElevenLabs.
+        #[serde(
+            rename = "elevenLabs",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub eleven_labs: ::std::option::Option<ElevenLabsVoice>,
+        ///A voice served by a generic REST-based TTS API.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub generic: ::std::option::Option<GenericVoice>,
+        /**A voice served by Google, using bidirectional streaming.
+ (For non-streaming or output-only streaming, use generic.)*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub google: ::std::option::Option<GoogleVoice>,
+        /**A voice served by Inworld, using bidirectional streaming.
+ (For non-streaming or output-only streaming, use generic.)*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub inworld: ::std::option::Option<InworldVoice>,
+        ///A voice served by LMNT.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub lmnt: ::std::option::Option<LmntVoice>,
+        ///A voice served by Respeecher, using bidirectional streaming.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub respeecher: ::std::option::Option<RespeecherVoice>,
+    }
+    impl ExternalVoice {
+        /// Starts a [`builder::ExternalVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::ExternalVoice {
+            Default::default()
+        }
+    }
+    ///A fallback for the case when the user is expected to speak first but doesn't.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct FallbackAgentGreeting {
+        /**How long the agent should wait before starting the conversation itself.
+
+The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub delay: ::std::option::Option<::std::string::String>,
+        ///A prompt for the agent to generate a greeting.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<::std::string::String>,
+        ///A specific greeting the agent should say.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl FallbackAgentGreeting {
+        /// Starts a [`builder::FallbackAgentGreeting`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::FallbackAgentGreeting {
+            Default::default()
+        }
+    }
+    /**Settings for the initial message to get a conversation started.
+ Exactly one of user or agent should be set. The default is agent
+ (unless firstSpeaker is also set, in which case the default will
+ match that).*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct FirstSpeakerSettings {
+        ///If set, the agent should speak first.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub agent: ::std::option::Option<AgentGreeting>,
+        ///If set, the user should speak first.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<UserGreeting>,
+    }
+    impl FirstSpeakerSettings {
+        /// Starts a [`builder::FirstSpeakerSettings`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::FirstSpeakerSettings {
+            Default::default()
+        }
+    }
+    /**Specification for a voice served by some generic REST-based TTS API. The API must
+ accept an application/json POST request (as defined below) and return either WAV
+ audio, raw PCM audio, or application/json with a base64 encoded audio data field
+ that itself corresponds to WAV or raw PCM audio.
+ Note that this simple API implies a lack of either input streaming or audio timing
+ information, so more specific voice types are preferable when available.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct GenericVoice {
+        /**The request body to send. Some field should include a placeholder for text
+ represented as {text}. The placeholder will be replaced with the text to synthesize.*/
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub body: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///Headers to include in the request.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+        )]
+        pub headers: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        /**For JSON responses, the path to the field containing base64-encoded audio data. The data must
+ be PCM audio, optionally with a WAV header.*/
+        #[serde(
+            rename = "jsonAudioFieldPath",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub json_audio_field_path: ::std::option::Option<::std::string::String>,
+        /**For JSON responses, how audio bytes are encoded into the json_audio_field_path string.
+ Defaults to base64. Also supports hex.*/
+        #[serde(
+            rename = "jsonByteEncoding",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub json_byte_encoding: ::std::option::Option<
+            crate::types::GenericVoiceJsonByteEncoding,
+        >,
+        /**The real mime type of the content returned by the API. If unset, the Content-Type response header
+ will be used. This is useful for APIs whose response bodies don't strictly adhere to what the
+ API claims via header. For example, if your API claims to return audio/wav but omits the WAV
+ header (thus really returning raw PCM), set this to audio/l16. Similarly, if your API claims to
+ return JSON but actually streams JSON Lines, set this to application/jsonl.*/
+        #[serde(
+            rename = "responseMimeType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub response_mime_type: ::std::option::Option<::std::string::String>,
+        ///The sample rate of the audio returned by the API.
+        #[serde(
+            rename = "responseSampleRate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub response_sample_rate: ::std::option::Option<i32>,
+        /**An estimate of the speaking rate of the returned audio in words per minute. This is
+ used for transcript timing while audio is streamed in the response. (Once the response
+ is complete, Ultravox Realtime uses the real audio duration to adjust the timing.)
+ Defaults to 150 and is unused for non-streaming responses.*/
+        #[serde(
+            rename = "responseWordsPerMinute",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub response_words_per_minute: ::std::option::Option<i32>,
+        ///The endpoint to which requests are sent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl GenericVoice {
+        /// Starts a [`builder::GenericVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::GenericVoice {
+            Default::default()
+        }
+    }
+    /**Specification for a voice served by Google.
+ This implementation uses bidirectional streaming, so voices prior to Chirp3 are not supported.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct GoogleVoice {
+        /**The speaking rate. Must be between 0.25 and 2. Defaults to 1.
+ See <https://cloud.google.com/python/docs/reference/texttospeech/latest/google.cloud.texttospeech_v1.types.StreamingAudioConfig>*/
+        #[serde(
+            rename = "speakingRate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub speaking_rate: ::std::option::Option<f32>,
+        ///The ID (name) of the voice in Google, e.g. "en-US-Chirp3-HD-Charon".
+        #[serde(
+            rename = "voiceId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub voice_id: ::std::option::Option<::std::string::String>,
+    }
+    impl GoogleVoice {
+        /// Starts a [`builder::GoogleVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::GoogleVoice {
+            Default::default()
+        }
+    }
+    ///Specification for a voice served by Inworld.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct InworldVoice {
+        /**Whether or not to apply text normalization. This should typically only be disabled if the
+ agent is instructed to normalize text directly.
+ See <https://docs.inworld.ai/api-reference/ttsAPI/texttospeech/synthesize-speech-stream#body-apply-text-normalization>.*/
+        #[serde(
+            rename = "applyTextNormalization",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub apply_text_normalization: ::std::option::Option<bool>,
+        /**The ID of the model to use for generations, e.g. "inworld-tts-1-max".
+ See <https://docs.inworld.ai/docs/tts/tts-models>*/
+        #[serde(
+            rename = "modelId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub model_id: ::std::option::Option<::std::string::String>,
+        /**The speaking rate. Must be between 0.5 and 1.5. Defaults to 1.
+ See <https://docs.inworld.ai/api-reference/ttsAPI/texttospeech/synthesize-speech-stream#body-audio-config-speaking-rate>*/
+        #[serde(
+            rename = "speakingRate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub speaking_rate: ::std::option::Option<f32>,
+        /**How much randomness to use when sampling audio tokens. Must be between 0.0 and 2.0.
+ See <https://docs.inworld.ai/api-reference/ttsAPI/texttospeech/synthesize-speech-stream#body-temperature>*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub temperature: ::std::option::Option<f32>,
+        ///The ID of the voice in Inworld.
+        #[serde(
+            rename = "voiceId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub voice_id: ::std::option::Option<::std::string::String>,
+    }
+    impl InworldVoice {
+        /// Starts a [`builder::InworldVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::InworldVoice {
+            Default::default()
+        }
+    }
+    ///Specification for a voice served by LMNT.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct LmntVoice {
+        ///See <https://docs.lmnt.com/api-reference/speech/synthesize-speech-bytes#body-conversational>
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub conversational: ::std::option::Option<bool>,
+        ///The LMNT model to use.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<::std::string::String>,
+        /**The speaking rate. Must be between 0.25 and 2. Defaults to 1.
+ See <https://docs.lmnt.com/api-reference/speech/synthesize-speech-bytes#body-speed>*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub speed: ::std::option::Option<f32>,
+        ///The ID of the voice in LMNT.
+        #[serde(
+            rename = "voiceId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub voice_id: ::std::option::Option<::std::string::String>,
+    }
+    impl LmntVoice {
+        /// Starts a [`builder::LmntVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::LmntVoice {
+            Default::default()
+        }
+    }
+    ///`Null`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    pub struct Null(pub ());
+    impl ::std::ops::Deref for Null {
+        type Target = ();
+        fn deref(&self) -> &() {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<Null> for () {
+        fn from(value: Null) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<()> for Null {
+        fn from(value: ()) -> Self {
+            Self(value)
+        }
+    }
+    ///`PaginatedCallList`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct PaginatedCallList {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub previous: ::std::option::Option<::std::string::String>,
+        pub results: ::std::vec::Vec<Call>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i64>,
+    }
+    impl PaginatedCallList {
+        /// Starts a [`builder::PaginatedCallList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::PaginatedCallList {
+            Default::default()
+        }
+    }
+    ///`PaginatedScheduledCallBatchList`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct PaginatedScheduledCallBatchList {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub previous: ::std::option::Option<::std::string::String>,
+        pub results: ::std::vec::Vec<ScheduledCallBatch>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i64>,
+    }
+    impl PaginatedScheduledCallBatchList {
+        /// Starts a [`builder::PaginatedScheduledCallBatchList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::PaginatedScheduledCallBatchList {
+            Default::default()
+        }
+    }
     ///`PaginatedScheduledCallList`
     #[derive(
         ::serde::Deserialize,
@@ -273,6 +1297,408 @@ pub mod types {
         /// Starts a [`builder::PaginatedScheduledCallList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::PaginatedScheduledCallList {
             Default::default()
+        }
+    }
+    ///`PatchedScheduledCallBatch`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct PatchedScheduledCallBatch {
+        #[serde(
+            rename = "batchId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub batch_id: ::std::option::Option<::uuid::Uuid>,
+        ///The number of calls in this batch that have been completed (created or error).
+        #[serde(
+            rename = "completedCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub completed_count: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(
+            rename = "endedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ended_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused: ::std::option::Option<bool>,
+        ///The name or ID of a call throttle. If specified, calls in this batch will be subject to the rate limits defined by the throttle.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub throttle: ::std::option::Option<::std::string::String>,
+        ///The total number of calls in this batch.
+        #[serde(
+            rename = "totalCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_count: ::std::option::Option<i64>,
+        ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
+        #[serde(
+            rename = "webhookSecret",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub webhook_secret: ::std::option::Option<
+            PatchedScheduledCallBatchWebhookSecret,
+        >,
+        ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
+        #[serde(
+            rename = "webhookUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub webhook_url: ::std::option::Option<PatchedScheduledCallBatchWebhookUrl>,
+        ///The end of the time window during which calls can be made.
+        #[serde(
+            rename = "windowEnd",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub window_end: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///The start of the time window during which calls can be made.
+        #[serde(
+            rename = "windowStart",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub window_start: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+    }
+    impl PatchedScheduledCallBatch {
+        /// Starts a [`builder::PatchedScheduledCallBatch`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::PatchedScheduledCallBatch {
+            Default::default()
+        }
+    }
+    ///`PatchedScheduledCallBatchRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct PatchedScheduledCallBatchRequest {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub calls: ::std::vec::Vec<ScheduledCallRequest>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused: ::std::option::Option<bool>,
+        ///The name or ID of a call throttle. If specified, calls in this batch will be subject to the rate limits defined by the throttle.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub throttle: ::std::option::Option<::std::string::String>,
+        ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
+        #[serde(
+            rename = "webhookSecret",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub webhook_secret: ::std::option::Option<
+            PatchedScheduledCallBatchRequestWebhookSecret,
+        >,
+        ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
+        #[serde(
+            rename = "webhookUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub webhook_url: ::std::option::Option<
+            PatchedScheduledCallBatchRequestWebhookUrl,
+        >,
+        ///The end of the time window during which calls can be made.
+        #[serde(
+            rename = "windowEnd",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub window_end: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///The start of the time window during which calls can be made.
+        #[serde(
+            rename = "windowStart",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub window_start: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+    }
+    impl PatchedScheduledCallBatchRequest {
+        /// Starts a [`builder::PatchedScheduledCallBatchRequest`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::PatchedScheduledCallBatchRequest {
+            Default::default()
+        }
+    }
+    ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    pub struct PatchedScheduledCallBatchRequestWebhookSecret(::std::string::String);
+    impl ::std::ops::Deref for PatchedScheduledCallBatchRequestWebhookSecret {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PatchedScheduledCallBatchRequestWebhookSecret>
+    for ::std::string::String {
+        fn from(value: PatchedScheduledCallBatchRequestWebhookSecret) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PatchedScheduledCallBatchRequestWebhookSecret {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 120usize {
+                return Err("longer than 120 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for PatchedScheduledCallBatchRequestWebhookSecret {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for PatchedScheduledCallBatchRequestWebhookSecret {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for PatchedScheduledCallBatchRequestWebhookSecret {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    pub struct PatchedScheduledCallBatchRequestWebhookUrl(::std::string::String);
+    impl ::std::ops::Deref for PatchedScheduledCallBatchRequestWebhookUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PatchedScheduledCallBatchRequestWebhookUrl>
+    for ::std::string::String {
+        fn from(value: PatchedScheduledCallBatchRequestWebhookUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PatchedScheduledCallBatchRequestWebhookUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PatchedScheduledCallBatchRequestWebhookUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for PatchedScheduledCallBatchRequestWebhookUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PatchedScheduledCallBatchRequestWebhookUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    pub struct PatchedScheduledCallBatchWebhookSecret(::std::string::String);
+    impl ::std::ops::Deref for PatchedScheduledCallBatchWebhookSecret {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PatchedScheduledCallBatchWebhookSecret>
+    for ::std::string::String {
+        fn from(value: PatchedScheduledCallBatchWebhookSecret) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PatchedScheduledCallBatchWebhookSecret {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 120usize {
+                return Err("longer than 120 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PatchedScheduledCallBatchWebhookSecret {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for PatchedScheduledCallBatchWebhookSecret {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PatchedScheduledCallBatchWebhookSecret {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    pub struct PatchedScheduledCallBatchWebhookUrl(::std::string::String);
+    impl ::std::ops::Deref for PatchedScheduledCallBatchWebhookUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PatchedScheduledCallBatchWebhookUrl>
+    for ::std::string::String {
+        fn from(value: PatchedScheduledCallBatchWebhookUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PatchedScheduledCallBatchWebhookUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PatchedScheduledCallBatchWebhookUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for PatchedScheduledCallBatchWebhookUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PatchedScheduledCallBatchWebhookUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Details for a Plivo call.
@@ -340,6 +1766,110 @@ pub mod types {
             Default::default()
         }
     }
+    ///A reference to a pronunciation dictionary within ElevenLabs.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct PronunciationDictionaryReference {
+        ///The dictionary's ID.
+        #[serde(
+            rename = "dictionaryId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dictionary_id: ::std::option::Option<::std::string::String>,
+        ///The dictionary's version.
+        #[serde(
+            rename = "versionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub version_id: ::std::option::Option<::std::string::String>,
+    }
+    impl PronunciationDictionaryReference {
+        /// Starts a [`builder::PronunciationDictionaryReference`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::PronunciationDictionaryReference {
+            Default::default()
+        }
+    }
+    /**Specification for a voice served by Respeecher.
+ See <https://space.respeecher.com/docs/api/tts/sampling-params-guide
+> for parameter guidance.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct RespeecherVoice {
+        /**Penalty based on token frequency.
+ If set, must be between 0 and 2, inclusive.*/
+        #[serde(
+            rename = "frequencyPenalty",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub frequency_penalty: ::std::option::Option<f32>,
+        /**Minimum probability threshold for token sampling.
+ If set, must be between 0.0 and 1.0, inclusive.*/
+        #[serde(rename = "minP", skip_serializing_if = "::std::option::Option::is_none")]
+        pub min_p: ::std::option::Option<f32>,
+        /**The model to use, e.g. "/v1/public/tts/ua-rt" or "/v1/public/tts/en-rt"
+ Requests will be sent to wss://api.respeecher.com{model}/tts/websocket.
+ If not set, defaults to "/v1/public/tts/en-rt" for calls with an English
+ language hint and "/v1/public/tts/ua-rt" otherwise.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<::std::string::String>,
+        /**Penalty for tokens already present in the context.
+ If set, must be between 0 and 2, inclusive.*/
+        #[serde(
+            rename = "presencePenalty",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub presence_penalty: ::std::option::Option<f32>,
+        /**Penalty for repeating tokens.
+ If set, must be between 1 and 2, inclusive.*/
+        #[serde(
+            rename = "repetitionPenalty",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub repetition_penalty: ::std::option::Option<f32>,
+        ///Random seed for reproducible generation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seed: ::std::option::Option<i32>,
+        /**Controls randomness of the output. Higher values produce more varied speech.
+ If set, must be greater than or equal to 0.0.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub temperature: ::std::option::Option<f32>,
+        /**Limits sampling to the top K most likely tokens.
+ If set, must be exactly -1 or greater than 0.*/
+        #[serde(rename = "topK", skip_serializing_if = "::std::option::Option::is_none")]
+        pub top_k: ::std::option::Option<i32>,
+        /**Limits sampling to tokens with cumulative probability up to this value.
+ If set, must be greater than 0 and less than or equal to 1.0.*/
+        #[serde(rename = "topP", skip_serializing_if = "::std::option::Option::is_none")]
+        pub top_p: ::std::option::Option<f32>,
+        ///The ID of the voice in Respeecher.
+        #[serde(
+            rename = "voiceId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub voice_id: ::std::option::Option<::std::string::String>,
+    }
+    impl RespeecherVoice {
+        /// Starts a [`builder::RespeecherVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::RespeecherVoice {
+            Default::default()
+        }
+    }
     ///`ScheduledCall`
     #[derive(
         ::serde::Deserialize,
@@ -382,6 +1912,295 @@ pub mod types {
     impl ScheduledCall {
         /// Starts a [`builder::ScheduledCall`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::ScheduledCall {
+            Default::default()
+        }
+    }
+    ///`ScheduledCallBatch`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct ScheduledCallBatch {
+        #[serde(rename = "batchId")]
+        pub batch_id: ::uuid::Uuid,
+        ///The number of calls in this batch that have been completed (created or error).
+        #[serde(rename = "completedCount")]
+        pub completed_count: i64,
+        pub created: ::chrono::DateTime<::chrono::offset::Utc>,
+        #[serde(
+            rename = "endedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub ended_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused: ::std::option::Option<bool>,
+        ///The name or ID of a call throttle. If specified, calls in this batch will be subject to the rate limits defined by the throttle.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub throttle: ::std::option::Option<::std::string::String>,
+        ///The total number of calls in this batch.
+        #[serde(rename = "totalCount")]
+        pub total_count: i64,
+        /**The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
+
+The API documents `maxLength: 120`; the client does not enforce it on what it receives.*/
+        #[serde(
+            rename = "webhookSecret",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub webhook_secret: ::std::option::Option<::std::string::String>,
+        /**The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
+
+The API documents `maxLength: 200`; the client does not enforce it on what it receives.*/
+        #[serde(
+            rename = "webhookUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub webhook_url: ::std::option::Option<::std::string::String>,
+        ///The end of the time window during which calls can be made.
+        #[serde(
+            rename = "windowEnd",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub window_end: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///The start of the time window during which calls can be made.
+        #[serde(
+            rename = "windowStart",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub window_start: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+    }
+    impl ScheduledCallBatch {
+        /// Starts a [`builder::ScheduledCallBatch`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::ScheduledCallBatch {
+            Default::default()
+        }
+    }
+    ///`ScheduledCallBatchRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct ScheduledCallBatchRequest {
+        pub calls: ::std::vec::Vec<ScheduledCallRequest>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused: ::std::option::Option<bool>,
+        ///The name or ID of a call throttle. If specified, calls in this batch will be subject to the rate limits defined by the throttle.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub throttle: ::std::option::Option<::std::string::String>,
+        ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
+        #[serde(
+            rename = "webhookSecret",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub webhook_secret: ::std::option::Option<
+            ScheduledCallBatchRequestWebhookSecret,
+        >,
+        ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
+        #[serde(
+            rename = "webhookUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub webhook_url: ::std::option::Option<ScheduledCallBatchRequestWebhookUrl>,
+        ///The end of the time window during which calls can be made.
+        #[serde(
+            rename = "windowEnd",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub window_end: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///The start of the time window during which calls can be made.
+        #[serde(
+            rename = "windowStart",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub window_start: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+    }
+    impl ScheduledCallBatchRequest {
+        /// Starts a [`builder::ScheduledCallBatchRequest`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::ScheduledCallBatchRequest {
+            Default::default()
+        }
+    }
+    ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    pub struct ScheduledCallBatchRequestWebhookSecret(::std::string::String);
+    impl ::std::ops::Deref for ScheduledCallBatchRequestWebhookSecret {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ScheduledCallBatchRequestWebhookSecret>
+    for ::std::string::String {
+        fn from(value: ScheduledCallBatchRequestWebhookSecret) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ScheduledCallBatchRequestWebhookSecret {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 120usize {
+                return Err("longer than 120 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ScheduledCallBatchRequestWebhookSecret {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ScheduledCallBatchRequestWebhookSecret {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ScheduledCallBatchRequestWebhookSecret {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    pub struct ScheduledCallBatchRequestWebhookUrl(::std::string::String);
+    impl ::std::ops::Deref for ScheduledCallBatchRequestWebhookUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ScheduledCallBatchRequestWebhookUrl>
+    for ::std::string::String {
+        fn from(value: ScheduledCallBatchRequestWebhookUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ScheduledCallBatchRequestWebhookUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ScheduledCallBatchRequestWebhookUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ScheduledCallBatchRequestWebhookUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ScheduledCallBatchRequestWebhookUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ScheduledCallRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct ScheduledCallRequest {
+        #[serde(
+            rename = "experimentalSettings",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub experimental_settings: ::std::option::Option<::serde_json::Value>,
+        ///The call medium to use for the call. In particular, allows for specifying per-call recipients for outgoing media.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub medium: ::std::option::Option<CallMedium>,
+        ///Optional metadata key-value pairs to associate with the call. All values must be strings.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<::serde_json::Value>,
+        ///The context used to render the agent's template.
+        #[serde(
+            rename = "templateContext",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub template_context: ::std::option::Option<::serde_json::Value>,
+    }
+    impl ScheduledCallRequest {
+        /// Starts a [`builder::ScheduledCallRequest`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::ScheduledCallRequest {
             Default::default()
         }
     }
@@ -524,6 +2343,40 @@ pub mod types {
             Default::default()
         }
     }
+    /**A message the agent should say after some duration. The duration's meaning
+ varies depending on the context.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct TimedMessage {
+        /**The duration after which the message should be spoken.
+
+The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<::std::string::String>,
+        ///The behavior to exhibit when the message is finished being spoken.
+        #[serde(
+            rename = "endBehavior",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub end_behavior: ::std::option::Option<crate::types::TimedMessageEndBehavior>,
+        ///The message to speak.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+    }
+    impl TimedMessage {
+        /// Starts a [`builder::TimedMessage`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::TimedMessage {
+            Default::default()
+        }
+    }
     ///Details for a Twilio call.
     #[derive(
         ::serde::Deserialize,
@@ -587,6 +2440,99 @@ pub mod types {
     impl TwilioMediumOutgoingRequestParams {
         /// Starts a [`builder::TwilioMediumOutgoingRequestParams`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         pub fn builder() -> builder::TwilioMediumOutgoingRequestParams {
+            Default::default()
+        }
+    }
+    ///Additional properties for when the user speaks first.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct UserGreeting {
+        /**If set, the agent will start the conversation itself if the user doesn't start
+ speaking within the given delay.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fallback: ::std::option::Option<FallbackAgentGreeting>,
+    }
+    impl UserGreeting {
+        /// Starts a [`builder::UserGreeting`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::UserGreeting {
+            Default::default()
+        }
+    }
+    ///Call-level VAD settings.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[non_exhaustive]
+    pub struct VadSettings {
+        /**The threshold for the VAD to consider a frame as speech. This is a value between 0.1 and 1.
+
+ Miniumum value is 0.1, which is the default value.*/
+        #[serde(
+            rename = "frameActivationThreshold",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub frame_activation_threshold: ::std::option::Option<f32>,
+        /**The minimum duration of user speech required to interrupt the agent. This works the same way
+ as minimumTurnDuration, but allows for a higher threshold for interrupting the agent. (This
+ value will be ignored if it is less than minimumTurnDuration.)
+
+ Defaults to "0.09s" (90ms) as a starting point, but there's nothing special about this value.
+
+The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
+        #[serde(
+            rename = "minimumInterruptionDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub minimum_interruption_duration: ::std::option::Option<::std::string::String>,
+        /**The minimum duration of user speech required to be considered a user turn.
+ Increasing this value will cause the agent to ignore short user audio. This may be useful in
+ particularly noisy environments, but it comes at the cost of possibly ignoring very short
+ user responses such as "yes" or "no".
+
+ Defaults to "0s" meaning the agent considers all user audio inputs (that make it through
+ built-in noise cancellation).
+
+The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
+        #[serde(
+            rename = "minimumTurnDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub minimum_turn_duration: ::std::option::Option<::std::string::String>,
+        /**The minimum amount of time the agent will wait to respond after the user seems to be done
+ speaking. Increasing this value will make the agent less eager to respond, which may increase
+ perceived response latency but will also make the agent less likely to jump in before the user
+ is really done speaking.
+
+ Built-in VAD currently operates on 32ms frames, so only multiples of 32ms are meaningful.
+ (Anything from 1ms to 31ms will produce the same result.)
+
+ Defaults to "0.384s" (384ms) as a starting point, but there's nothing special about this value
+ aside from it corresponding to 12 VAD frames.
+
+The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
+        #[serde(
+            rename = "turnEndpointDelay",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub turn_endpoint_delay: ::std::option::Option<::std::string::String>,
+    }
+    impl VadSettings {
+        /// Starts a [`builder::VadSettings`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        pub fn builder() -> builder::VadSettings {
             Default::default()
         }
     }
@@ -676,6 +2622,1037 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`AgentBasic`](super::AgentBasic); start from `AgentBasic::builder()`.
+        pub struct AgentBasic {
+            agent_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for AgentBasic {
+            fn default() -> Self {
+                Self {
+                    agent_id: Err("no value supplied for agent_id".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl AgentBasic {
+            pub fn agent_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent_id: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AgentBasic> for super::AgentBasic {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AgentBasic,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    agent_id: value.agent_id?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AgentBasic> for AgentBasic {
+            fn from(value: super::AgentBasic) -> Self {
+                Self {
+                    agent_id: Ok(value.agent_id),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`AgentGreeting`](super::AgentGreeting); start from `AgentGreeting::builder()`.
+        pub struct AgentGreeting {
+            delay: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            uninterruptible: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AgentGreeting {
+            fn default() -> Self {
+                Self {
+                    delay: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    text: Ok(Default::default()),
+                    uninterruptible: Ok(Default::default()),
+                }
+            }
+        }
+        impl AgentGreeting {
+            pub fn delay<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.delay = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for delay: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+            pub fn uninterruptible<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.uninterruptible = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for uninterruptible: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AgentGreeting> for super::AgentGreeting {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AgentGreeting,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    delay: value.delay?,
+                    prompt: value.prompt?,
+                    text: value.text?,
+                    uninterruptible: value.uninterruptible?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AgentGreeting> for AgentGreeting {
+            fn from(value: super::AgentGreeting) -> Self {
+                Self {
+                    delay: Ok(value.delay),
+                    prompt: Ok(value.prompt),
+                    text: Ok(value.text),
+                    uninterruptible: Ok(value.uninterruptible),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`Call`](super::Call); start from `Call::builder()`.
+        pub struct Call {
+            agent: ::std::result::Result<super::AgentBasic, ::std::string::String>,
+            agent_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            billed_duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            billed_side_input_tokens: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            billed_side_output_tokens: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            billing_status: ::std::result::Result<
+                crate::types::BillingStatus,
+                ::std::string::String,
+            >,
+            call_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            callbacks: ::std::result::Result<
+                ::std::option::Option<super::Callbacks>,
+                ::std::string::String,
+            >,
+            client_version: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            data_connection_config: ::std::result::Result<
+                ::std::option::Option<super::DataConnectionConfig>,
+                ::std::string::String,
+            >,
+            end_reason: ::std::result::Result<
+                ::std::option::Option<super::CallEndReason>,
+                ::std::string::String,
+            >,
+            ended: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            experimental_settings: ::std::result::Result<
+                ::serde_json::Value,
+                ::std::string::String,
+            >,
+            external_voice: ::std::result::Result<
+                ::std::option::Option<super::ExternalVoice>,
+                ::std::string::String,
+            >,
+            first_speaker: ::std::result::Result<
+                crate::types::FirstSpeaker,
+                ::std::string::String,
+            >,
+            first_speaker_settings: ::std::result::Result<
+                super::FirstSpeakerSettings,
+                ::std::string::String,
+            >,
+            inactivity_messages: ::std::result::Result<
+                ::std::vec::Vec<super::TimedMessage>,
+                ::std::string::String,
+            >,
+            initial_output_medium: ::std::result::Result<
+                crate::types::InitialOutputMedium,
+                ::std::string::String,
+            >,
+            initial_state: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            join_timeout: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            join_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            joined: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            language_hint: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            max_duration: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            medium: ::std::result::Result<
+                ::std::option::Option<super::CallMedium>,
+                ::std::string::String,
+            >,
+            metadata: ::std::result::Result<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                ::std::string::String,
+            >,
+            model: ::std::result::Result<::std::string::String, ::std::string::String>,
+            recording_enabled: ::std::result::Result<bool, ::std::string::String>,
+            request_context: ::std::result::Result<
+                ::serde_json::Value,
+                ::std::string::String,
+            >,
+            retention_policy: ::std::result::Result<
+                ::std::option::Option<super::CallRetentionPolicy>,
+                ::std::string::String,
+            >,
+            short_summary: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sip_details: ::std::result::Result<
+                ::std::option::Option<super::CallSipDetails>,
+                ::std::string::String,
+            >,
+            summary: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            system_prompt: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            temperature: ::std::result::Result<f64, ::std::string::String>,
+            time_exceeded_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            transcript_optional: ::std::result::Result<bool, ::std::string::String>,
+            vad_settings: ::std::result::Result<
+                ::std::option::Option<super::VadSettings>,
+                ::std::string::String,
+            >,
+            voice: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            voice_overrides: ::std::result::Result<
+                ::std::option::Option<super::ExternalVoice>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Call {
+            fn default() -> Self {
+                Self {
+                    agent: Err("no value supplied for agent".to_string()),
+                    agent_id: Err("no value supplied for agent_id".to_string()),
+                    billed_duration: Err(
+                        "no value supplied for billed_duration".to_string(),
+                    ),
+                    billed_side_input_tokens: Err(
+                        "no value supplied for billed_side_input_tokens".to_string(),
+                    ),
+                    billed_side_output_tokens: Err(
+                        "no value supplied for billed_side_output_tokens".to_string(),
+                    ),
+                    billing_status: Err(
+                        "no value supplied for billing_status".to_string(),
+                    ),
+                    call_id: Err("no value supplied for call_id".to_string()),
+                    callbacks: Ok(Default::default()),
+                    client_version: Err(
+                        "no value supplied for client_version".to_string(),
+                    ),
+                    created: Err("no value supplied for created".to_string()),
+                    data_connection_config: Ok(Default::default()),
+                    end_reason: Err("no value supplied for end_reason".to_string()),
+                    ended: Err("no value supplied for ended".to_string()),
+                    experimental_settings: Err(
+                        "no value supplied for experimental_settings".to_string(),
+                    ),
+                    external_voice: Ok(Default::default()),
+                    first_speaker: Err(
+                        "no value supplied for first_speaker".to_string(),
+                    ),
+                    first_speaker_settings: Err(
+                        "no value supplied for first_speaker_settings".to_string(),
+                    ),
+                    inactivity_messages: Ok(Default::default()),
+                    initial_output_medium: Err(
+                        "no value supplied for initial_output_medium".to_string(),
+                    ),
+                    initial_state: Err(
+                        "no value supplied for initial_state".to_string(),
+                    ),
+                    join_timeout: Ok(super::defaults::call_join_timeout()),
+                    join_url: Err("no value supplied for join_url".to_string()),
+                    joined: Err("no value supplied for joined".to_string()),
+                    language_hint: Ok(Default::default()),
+                    max_duration: Ok(super::defaults::call_max_duration()),
+                    medium: Ok(Default::default()),
+                    metadata: Err("no value supplied for metadata".to_string()),
+                    model: Ok(super::defaults::call_model()),
+                    recording_enabled: Ok(Default::default()),
+                    request_context: Err(
+                        "no value supplied for request_context".to_string(),
+                    ),
+                    retention_policy: Ok(Default::default()),
+                    short_summary: Err(
+                        "no value supplied for short_summary".to_string(),
+                    ),
+                    sip_details: Err("no value supplied for sip_details".to_string()),
+                    summary: Err("no value supplied for summary".to_string()),
+                    system_prompt: Ok(Default::default()),
+                    temperature: Ok(super::defaults::call_temperature()),
+                    time_exceeded_message: Ok(Default::default()),
+                    transcript_optional: Ok(super::defaults::default_bool::<true>()),
+                    vad_settings: Ok(Default::default()),
+                    voice: Ok(Default::default()),
+                    voice_overrides: Ok(Default::default()),
+                }
+            }
+        }
+        impl Call {
+            pub fn agent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AgentBasic>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent: {e}")
+                    });
+                self
+            }
+            pub fn agent_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent_id: {e}")
+                    });
+                self
+            }
+            pub fn billed_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billed_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for billed_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn billed_side_input_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billed_side_input_tokens = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for billed_side_input_tokens: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn billed_side_output_tokens<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billed_side_output_tokens = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for billed_side_output_tokens: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn billing_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::types::BillingStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billing_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for billing_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn call_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.call_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for call_id: {e}")
+                    });
+                self
+            }
+            pub fn callbacks<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Callbacks>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callbacks = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callbacks: {e}")
+                    });
+                self
+            }
+            pub fn client_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for client_version: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn created<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created: {e}")
+                    });
+                self
+            }
+            pub fn data_connection_config<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::DataConnectionConfig>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_connection_config = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_connection_config: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn end_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallEndReason>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_reason: {e}")
+                    });
+                self
+            }
+            pub fn ended<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ended = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ended: {e}")
+                    });
+                self
+            }
+            pub fn experimental_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::serde_json::Value>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.experimental_settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for experimental_settings: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn external_voice<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalVoice>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_voice = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for external_voice: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn first_speaker<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::types::FirstSpeaker>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_speaker = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for first_speaker: {e}")
+                    });
+                self
+            }
+            pub fn first_speaker_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FirstSpeakerSettings>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_speaker_settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for first_speaker_settings: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn inactivity_messages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TimedMessage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inactivity_messages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for inactivity_messages: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn initial_output_medium<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::types::InitialOutputMedium>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.initial_output_medium = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for initial_output_medium: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn initial_state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.initial_state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for initial_state: {e}")
+                    });
+                self
+            }
+            pub fn join_timeout<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.join_timeout = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for join_timeout: {e}")
+                    });
+                self
+            }
+            pub fn join_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.join_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for join_url: {e}")
+                    });
+                self
+            }
+            pub fn joined<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.joined = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for joined: {e}")
+                    });
+                self
+            }
+            pub fn language_hint<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language_hint = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language_hint: {e}")
+                    });
+                self
+            }
+            pub fn max_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_duration: {e}")
+                    });
+                self
+            }
+            pub fn medium<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallMedium>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.medium = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for medium: {e}")
+                    });
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model: {e}")
+                    });
+                self
+            }
+            pub fn recording_enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.recording_enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for recording_enabled: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn request_context<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::serde_json::Value>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.request_context = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for request_context: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn retention_policy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CallRetentionPolicy>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.retention_policy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for retention_policy: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn short_summary<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.short_summary = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for short_summary: {e}")
+                    });
+                self
+            }
+            pub fn sip_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallSipDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sip_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sip_details: {e}")
+                    });
+                self
+            }
+            pub fn summary<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.summary = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for summary: {e}")
+                    });
+                self
+            }
+            pub fn system_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.system_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for system_prompt: {e}")
+                    });
+                self
+            }
+            pub fn temperature<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.temperature = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for temperature: {e}")
+                    });
+                self
+            }
+            pub fn time_exceeded_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time_exceeded_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for time_exceeded_message: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn transcript_optional<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transcript_optional = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for transcript_optional: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn vad_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::VadSettings>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.vad_settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for vad_settings: {e}")
+                    });
+                self
+            }
+            pub fn voice<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice: {e}")
+                    });
+                self
+            }
+            pub fn voice_overrides<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExternalVoice>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_overrides = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for voice_overrides: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Call> for super::Call {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Call,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    agent: value.agent?,
+                    agent_id: value.agent_id?,
+                    billed_duration: value.billed_duration?,
+                    billed_side_input_tokens: value.billed_side_input_tokens?,
+                    billed_side_output_tokens: value.billed_side_output_tokens?,
+                    billing_status: value.billing_status?,
+                    call_id: value.call_id?,
+                    callbacks: value.callbacks?,
+                    client_version: value.client_version?,
+                    created: value.created?,
+                    data_connection_config: value.data_connection_config?,
+                    end_reason: value.end_reason?,
+                    ended: value.ended?,
+                    experimental_settings: value.experimental_settings?,
+                    external_voice: value.external_voice?,
+                    first_speaker: value.first_speaker?,
+                    first_speaker_settings: value.first_speaker_settings?,
+                    inactivity_messages: value.inactivity_messages?,
+                    initial_output_medium: value.initial_output_medium?,
+                    initial_state: value.initial_state?,
+                    join_timeout: value.join_timeout?,
+                    join_url: value.join_url?,
+                    joined: value.joined?,
+                    language_hint: value.language_hint?,
+                    max_duration: value.max_duration?,
+                    medium: value.medium?,
+                    metadata: value.metadata?,
+                    model: value.model?,
+                    recording_enabled: value.recording_enabled?,
+                    request_context: value.request_context?,
+                    retention_policy: value.retention_policy?,
+                    short_summary: value.short_summary?,
+                    sip_details: value.sip_details?,
+                    summary: value.summary?,
+                    system_prompt: value.system_prompt?,
+                    temperature: value.temperature?,
+                    time_exceeded_message: value.time_exceeded_message?,
+                    transcript_optional: value.transcript_optional?,
+                    vad_settings: value.vad_settings?,
+                    voice: value.voice?,
+                    voice_overrides: value.voice_overrides?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Call> for Call {
+            fn from(value: super::Call) -> Self {
+                Self {
+                    agent: Ok(value.agent),
+                    agent_id: Ok(value.agent_id),
+                    billed_duration: Ok(value.billed_duration),
+                    billed_side_input_tokens: Ok(value.billed_side_input_tokens),
+                    billed_side_output_tokens: Ok(value.billed_side_output_tokens),
+                    billing_status: Ok(value.billing_status),
+                    call_id: Ok(value.call_id),
+                    callbacks: Ok(value.callbacks),
+                    client_version: Ok(value.client_version),
+                    created: Ok(value.created),
+                    data_connection_config: Ok(value.data_connection_config),
+                    end_reason: Ok(value.end_reason),
+                    ended: Ok(value.ended),
+                    experimental_settings: Ok(value.experimental_settings),
+                    external_voice: Ok(value.external_voice),
+                    first_speaker: Ok(value.first_speaker),
+                    first_speaker_settings: Ok(value.first_speaker_settings),
+                    inactivity_messages: Ok(value.inactivity_messages),
+                    initial_output_medium: Ok(value.initial_output_medium),
+                    initial_state: Ok(value.initial_state),
+                    join_timeout: Ok(value.join_timeout),
+                    join_url: Ok(value.join_url),
+                    joined: Ok(value.joined),
+                    language_hint: Ok(value.language_hint),
+                    max_duration: Ok(value.max_duration),
+                    medium: Ok(value.medium),
+                    metadata: Ok(value.metadata),
+                    model: Ok(value.model),
+                    recording_enabled: Ok(value.recording_enabled),
+                    request_context: Ok(value.request_context),
+                    retention_policy: Ok(value.retention_policy),
+                    short_summary: Ok(value.short_summary),
+                    sip_details: Ok(value.sip_details),
+                    summary: Ok(value.summary),
+                    system_prompt: Ok(value.system_prompt),
+                    temperature: Ok(value.temperature),
+                    time_exceeded_message: Ok(value.time_exceeded_message),
+                    transcript_optional: Ok(value.transcript_optional),
+                    vad_settings: Ok(value.vad_settings),
+                    voice: Ok(value.voice),
+                    voice_overrides: Ok(value.voice_overrides),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         #[non_exhaustive]
         /// Builds a [`CallMedium`](super::CallMedium); start from `CallMedium::builder()`.
@@ -843,6 +3820,678 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         #[derive(Clone, Debug)]
         #[non_exhaustive]
+        /// Builds a [`CallSipDetails`](super::CallSipDetails); start from `CallSipDetails::builder()`.
+        pub struct CallSipDetails {
+            billed_duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            termination_reason: ::std::result::Result<
+                ::std::option::Option<super::CallSipDetailsTerminationReason>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CallSipDetails {
+            fn default() -> Self {
+                Self {
+                    billed_duration: Err(
+                        "no value supplied for billed_duration".to_string(),
+                    ),
+                    termination_reason: Err(
+                        "no value supplied for termination_reason".to_string(),
+                    ),
+                }
+            }
+        }
+        impl CallSipDetails {
+            pub fn billed_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billed_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for billed_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn termination_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CallSipDetailsTerminationReason>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.termination_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for termination_reason: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CallSipDetails> for super::CallSipDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CallSipDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    billed_duration: value.billed_duration?,
+                    termination_reason: value.termination_reason?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CallSipDetails> for CallSipDetails {
+            fn from(value: super::CallSipDetails) -> Self {
+                Self {
+                    billed_duration: Ok(value.billed_duration),
+                    termination_reason: Ok(value.termination_reason),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`Callback`](super::Callback); start from `Callback::builder()`.
+        pub struct Callback {
+            secrets: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Callback {
+            fn default() -> Self {
+                Self {
+                    secrets: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl Callback {
+            pub fn secrets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.secrets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for secrets: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Callback> for super::Callback {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Callback,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    secrets: value.secrets?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Callback> for Callback {
+            fn from(value: super::Callback) -> Self {
+                Self {
+                    secrets: Ok(value.secrets),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`Callbacks`](super::Callbacks); start from `Callbacks::builder()`.
+        pub struct Callbacks {
+            billed: ::std::result::Result<
+                ::std::option::Option<super::Callback>,
+                ::std::string::String,
+            >,
+            ended: ::std::result::Result<
+                ::std::option::Option<super::Callback>,
+                ::std::string::String,
+            >,
+            joined: ::std::result::Result<
+                ::std::option::Option<super::Callback>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Callbacks {
+            fn default() -> Self {
+                Self {
+                    billed: Ok(Default::default()),
+                    ended: Ok(Default::default()),
+                    joined: Ok(Default::default()),
+                }
+            }
+        }
+        impl Callbacks {
+            pub fn billed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Callback>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for billed: {e}")
+                    });
+                self
+            }
+            pub fn ended<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Callback>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ended = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ended: {e}")
+                    });
+                self
+            }
+            pub fn joined<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Callback>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.joined = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for joined: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Callbacks> for super::Callbacks {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Callbacks,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    billed: value.billed?,
+                    ended: value.ended?,
+                    joined: value.joined?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Callbacks> for Callbacks {
+            fn from(value: super::Callbacks) -> Self {
+                Self {
+                    billed: Ok(value.billed),
+                    ended: Ok(value.ended),
+                    joined: Ok(value.joined),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`CartesiaGenerationConfig`](super::CartesiaGenerationConfig); start from `CartesiaGenerationConfig::builder()`.
+        pub struct CartesiaGenerationConfig {
+            emotion: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            pronunciation_dict_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            speed: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            volume: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CartesiaGenerationConfig {
+            fn default() -> Self {
+                Self {
+                    emotion: Ok(Default::default()),
+                    pronunciation_dict_id: Ok(Default::default()),
+                    speed: Ok(Default::default()),
+                    volume: Ok(Default::default()),
+                }
+            }
+        }
+        impl CartesiaGenerationConfig {
+            pub fn emotion<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emotion = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for emotion: {e}")
+                    });
+                self
+            }
+            pub fn pronunciation_dict_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pronunciation_dict_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for pronunciation_dict_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn speed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.speed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for speed: {e}")
+                    });
+                self
+            }
+            pub fn volume<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.volume = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for volume: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CartesiaGenerationConfig>
+        for super::CartesiaGenerationConfig {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CartesiaGenerationConfig,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    emotion: value.emotion?,
+                    pronunciation_dict_id: value.pronunciation_dict_id?,
+                    speed: value.speed?,
+                    volume: value.volume?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CartesiaGenerationConfig>
+        for CartesiaGenerationConfig {
+            fn from(value: super::CartesiaGenerationConfig) -> Self {
+                Self {
+                    emotion: Ok(value.emotion),
+                    pronunciation_dict_id: Ok(value.pronunciation_dict_id),
+                    speed: Ok(value.speed),
+                    volume: Ok(value.volume),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`CartesiaVoice`](super::CartesiaVoice); start from `CartesiaVoice::builder()`.
+        pub struct CartesiaVoice {
+            emotion: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            emotions: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            generation_config: ::std::result::Result<
+                ::std::option::Option<super::CartesiaGenerationConfig>,
+                ::std::string::String,
+            >,
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            speed: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            voice_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CartesiaVoice {
+            fn default() -> Self {
+                Self {
+                    emotion: Ok(Default::default()),
+                    emotions: Ok(Default::default()),
+                    generation_config: Ok(Default::default()),
+                    model: Ok(Default::default()),
+                    speed: Ok(Default::default()),
+                    voice_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl CartesiaVoice {
+            pub fn emotion<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emotion = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for emotion: {e}")
+                    });
+                self
+            }
+            pub fn emotions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emotions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for emotions: {e}")
+                    });
+                self
+            }
+            pub fn generation_config<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CartesiaGenerationConfig>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.generation_config = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for generation_config: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model: {e}")
+                    });
+                self
+            }
+            pub fn speed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.speed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for speed: {e}")
+                    });
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CartesiaVoice> for super::CartesiaVoice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CartesiaVoice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    emotion: value.emotion?,
+                    emotions: value.emotions?,
+                    generation_config: value.generation_config?,
+                    model: value.model?,
+                    speed: value.speed?,
+                    voice_id: value.voice_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CartesiaVoice> for CartesiaVoice {
+            fn from(value: super::CartesiaVoice) -> Self {
+                Self {
+                    emotion: Ok(value.emotion),
+                    emotions: Ok(value.emotions),
+                    generation_config: Ok(value.generation_config),
+                    model: Ok(value.model),
+                    speed: Ok(value.speed),
+                    voice_id: Ok(value.voice_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`DataConnectionAudioConfig`](super::DataConnectionAudioConfig); start from `DataConnectionAudioConfig::builder()`.
+        pub struct DataConnectionAudioConfig {
+            channel_mode: ::std::result::Result<
+                ::std::option::Option<
+                    crate::types::DataConnectionAudioConfigChannelMode,
+                >,
+                ::std::string::String,
+            >,
+            sample_rate: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DataConnectionAudioConfig {
+            fn default() -> Self {
+                Self {
+                    channel_mode: Ok(Default::default()),
+                    sample_rate: Ok(Default::default()),
+                }
+            }
+        }
+        impl DataConnectionAudioConfig {
+            pub fn channel_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        crate::types::DataConnectionAudioConfigChannelMode,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.channel_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for channel_mode: {e}")
+                    });
+                self
+            }
+            pub fn sample_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sample_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sample_rate: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DataConnectionAudioConfig>
+        for super::DataConnectionAudioConfig {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DataConnectionAudioConfig,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    channel_mode: value.channel_mode?,
+                    sample_rate: value.sample_rate?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DataConnectionAudioConfig>
+        for DataConnectionAudioConfig {
+            fn from(value: super::DataConnectionAudioConfig) -> Self {
+                Self {
+                    channel_mode: Ok(value.channel_mode),
+                    sample_rate: Ok(value.sample_rate),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`DataConnectionConfig`](super::DataConnectionConfig); start from `DataConnectionConfig::builder()`.
+        pub struct DataConnectionConfig {
+            audio_config: ::std::result::Result<
+                ::std::option::Option<super::DataConnectionAudioConfig>,
+                ::std::string::String,
+            >,
+            data_messages: ::std::result::Result<
+                ::std::option::Option<super::EnabledDataMessages>,
+                ::std::string::String,
+            >,
+            headers: ::std::result::Result<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                ::std::string::String,
+            >,
+            websocket_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DataConnectionConfig {
+            fn default() -> Self {
+                Self {
+                    audio_config: Ok(Default::default()),
+                    data_messages: Ok(Default::default()),
+                    headers: Ok(Default::default()),
+                    websocket_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl DataConnectionConfig {
+            pub fn audio_config<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::DataConnectionAudioConfig>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_config = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for audio_config: {e}")
+                    });
+                self
+            }
+            pub fn data_messages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::EnabledDataMessages>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_messages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data_messages: {e}")
+                    });
+                self
+            }
+            pub fn headers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.headers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for headers: {e}")
+                    });
+                self
+            }
+            pub fn websocket_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.websocket_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for websocket_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DataConnectionConfig>
+        for super::DataConnectionConfig {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DataConnectionConfig,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    audio_config: value.audio_config?,
+                    data_messages: value.data_messages?,
+                    headers: value.headers?,
+                    websocket_url: value.websocket_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DataConnectionConfig> for DataConnectionConfig {
+            fn from(value: super::DataConnectionConfig) -> Self {
+                Self {
+                    audio_config: Ok(value.audio_config),
+                    data_messages: Ok(value.data_messages),
+                    headers: Ok(value.headers),
+                    websocket_url: Ok(value.websocket_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`DtmfHandling`](super::DtmfHandling); start from `DtmfHandling::builder()`.
         pub struct DtmfHandling {
             ignore: ::std::result::Result<
@@ -977,6 +4626,257 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 Self {
                     text: Ok(value.text),
                     urgency: Ok(value.urgency),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`ElevenLabsVoice`](super::ElevenLabsVoice); start from `ElevenLabsVoice::builder()`.
+        pub struct ElevenLabsVoice {
+            enable_ssml_parsing: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            max_sample_rate: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            optimize_streaming_latency: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            pronunciation_dictionaries: ::std::result::Result<
+                ::std::vec::Vec<super::PronunciationDictionaryReference>,
+                ::std::string::String,
+            >,
+            similarity_boost: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            speed: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            stability: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            style: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            use_speaker_boost: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            voice_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ElevenLabsVoice {
+            fn default() -> Self {
+                Self {
+                    enable_ssml_parsing: Ok(Default::default()),
+                    max_sample_rate: Ok(Default::default()),
+                    model: Ok(Default::default()),
+                    optimize_streaming_latency: Ok(Default::default()),
+                    pronunciation_dictionaries: Ok(Default::default()),
+                    similarity_boost: Ok(Default::default()),
+                    speed: Ok(Default::default()),
+                    stability: Ok(Default::default()),
+                    style: Ok(Default::default()),
+                    use_speaker_boost: Ok(Default::default()),
+                    voice_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl ElevenLabsVoice {
+            pub fn enable_ssml_parsing<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enable_ssml_parsing = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enable_ssml_parsing: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn max_sample_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_sample_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_sample_rate: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model: {e}")
+                    });
+                self
+            }
+            pub fn optimize_streaming_latency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.optimize_streaming_latency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for optimize_streaming_latency: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn pronunciation_dictionaries<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::PronunciationDictionaryReference>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pronunciation_dictionaries = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for pronunciation_dictionaries: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn similarity_boost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.similarity_boost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for similarity_boost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn speed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.speed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for speed: {e}")
+                    });
+                self
+            }
+            pub fn stability<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stability = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for stability: {e}")
+                    });
+                self
+            }
+            pub fn style<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.style = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for style: {e}")
+                    });
+                self
+            }
+            pub fn use_speaker_boost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.use_speaker_boost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for use_speaker_boost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ElevenLabsVoice> for super::ElevenLabsVoice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ElevenLabsVoice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    enable_ssml_parsing: value.enable_ssml_parsing?,
+                    max_sample_rate: value.max_sample_rate?,
+                    model: value.model?,
+                    optimize_streaming_latency: value.optimize_streaming_latency?,
+                    pronunciation_dictionaries: value.pronunciation_dictionaries?,
+                    similarity_boost: value.similarity_boost?,
+                    speed: value.speed?,
+                    stability: value.stability?,
+                    style: value.style?,
+                    use_speaker_boost: value.use_speaker_boost?,
+                    voice_id: value.voice_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ElevenLabsVoice> for ElevenLabsVoice {
+            fn from(value: super::ElevenLabsVoice) -> Self {
+                Self {
+                    enable_ssml_parsing: Ok(value.enable_ssml_parsing),
+                    max_sample_rate: Ok(value.max_sample_rate),
+                    model: Ok(value.model),
+                    optimize_streaming_latency: Ok(value.optimize_streaming_latency),
+                    pronunciation_dictionaries: Ok(value.pronunciation_dictionaries),
+                    similarity_boost: Ok(value.similarity_boost),
+                    speed: Ok(value.speed),
+                    stability: Ok(value.stability),
+                    style: Ok(value.style),
+                    use_speaker_boost: Ok(value.use_speaker_boost),
+                    voice_id: Ok(value.voice_id),
                 }
             }
         }
@@ -1318,6 +5218,1034 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         #[derive(Clone, Debug)]
         #[non_exhaustive]
+        /// Builds a [`ExternalVoice`](super::ExternalVoice); start from `ExternalVoice::builder()`.
+        pub struct ExternalVoice {
+            cartesia: ::std::result::Result<
+                ::std::option::Option<super::CartesiaVoice>,
+                ::std::string::String,
+            >,
+            eleven_labs: ::std::result::Result<
+                ::std::option::Option<super::ElevenLabsVoice>,
+                ::std::string::String,
+            >,
+            generic: ::std::result::Result<
+                ::std::option::Option<super::GenericVoice>,
+                ::std::string::String,
+            >,
+            google: ::std::result::Result<
+                ::std::option::Option<super::GoogleVoice>,
+                ::std::string::String,
+            >,
+            inworld: ::std::result::Result<
+                ::std::option::Option<super::InworldVoice>,
+                ::std::string::String,
+            >,
+            lmnt: ::std::result::Result<
+                ::std::option::Option<super::LmntVoice>,
+                ::std::string::String,
+            >,
+            respeecher: ::std::result::Result<
+                ::std::option::Option<super::RespeecherVoice>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ExternalVoice {
+            fn default() -> Self {
+                Self {
+                    cartesia: Ok(Default::default()),
+                    eleven_labs: Ok(Default::default()),
+                    generic: Ok(Default::default()),
+                    google: Ok(Default::default()),
+                    inworld: Ok(Default::default()),
+                    lmnt: Ok(Default::default()),
+                    respeecher: Ok(Default::default()),
+                }
+            }
+        }
+        impl ExternalVoice {
+            pub fn cartesia<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CartesiaVoice>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cartesia = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cartesia: {e}")
+                    });
+                self
+            }
+            pub fn eleven_labs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ElevenLabsVoice>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.eleven_labs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for eleven_labs: {e}")
+                    });
+                self
+            }
+            pub fn generic<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::GenericVoice>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.generic = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for generic: {e}")
+                    });
+                self
+            }
+            pub fn google<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::GoogleVoice>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.google = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for google: {e}")
+                    });
+                self
+            }
+            pub fn inworld<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::InworldVoice>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inworld = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inworld: {e}")
+                    });
+                self
+            }
+            pub fn lmnt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::LmntVoice>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.lmnt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for lmnt: {e}")
+                    });
+                self
+            }
+            pub fn respeecher<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RespeecherVoice>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.respeecher = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for respeecher: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExternalVoice> for super::ExternalVoice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExternalVoice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cartesia: value.cartesia?,
+                    eleven_labs: value.eleven_labs?,
+                    generic: value.generic?,
+                    google: value.google?,
+                    inworld: value.inworld?,
+                    lmnt: value.lmnt?,
+                    respeecher: value.respeecher?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExternalVoice> for ExternalVoice {
+            fn from(value: super::ExternalVoice) -> Self {
+                Self {
+                    cartesia: Ok(value.cartesia),
+                    eleven_labs: Ok(value.eleven_labs),
+                    generic: Ok(value.generic),
+                    google: Ok(value.google),
+                    inworld: Ok(value.inworld),
+                    lmnt: Ok(value.lmnt),
+                    respeecher: Ok(value.respeecher),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`FallbackAgentGreeting`](super::FallbackAgentGreeting); start from `FallbackAgentGreeting::builder()`.
+        pub struct FallbackAgentGreeting {
+            delay: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FallbackAgentGreeting {
+            fn default() -> Self {
+                Self {
+                    delay: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    text: Ok(Default::default()),
+                }
+            }
+        }
+        impl FallbackAgentGreeting {
+            pub fn delay<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.delay = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for delay: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FallbackAgentGreeting>
+        for super::FallbackAgentGreeting {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FallbackAgentGreeting,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    delay: value.delay?,
+                    prompt: value.prompt?,
+                    text: value.text?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FallbackAgentGreeting>
+        for FallbackAgentGreeting {
+            fn from(value: super::FallbackAgentGreeting) -> Self {
+                Self {
+                    delay: Ok(value.delay),
+                    prompt: Ok(value.prompt),
+                    text: Ok(value.text),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`FirstSpeakerSettings`](super::FirstSpeakerSettings); start from `FirstSpeakerSettings::builder()`.
+        pub struct FirstSpeakerSettings {
+            agent: ::std::result::Result<
+                ::std::option::Option<super::AgentGreeting>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<super::UserGreeting>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FirstSpeakerSettings {
+            fn default() -> Self {
+                Self {
+                    agent: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+        impl FirstSpeakerSettings {
+            pub fn agent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AgentGreeting>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent: {e}")
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UserGreeting>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FirstSpeakerSettings>
+        for super::FirstSpeakerSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FirstSpeakerSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    agent: value.agent?,
+                    user: value.user?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FirstSpeakerSettings> for FirstSpeakerSettings {
+            fn from(value: super::FirstSpeakerSettings) -> Self {
+                Self {
+                    agent: Ok(value.agent),
+                    user: Ok(value.user),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`GenericVoice`](super::GenericVoice); start from `GenericVoice::builder()`.
+        pub struct GenericVoice {
+            body: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            headers: ::std::result::Result<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                ::std::string::String,
+            >,
+            json_audio_field_path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            json_byte_encoding: ::std::result::Result<
+                ::std::option::Option<crate::types::GenericVoiceJsonByteEncoding>,
+                ::std::string::String,
+            >,
+            response_mime_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            response_sample_rate: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            response_words_per_minute: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenericVoice {
+            fn default() -> Self {
+                Self {
+                    body: Ok(Default::default()),
+                    headers: Ok(Default::default()),
+                    json_audio_field_path: Ok(Default::default()),
+                    json_byte_encoding: Ok(Default::default()),
+                    response_mime_type: Ok(Default::default()),
+                    response_sample_rate: Ok(Default::default()),
+                    response_words_per_minute: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenericVoice {
+            pub fn body<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.body = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for body: {e}")
+                    });
+                self
+            }
+            pub fn headers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.headers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for headers: {e}")
+                    });
+                self
+            }
+            pub fn json_audio_field_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.json_audio_field_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for json_audio_field_path: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn json_byte_encoding<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::GenericVoiceJsonByteEncoding>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.json_byte_encoding = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for json_byte_encoding: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn response_mime_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response_mime_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for response_mime_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn response_sample_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response_sample_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for response_sample_rate: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn response_words_per_minute<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response_words_per_minute = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for response_words_per_minute: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenericVoice> for super::GenericVoice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenericVoice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    body: value.body?,
+                    headers: value.headers?,
+                    json_audio_field_path: value.json_audio_field_path?,
+                    json_byte_encoding: value.json_byte_encoding?,
+                    response_mime_type: value.response_mime_type?,
+                    response_sample_rate: value.response_sample_rate?,
+                    response_words_per_minute: value.response_words_per_minute?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenericVoice> for GenericVoice {
+            fn from(value: super::GenericVoice) -> Self {
+                Self {
+                    body: Ok(value.body),
+                    headers: Ok(value.headers),
+                    json_audio_field_path: Ok(value.json_audio_field_path),
+                    json_byte_encoding: Ok(value.json_byte_encoding),
+                    response_mime_type: Ok(value.response_mime_type),
+                    response_sample_rate: Ok(value.response_sample_rate),
+                    response_words_per_minute: Ok(value.response_words_per_minute),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`GoogleVoice`](super::GoogleVoice); start from `GoogleVoice::builder()`.
+        pub struct GoogleVoice {
+            speaking_rate: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            voice_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GoogleVoice {
+            fn default() -> Self {
+                Self {
+                    speaking_rate: Ok(Default::default()),
+                    voice_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl GoogleVoice {
+            pub fn speaking_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.speaking_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for speaking_rate: {e}")
+                    });
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GoogleVoice> for super::GoogleVoice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GoogleVoice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    speaking_rate: value.speaking_rate?,
+                    voice_id: value.voice_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GoogleVoice> for GoogleVoice {
+            fn from(value: super::GoogleVoice) -> Self {
+                Self {
+                    speaking_rate: Ok(value.speaking_rate),
+                    voice_id: Ok(value.voice_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`InworldVoice`](super::InworldVoice); start from `InworldVoice::builder()`.
+        pub struct InworldVoice {
+            apply_text_normalization: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            model_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            speaking_rate: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            temperature: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            voice_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for InworldVoice {
+            fn default() -> Self {
+                Self {
+                    apply_text_normalization: Ok(Default::default()),
+                    model_id: Ok(Default::default()),
+                    speaking_rate: Ok(Default::default()),
+                    temperature: Ok(Default::default()),
+                    voice_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl InworldVoice {
+            pub fn apply_text_normalization<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.apply_text_normalization = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for apply_text_normalization: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn model_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_id: {e}")
+                    });
+                self
+            }
+            pub fn speaking_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.speaking_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for speaking_rate: {e}")
+                    });
+                self
+            }
+            pub fn temperature<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.temperature = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for temperature: {e}")
+                    });
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InworldVoice> for super::InworldVoice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InworldVoice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    apply_text_normalization: value.apply_text_normalization?,
+                    model_id: value.model_id?,
+                    speaking_rate: value.speaking_rate?,
+                    temperature: value.temperature?,
+                    voice_id: value.voice_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InworldVoice> for InworldVoice {
+            fn from(value: super::InworldVoice) -> Self {
+                Self {
+                    apply_text_normalization: Ok(value.apply_text_normalization),
+                    model_id: Ok(value.model_id),
+                    speaking_rate: Ok(value.speaking_rate),
+                    temperature: Ok(value.temperature),
+                    voice_id: Ok(value.voice_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`LmntVoice`](super::LmntVoice); start from `LmntVoice::builder()`.
+        pub struct LmntVoice {
+            conversational: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            speed: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            voice_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LmntVoice {
+            fn default() -> Self {
+                Self {
+                    conversational: Ok(Default::default()),
+                    model: Ok(Default::default()),
+                    speed: Ok(Default::default()),
+                    voice_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl LmntVoice {
+            pub fn conversational<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.conversational = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for conversational: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model: {e}")
+                    });
+                self
+            }
+            pub fn speed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.speed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for speed: {e}")
+                    });
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LmntVoice> for super::LmntVoice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LmntVoice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    conversational: value.conversational?,
+                    model: value.model?,
+                    speed: value.speed?,
+                    voice_id: value.voice_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LmntVoice> for LmntVoice {
+            fn from(value: super::LmntVoice) -> Self {
+                Self {
+                    conversational: Ok(value.conversational),
+                    model: Ok(value.model),
+                    speed: Ok(value.speed),
+                    voice_id: Ok(value.voice_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`PaginatedCallList`](super::PaginatedCallList); start from `PaginatedCallList::builder()`.
+        pub struct PaginatedCallList {
+            next: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            previous: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::Call>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PaginatedCallList {
+            fn default() -> Self {
+                Self {
+                    next: Ok(Default::default()),
+                    previous: Ok(Default::default()),
+                    results: Err("no value supplied for results".to_string()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl PaginatedCallList {
+            pub fn next<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next: {e}")
+                    });
+                self
+            }
+            pub fn previous<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.previous = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for previous: {e}")
+                    });
+                self
+            }
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Call>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for results: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PaginatedCallList> for super::PaginatedCallList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PaginatedCallList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    next: value.next?,
+                    previous: value.previous?,
+                    results: value.results?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PaginatedCallList> for PaginatedCallList {
+            fn from(value: super::PaginatedCallList) -> Self {
+                Self {
+                    next: Ok(value.next),
+                    previous: Ok(value.previous),
+                    results: Ok(value.results),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`PaginatedScheduledCallBatchList`](super::PaginatedScheduledCallBatchList); start from `PaginatedScheduledCallBatchList::builder()`.
+        pub struct PaginatedScheduledCallBatchList {
+            next: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            previous: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::ScheduledCallBatch>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PaginatedScheduledCallBatchList {
+            fn default() -> Self {
+                Self {
+                    next: Ok(Default::default()),
+                    previous: Ok(Default::default()),
+                    results: Err("no value supplied for results".to_string()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl PaginatedScheduledCallBatchList {
+            pub fn next<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next: {e}")
+                    });
+                self
+            }
+            pub fn previous<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.previous = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for previous: {e}")
+                    });
+                self
+            }
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledCallBatch>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for results: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PaginatedScheduledCallBatchList>
+        for super::PaginatedScheduledCallBatchList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PaginatedScheduledCallBatchList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    next: value.next?,
+                    previous: value.previous?,
+                    results: value.results?,
+                    total: value.total?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PaginatedScheduledCallBatchList>
+        for PaginatedScheduledCallBatchList {
+            fn from(value: super::PaginatedScheduledCallBatchList) -> Self {
+                Self {
+                    next: Ok(value.next),
+                    previous: Ok(value.previous),
+                    results: Ok(value.results),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`PaginatedScheduledCallList`](super::PaginatedScheduledCallList); start from `PaginatedScheduledCallList::builder()`.
         pub struct PaginatedScheduledCallList {
             next: ::std::result::Result<
@@ -1419,6 +6347,440 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     previous: Ok(value.previous),
                     results: Ok(value.results),
                     total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`PatchedScheduledCallBatch`](super::PatchedScheduledCallBatch); start from `PatchedScheduledCallBatch::builder()`.
+        pub struct PatchedScheduledCallBatch {
+            batch_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            completed_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            created: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            ended_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            paused: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            throttle: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            total_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            webhook_secret: ::std::result::Result<
+                ::std::option::Option<super::PatchedScheduledCallBatchWebhookSecret>,
+                ::std::string::String,
+            >,
+            webhook_url: ::std::result::Result<
+                ::std::option::Option<super::PatchedScheduledCallBatchWebhookUrl>,
+                ::std::string::String,
+            >,
+            window_end: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            window_start: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PatchedScheduledCallBatch {
+            fn default() -> Self {
+                Self {
+                    batch_id: Ok(Default::default()),
+                    completed_count: Ok(Default::default()),
+                    created: Ok(Default::default()),
+                    ended_at: Ok(Default::default()),
+                    paused: Ok(Default::default()),
+                    throttle: Ok(Default::default()),
+                    total_count: Ok(Default::default()),
+                    webhook_secret: Ok(Default::default()),
+                    webhook_url: Ok(Default::default()),
+                    window_end: Ok(Default::default()),
+                    window_start: Ok(Default::default()),
+                }
+            }
+        }
+        impl PatchedScheduledCallBatch {
+            pub fn batch_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.batch_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for batch_id: {e}")
+                    });
+                self
+            }
+            pub fn completed_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completed_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for completed_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn created<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created: {e}")
+                    });
+                self
+            }
+            pub fn ended_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ended_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ended_at: {e}")
+                    });
+                self
+            }
+            pub fn paused<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused: {e}")
+                    });
+                self
+            }
+            pub fn throttle<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.throttle = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for throttle: {e}")
+                    });
+                self
+            }
+            pub fn total_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_count: {e}")
+                    });
+                self
+            }
+            pub fn webhook_secret<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::PatchedScheduledCallBatchWebhookSecret>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_secret = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for webhook_secret: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn webhook_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::PatchedScheduledCallBatchWebhookUrl>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhook_url: {e}")
+                    });
+                self
+            }
+            pub fn window_end<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.window_end = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for window_end: {e}")
+                    });
+                self
+            }
+            pub fn window_start<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.window_start = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for window_start: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PatchedScheduledCallBatch>
+        for super::PatchedScheduledCallBatch {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PatchedScheduledCallBatch,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    batch_id: value.batch_id?,
+                    completed_count: value.completed_count?,
+                    created: value.created?,
+                    ended_at: value.ended_at?,
+                    paused: value.paused?,
+                    throttle: value.throttle?,
+                    total_count: value.total_count?,
+                    webhook_secret: value.webhook_secret?,
+                    webhook_url: value.webhook_url?,
+                    window_end: value.window_end?,
+                    window_start: value.window_start?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PatchedScheduledCallBatch>
+        for PatchedScheduledCallBatch {
+            fn from(value: super::PatchedScheduledCallBatch) -> Self {
+                Self {
+                    batch_id: Ok(value.batch_id),
+                    completed_count: Ok(value.completed_count),
+                    created: Ok(value.created),
+                    ended_at: Ok(value.ended_at),
+                    paused: Ok(value.paused),
+                    throttle: Ok(value.throttle),
+                    total_count: Ok(value.total_count),
+                    webhook_secret: Ok(value.webhook_secret),
+                    webhook_url: Ok(value.webhook_url),
+                    window_end: Ok(value.window_end),
+                    window_start: Ok(value.window_start),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`PatchedScheduledCallBatchRequest`](super::PatchedScheduledCallBatchRequest); start from `PatchedScheduledCallBatchRequest::builder()`.
+        pub struct PatchedScheduledCallBatchRequest {
+            calls: ::std::result::Result<
+                ::std::vec::Vec<super::ScheduledCallRequest>,
+                ::std::string::String,
+            >,
+            paused: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            throttle: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            webhook_secret: ::std::result::Result<
+                ::std::option::Option<
+                    super::PatchedScheduledCallBatchRequestWebhookSecret,
+                >,
+                ::std::string::String,
+            >,
+            webhook_url: ::std::result::Result<
+                ::std::option::Option<super::PatchedScheduledCallBatchRequestWebhookUrl>,
+                ::std::string::String,
+            >,
+            window_end: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            window_start: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PatchedScheduledCallBatchRequest {
+            fn default() -> Self {
+                Self {
+                    calls: Ok(Default::default()),
+                    paused: Ok(Default::default()),
+                    throttle: Ok(Default::default()),
+                    webhook_secret: Ok(Default::default()),
+                    webhook_url: Ok(Default::default()),
+                    window_end: Ok(Default::default()),
+                    window_start: Ok(Default::default()),
+                }
+            }
+        }
+        impl PatchedScheduledCallBatchRequest {
+            pub fn calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledCallRequest>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for calls: {e}")
+                    });
+                self
+            }
+            pub fn paused<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused: {e}")
+                    });
+                self
+            }
+            pub fn throttle<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.throttle = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for throttle: {e}")
+                    });
+                self
+            }
+            pub fn webhook_secret<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        super::PatchedScheduledCallBatchRequestWebhookSecret,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_secret = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for webhook_secret: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn webhook_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        super::PatchedScheduledCallBatchRequestWebhookUrl,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhook_url: {e}")
+                    });
+                self
+            }
+            pub fn window_end<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.window_end = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for window_end: {e}")
+                    });
+                self
+            }
+            pub fn window_start<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.window_start = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for window_start: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PatchedScheduledCallBatchRequest>
+        for super::PatchedScheduledCallBatchRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PatchedScheduledCallBatchRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    calls: value.calls?,
+                    paused: value.paused?,
+                    throttle: value.throttle?,
+                    webhook_secret: value.webhook_secret?,
+                    webhook_url: value.webhook_url?,
+                    window_end: value.window_end?,
+                    window_start: value.window_start?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PatchedScheduledCallBatchRequest>
+        for PatchedScheduledCallBatchRequest {
+            fn from(value: super::PatchedScheduledCallBatchRequest) -> Self {
+                Self {
+                    calls: Ok(value.calls),
+                    paused: Ok(value.paused),
+                    throttle: Ok(value.throttle),
+                    webhook_secret: Ok(value.webhook_secret),
+                    webhook_url: Ok(value.webhook_url),
+                    window_end: Ok(value.window_end),
+                    window_start: Ok(value.window_start),
                 }
             }
         }
@@ -1576,6 +6938,298 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     additional_params: Ok(value.additional_params),
                     from: Ok(value.from),
                     to: Ok(value.to),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`PronunciationDictionaryReference`](super::PronunciationDictionaryReference); start from `PronunciationDictionaryReference::builder()`.
+        pub struct PronunciationDictionaryReference {
+            dictionary_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            version_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PronunciationDictionaryReference {
+            fn default() -> Self {
+                Self {
+                    dictionary_id: Ok(Default::default()),
+                    version_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl PronunciationDictionaryReference {
+            pub fn dictionary_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dictionary_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dictionary_id: {e}")
+                    });
+                self
+            }
+            pub fn version_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.version_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for version_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PronunciationDictionaryReference>
+        for super::PronunciationDictionaryReference {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PronunciationDictionaryReference,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    dictionary_id: value.dictionary_id?,
+                    version_id: value.version_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PronunciationDictionaryReference>
+        for PronunciationDictionaryReference {
+            fn from(value: super::PronunciationDictionaryReference) -> Self {
+                Self {
+                    dictionary_id: Ok(value.dictionary_id),
+                    version_id: Ok(value.version_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`RespeecherVoice`](super::RespeecherVoice); start from `RespeecherVoice::builder()`.
+        pub struct RespeecherVoice {
+            frequency_penalty: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            min_p: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            presence_penalty: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            repetition_penalty: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            seed: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            temperature: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            top_k: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            top_p: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            voice_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RespeecherVoice {
+            fn default() -> Self {
+                Self {
+                    frequency_penalty: Ok(Default::default()),
+                    min_p: Ok(Default::default()),
+                    model: Ok(Default::default()),
+                    presence_penalty: Ok(Default::default()),
+                    repetition_penalty: Ok(Default::default()),
+                    seed: Ok(Default::default()),
+                    temperature: Ok(Default::default()),
+                    top_k: Ok(Default::default()),
+                    top_p: Ok(Default::default()),
+                    voice_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl RespeecherVoice {
+            pub fn frequency_penalty<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frequency_penalty = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for frequency_penalty: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn min_p<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min_p = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min_p: {e}")
+                    });
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model: {e}")
+                    });
+                self
+            }
+            pub fn presence_penalty<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.presence_penalty = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for presence_penalty: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn repetition_penalty<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.repetition_penalty = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for repetition_penalty: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn seed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for seed: {e}")
+                    });
+                self
+            }
+            pub fn temperature<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.temperature = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for temperature: {e}")
+                    });
+                self
+            }
+            pub fn top_k<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.top_k = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for top_k: {e}")
+                    });
+                self
+            }
+            pub fn top_p<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.top_p = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for top_p: {e}")
+                    });
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RespeecherVoice> for super::RespeecherVoice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RespeecherVoice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frequency_penalty: value.frequency_penalty?,
+                    min_p: value.min_p?,
+                    model: value.model?,
+                    presence_penalty: value.presence_penalty?,
+                    repetition_penalty: value.repetition_penalty?,
+                    seed: value.seed?,
+                    temperature: value.temperature?,
+                    top_k: value.top_k?,
+                    top_p: value.top_p?,
+                    voice_id: value.voice_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RespeecherVoice> for RespeecherVoice {
+            fn from(value: super::RespeecherVoice) -> Self {
+                Self {
+                    frequency_penalty: Ok(value.frequency_penalty),
+                    min_p: Ok(value.min_p),
+                    model: Ok(value.model),
+                    presence_penalty: Ok(value.presence_penalty),
+                    repetition_penalty: Ok(value.repetition_penalty),
+                    seed: Ok(value.seed),
+                    temperature: Ok(value.temperature),
+                    top_k: Ok(value.top_k),
+                    top_p: Ok(value.top_p),
+                    voice_id: Ok(value.voice_id),
                 }
             }
         }
@@ -1756,6 +7410,528 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     medium: Ok(value.medium),
                     metadata: Ok(value.metadata),
                     status: Ok(value.status),
+                    template_context: Ok(value.template_context),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`ScheduledCallBatch`](super::ScheduledCallBatch); start from `ScheduledCallBatch::builder()`.
+        pub struct ScheduledCallBatch {
+            batch_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            completed_count: ::std::result::Result<i64, ::std::string::String>,
+            created: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            ended_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            paused: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            throttle: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            total_count: ::std::result::Result<i64, ::std::string::String>,
+            webhook_secret: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            webhook_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            window_end: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            window_start: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ScheduledCallBatch {
+            fn default() -> Self {
+                Self {
+                    batch_id: Err("no value supplied for batch_id".to_string()),
+                    completed_count: Err(
+                        "no value supplied for completed_count".to_string(),
+                    ),
+                    created: Err("no value supplied for created".to_string()),
+                    ended_at: Err("no value supplied for ended_at".to_string()),
+                    paused: Ok(Default::default()),
+                    throttle: Ok(Default::default()),
+                    total_count: Err("no value supplied for total_count".to_string()),
+                    webhook_secret: Ok(Default::default()),
+                    webhook_url: Ok(Default::default()),
+                    window_end: Ok(Default::default()),
+                    window_start: Ok(Default::default()),
+                }
+            }
+        }
+        impl ScheduledCallBatch {
+            pub fn batch_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.batch_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for batch_id: {e}")
+                    });
+                self
+            }
+            pub fn completed_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completed_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for completed_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn created<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created: {e}")
+                    });
+                self
+            }
+            pub fn ended_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ended_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ended_at: {e}")
+                    });
+                self
+            }
+            pub fn paused<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused: {e}")
+                    });
+                self
+            }
+            pub fn throttle<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.throttle = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for throttle: {e}")
+                    });
+                self
+            }
+            pub fn total_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_count: {e}")
+                    });
+                self
+            }
+            pub fn webhook_secret<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_secret = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for webhook_secret: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn webhook_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhook_url: {e}")
+                    });
+                self
+            }
+            pub fn window_end<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.window_end = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for window_end: {e}")
+                    });
+                self
+            }
+            pub fn window_start<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.window_start = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for window_start: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ScheduledCallBatch> for super::ScheduledCallBatch {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ScheduledCallBatch,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    batch_id: value.batch_id?,
+                    completed_count: value.completed_count?,
+                    created: value.created?,
+                    ended_at: value.ended_at?,
+                    paused: value.paused?,
+                    throttle: value.throttle?,
+                    total_count: value.total_count?,
+                    webhook_secret: value.webhook_secret?,
+                    webhook_url: value.webhook_url?,
+                    window_end: value.window_end?,
+                    window_start: value.window_start?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ScheduledCallBatch> for ScheduledCallBatch {
+            fn from(value: super::ScheduledCallBatch) -> Self {
+                Self {
+                    batch_id: Ok(value.batch_id),
+                    completed_count: Ok(value.completed_count),
+                    created: Ok(value.created),
+                    ended_at: Ok(value.ended_at),
+                    paused: Ok(value.paused),
+                    throttle: Ok(value.throttle),
+                    total_count: Ok(value.total_count),
+                    webhook_secret: Ok(value.webhook_secret),
+                    webhook_url: Ok(value.webhook_url),
+                    window_end: Ok(value.window_end),
+                    window_start: Ok(value.window_start),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`ScheduledCallBatchRequest`](super::ScheduledCallBatchRequest); start from `ScheduledCallBatchRequest::builder()`.
+        pub struct ScheduledCallBatchRequest {
+            calls: ::std::result::Result<
+                ::std::vec::Vec<super::ScheduledCallRequest>,
+                ::std::string::String,
+            >,
+            paused: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            throttle: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            webhook_secret: ::std::result::Result<
+                ::std::option::Option<super::ScheduledCallBatchRequestWebhookSecret>,
+                ::std::string::String,
+            >,
+            webhook_url: ::std::result::Result<
+                ::std::option::Option<super::ScheduledCallBatchRequestWebhookUrl>,
+                ::std::string::String,
+            >,
+            window_end: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            window_start: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ScheduledCallBatchRequest {
+            fn default() -> Self {
+                Self {
+                    calls: Err("no value supplied for calls".to_string()),
+                    paused: Ok(Default::default()),
+                    throttle: Ok(Default::default()),
+                    webhook_secret: Ok(Default::default()),
+                    webhook_url: Ok(Default::default()),
+                    window_end: Ok(Default::default()),
+                    window_start: Ok(Default::default()),
+                }
+            }
+        }
+        impl ScheduledCallBatchRequest {
+            pub fn calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledCallRequest>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for calls: {e}")
+                    });
+                self
+            }
+            pub fn paused<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused: {e}")
+                    });
+                self
+            }
+            pub fn throttle<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.throttle = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for throttle: {e}")
+                    });
+                self
+            }
+            pub fn webhook_secret<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ScheduledCallBatchRequestWebhookSecret>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_secret = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for webhook_secret: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn webhook_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ScheduledCallBatchRequestWebhookUrl>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhook_url: {e}")
+                    });
+                self
+            }
+            pub fn window_end<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.window_end = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for window_end: {e}")
+                    });
+                self
+            }
+            pub fn window_start<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.window_start = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for window_start: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ScheduledCallBatchRequest>
+        for super::ScheduledCallBatchRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ScheduledCallBatchRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    calls: value.calls?,
+                    paused: value.paused?,
+                    throttle: value.throttle?,
+                    webhook_secret: value.webhook_secret?,
+                    webhook_url: value.webhook_url?,
+                    window_end: value.window_end?,
+                    window_start: value.window_start?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ScheduledCallBatchRequest>
+        for ScheduledCallBatchRequest {
+            fn from(value: super::ScheduledCallBatchRequest) -> Self {
+                Self {
+                    calls: Ok(value.calls),
+                    paused: Ok(value.paused),
+                    throttle: Ok(value.throttle),
+                    webhook_secret: Ok(value.webhook_secret),
+                    webhook_url: Ok(value.webhook_url),
+                    window_end: Ok(value.window_end),
+                    window_start: Ok(value.window_start),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`ScheduledCallRequest`](super::ScheduledCallRequest); start from `ScheduledCallRequest::builder()`.
+        pub struct ScheduledCallRequest {
+            experimental_settings: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            medium: ::std::result::Result<
+                ::std::option::Option<super::CallMedium>,
+                ::std::string::String,
+            >,
+            metadata: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            template_context: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ScheduledCallRequest {
+            fn default() -> Self {
+                Self {
+                    experimental_settings: Ok(Default::default()),
+                    medium: Ok(Default::default()),
+                    metadata: Ok(Default::default()),
+                    template_context: Ok(Default::default()),
+                }
+            }
+        }
+        impl ScheduledCallRequest {
+            pub fn experimental_settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.experimental_settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for experimental_settings: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn medium<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CallMedium>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.medium = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for medium: {e}")
+                    });
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            pub fn template_context<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.template_context = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for template_context: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ScheduledCallRequest>
+        for super::ScheduledCallRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ScheduledCallRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    experimental_settings: value.experimental_settings?,
+                    medium: value.medium?,
+                    metadata: value.metadata?,
+                    template_context: value.template_context?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ScheduledCallRequest> for ScheduledCallRequest {
+            fn from(value: super::ScheduledCallRequest) -> Self {
+                Self {
+                    experimental_settings: Ok(value.experimental_settings),
+                    medium: Ok(value.medium),
+                    metadata: Ok(value.metadata),
                     template_context: Ok(value.template_context),
                 }
             }
@@ -2110,6 +8286,93 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         #[derive(Clone, Debug)]
         #[non_exhaustive]
+        /// Builds a [`TimedMessage`](super::TimedMessage); start from `TimedMessage::builder()`.
+        pub struct TimedMessage {
+            duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            end_behavior: ::std::result::Result<
+                ::std::option::Option<crate::types::TimedMessageEndBehavior>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TimedMessage {
+            fn default() -> Self {
+                Self {
+                    duration: Ok(Default::default()),
+                    end_behavior: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                }
+            }
+        }
+        impl TimedMessage {
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn end_behavior<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::TimedMessageEndBehavior>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_behavior = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_behavior: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TimedMessage> for super::TimedMessage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TimedMessage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    duration: value.duration?,
+                    end_behavior: value.end_behavior?,
+                    message: value.message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TimedMessage> for TimedMessage {
+            fn from(value: super::TimedMessage) -> Self {
+                Self {
+                    duration: Ok(value.duration),
+                    end_behavior: Ok(value.end_behavior),
+                    message: Ok(value.message),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`TwilioMedium`](super::TwilioMedium); start from `TwilioMedium::builder()`.
         pub struct TwilioMedium {
             dtmf_handling: ::std::result::Result<
@@ -2262,6 +8525,167 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     additional_params: Ok(value.additional_params),
                     from: Ok(value.from),
                     to: Ok(value.to),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`UserGreeting`](super::UserGreeting); start from `UserGreeting::builder()`.
+        pub struct UserGreeting {
+            fallback: ::std::result::Result<
+                ::std::option::Option<super::FallbackAgentGreeting>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UserGreeting {
+            fn default() -> Self {
+                Self {
+                    fallback: Ok(Default::default()),
+                }
+            }
+        }
+        impl UserGreeting {
+            pub fn fallback<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::FallbackAgentGreeting>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fallback = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for fallback: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserGreeting> for super::UserGreeting {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserGreeting,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { fallback: value.fallback? })
+            }
+        }
+        impl ::std::convert::From<super::UserGreeting> for UserGreeting {
+            fn from(value: super::UserGreeting) -> Self {
+                Self {
+                    fallback: Ok(value.fallback),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`VadSettings`](super::VadSettings); start from `VadSettings::builder()`.
+        pub struct VadSettings {
+            frame_activation_threshold: ::std::result::Result<
+                ::std::option::Option<f32>,
+                ::std::string::String,
+            >,
+            minimum_interruption_duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            minimum_turn_duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            turn_endpoint_delay: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VadSettings {
+            fn default() -> Self {
+                Self {
+                    frame_activation_threshold: Ok(Default::default()),
+                    minimum_interruption_duration: Ok(Default::default()),
+                    minimum_turn_duration: Ok(Default::default()),
+                    turn_endpoint_delay: Ok(Default::default()),
+                }
+            }
+        }
+        impl VadSettings {
+            pub fn frame_activation_threshold<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_activation_threshold = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for frame_activation_threshold: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn minimum_interruption_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.minimum_interruption_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for minimum_interruption_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn minimum_turn_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.minimum_turn_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for minimum_turn_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn turn_endpoint_delay<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.turn_endpoint_delay = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for turn_endpoint_delay: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VadSettings> for super::VadSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VadSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frame_activation_threshold: value.frame_activation_threshold?,
+                    minimum_interruption_duration: value.minimum_interruption_duration?,
+                    minimum_turn_duration: value.minimum_turn_duration?,
+                    turn_endpoint_delay: value.turn_endpoint_delay?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VadSettings> for VadSettings {
+            fn from(value: super::VadSettings) -> Self {
+                Self {
+                    frame_activation_threshold: Ok(value.frame_activation_threshold),
+                    minimum_interruption_duration: Ok(
+                        value.minimum_interruption_duration,
+                    ),
+                    minimum_turn_duration: Ok(value.minimum_turn_duration),
+                    turn_endpoint_delay: Ok(value.turn_endpoint_delay),
                 }
             }
         }
@@ -2447,12 +8871,113 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 }
             }
         }
+        impl AgentBasic {
+            /// The [`AgentBasic`](super::AgentBasic), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::AgentBasic,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl AgentGreeting {
+            /// The [`AgentGreeting`](super::AgentGreeting), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::AgentGreeting,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl Call {
+            /// The [`Call`](super::Call), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<super::Call, super::error::ConversionError> {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
         impl CallMedium {
             /// The [`CallMedium`](super::CallMedium), or the first required field left unset or the first value that does not convert.
             pub fn build(
                 self,
             ) -> ::std::result::Result<
                 super::CallMedium,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl CallSipDetails {
+            /// The [`CallSipDetails`](super::CallSipDetails), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::CallSipDetails,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl Callback {
+            /// The [`Callback`](super::Callback), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<super::Callback, super::error::ConversionError> {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl Callbacks {
+            /// The [`Callbacks`](super::Callbacks), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<super::Callbacks, super::error::ConversionError> {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl CartesiaGenerationConfig {
+            /// The [`CartesiaGenerationConfig`](super::CartesiaGenerationConfig), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::CartesiaGenerationConfig,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl CartesiaVoice {
+            /// The [`CartesiaVoice`](super::CartesiaVoice), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::CartesiaVoice,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl DataConnectionAudioConfig {
+            /// The [`DataConnectionAudioConfig`](super::DataConnectionAudioConfig), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::DataConnectionAudioConfig,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl DataConnectionConfig {
+            /// The [`DataConnectionConfig`](super::DataConnectionConfig), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::DataConnectionConfig,
                 super::error::ConversionError,
             > {
                 ::std::convert::TryFrom::try_from(self)
@@ -2480,6 +9005,17 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::convert::TryFrom::try_from(self)
             }
         }
+        impl ElevenLabsVoice {
+            /// The [`ElevenLabsVoice`](super::ElevenLabsVoice), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::ElevenLabsVoice,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
         impl EnabledDataMessages {
             /// The [`EnabledDataMessages`](super::EnabledDataMessages), or the first required field left unset or the first value that does not convert.
             pub fn build(
@@ -2502,12 +9038,130 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::convert::TryFrom::try_from(self)
             }
         }
+        impl ExternalVoice {
+            /// The [`ExternalVoice`](super::ExternalVoice), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::ExternalVoice,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl FallbackAgentGreeting {
+            /// The [`FallbackAgentGreeting`](super::FallbackAgentGreeting), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::FallbackAgentGreeting,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl FirstSpeakerSettings {
+            /// The [`FirstSpeakerSettings`](super::FirstSpeakerSettings), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::FirstSpeakerSettings,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl GenericVoice {
+            /// The [`GenericVoice`](super::GenericVoice), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::GenericVoice,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl GoogleVoice {
+            /// The [`GoogleVoice`](super::GoogleVoice), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::GoogleVoice,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl InworldVoice {
+            /// The [`InworldVoice`](super::InworldVoice), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::InworldVoice,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl LmntVoice {
+            /// The [`LmntVoice`](super::LmntVoice), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<super::LmntVoice, super::error::ConversionError> {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl PaginatedCallList {
+            /// The [`PaginatedCallList`](super::PaginatedCallList), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::PaginatedCallList,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl PaginatedScheduledCallBatchList {
+            /// The [`PaginatedScheduledCallBatchList`](super::PaginatedScheduledCallBatchList), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::PaginatedScheduledCallBatchList,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
         impl PaginatedScheduledCallList {
             /// The [`PaginatedScheduledCallList`](super::PaginatedScheduledCallList), or the first required field left unset or the first value that does not convert.
             pub fn build(
                 self,
             ) -> ::std::result::Result<
                 super::PaginatedScheduledCallList,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl PatchedScheduledCallBatch {
+            /// The [`PatchedScheduledCallBatch`](super::PatchedScheduledCallBatch), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::PatchedScheduledCallBatch,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl PatchedScheduledCallBatchRequest {
+            /// The [`PatchedScheduledCallBatchRequest`](super::PatchedScheduledCallBatchRequest), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::PatchedScheduledCallBatchRequest,
                 super::error::ConversionError,
             > {
                 ::std::convert::TryFrom::try_from(self)
@@ -2535,12 +9189,67 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::convert::TryFrom::try_from(self)
             }
         }
+        impl PronunciationDictionaryReference {
+            /// The [`PronunciationDictionaryReference`](super::PronunciationDictionaryReference), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::PronunciationDictionaryReference,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl RespeecherVoice {
+            /// The [`RespeecherVoice`](super::RespeecherVoice), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::RespeecherVoice,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
         impl ScheduledCall {
             /// The [`ScheduledCall`](super::ScheduledCall), or the first required field left unset or the first value that does not convert.
             pub fn build(
                 self,
             ) -> ::std::result::Result<
                 super::ScheduledCall,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl ScheduledCallBatch {
+            /// The [`ScheduledCallBatch`](super::ScheduledCallBatch), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::ScheduledCallBatch,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl ScheduledCallBatchRequest {
+            /// The [`ScheduledCallBatchRequest`](super::ScheduledCallBatchRequest), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::ScheduledCallBatchRequest,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl ScheduledCallRequest {
+            /// The [`ScheduledCallRequest`](super::ScheduledCallRequest), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::ScheduledCallRequest,
                 super::error::ConversionError,
             > {
                 ::std::convert::TryFrom::try_from(self)
@@ -2598,6 +9307,17 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::convert::TryFrom::try_from(self)
             }
         }
+        impl TimedMessage {
+            /// The [`TimedMessage`](super::TimedMessage), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::TimedMessage,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
         impl TwilioMedium {
             /// The [`TwilioMedium`](super::TwilioMedium), or the first required field left unset or the first value that does not convert.
             pub fn build(
@@ -2615,6 +9335,28 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 self,
             ) -> ::std::result::Result<
                 super::TwilioMediumOutgoingRequestParams,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl UserGreeting {
+            /// The [`UserGreeting`](super::UserGreeting), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::UserGreeting,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl VadSettings {
+            /// The [`VadSettings`](super::VadSettings), or the first required field left unset or the first value that does not convert.
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::VadSettings,
                 super::error::ConversionError,
             > {
                 ::std::convert::TryFrom::try_from(self)
@@ -2641,6 +9383,24 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             > {
                 ::std::convert::TryFrom::try_from(self)
             }
+        }
+    }
+    /// Generation of default values for serde.
+    pub mod defaults {
+        pub(super) fn default_bool<const V: bool>() -> bool {
+            V
+        }
+        pub(super) fn call_join_timeout() -> ::std::string::String {
+            "30s".to_string()
+        }
+        pub(super) fn call_max_duration() -> ::std::string::String {
+            "3600s".to_string()
+        }
+        pub(super) fn call_model() -> ::std::string::String {
+            "ultravox-v0.7".to_string()
+        }
+        pub(super) fn call_temperature() -> f64 {
+            0.0_f64
         }
     }
     /// Error types.
@@ -2673,6 +9433,360 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    /// * BILLING_STATUS_PENDING* - The call hasn't been billed yet, but will be in the future. This is the case for ongoing calls for example. (Note: Calls created before May 28, 2025 may have this status even if they were billed.)
+    /// * BILLING_STATUS_FREE_CONSOLE* - The call was free because it was initiated on <https://app.ultravox.ai.
+    /// *> BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION* - The call was free because its effective duration was zero. (Note: There may still be a non-zero sip bill in this case.)
+    /// * BILLING_STATUS_FREE_MINUTES* - The call was unbilled but counted against the account's free minutes. (Note: There may still be a non-zero sip bill in this case.)
+    /// * BILLING_STATUS_FREE_SYSTEM_ERROR* - The call was free because it ended due to a system error.
+    /// * BILLING_STATUS_FREE_OTHER* - The call is in an undocumented free billing state.
+    /// * BILLING_STATUS_BILLED* - The call was billed. See billedDuration for the billed duration.
+    /// * BILLING_STATUS_REFUNDED* - The call was billed but was later refunded.
+    /// * BILLING_STATUS_UNSPECIFIED* - The call is in an unexpected billing state. Please contact support.
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum BillingStatus {
+        /// `BILLING_STATUS_PENDING`
+        BillingStatusPending,
+        /// `BILLING_STATUS_FREE_CONSOLE`
+        BillingStatusFreeConsole,
+        /// `BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION`
+        BillingStatusFreeZeroEffectiveDuration,
+        /// `BILLING_STATUS_FREE_MINUTES`
+        BillingStatusFreeMinutes,
+        /// `BILLING_STATUS_FREE_SYSTEM_ERROR`
+        BillingStatusFreeSystemError,
+        /// `BILLING_STATUS_FREE_OTHER`
+        BillingStatusFreeOther,
+        /// `BILLING_STATUS_BILLED`
+        BillingStatusBilled,
+        /// `BILLING_STATUS_REFUNDED`
+        BillingStatusRefunded,
+        /// `BILLING_STATUS_UNSPECIFIED`
+        BillingStatusUnspecified,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl BillingStatus {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [BillingStatus; 9] = [
+            BillingStatus::BillingStatusPending,
+            BillingStatus::BillingStatusFreeConsole,
+            BillingStatus::BillingStatusFreeZeroEffectiveDuration,
+            BillingStatus::BillingStatusFreeMinutes,
+            BillingStatus::BillingStatusFreeSystemError,
+            BillingStatus::BillingStatusFreeOther,
+            BillingStatus::BillingStatusBilled,
+            BillingStatus::BillingStatusRefunded,
+            BillingStatus::BillingStatusUnspecified,
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                BillingStatus::BillingStatusPending => "BILLING_STATUS_PENDING",
+                BillingStatus::BillingStatusFreeConsole => "BILLING_STATUS_FREE_CONSOLE",
+                BillingStatus::BillingStatusFreeZeroEffectiveDuration => {
+                    "BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION"
+                }
+                BillingStatus::BillingStatusFreeMinutes => "BILLING_STATUS_FREE_MINUTES",
+                BillingStatus::BillingStatusFreeSystemError => {
+                    "BILLING_STATUS_FREE_SYSTEM_ERROR"
+                }
+                BillingStatus::BillingStatusFreeOther => "BILLING_STATUS_FREE_OTHER",
+                BillingStatus::BillingStatusBilled => "BILLING_STATUS_BILLED",
+                BillingStatus::BillingStatusRefunded => "BILLING_STATUS_REFUNDED",
+                BillingStatus::BillingStatusUnspecified => "BILLING_STATUS_UNSPECIFIED",
+                BillingStatus::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| BillingStatus::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "BILLING_STATUS_PENDING" => {
+                    ::std::option::Option::Some(BillingStatus::BillingStatusPending)
+                }
+                "BILLING_STATUS_FREE_CONSOLE" => {
+                    ::std::option::Option::Some(BillingStatus::BillingStatusFreeConsole)
+                }
+                "BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION" => {
+                    ::std::option::Option::Some(
+                        BillingStatus::BillingStatusFreeZeroEffectiveDuration,
+                    )
+                }
+                "BILLING_STATUS_FREE_MINUTES" => {
+                    ::std::option::Option::Some(BillingStatus::BillingStatusFreeMinutes)
+                }
+                "BILLING_STATUS_FREE_SYSTEM_ERROR" => {
+                    ::std::option::Option::Some(
+                        BillingStatus::BillingStatusFreeSystemError,
+                    )
+                }
+                "BILLING_STATUS_FREE_OTHER" => {
+                    ::std::option::Option::Some(BillingStatus::BillingStatusFreeOther)
+                }
+                "BILLING_STATUS_BILLED" => {
+                    ::std::option::Option::Some(BillingStatus::BillingStatusBilled)
+                }
+                "BILLING_STATUS_REFUNDED" => {
+                    ::std::option::Option::Some(BillingStatus::BillingStatusRefunded)
+                }
+                "BILLING_STATUS_UNSPECIFIED" => {
+                    ::std::option::Option::Some(BillingStatus::BillingStatusUnspecified)
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for BillingStatus {
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(BillingStatus::Unknown(crate::UnknownValue::new(value)))
+        }
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for BillingStatus {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for BillingStatus {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for BillingStatus {}
+    impl ::std::hash::Hash for BillingStatus {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for BillingStatus {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for BillingStatus {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for BillingStatus {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for BillingStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BillingStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<Self>::new("a BillingStatus string"),
+                )
+        }
+    }
+    impl ::schemars::JsonSchema for BillingStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("BillingStatus")
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "* BILLING_STATUS_PENDING* - The call hasn't been billed yet, but will be in the future. This is the case for ongoing calls for example. (Note: Calls created before May 28, 2025 may have this status even if they were billed.)\n* BILLING_STATUS_FREE_CONSOLE* - The call was free because it was initiated on <https://app.ultravox.ai.\n*> BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION* - The call was free because its effective duration was zero. (Note: There may still be a non-zero sip bill in this case.)\n* BILLING_STATUS_FREE_MINUTES* - The call was unbilled but counted against the account's free minutes. (Note: There may still be a non-zero sip bill in this case.)\n* BILLING_STATUS_FREE_SYSTEM_ERROR* - The call was free because it ended due to a system error.\n* BILLING_STATUS_FREE_OTHER* - The call is in an undocumented free billing state.\n* BILLING_STATUS_BILLED* - The call was billed. See billedDuration for the billed duration.\n* BILLING_STATUS_REFUNDED* - The call was billed but was later refunded.\n* BILLING_STATUS_UNSPECIFIED* - The call is in an unexpected billing state. Please contact support.",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
+    /// The audio channel mode to use. CHANNEL_MODE_MIXED will combine user and agent audio
+    ///  into a single mono output while CHANNEL_MODE_SEPARATED will result in stereo audio
+    ///  where user and agent are separated. The latter is the default.
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum DataConnectionAudioConfigChannelMode {
+        /// `CHANNEL_MODE_UNSPECIFIED`
+        ChannelModeUnspecified,
+        /// `CHANNEL_MODE_MIXED`
+        ChannelModeMixed,
+        /// `CHANNEL_MODE_SEPARATED`
+        ChannelModeSeparated,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl DataConnectionAudioConfigChannelMode {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [DataConnectionAudioConfigChannelMode; 3] = [
+            DataConnectionAudioConfigChannelMode::ChannelModeUnspecified,
+            DataConnectionAudioConfigChannelMode::ChannelModeMixed,
+            DataConnectionAudioConfigChannelMode::ChannelModeSeparated,
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                DataConnectionAudioConfigChannelMode::ChannelModeUnspecified => {
+                    "CHANNEL_MODE_UNSPECIFIED"
+                }
+                DataConnectionAudioConfigChannelMode::ChannelModeMixed => {
+                    "CHANNEL_MODE_MIXED"
+                }
+                DataConnectionAudioConfigChannelMode::ChannelModeSeparated => {
+                    "CHANNEL_MODE_SEPARATED"
+                }
+                DataConnectionAudioConfigChannelMode::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| DataConnectionAudioConfigChannelMode::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "CHANNEL_MODE_UNSPECIFIED" => {
+                    ::std::option::Option::Some(
+                        DataConnectionAudioConfigChannelMode::ChannelModeUnspecified,
+                    )
+                }
+                "CHANNEL_MODE_MIXED" => {
+                    ::std::option::Option::Some(
+                        DataConnectionAudioConfigChannelMode::ChannelModeMixed,
+                    )
+                }
+                "CHANNEL_MODE_SEPARATED" => {
+                    ::std::option::Option::Some(
+                        DataConnectionAudioConfigChannelMode::ChannelModeSeparated,
+                    )
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for DataConnectionAudioConfigChannelMode {
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(
+                    DataConnectionAudioConfigChannelMode::Unknown(
+                        crate::UnknownValue::new(value),
+                    ),
+                )
+        }
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for DataConnectionAudioConfigChannelMode {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for DataConnectionAudioConfigChannelMode {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for DataConnectionAudioConfigChannelMode {}
+    impl ::std::hash::Hash for DataConnectionAudioConfigChannelMode {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for DataConnectionAudioConfigChannelMode {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for DataConnectionAudioConfigChannelMode {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for DataConnectionAudioConfigChannelMode {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for DataConnectionAudioConfigChannelMode {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DataConnectionAudioConfigChannelMode {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<
+                        Self,
+                    >::new("a DataConnectionAudioConfigChannelMode string"),
+                )
+        }
+    }
+    impl ::schemars::JsonSchema for DataConnectionAudioConfigChannelMode {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("DataConnectionAudioConfigChannelMode")
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "The audio channel mode to use. CHANNEL_MODE_MIXED will combine user and agent audio\n into a single mono output while CHANNEL_MODE_SEPARATED will result in stereo audio\n where user and agent are separated. The latter is the default.",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
         }
     }
     /// Urgency of the message. Defaults to URGENCY_IMMEDIATE.
@@ -2828,6 +9942,709 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             )
         }
     }
+    /// * `unjoined` - Client never joined
+    /// * `hangup` - Client hung up
+    /// * `agent_hangup` - Agent hung up
+    /// * `timeout` - Call timed out
+    /// * `connection_error` - Connection error
+    /// * `system_error` - System error
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum EndReason {
+        /// `unjoined`
+        Unjoined,
+        /// `hangup`
+        Hangup,
+        /// `agent_hangup`
+        AgentHangup,
+        /// `timeout`
+        Timeout,
+        /// `connection_error`
+        ConnectionError,
+        /// `system_error`
+        SystemError,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl EndReason {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [EndReason; 6] = [
+            EndReason::Unjoined,
+            EndReason::Hangup,
+            EndReason::AgentHangup,
+            EndReason::Timeout,
+            EndReason::ConnectionError,
+            EndReason::SystemError,
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                EndReason::Unjoined => "unjoined",
+                EndReason::Hangup => "hangup",
+                EndReason::AgentHangup => "agent_hangup",
+                EndReason::Timeout => "timeout",
+                EndReason::ConnectionError => "connection_error",
+                EndReason::SystemError => "system_error",
+                EndReason::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| EndReason::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "unjoined" => ::std::option::Option::Some(EndReason::Unjoined),
+                "hangup" => ::std::option::Option::Some(EndReason::Hangup),
+                "agent_hangup" => ::std::option::Option::Some(EndReason::AgentHangup),
+                "timeout" => ::std::option::Option::Some(EndReason::Timeout),
+                "connection_error" => {
+                    ::std::option::Option::Some(EndReason::ConnectionError)
+                }
+                "system_error" => ::std::option::Option::Some(EndReason::SystemError),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for EndReason {
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(EndReason::Unknown(crate::UnknownValue::new(value)))
+        }
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for EndReason {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for EndReason {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for EndReason {}
+    impl ::std::hash::Hash for EndReason {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for EndReason {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for EndReason {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for EndReason {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for EndReason {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for EndReason {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<Self>::new("a EndReason string"),
+                )
+        }
+    }
+    impl ::schemars::JsonSchema for EndReason {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("EndReason")
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "* `unjoined` - Client never joined\n* `hangup` - Client hung up\n* `agent_hangup` - Agent hung up\n* `timeout` - Call timed out\n* `connection_error` - Connection error\n* `system_error` - System error",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
+    /// A value of the spec's `FirstSpeakerEnum`.
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum FirstSpeaker {
+        /// `FIRST_SPEAKER_AGENT`
+        FirstSpeakerAgent,
+        /// `FIRST_SPEAKER_USER`
+        FirstSpeakerUser,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl FirstSpeaker {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [FirstSpeaker; 2] = [
+            FirstSpeaker::FirstSpeakerAgent,
+            FirstSpeaker::FirstSpeakerUser,
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                FirstSpeaker::FirstSpeakerAgent => "FIRST_SPEAKER_AGENT",
+                FirstSpeaker::FirstSpeakerUser => "FIRST_SPEAKER_USER",
+                FirstSpeaker::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| FirstSpeaker::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "FIRST_SPEAKER_AGENT" => {
+                    ::std::option::Option::Some(FirstSpeaker::FirstSpeakerAgent)
+                }
+                "FIRST_SPEAKER_USER" => {
+                    ::std::option::Option::Some(FirstSpeaker::FirstSpeakerUser)
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for FirstSpeaker {
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(FirstSpeaker::Unknown(crate::UnknownValue::new(value)))
+        }
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for FirstSpeaker {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for FirstSpeaker {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for FirstSpeaker {}
+    impl ::std::hash::Hash for FirstSpeaker {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for FirstSpeaker {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for FirstSpeaker {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for FirstSpeaker {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for FirstSpeaker {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FirstSpeaker {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<Self>::new("a FirstSpeaker string"),
+                )
+        }
+    }
+    impl ::schemars::JsonSchema for FirstSpeaker {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("FirstSpeaker")
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "A value of the spec's `FirstSpeakerEnum`.",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
+    /// For JSON responses, how audio bytes are encoded into the json_audio_field_path string.
+    ///  Defaults to base64. Also supports hex.
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum GenericVoiceJsonByteEncoding {
+        /// `JSON_BYTE_ENCODING_UNSPECIFIED`
+        JsonByteEncodingUnspecified,
+        /// `JSON_BYTE_ENCODING_BASE64`
+        JsonByteEncodingBase64,
+        /// `JSON_BYTE_ENCODING_HEX`
+        JsonByteEncodingHex,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl GenericVoiceJsonByteEncoding {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [GenericVoiceJsonByteEncoding; 3] = [
+            GenericVoiceJsonByteEncoding::JsonByteEncodingUnspecified,
+            GenericVoiceJsonByteEncoding::JsonByteEncodingBase64,
+            GenericVoiceJsonByteEncoding::JsonByteEncodingHex,
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                GenericVoiceJsonByteEncoding::JsonByteEncodingUnspecified => {
+                    "JSON_BYTE_ENCODING_UNSPECIFIED"
+                }
+                GenericVoiceJsonByteEncoding::JsonByteEncodingBase64 => {
+                    "JSON_BYTE_ENCODING_BASE64"
+                }
+                GenericVoiceJsonByteEncoding::JsonByteEncodingHex => {
+                    "JSON_BYTE_ENCODING_HEX"
+                }
+                GenericVoiceJsonByteEncoding::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| GenericVoiceJsonByteEncoding::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "JSON_BYTE_ENCODING_UNSPECIFIED" => {
+                    ::std::option::Option::Some(
+                        GenericVoiceJsonByteEncoding::JsonByteEncodingUnspecified,
+                    )
+                }
+                "JSON_BYTE_ENCODING_BASE64" => {
+                    ::std::option::Option::Some(
+                        GenericVoiceJsonByteEncoding::JsonByteEncodingBase64,
+                    )
+                }
+                "JSON_BYTE_ENCODING_HEX" => {
+                    ::std::option::Option::Some(
+                        GenericVoiceJsonByteEncoding::JsonByteEncodingHex,
+                    )
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for GenericVoiceJsonByteEncoding {
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(
+                    GenericVoiceJsonByteEncoding::Unknown(
+                        crate::UnknownValue::new(value),
+                    ),
+                )
+        }
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for GenericVoiceJsonByteEncoding {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for GenericVoiceJsonByteEncoding {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for GenericVoiceJsonByteEncoding {}
+    impl ::std::hash::Hash for GenericVoiceJsonByteEncoding {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for GenericVoiceJsonByteEncoding {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for GenericVoiceJsonByteEncoding {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for GenericVoiceJsonByteEncoding {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for GenericVoiceJsonByteEncoding {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenericVoiceJsonByteEncoding {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<
+                        Self,
+                    >::new("a GenericVoiceJsonByteEncoding string"),
+                )
+        }
+    }
+    impl ::schemars::JsonSchema for GenericVoiceJsonByteEncoding {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("GenericVoiceJsonByteEncoding")
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "For JSON responses, how audio bytes are encoded into the json_audio_field_path string.\n Defaults to base64. Also supports hex.",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
+    /// A value of the spec's `InitialOutputMediumEnum`.
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum InitialOutputMedium {
+        /// `MESSAGE_MEDIUM_VOICE`
+        MessageMediumVoice,
+        /// `MESSAGE_MEDIUM_TEXT`
+        MessageMediumText,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl InitialOutputMedium {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [InitialOutputMedium; 2] = [
+            InitialOutputMedium::MessageMediumVoice,
+            InitialOutputMedium::MessageMediumText,
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                InitialOutputMedium::MessageMediumVoice => "MESSAGE_MEDIUM_VOICE",
+                InitialOutputMedium::MessageMediumText => "MESSAGE_MEDIUM_TEXT",
+                InitialOutputMedium::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| InitialOutputMedium::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "MESSAGE_MEDIUM_VOICE" => {
+                    ::std::option::Option::Some(InitialOutputMedium::MessageMediumVoice)
+                }
+                "MESSAGE_MEDIUM_TEXT" => {
+                    ::std::option::Option::Some(InitialOutputMedium::MessageMediumText)
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for InitialOutputMedium {
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(InitialOutputMedium::Unknown(crate::UnknownValue::new(value)))
+        }
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for InitialOutputMedium {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for InitialOutputMedium {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for InitialOutputMedium {}
+    impl ::std::hash::Hash for InitialOutputMedium {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for InitialOutputMedium {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for InitialOutputMedium {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for InitialOutputMedium {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for InitialOutputMedium {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for InitialOutputMedium {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<
+                        Self,
+                    >::new("a InitialOutputMedium string"),
+                )
+        }
+    }
+    impl ::schemars::JsonSchema for InitialOutputMedium {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("InitialOutputMedium")
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "A value of the spec's `InitialOutputMediumEnum`.",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
+    /// * `retain` - Retain indefinitely
+    /// * `auto_delete` - Auto-delete after billing
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum RetentionPolicy {
+        /// `retain`
+        Retain,
+        /// `auto_delete`
+        AutoDelete,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl RetentionPolicy {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [RetentionPolicy; 2] = [
+            RetentionPolicy::Retain,
+            RetentionPolicy::AutoDelete,
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                RetentionPolicy::Retain => "retain",
+                RetentionPolicy::AutoDelete => "auto_delete",
+                RetentionPolicy::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| RetentionPolicy::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "retain" => ::std::option::Option::Some(RetentionPolicy::Retain),
+                "auto_delete" => ::std::option::Option::Some(RetentionPolicy::AutoDelete),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for RetentionPolicy {
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(RetentionPolicy::Unknown(crate::UnknownValue::new(value)))
+        }
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for RetentionPolicy {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for RetentionPolicy {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for RetentionPolicy {}
+    impl ::std::hash::Hash for RetentionPolicy {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for RetentionPolicy {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for RetentionPolicy {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for RetentionPolicy {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for RetentionPolicy {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RetentionPolicy {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<Self>::new("a RetentionPolicy string"),
+                )
+        }
+    }
+    impl ::schemars::JsonSchema for RetentionPolicy {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("RetentionPolicy")
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "* `retain` - Retain indefinitely\n* `auto_delete` - Auto-delete after billing",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
     /// A value of the spec's `ScheduledCallStatusEnum`.
     ///
     /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
@@ -2972,6 +10789,345 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             )
         }
     }
+    /// A value of the spec's `TerminationReasonEnum`.
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum TerminationReason {
+        /// `SIP_TERMINATION_NORMAL`
+        SipTerminationNormal,
+        /// `SIP_TERMINATION_INVALID_NUMBER`
+        SipTerminationInvalidNumber,
+        /// `SIP_TERMINATION_TIMEOUT`
+        SipTerminationTimeout,
+        /// `SIP_TERMINATION_DESTINATION_UNAVAILABLE`
+        SipTerminationDestinationUnavailable,
+        /// `SIP_TERMINATION_BUSY`
+        SipTerminationBusy,
+        /// `SIP_TERMINATION_CANCELED`
+        SipTerminationCanceled,
+        /// `SIP_TERMINATION_REJECTED`
+        SipTerminationRejected,
+        /// `SIP_TERMINATION_UNKNOWN`
+        SipTerminationUnknown,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl TerminationReason {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [TerminationReason; 8] = [
+            TerminationReason::SipTerminationNormal,
+            TerminationReason::SipTerminationInvalidNumber,
+            TerminationReason::SipTerminationTimeout,
+            TerminationReason::SipTerminationDestinationUnavailable,
+            TerminationReason::SipTerminationBusy,
+            TerminationReason::SipTerminationCanceled,
+            TerminationReason::SipTerminationRejected,
+            TerminationReason::SipTerminationUnknown,
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                TerminationReason::SipTerminationNormal => "SIP_TERMINATION_NORMAL",
+                TerminationReason::SipTerminationInvalidNumber => {
+                    "SIP_TERMINATION_INVALID_NUMBER"
+                }
+                TerminationReason::SipTerminationTimeout => "SIP_TERMINATION_TIMEOUT",
+                TerminationReason::SipTerminationDestinationUnavailable => {
+                    "SIP_TERMINATION_DESTINATION_UNAVAILABLE"
+                }
+                TerminationReason::SipTerminationBusy => "SIP_TERMINATION_BUSY",
+                TerminationReason::SipTerminationCanceled => "SIP_TERMINATION_CANCELED",
+                TerminationReason::SipTerminationRejected => "SIP_TERMINATION_REJECTED",
+                TerminationReason::SipTerminationUnknown => "SIP_TERMINATION_UNKNOWN",
+                TerminationReason::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| TerminationReason::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "SIP_TERMINATION_NORMAL" => {
+                    ::std::option::Option::Some(TerminationReason::SipTerminationNormal)
+                }
+                "SIP_TERMINATION_INVALID_NUMBER" => {
+                    ::std::option::Option::Some(
+                        TerminationReason::SipTerminationInvalidNumber,
+                    )
+                }
+                "SIP_TERMINATION_TIMEOUT" => {
+                    ::std::option::Option::Some(TerminationReason::SipTerminationTimeout)
+                }
+                "SIP_TERMINATION_DESTINATION_UNAVAILABLE" => {
+                    ::std::option::Option::Some(
+                        TerminationReason::SipTerminationDestinationUnavailable,
+                    )
+                }
+                "SIP_TERMINATION_BUSY" => {
+                    ::std::option::Option::Some(TerminationReason::SipTerminationBusy)
+                }
+                "SIP_TERMINATION_CANCELED" => {
+                    ::std::option::Option::Some(
+                        TerminationReason::SipTerminationCanceled,
+                    )
+                }
+                "SIP_TERMINATION_REJECTED" => {
+                    ::std::option::Option::Some(
+                        TerminationReason::SipTerminationRejected,
+                    )
+                }
+                "SIP_TERMINATION_UNKNOWN" => {
+                    ::std::option::Option::Some(TerminationReason::SipTerminationUnknown)
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for TerminationReason {
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(TerminationReason::Unknown(crate::UnknownValue::new(value)))
+        }
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for TerminationReason {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for TerminationReason {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for TerminationReason {}
+    impl ::std::hash::Hash for TerminationReason {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for TerminationReason {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for TerminationReason {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for TerminationReason {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for TerminationReason {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TerminationReason {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<Self>::new("a TerminationReason string"),
+                )
+        }
+    }
+    impl ::schemars::JsonSchema for TerminationReason {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("TerminationReason")
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "A value of the spec's `TerminationReasonEnum`.",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
+    /// The behavior to exhibit when the message is finished being spoken.
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum TimedMessageEndBehavior {
+        /// `END_BEHAVIOR_UNSPECIFIED`
+        EndBehaviorUnspecified,
+        /// `END_BEHAVIOR_HANG_UP_SOFT`
+        EndBehaviorHangUpSoft,
+        /// `END_BEHAVIOR_HANG_UP_STRICT`
+        EndBehaviorHangUpStrict,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl TimedMessageEndBehavior {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [TimedMessageEndBehavior; 3] = [
+            TimedMessageEndBehavior::EndBehaviorUnspecified,
+            TimedMessageEndBehavior::EndBehaviorHangUpSoft,
+            TimedMessageEndBehavior::EndBehaviorHangUpStrict,
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                TimedMessageEndBehavior::EndBehaviorUnspecified => {
+                    "END_BEHAVIOR_UNSPECIFIED"
+                }
+                TimedMessageEndBehavior::EndBehaviorHangUpSoft => {
+                    "END_BEHAVIOR_HANG_UP_SOFT"
+                }
+                TimedMessageEndBehavior::EndBehaviorHangUpStrict => {
+                    "END_BEHAVIOR_HANG_UP_STRICT"
+                }
+                TimedMessageEndBehavior::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| TimedMessageEndBehavior::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "END_BEHAVIOR_UNSPECIFIED" => {
+                    ::std::option::Option::Some(
+                        TimedMessageEndBehavior::EndBehaviorUnspecified,
+                    )
+                }
+                "END_BEHAVIOR_HANG_UP_SOFT" => {
+                    ::std::option::Option::Some(
+                        TimedMessageEndBehavior::EndBehaviorHangUpSoft,
+                    )
+                }
+                "END_BEHAVIOR_HANG_UP_STRICT" => {
+                    ::std::option::Option::Some(
+                        TimedMessageEndBehavior::EndBehaviorHangUpStrict,
+                    )
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for TimedMessageEndBehavior {
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(
+                    TimedMessageEndBehavior::Unknown(crate::UnknownValue::new(value)),
+                )
+        }
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for TimedMessageEndBehavior {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for TimedMessageEndBehavior {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for TimedMessageEndBehavior {}
+    impl ::std::hash::Hash for TimedMessageEndBehavior {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for TimedMessageEndBehavior {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for TimedMessageEndBehavior {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for TimedMessageEndBehavior {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for TimedMessageEndBehavior {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TimedMessageEndBehavior {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<
+                        Self,
+                    >::new("a TimedMessageEndBehavior string"),
+                )
+        }
+    }
+    impl ::schemars::JsonSchema for TimedMessageEndBehavior {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("TimedMessageEndBehavior")
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "The behavior to exhibit when the message is finished being spoken.",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /// The Ultravox API client. Build one with [`Client::builder`] or
@@ -3033,6 +11189,588 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::agents_scheduled_batches_list`]
+
+[`Client::agents_scheduled_batches_list`]: super::Client::agents_scheduled_batches_list*/
+    #[derive(Debug, Clone)]
+    pub struct AgentsScheduledBatchesList<'a> {
+        client: &'a super::Client,
+        agent_id: Result<::uuid::Uuid, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        page_size: Result<Option<i64>, String>,
+    }
+    impl<'a> AgentsScheduledBatchesList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                agent_id: Err("agent_id was not initialized".to_string()),
+                cursor: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn agent_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.agent_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page_size failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/agents/{agent_id}/scheduled_batches`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PaginatedScheduledCallBatchList>, Error<()>> {
+            let Self { client, agent_id, cursor, page_size } = self;
+            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/agents/{}/scheduled_batches", client.baseurl, encode_path(&
+                agent_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "agents_scheduled_batches_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::agents_scheduled_batches_create`]
+
+[`Client::agents_scheduled_batches_create`]: super::Client::agents_scheduled_batches_create*/
+    #[derive(Debug, Clone)]
+    pub struct AgentsScheduledBatchesCreate<'a> {
+        client: &'a super::Client,
+        agent_id: Result<::uuid::Uuid, String>,
+        body: Result<types::builder::ScheduledCallBatchRequest, String>,
+    }
+    impl<'a> AgentsScheduledBatchesCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                agent_id: Err("agent_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn agent_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.agent_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ScheduledCallBatchRequest>,
+            <V as std::convert::TryInto<
+                types::ScheduledCallBatchRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ScheduledCallBatchRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ScheduledCallBatchRequest,
+            ) -> types::builder::ScheduledCallBatchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/agents/{agent_id}/scheduled_batches`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ScheduledCallBatch>, Error<()>> {
+            let Self { client, agent_id, body } = self;
+            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ScheduledCallBatchRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/agents/{}/scheduled_batches", client.baseurl, encode_path(&
+                agent_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "agents_scheduled_batches_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::agents_scheduled_batches_retrieve`]
+
+[`Client::agents_scheduled_batches_retrieve`]: super::Client::agents_scheduled_batches_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct AgentsScheduledBatchesRetrieve<'a> {
+        client: &'a super::Client,
+        agent_id: Result<::uuid::Uuid, String>,
+        batch_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> AgentsScheduledBatchesRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                agent_id: Err("agent_id was not initialized".to_string()),
+                batch_id: Err("batch_id was not initialized".to_string()),
+            }
+        }
+        pub fn agent_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.agent_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
+                });
+            self
+        }
+        pub fn batch_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.batch_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for batch_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/agents/{agent_id}/scheduled_batches/{batch_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ScheduledCallBatch>, Error<()>> {
+            let Self { client, agent_id, batch_id } = self;
+            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
+            let batch_id = batch_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/agents/{}/scheduled_batches/{}", client.baseurl, encode_path(&
+                agent_id.to_string()), encode_path(& batch_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "agents_scheduled_batches_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::agents_scheduled_batches_destroy`]
+
+[`Client::agents_scheduled_batches_destroy`]: super::Client::agents_scheduled_batches_destroy*/
+    #[derive(Debug, Clone)]
+    pub struct AgentsScheduledBatchesDestroy<'a> {
+        client: &'a super::Client,
+        agent_id: Result<::uuid::Uuid, String>,
+        batch_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> AgentsScheduledBatchesDestroy<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                agent_id: Err("agent_id was not initialized".to_string()),
+                batch_id: Err("batch_id was not initialized".to_string()),
+            }
+        }
+        pub fn agent_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.agent_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
+                });
+            self
+        }
+        pub fn batch_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.batch_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for batch_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/agents/{agent_id}/scheduled_batches/{batch_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, agent_id, batch_id } = self;
+            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
+            let batch_id = batch_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/agents/{}/scheduled_batches/{}", client.baseurl, encode_path(&
+                agent_id.to_string()), encode_path(& batch_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "agents_scheduled_batches_destroy",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::agents_scheduled_batches_partial_update`]
+
+[`Client::agents_scheduled_batches_partial_update`]: super::Client::agents_scheduled_batches_partial_update*/
+    #[derive(Debug, Clone)]
+    pub struct AgentsScheduledBatchesPartialUpdate<'a> {
+        client: &'a super::Client,
+        agent_id: Result<::uuid::Uuid, String>,
+        batch_id: Result<::uuid::Uuid, String>,
+        body: Result<types::builder::PatchedScheduledCallBatchRequest, String>,
+    }
+    impl<'a> AgentsScheduledBatchesPartialUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                agent_id: Err("agent_id was not initialized".to_string()),
+                batch_id: Err("batch_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn agent_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.agent_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
+                });
+            self
+        }
+        pub fn batch_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.batch_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for batch_id failed".to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::PatchedScheduledCallBatchRequest>,
+            <V as std::convert::TryInto<
+                types::PatchedScheduledCallBatchRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `PatchedScheduledCallBatchRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::PatchedScheduledCallBatchRequest,
+            ) -> types::builder::PatchedScheduledCallBatchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/api/agents/{agent_id}/scheduled_batches/{batch_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ScheduledCallBatch>, Error<()>> {
+            let Self { client, agent_id, batch_id, body } = self;
+            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
+            let batch_id = batch_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::PatchedScheduledCallBatchRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/agents/{}/scheduled_batches/{}", client.baseurl, encode_path(&
+                agent_id.to_string()), encode_path(& batch_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "agents_scheduled_batches_partial_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::agents_scheduled_batches_created_calls_list`]
+
+[`Client::agents_scheduled_batches_created_calls_list`]: super::Client::agents_scheduled_batches_created_calls_list*/
+    #[derive(Debug, Clone)]
+    pub struct AgentsScheduledBatchesCreatedCallsList<'a> {
+        client: &'a super::Client,
+        agent_id: Result<::uuid::Uuid, String>,
+        batch_id: Result<::uuid::Uuid, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        page_size: Result<Option<i64>, String>,
+    }
+    impl<'a> AgentsScheduledBatchesCreatedCallsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                agent_id: Err("agent_id was not initialized".to_string()),
+                batch_id: Err("batch_id was not initialized".to_string()),
+                cursor: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn agent_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.agent_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
+                });
+            self
+        }
+        pub fn batch_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.batch_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for batch_id failed".to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page_size failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/agents/{agent_id}/scheduled_batches/{batch_id}/created_calls`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PaginatedCallList>, Error<()>> {
+            let Self { client, agent_id, batch_id, cursor, page_size } = self;
+            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
+            let batch_id = batch_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/agents/{}/scheduled_batches/{}/created_calls", client.baseurl,
+                encode_path(& agent_id.to_string()), encode_path(& batch_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "agents_scheduled_batches_created_calls_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::agents_scheduled_batches_scheduled_calls_list`]
 
 [`Client::agents_scheduled_batches_scheduled_calls_list`]: super::Client::agents_scheduled_batches_scheduled_calls_list*/
@@ -3176,6 +11914,166 @@ pub(crate) const PATH_PREFIX: &str = "/api";
 pub mod operations {
     #[allow(unused_imports)]
     use super::{types, ByteStream};
+    /// The operation `agents_scheduled_batches_list`: `GET /api/agents/{agent_id}/scheduled_batches`, sent by [`Client::list_batches`](super::Client::list_batches).
+    #[derive(Clone, Copy, Debug)]
+    pub enum ListBatches {}
+    impl crate::operation::sealed::Sealed for ListBatches {}
+    impl crate::operation::Operation for ListBatches {
+        type Builder<'a> = super::builder::AgentsScheduledBatchesList<'a>;
+        type Response = types::PaginatedScheduledCallBatchList;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "agents_scheduled_batches_list";
+        fn send(
+            builder: Self::Builder<'_>,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                super::ResponseValue<Self::Response>,
+                super::Error<Self::ErrorBody>,
+            >,
+        > + Send + '_ {
+            builder.send()
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
+            crate::error::locate::<Self::Response>(body)
+        }
+    }
+    impl crate::operation::Listing for ListBatches {
+        type Item = types::ScheduledCallBatch;
+        fn next(page: &Self::Response) -> Option<&str> {
+            page.next.as_deref()
+        }
+        fn is_empty(page: &Self::Response) -> bool {
+            page.results.is_empty()
+        }
+        fn into_items(page: Self::Response) -> Vec<Self::Item> {
+            page.results
+        }
+    }
+    /// The operation `agents_scheduled_batches_create`: `POST /api/agents/{agent_id}/scheduled_batches`, sent by [`Client::create_batch`](super::Client::create_batch).
+    #[derive(Clone, Copy, Debug)]
+    pub enum CreateBatch {}
+    impl crate::operation::sealed::Sealed for CreateBatch {}
+    impl crate::operation::Operation for CreateBatch {
+        type Builder<'a> = super::builder::AgentsScheduledBatchesCreate<'a>;
+        type Response = types::ScheduledCallBatch;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "agents_scheduled_batches_create";
+        fn send(
+            builder: Self::Builder<'_>,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                super::ResponseValue<Self::Response>,
+                super::Error<Self::ErrorBody>,
+            >,
+        > + Send + '_ {
+            builder.send()
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
+            crate::error::locate::<Self::Response>(body)
+        }
+    }
+    /// The operation `agents_scheduled_batches_retrieve`: `GET /api/agents/{agent_id}/scheduled_batches/{batch_id}`, sent by [`Client::get_batch`](super::Client::get_batch).
+    #[derive(Clone, Copy, Debug)]
+    pub enum GetBatch {}
+    impl crate::operation::sealed::Sealed for GetBatch {}
+    impl crate::operation::Operation for GetBatch {
+        type Builder<'a> = super::builder::AgentsScheduledBatchesRetrieve<'a>;
+        type Response = types::ScheduledCallBatch;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "agents_scheduled_batches_retrieve";
+        fn send(
+            builder: Self::Builder<'_>,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                super::ResponseValue<Self::Response>,
+                super::Error<Self::ErrorBody>,
+            >,
+        > + Send + '_ {
+            builder.send()
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
+            crate::error::locate::<Self::Response>(body)
+        }
+    }
+    /// The operation `agents_scheduled_batches_partial_update`: `PATCH /api/agents/{agent_id}/scheduled_batches/{batch_id}`, sent by [`Client::update_batch`](super::Client::update_batch).
+    #[derive(Clone, Copy, Debug)]
+    pub enum UpdateBatch {}
+    impl crate::operation::sealed::Sealed for UpdateBatch {}
+    impl crate::operation::Operation for UpdateBatch {
+        type Builder<'a> = super::builder::AgentsScheduledBatchesPartialUpdate<'a>;
+        type Response = types::ScheduledCallBatch;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "agents_scheduled_batches_partial_update";
+        fn send(
+            builder: Self::Builder<'_>,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                super::ResponseValue<Self::Response>,
+                super::Error<Self::ErrorBody>,
+            >,
+        > + Send + '_ {
+            builder.send()
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
+            crate::error::locate::<Self::Response>(body)
+        }
+    }
+    /// The operation `agents_scheduled_batches_destroy`: `DELETE /api/agents/{agent_id}/scheduled_batches/{batch_id}`, sent by [`Client::delete_batch`](super::Client::delete_batch).
+    #[derive(Clone, Copy, Debug)]
+    pub enum DeleteBatch {}
+    impl crate::operation::sealed::Sealed for DeleteBatch {}
+    impl crate::operation::Operation for DeleteBatch {
+        type Builder<'a> = super::builder::AgentsScheduledBatchesDestroy<'a>;
+        type Response = ();
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "agents_scheduled_batches_destroy";
+        fn send(
+            builder: Self::Builder<'_>,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                super::ResponseValue<Self::Response>,
+                super::Error<Self::ErrorBody>,
+            >,
+        > + Send + '_ {
+            builder.send()
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
+            {
+                let _ = body;
+                None
+            }
+        }
+    }
     /// The operation `agents_scheduled_batches_scheduled_calls_list`: `GET /api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls`, sent by [`Client::list_scheduled_calls`](super::Client::list_scheduled_calls).
     #[derive(Clone, Copy, Debug)]
     pub enum ListScheduledCalls {}
@@ -3217,8 +12115,105 @@ pub mod operations {
             page.results
         }
     }
+    /// The operation `agents_scheduled_batches_created_calls_list`: `GET /api/agents/{agent_id}/scheduled_batches/{batch_id}/created_calls`, sent by [`Client::list_created_calls`](super::Client::list_created_calls).
+    #[derive(Clone, Copy, Debug)]
+    pub enum ListCreatedCalls {}
+    impl crate::operation::sealed::Sealed for ListCreatedCalls {}
+    impl crate::operation::Operation for ListCreatedCalls {
+        type Builder<'a> = super::builder::AgentsScheduledBatchesCreatedCallsList<'a>;
+        type Response = types::PaginatedCallList;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "agents_scheduled_batches_created_calls_list";
+        fn send(
+            builder: Self::Builder<'_>,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                super::ResponseValue<Self::Response>,
+                super::Error<Self::ErrorBody>,
+            >,
+        > + Send + '_ {
+            builder.send()
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
+            crate::error::locate::<Self::Response>(body)
+        }
+    }
+    impl crate::operation::Listing for ListCreatedCalls {
+        type Item = types::Call;
+        fn next(page: &Self::Response) -> Option<&str> {
+            page.next.as_deref()
+        }
+        fn is_empty(page: &Self::Response) -> bool {
+            page.results.is_empty()
+        }
+        fn into_items(page: Self::Response) -> Vec<Self::Item> {
+            page.results
+        }
+    }
 }
 impl Client {
+    /// Sends `GET /api/agents/{agent_id}/scheduled_batches` (operation `agents_scheduled_batches_list`).
+    ///
+    /// A listing: `.send()` fetches one page, [`Request::pages`](crate::Request::pages) and [`Request::stream`](crate::Request::stream) walk them all.
+    pub fn list_batches(
+        &self,
+        agent_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::ListBatches> {
+        crate::Request::new(
+            builder::AgentsScheduledBatchesList::new(self).agent_id(agent_id),
+        )
+    }
+    /// Sends `POST /api/agents/{agent_id}/scheduled_batches` (operation `agents_scheduled_batches_create`).
+    pub fn create_batch(
+        &self,
+        agent_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::CreateBatch> {
+        crate::Request::new(
+            builder::AgentsScheduledBatchesCreate::new(self).agent_id(agent_id),
+        )
+    }
+    /// Sends `GET /api/agents/{agent_id}/scheduled_batches/{batch_id}` (operation `agents_scheduled_batches_retrieve`).
+    pub fn get_batch(
+        &self,
+        agent_id: ::uuid::Uuid,
+        batch_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::GetBatch> {
+        crate::Request::new(
+            builder::AgentsScheduledBatchesRetrieve::new(self)
+                .agent_id(agent_id)
+                .batch_id(batch_id),
+        )
+    }
+    /// Sends `PATCH /api/agents/{agent_id}/scheduled_batches/{batch_id}` (operation `agents_scheduled_batches_partial_update`).
+    pub fn update_batch(
+        &self,
+        agent_id: ::uuid::Uuid,
+        batch_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::UpdateBatch> {
+        crate::Request::new(
+            builder::AgentsScheduledBatchesPartialUpdate::new(self)
+                .agent_id(agent_id)
+                .batch_id(batch_id),
+        )
+    }
+    /// Sends `DELETE /api/agents/{agent_id}/scheduled_batches/{batch_id}` (operation `agents_scheduled_batches_destroy`).
+    pub fn delete_batch(
+        &self,
+        agent_id: ::uuid::Uuid,
+        batch_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::DeleteBatch> {
+        crate::Request::new(
+            builder::AgentsScheduledBatchesDestroy::new(self)
+                .agent_id(agent_id)
+                .batch_id(batch_id),
+        )
+    }
     /// List scheduled calls within a batch.
     ///
     /// Sends `GET /api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls` (operation `agents_scheduled_batches_scheduled_calls_list`).
@@ -3235,7 +12230,81 @@ impl Client {
                 .batch_id(batch_id),
         )
     }
+    /// Sends `GET /api/agents/{agent_id}/scheduled_batches/{batch_id}/created_calls` (operation `agents_scheduled_batches_created_calls_list`).
+    ///
+    /// A listing: `.send()` fetches one page, [`Request::pages`](crate::Request::pages) and [`Request::stream`](crate::Request::stream) walk them all.
+    pub fn list_created_calls(
+        &self,
+        agent_id: ::uuid::Uuid,
+        batch_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::ListCreatedCalls> {
+        crate::Request::new(
+            builder::AgentsScheduledBatchesCreatedCallsList::new(self)
+                .agent_id(agent_id)
+                .batch_id(batch_id),
+        )
+    }
 }
+impl<'a> crate::Request<'a, operations::ListBatches> {
+    /// The pagination cursor value.
+    pub fn cursor<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.map_builder(|builder| builder.cursor(value))
+    }
+    /// Number of results to return per page.
+    pub fn page_size<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<i64>,
+    {
+        self.map_builder(|builder| builder.page_size(value))
+    }
+}
+impl<'a> crate::Request<'a, operations::CreateBatch> {
+    /// The request's JSON body.
+    pub fn body<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::ScheduledCallBatchRequest>,
+        <V as std::convert::TryInto<
+            types::ScheduledCallBatchRequest,
+        >>::Error: std::fmt::Display,
+    {
+        self.map_builder(|builder| builder.body(value))
+    }
+    /// Changes the request's JSON body through its builder.
+    pub fn body_map<F>(self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::ScheduledCallBatchRequest,
+        ) -> types::builder::ScheduledCallBatchRequest,
+    {
+        self.map_builder(|builder| builder.body_map(f))
+    }
+}
+impl<'a> crate::Request<'a, operations::GetBatch> {}
+impl<'a> crate::Request<'a, operations::UpdateBatch> {
+    /// The request's JSON body.
+    pub fn body<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::PatchedScheduledCallBatchRequest>,
+        <V as std::convert::TryInto<
+            types::PatchedScheduledCallBatchRequest,
+        >>::Error: std::fmt::Display,
+    {
+        self.map_builder(|builder| builder.body(value))
+    }
+    /// Changes the request's JSON body through its builder.
+    pub fn body_map<F>(self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::PatchedScheduledCallBatchRequest,
+        ) -> types::builder::PatchedScheduledCallBatchRequest,
+    {
+        self.map_builder(|builder| builder.body_map(f))
+    }
+}
+impl<'a> crate::Request<'a, operations::DeleteBatch> {}
 impl<'a> crate::Request<'a, operations::ListScheduledCalls> {
     /// The pagination cursor value.
     pub fn cursor<V>(self, value: V) -> Self
@@ -3261,5 +12330,21 @@ impl<'a> crate::Request<'a, operations::ListScheduledCalls> {
         V: std::convert::TryInto<crate::types::ScheduledCallStatus>,
     {
         self.map_builder(|builder| builder.status(value))
+    }
+}
+impl<'a> crate::Request<'a, operations::ListCreatedCalls> {
+    /// The pagination cursor value.
+    pub fn cursor<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.map_builder(|builder| builder.cursor(value))
+    }
+    /// Number of results to return per page.
+    pub fn page_size<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<i64>,
+    {
+        self.map_builder(|builder| builder.page_size(value))
     }
 }

@@ -6,6 +6,412 @@ pub mod operations {
     //! its inner type with a call to `into_inner()`. This can
     //! be used to explicitly deviate from permitted values.
     use crate::*;
+    pub struct AgentsScheduledBatchesListWhen(::httpmock::When);
+    impl AgentsScheduledBatchesListWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/api/agents/[^/]*/scheduled_batches$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn agent_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/agents/{}/scheduled_batches$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn cursor<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("cursor", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("cursor"))
+            }
+        }
+        pub fn page_size<T>(self, value: T) -> Self
+        where
+            T: Into<Option<i64>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("pageSize", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("pageSize"))
+            }
+        }
+    }
+    pub struct AgentsScheduledBatchesListThen(::httpmock::Then);
+    impl AgentsScheduledBatchesListThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::PaginatedScheduledCallBatchList) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct AgentsScheduledBatchesCreateWhen(::httpmock::When);
+    impl AgentsScheduledBatchesCreateWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(
+                        regex::Regex::new("^/api/agents/[^/]*/scheduled_batches$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn agent_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/agents/{}/scheduled_batches$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn body(self, value: &types::ScheduledCallBatchRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct AgentsScheduledBatchesCreateThen(::httpmock::Then);
+    impl AgentsScheduledBatchesCreateThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn created(self, value: &types::ScheduledCallBatch) -> Self {
+            Self(
+                self
+                    .0
+                    .status(201u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct AgentsScheduledBatchesRetrieveWhen(::httpmock::When);
+    impl AgentsScheduledBatchesRetrieveWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/api/agents/[^/]*/scheduled_batches/[^/]*$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn agent_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/agents/{}/scheduled_batches/.*$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn batch_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/agents/.*/scheduled_batches/{}$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    pub struct AgentsScheduledBatchesRetrieveThen(::httpmock::Then);
+    impl AgentsScheduledBatchesRetrieveThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::ScheduledCallBatch) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct AgentsScheduledBatchesDestroyWhen(::httpmock::When);
+    impl AgentsScheduledBatchesDestroyWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::DELETE)
+                    .path_matches(
+                        regex::Regex::new("^/api/agents/[^/]*/scheduled_batches/[^/]*$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn agent_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/agents/{}/scheduled_batches/.*$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn batch_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/agents/.*/scheduled_batches/{}$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    pub struct AgentsScheduledBatchesDestroyThen(::httpmock::Then);
+    impl AgentsScheduledBatchesDestroyThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn no_content(self) -> Self {
+            Self(self.0.status(204u16))
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct AgentsScheduledBatchesPartialUpdateWhen(::httpmock::When);
+    impl AgentsScheduledBatchesPartialUpdateWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::PATCH)
+                    .path_matches(
+                        regex::Regex::new("^/api/agents/[^/]*/scheduled_batches/[^/]*$")
+                            .unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn agent_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/agents/{}/scheduled_batches/.*$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn batch_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/agents/.*/scheduled_batches/{}$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn body(self, value: &types::PatchedScheduledCallBatchRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct AgentsScheduledBatchesPartialUpdateThen(::httpmock::Then);
+    impl AgentsScheduledBatchesPartialUpdateThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::ScheduledCallBatch) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct AgentsScheduledBatchesCreatedCallsListWhen(::httpmock::When);
+    impl AgentsScheduledBatchesCreatedCallsListWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new(
+                                "^/api/agents/[^/]*/scheduled_batches/[^/]*/created_calls$",
+                            )
+                            .unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn agent_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!(
+                        "^/api/agents/{}/scheduled_batches/.*/created_calls$", value
+                        .to_string()
+                    ),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn batch_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!(
+                        "^/api/agents/.*/scheduled_batches/{}/created_calls$", value
+                        .to_string()
+                    ),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn cursor<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("cursor", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("cursor"))
+            }
+        }
+        pub fn page_size<T>(self, value: T) -> Self
+        where
+            T: Into<Option<i64>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("pageSize", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("pageSize"))
+            }
+        }
+    }
+    pub struct AgentsScheduledBatchesCreatedCallsListThen(::httpmock::Then);
+    impl AgentsScheduledBatchesCreatedCallsListThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::PaginatedCallList) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
     pub struct AgentsScheduledBatchesScheduledCallsListWhen(::httpmock::When);
     impl AgentsScheduledBatchesScheduledCallsListWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
@@ -111,6 +517,42 @@ pub mod operations {
 /// adds a method for each operation. These are the equivalent of
 /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
 pub trait MockServerExt {
+    fn list_batches<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AgentsScheduledBatchesListWhen,
+            operations::AgentsScheduledBatchesListThen,
+        );
+    fn create_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AgentsScheduledBatchesCreateWhen,
+            operations::AgentsScheduledBatchesCreateThen,
+        );
+    fn get_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AgentsScheduledBatchesRetrieveWhen,
+            operations::AgentsScheduledBatchesRetrieveThen,
+        );
+    fn delete_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AgentsScheduledBatchesDestroyWhen,
+            operations::AgentsScheduledBatchesDestroyThen,
+        );
+    fn update_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AgentsScheduledBatchesPartialUpdateWhen,
+            operations::AgentsScheduledBatchesPartialUpdateThen,
+        );
+    fn list_created_calls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AgentsScheduledBatchesCreatedCallsListWhen,
+            operations::AgentsScheduledBatchesCreatedCallsListThen,
+        );
     fn list_scheduled_calls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(
@@ -119,6 +561,90 @@ pub trait MockServerExt {
         );
 }
 impl MockServerExt for ::httpmock::MockServer {
+    fn list_batches<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AgentsScheduledBatchesListWhen,
+            operations::AgentsScheduledBatchesListThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::AgentsScheduledBatchesListWhen::new(when),
+                operations::AgentsScheduledBatchesListThen::new(then),
+            )
+        })
+    }
+    fn create_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AgentsScheduledBatchesCreateWhen,
+            operations::AgentsScheduledBatchesCreateThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::AgentsScheduledBatchesCreateWhen::new(when),
+                operations::AgentsScheduledBatchesCreateThen::new(then),
+            )
+        })
+    }
+    fn get_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AgentsScheduledBatchesRetrieveWhen,
+            operations::AgentsScheduledBatchesRetrieveThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::AgentsScheduledBatchesRetrieveWhen::new(when),
+                operations::AgentsScheduledBatchesRetrieveThen::new(then),
+            )
+        })
+    }
+    fn delete_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AgentsScheduledBatchesDestroyWhen,
+            operations::AgentsScheduledBatchesDestroyThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::AgentsScheduledBatchesDestroyWhen::new(when),
+                operations::AgentsScheduledBatchesDestroyThen::new(then),
+            )
+        })
+    }
+    fn update_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AgentsScheduledBatchesPartialUpdateWhen,
+            operations::AgentsScheduledBatchesPartialUpdateThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::AgentsScheduledBatchesPartialUpdateWhen::new(when),
+                operations::AgentsScheduledBatchesPartialUpdateThen::new(then),
+            )
+        })
+    }
+    fn list_created_calls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(
+            operations::AgentsScheduledBatchesCreatedCallsListWhen,
+            operations::AgentsScheduledBatchesCreatedCallsListThen,
+        ),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::AgentsScheduledBatchesCreatedCallsListWhen::new(when),
+                operations::AgentsScheduledBatchesCreatedCallsListThen::new(then),
+            )
+        })
+    }
     fn list_scheduled_calls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(

@@ -198,6 +198,12 @@ pub use uuid::Uuid;
 /// }
 /// ```
 ///
+/// A response type leaves out what the server never sends (`writeOnly`):
+///
+/// ```compile_fail,E0609
+/// let _ = |batch: ultravox_client::types::ScheduledCallBatch| batch.calls;
+/// ```
+///
 /// ```compile_fail
 /// fn unknown(value: ultravox_client::UnknownValue) {}
 /// unknown(ultravox_client::UnknownValue("ERROR".to_owned()));

@@ -8,10 +8,13 @@
 //! removed or renamed, a type or format changed, a field whose Rust type
 //! gains or loses its `Option`, a generated type that changes kind, an enum
 //! value removed, a parameter that becomes required, a new default URL or
-//! auth header. Everything else is **additive**: new operations, optional
+//! auth header, `writeOnly` set (the response type loses the field),
+//! `readOnly` set on a schema a request body reaches (its request twin
+//! loses the field). Everything else is **additive**: new operations, optional
 //! parameters, schemas, optional properties and enum values (enums are
 //! open), constraints (the client does not enforce them on responses),
-//! readOnly/writeOnly flips, descriptions (counted, not listed), and a crate
+//! `writeOnly` cleared, `readOnly` set outside request bodies or cleared,
+//! descriptions (counted, not listed), and a crate
 //! the generated code now uses. Constructing the generated structs with
 //! struct literals is not covered: use their builders or `Default`.
 
@@ -43,6 +46,8 @@ pub struct Entry {
 pub struct Report {
     pub entries: Vec<Entry>,
     pub descriptions_changed: usize,
+    /// The schemas request bodies reach in the newer spec.
+    request_reached: BTreeSet<String>,
 }
 
 /// Facts of generated Rust that the spec alone does not show.
@@ -56,7 +61,10 @@ pub fn compare(
     rust_before: &RustFacts,
     rust_after: &RustFacts,
 ) -> Report {
-    let mut report = Report::default();
+    let mut report = Report {
+        request_reached: crate::rustify::reached_from_request_bodies(after),
+        ..Report::default()
+    };
     report.compare_servers_and_auth(before, after);
     report.compare_operations(before, after);
     report.compare_schemas(before, after);
@@ -280,15 +288,30 @@ impl Report {
             };
             self.push(impact, at.to_owned(), what.to_owned());
         }
+        let schema_name = at.split('.').next().unwrap_or(at);
         for key in ["readOnly", "writeOnly"] {
-            if is_true(before.get(key)) != is_true(after.get(key)) {
-                let state = if is_true(after.get(key)) {
-                    "set"
-                } else {
-                    "cleared"
-                };
-                self.push(Impact::Additive, at.to_owned(), format!("`{key}` {state}"));
+            let set = is_true(after.get(key));
+            if is_true(before.get(key)) == set {
+                continue;
             }
+            let (impact, what) = match (key, set) {
+                ("writeOnly", true) => (
+                    Impact::Breaking,
+                    "`writeOnly` set: the response type loses the field (the server never \
+                     sends it)",
+                ),
+                ("readOnly", true) if self.request_reached.contains(schema_name) => (
+                    Impact::Breaking,
+                    "`readOnly` set: the request twin loses the field (the server writes it)",
+                ),
+                ("writeOnly", false) => (
+                    Impact::Additive,
+                    "`writeOnly` cleared: the response type gains the field",
+                ),
+                (_, true) => (Impact::Additive, "`readOnly` set"),
+                (_, false) => (Impact::Additive, "`readOnly` cleared"),
+            };
+            self.push(impact, at.to_owned(), what.to_owned());
         }
         for key in CONSTRAINTS {
             if field(key, &before) != field(key, &after) {
@@ -549,5 +572,89 @@ fn show_type(schema: &Value) -> String {
     match schema.get("$ref").and_then(Value::as_str) {
         Some(reference) => format!("`{}`", reference.rsplit('/').next().unwrap_or(reference)),
         None => show(schema.get("type").cloned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::{Impact, RustFacts, compare};
+
+    /// A spec whose `Batch` a response returns and, when `with_body`, a
+    /// request body sends; `calls` carries `marks`.
+    fn spec(with_body: bool, marks: Value) -> Value {
+        let batch = json!({ "$ref": "#/components/schemas/Batch" });
+        let mut calls = json!({ "type": "array", "items": { "type": "string" } });
+        calls
+            .as_object_mut()
+            .unwrap()
+            .extend(marks.as_object().unwrap().clone());
+        let mut operation = json!({
+            "operationId": "batches_create",
+            "responses": { "200": { "content": { "application/json": { "schema": batch } } } }
+        });
+        if with_body {
+            operation["requestBody"] =
+                json!({ "content": { "application/json": { "schema": batch } } });
+        }
+        json!({
+            "paths": { "/batches": { "post": operation } },
+            "components": { "schemas": { "Batch": {
+                "type": "object",
+                "properties": { "calls": calls, "paused": { "type": "boolean" } }
+            } } }
+        })
+    }
+
+    fn impacts(before: &Value, after: &Value) -> Vec<(Impact, String)> {
+        let facts = || RustFacts {
+            crates: Default::default(),
+        };
+        compare(before, after, &facts(), &facts())
+            .entries
+            .into_iter()
+            .map(|entry| (entry.impact, entry.what))
+            .collect()
+    }
+
+    /// Response types leave out writeOnly properties and request twins
+    /// readOnly ones, so a flip changes a Rust type's fields: the report
+    /// calls a lost field breaking, as cargo-semver-checks does
+    /// (`struct_pub_field_missing`).
+    #[test]
+    fn read_only_and_write_only_flips_are_judged_by_the_fields_they_change() {
+        let plain = json!({});
+        let write_only = json!({ "writeOnly": true });
+        let read_only = json!({ "readOnly": true });
+        for with_body in [false, true] {
+            let [(set, what)] = &impacts(
+                &spec(with_body, plain.clone()),
+                &spec(with_body, write_only.clone()),
+            )[..] else {
+                panic!("one entry")
+            };
+            assert_eq!(*set, Impact::Breaking, "{what}");
+            assert!(what.contains("response type loses the field"), "{what}");
+            let [(cleared, _)] = &impacts(
+                &spec(with_body, write_only.clone()),
+                &spec(with_body, plain.clone()),
+            )[..] else {
+                panic!("one entry")
+            };
+            assert_eq!(*cleared, Impact::Additive);
+        }
+        let [(in_request, what)] =
+            &impacts(&spec(true, plain.clone()), &spec(true, read_only.clone()))[..]
+        else {
+            panic!("one entry")
+        };
+        assert_eq!(*in_request, Impact::Breaking, "{what}");
+        assert!(what.contains("request twin loses the field"), "{what}");
+        let [(response_only, _)] = &impacts(&spec(false, plain), &spec(false, read_only))[..]
+        else {
+            panic!("one entry")
+        };
+        assert_eq!(*response_only, Impact::Additive);
     }
 }

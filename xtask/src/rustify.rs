@@ -423,24 +423,30 @@ fn keep_json(content: &mut Value, id: &str, what: &str) -> Result<()> {
 /// drf-spectacular describes both directions with one component: `readOnly`
 /// properties are written by the server, `writeOnly` ones only sent. So:
 ///
-/// - a schema a request body reaches that has `readOnly` properties (or
-///   reaches one that has) gets a request twin `<Name>Request` without
-///   them, and request bodies use the twin: the server's fields are never
-///   required to build a request, and never sent;
-/// - a `writeOnly` property is never required in the schema responses use:
-///   the server never sends it.
+/// - a schema a request body reaches that has `readOnly` or `writeOnly`
+///   properties (or reaches one that has) gets a request twin
+///   `<Name>Request` without the `readOnly` ones, and request bodies use
+///   the twin: the server's fields are never required to build a request,
+///   and never sent;
+/// - every other schema (what responses use) leaves out its `writeOnly`
+///   properties: the server never sends them, so a response type with
+///   them would carry fields that are always empty.
 fn split_request_schemas(spec: &mut Value, schemas: &mut BTreeMap<String, Value>) -> Result<()> {
     let read_only = |schema: &Value| properties_marked(schema, "readOnly");
+    let one_way = |schema: &Value| {
+        !read_only(schema).is_empty() || !properties_marked(schema, "writeOnly").is_empty()
+    };
     // The schemas request bodies reach.
     let mut pending = Vec::new();
     for body in request_bodies(spec) {
         refs_below(body, &mut pending);
     }
     let reached = closure(pending, schemas);
-    // Those that need a twin: with readOnly properties, or reaching one.
+    // Those that need a twin: with readOnly or writeOnly properties, or
+    // reaching one.
     let mut twins: BTreeSet<String> = reached
         .iter()
-        .filter(|name| schemas.get(*name).is_some_and(|s| !read_only(s).is_empty()))
+        .filter(|name| schemas.get(*name).is_some_and(one_way))
         .cloned()
         .collect();
     loop {
@@ -471,16 +477,7 @@ fn split_request_schemas(spec: &mut Value, schemas: &mut BTreeMap<String, Value>
         }
         let mut schema = schemas[name].clone();
         let dropped = read_only(&schema);
-        if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
-            properties.retain(|property, _| !dropped.contains(property));
-        }
-        if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
-            required.retain(|property| {
-                !property
-                    .as_str()
-                    .is_some_and(|p| dropped.iter().any(|d| d == p))
-            });
-        }
+        drop_properties(&mut schema, &dropped);
         rename_refs(&mut schema, &twin_names);
         schemas.insert(twin.clone(), schema);
     }
@@ -492,14 +489,23 @@ fn split_request_schemas(spec: &mut Value, schemas: &mut BTreeMap<String, Value>
             continue;
         }
         let write_only = properties_marked(schema, "writeOnly");
-        if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
-            required.retain(|p| {
-                !p.as_str()
-                    .is_some_and(|p| write_only.iter().any(|w| w == p))
-            });
-        }
+        drop_properties(schema, &write_only);
     }
     Ok(())
+}
+
+/// Removes `dropped` from `schema`'s properties and `required`.
+fn drop_properties(schema: &mut Value, dropped: &[String]) {
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        properties.retain(|property, _| !dropped.contains(property));
+    }
+    if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
+        required.retain(|property| {
+            !property
+                .as_str()
+                .is_some_and(|p| dropped.iter().any(|d| d == p))
+        });
+    }
 }
 
 /// The properties of `schema` that carry `marker: true` (`readOnly`, `writeOnly`).
@@ -512,6 +518,21 @@ fn properties_marked(schema: &Value, marker: &str) -> Vec<String> {
         .filter(|(_, property)| property.get(marker) == Some(&Value::Bool(true)))
         .map(|(name, _)| name.clone())
         .collect()
+}
+
+/// The named schemas of `spec` a request body reaches (they get request
+/// twins when they have `readOnly` or `writeOnly` properties).
+pub fn reached_from_request_bodies(spec: &Value) -> BTreeSet<String> {
+    let schemas: BTreeMap<String, Value> = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| schemas.clone().into_iter().collect())
+        .unwrap_or_default();
+    let mut pending = Vec::new();
+    for body in request_bodies(spec) {
+        refs_below(body, &mut pending);
+    }
+    closure(pending, &schemas)
 }
 
 fn request_bodies(spec: &Value) -> Vec<&Value> {
@@ -646,8 +667,8 @@ mod tests {
     use serde_json::json;
 
     /// drf-spectacular's one component for both directions: the request
-    /// body gets a twin without the server's fields, and what the server
-    /// never sends is never required in a response.
+    /// body gets a twin without the server's fields, and the response type
+    /// leaves out what the server never sends.
     #[test]
     fn read_only_and_write_only_split_the_directions() {
         let batch = json!({ "$ref": "#/components/schemas/Batch" });
@@ -672,6 +693,7 @@ mod tests {
         let out = rustify(&spec).unwrap().spec;
         let schemas = &out["components"]["schemas"];
         assert_eq!(schemas["Batch"]["required"], json!(["batchId", "paused"]));
+        assert!(schemas["Batch"]["properties"].get("calls").is_none());
         let twin = &schemas["BatchRequest"];
         assert!(twin["properties"].get("batchId").is_none(), "{twin}");
         assert_eq!(twin["required"], json!(["calls", "paused"]));

@@ -12,6 +12,143 @@ use support::operation_checks::{self as check, sample};
 use ultravox_client::mock::MockServerExt;
 #[allow(unused_imports)]
 use ultravox_client::{Client, Request, operations, types};
+mod list_batches {
+    use super::*;
+    type Op = operations::ListBatches;
+    fn request(client: &Client) -> Request<'_, Op> {
+        client.list_batches(sample())
+    }
+    fn mock<'s>(
+        server: &'s MockServer,
+        response: &<Op as ultravox_client::Operation>::Response,
+    ) -> Mock<'s> {
+        server
+            .list_batches(|_, then| {
+                then.ok(response);
+            })
+    }
+    #[tokio::test]
+    async fn round_trip() {
+        check::round_trip(request, mock).await;
+    }
+    #[test]
+    fn unknown_enum_values_are_kept() {
+        check::unknown_enum_values::<Op>();
+    }
+    #[tokio::test]
+    async fn two_page_walk() {
+        check::two_page_walk(request).await;
+    }
+}
+mod create_batch {
+    use super::*;
+    type Op = operations::CreateBatch;
+    fn request(client: &Client) -> Request<'_, Op> {
+        client
+            .create_batch(sample())
+            .body(
+                check::request_body::<
+                    types::ScheduledCallBatchRequest,
+                >("agents_scheduled_batches_create"),
+            )
+    }
+    fn mock<'s>(
+        server: &'s MockServer,
+        response: &<Op as ultravox_client::Operation>::Response,
+    ) -> Mock<'s> {
+        server
+            .create_batch(|_, then| {
+                then.created(response);
+            })
+    }
+    #[tokio::test]
+    async fn round_trip() {
+        check::round_trip(request, mock).await;
+    }
+    #[test]
+    fn unknown_enum_values_are_kept() {
+        check::unknown_enum_values::<Op>();
+    }
+}
+mod get_batch {
+    use super::*;
+    type Op = operations::GetBatch;
+    fn request(client: &Client) -> Request<'_, Op> {
+        client.get_batch(sample(), sample())
+    }
+    fn mock<'s>(
+        server: &'s MockServer,
+        response: &<Op as ultravox_client::Operation>::Response,
+    ) -> Mock<'s> {
+        server
+            .get_batch(|_, then| {
+                then.ok(response);
+            })
+    }
+    #[tokio::test]
+    async fn round_trip() {
+        check::round_trip(request, mock).await;
+    }
+    #[test]
+    fn unknown_enum_values_are_kept() {
+        check::unknown_enum_values::<Op>();
+    }
+}
+mod update_batch {
+    use super::*;
+    type Op = operations::UpdateBatch;
+    fn request(client: &Client) -> Request<'_, Op> {
+        client
+            .update_batch(sample(), sample())
+            .body(
+                check::request_body::<
+                    types::PatchedScheduledCallBatchRequest,
+                >("agents_scheduled_batches_partial_update"),
+            )
+    }
+    fn mock<'s>(
+        server: &'s MockServer,
+        response: &<Op as ultravox_client::Operation>::Response,
+    ) -> Mock<'s> {
+        server
+            .update_batch(|_, then| {
+                then.ok(response);
+            })
+    }
+    #[tokio::test]
+    async fn round_trip() {
+        check::round_trip(request, mock).await;
+    }
+    #[test]
+    fn unknown_enum_values_are_kept() {
+        check::unknown_enum_values::<Op>();
+    }
+}
+mod delete_batch {
+    use super::*;
+    type Op = operations::DeleteBatch;
+    fn request(client: &Client) -> Request<'_, Op> {
+        client.delete_batch(sample(), sample())
+    }
+    fn mock<'s>(
+        server: &'s MockServer,
+        response: &<Op as ultravox_client::Operation>::Response,
+    ) -> Mock<'s> {
+        server
+            .delete_batch(|_, then| {
+                let _ = response;
+                then.no_content();
+            })
+    }
+    #[tokio::test]
+    async fn round_trip() {
+        check::round_trip(request, mock).await;
+    }
+    #[test]
+    fn unknown_enum_values_are_kept() {
+        check::unknown_enum_values::<Op>();
+    }
+}
 mod list_scheduled_calls {
     use super::*;
     type Op = operations::ListScheduledCalls;
@@ -43,5 +180,33 @@ mod list_scheduled_calls {
     fn the_specs_example_decodes() {
         let id = <Op as ultravox_client::Operation>::OPERATION_ID;
         check::example_decodes::<Op>(&support::spec::response_example_of(id));
+    }
+}
+mod list_created_calls {
+    use super::*;
+    type Op = operations::ListCreatedCalls;
+    fn request(client: &Client) -> Request<'_, Op> {
+        client.list_created_calls(sample(), sample())
+    }
+    fn mock<'s>(
+        server: &'s MockServer,
+        response: &<Op as ultravox_client::Operation>::Response,
+    ) -> Mock<'s> {
+        server
+            .list_created_calls(|_, then| {
+                then.ok(response);
+            })
+    }
+    #[tokio::test]
+    async fn round_trip() {
+        check::round_trip(request, mock).await;
+    }
+    #[test]
+    fn unknown_enum_values_are_kept() {
+        check::unknown_enum_values::<Op>();
+    }
+    #[tokio::test]
+    async fn two_page_walk() {
+        check::two_page_walk(request).await;
     }
 }
