@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use crate::auth::ApiKey;
 use crate::connections::{Connections, build_http};
+use crate::error::{Error, ErrorKind};
 use crate::retry::RetryPolicy;
-use crate::{Client, DEFAULT_BASE_URL, Error};
+use crate::{Client, DEFAULT_BASE_URL};
 
 /// Environment variable holding the API key (required by [`Client::from_env`]).
 pub const API_KEY_VAR: &str = "ULTRAVOX_API_KEY";
@@ -132,7 +133,7 @@ impl ClientBuilder {
     /// Limit on each attempt of a request, body included (default 30 s),
     /// whichever reqwest client sends it (one of
     /// [`ClientBuilder::reqwest_client`] too). A stalled server ends in
-    /// [`Error::Timeout`] once retries run out. A call can override it;
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) once retries run out. A call can override it;
     /// [`ClientBuilder::disable_timeout`] turns it off.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -150,7 +151,7 @@ impl ClientBuilder {
     /// Limit on a whole call: every attempt, and every wait between them
     /// (default: none, so a call can take up to `max_retries + 1` times
     /// [`ClientBuilder::timeout`] plus the waits). A call that reaches it
-    /// ends in [`Error::OperationTimeout`]; a wait before a retry that would
+    /// ends in [`ErrorKind::OperationTimeout`](crate::ErrorKind::OperationTimeout); a wait before a retry that would
     /// not end before it is not started: the call returns the last answer
     /// (its status and `Retry-After`) at once. For a listing it applies to each
     /// page's call. A call can override it.
@@ -191,7 +192,7 @@ impl ClientBuilder {
 
     /// The largest response body accepted (default 32 MiB). A larger one —
     /// announced by `Content-Length` or counted while reading — fails with
-    /// [`Error::TooLarge`] without being buffered past the limit.
+    /// [`ErrorKind::TooLarge`](crate::ErrorKind::TooLarge) without being buffered past the limit.
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
         self.max_response_bytes = limit;
         self
@@ -265,23 +266,23 @@ impl ClientBuilder {
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         if let Some(problem) = self.env_error {
-            return Err(Error::Config(problem));
+            return Err(config_error(problem));
         }
         let api_key = match &self.api_key {
             None => {
-                return Err(Error::Config(format!(
+                return Err(config_error(format!(
                     "no API key: set {API_KEY_VAR} or call ClientBuilder::api_key"
                 )));
             }
             Some(key) => ApiKey::new(key)
-                .map_err(|why| Error::Config(format!("the API key ({API_KEY_VAR}) {why}")))?,
+                .map_err(|why| config_error(format!("the API key ({API_KEY_VAR}) {why}")))?,
         };
         let base_url = normalize_base_url(&self.base_url, self.allow_prefix_in_base_url)?;
         let (http, connections) = match self.reqwest_client {
             Some(client) => (client, None),
             None => {
                 let client = build_http(self.connect_timeout)
-                    .map_err(|err| Error::Config(format!("cannot build the HTTP client: {err}")))?;
+                    .map_err(|err| config_error(format!("cannot build the HTTP client: {err}")))?;
                 let connections = Connections::new(client.clone(), self.connect_timeout);
                 (client, Some(connections))
             }
@@ -304,9 +305,9 @@ impl ClientBuilder {
 fn normalize_base_url(raw: &str, prefix_allowed: bool) -> Result<String, Error> {
     let shown = redacted(raw);
     let url = reqwest::Url::parse(raw.trim())
-        .map_err(|err| Error::Config(format!("invalid base URL {shown}: {err}")))?;
+        .map_err(|err| config_error(format!("invalid base URL {shown}: {err}")))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::Config(format!(
+        return Err(config_error(format!(
             "invalid base URL {shown}: a user name or password in it would be sent as Basic \
              auth beside the API key; remove it"
         )));
@@ -315,7 +316,7 @@ fn normalize_base_url(raw: &str, prefix_allowed: bool) -> Result<String, Error> 
         || url.query().is_some()
         || url.fragment().is_some()
     {
-        return Err(Error::Config(format!(
+        return Err(config_error(format!(
             "invalid base URL {shown}: expected http(s)://host[:port][/path], without ?query or #fragment"
         )));
     }
@@ -323,7 +324,7 @@ fn normalize_base_url(raw: &str, prefix_allowed: bool) -> Result<String, Error> 
     let prefix = crate::generated::PATH_PREFIX;
     if !prefix_allowed && !prefix.is_empty() && path.ends_with(prefix) {
         let without = shown.trim_end_matches('/').trim_end_matches(prefix);
-        return Err(Error::Config(format!(
+        return Err(config_error(format!(
             "invalid base URL {shown}: its path ends in {prefix}, which every request path of \
              the API already starts with ({prefix}/…), so requests would go to \
              {prefix}{prefix}/…; use {without}, or call \
@@ -363,6 +364,11 @@ fn redacted(raw: &str) -> String {
         },
     };
     crate::error::one_line(&shown, 200)
+}
+
+/// A configuration error (no operation: nothing was called).
+fn config_error(problem: String) -> Error {
+    ErrorKind::Config(problem).into()
 }
 
 #[cfg(test)]
@@ -434,7 +440,7 @@ mod tests {
                 .base_url(url)
                 .build()
                 .unwrap_err();
-            assert!(matches!(err, Error::Config(_)), "{url}: {err}");
+            assert!(matches!(err.kind(), ErrorKind::Config(_)), "{url}: {err}");
         }
     }
 
@@ -490,7 +496,10 @@ mod tests {
         for key in ["ключ", "uvx-key\u{200b}", "uvx\u{7f}key", "uvx-ké"] {
             let err = Client::builder().api_key(key).build().unwrap_err();
             let text = err.to_string();
-            assert!(matches!(err, Error::Config(_)), "{key:?}: {text}");
+            assert!(
+                matches!(err.kind(), ErrorKind::Config(_)),
+                "{key:?}: {text}"
+            );
             assert!(text.contains("printable ASCII"), "{key:?}: {text}");
             assert!(!text.contains(key.trim()), "{key:?}: {text}");
         }

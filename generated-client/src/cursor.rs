@@ -2,6 +2,48 @@
 //! percent-encoded, put back into a request's query byte for byte, and
 //! bounded in length before anything is sent.
 
+/// Where a listing resumes: the `cursor` of a page, exactly as the API
+/// wrote it in the previous page's `next` link (still percent-encoded), so
+/// it goes back byte for byte. Take one from
+/// [`Error::resume_cursor`](crate::Error::resume_cursor) or a page's
+/// `next_cursor()`, save [`Cursor::as_str`] where your job keeps its
+/// state, restore it with [`Cursor::from_raw`], and continue with
+/// [`Request::resume_from`](crate::Request::resume_from).
+///
+/// ```
+/// use ultravox_client::Cursor;
+///
+/// let saved = Cursor::from_raw("cD00ODY%3D");
+/// assert_eq!(saved.as_str(), "cD00ODY%3D");
+/// assert_eq!(Cursor::from_raw(saved.as_str()), saved);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Cursor(String);
+
+impl Cursor {
+    /// The cursor as the API wrote it (percent-encoding kept).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A cursor a service saved from [`Cursor::as_str`]. It is sent as
+    /// given; one longer than any the API writes (4 KiB) is refused with
+    /// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest)
+    /// before anything is sent.
+    pub fn from_raw(raw: impl Into<String>) -> Self {
+        Self(raw.into())
+    }
+
+    /// The cursor of a page's `next` link, if it has one.
+    pub(crate) fn from_next_link(link: &str) -> Option<Self> {
+        raw_cursor_of(link).ok().map(Self)
+    }
+
+    pub(crate) fn into_raw(self) -> String {
+        self.0
+    }
+}
+
 /// A cursor longer than this is refused: no real cursor is near it, and
 /// the request it makes would be refused anyway.
 pub(crate) const MAX_CURSOR_BYTES: usize = 4096;

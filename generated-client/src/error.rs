@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use unicode_general_category::{GeneralCategory, get_general_category};
 
+use crate::cursor::Cursor;
 use crate::fetch::{ClientFailure, MAX_ERROR_BODY};
 
 /// How much of a body `Display` shows.
@@ -16,13 +17,36 @@ const PATH_CHARS: usize = 120;
 /// How much of any other text from outside (a message, a link) `Display` shows.
 const TEXT_CHARS: usize = 300;
 
-/// Why a call failed. Every variant's `Display` is one bounded line with
-/// control and format characters (ESC, bidirectional overrides, zero-width
-/// characters) escaped, safe for a terminal or a log; bodies are shortened
-/// there, but kept (up to 64 KiB) in the variant.
+/// Why a call failed: what went wrong ([`Error::kind`]), the client method
+/// that failed ([`Error::operation`]) and, for a listing that ended after
+/// at least one page, where to resume ([`Error::resume_cursor`]).
+///
+/// `Display` is one bounded line that starts with the method's name
+/// (`get_batch: HTTP 404 Not Found: {"detail":"Not found."}`), never with
+/// the key, a cursor or a query; control and format characters (ESC,
+/// bidirectional overrides, zero-width characters) are escaped, so it is
+/// safe for a terminal or a log. Bodies are shortened there, but kept (up
+/// to 64 KiB) in the kind.
+#[derive(Debug)]
+pub struct Error {
+    // Boxed: a `Result<_, Error>` stays one pointer wide on the error side.
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    kind: ErrorKind,
+    operation: Option<&'static str>,
+    /// Whether the failed request's method may be sent twice (RFC 9110).
+    idempotent: bool,
+    resume: Option<Cursor>,
+}
+
+/// What went wrong, for [`Error::kind`]. Every kind's `Display` is one
+/// bounded line, safe for a terminal or a log.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ErrorKind {
     /// The API answered with a status the operation does not document as
     /// success.
     Status {
@@ -34,7 +58,7 @@ pub enum Error {
         body: String,
     },
     /// The API answered with a redirect (a 3xx other than `304 Not
-    /// Modified`, which is a [`Error::Status`]). Redirects are not
+    /// Modified`, which is a [`ErrorKind::Status`]). Redirects are not
     /// followed: the API key would go wherever `Location` points.
     Redirect {
         /// The HTTP status (3xx).
@@ -99,65 +123,132 @@ pub enum Error {
 }
 
 impl Error {
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.inner.kind
+    }
+
+    /// What went wrong, taken out of the error.
+    pub fn into_kind(self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The [`Client`](crate::Client) method whose call failed
+    /// (`"get_batch"`); `None` for an error building the client.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.inner.operation
+    }
+
+    /// For an error that ended a listing after at least one page (or one
+    /// resumed from a cursor): the cursor of the page it could not fetch.
+    /// [`Request::resume_from`](crate::Request::resume_from) continues
+    /// there, with the request's filters; no page is lost or repeated.
+    /// `None` when the loop guards ended the walk on purpose
+    /// ([`ErrorKind::Pagination`]): resuming would repeat the cycle.
+    pub fn resume_cursor(&self) -> Option<&Cursor> {
+        self.inner.resume.as_ref()
+    }
+
     /// The HTTP status, for errors that came with a response.
     pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            Error::Status { status, .. }
-            | Error::Redirect { status, .. }
-            | Error::Decode { status, .. } => Some(*status),
-            Error::Timeout(err) | Error::Connect(err) | Error::Transport(err) => err.status(),
-            _ => None,
-        }
-    }
-
-    /// Whether the same call may succeed if you send it again later: a
-    /// transient status (408, 429, 500, 502, 503, 504), a timeout, a
-    /// connection that could not be made or was lost (not a response the
-    /// HTTP parser refused: that one would come back). The client already
-    /// retried such failures `max_retries` times (a POST or PATCH only when
-    /// it could not have reached the server); this is for your own retry
-    /// loop above it. Redirects, other statuses, bodies that do not decode
-    /// or are too large, refused requests and configuration errors are not.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Status { status, .. } => crate::retry::is_transient_status(*status),
-            Error::Timeout(err) | Error::Connect(err) | Error::Transport(err) => {
-                crate::retry::is_transient_error(err)
+        match self.kind() {
+            ErrorKind::Status { status, .. }
+            | ErrorKind::Redirect { status, .. }
+            | ErrorKind::Decode { status, .. } => Some(*status),
+            ErrorKind::Timeout(err) | ErrorKind::Connect(err) | ErrorKind::Transport(err) => {
+                err.status()
             }
-            Error::OperationTimeout { .. } => true,
-            _ => false,
-        }
-    }
-
-    /// The response headers, for errors that came with them.
-    pub fn headers(&self) -> Option<&HeaderMap> {
-        match self {
-            Error::Status { headers, .. } | Error::Redirect { headers, .. } => Some(headers),
             _ => None,
         }
     }
 
-    /// The `Retry-After` the server sent with the failing response, as sent
-    /// (seconds or an HTTP date). The client already waited for it, within
+    /// Whether the same call may succeed if you send it again later, by the
+    /// retry table the client's own retries follow (the README shows it): a
+    /// transient status (408, 429, 500, 502, 503, 504) or a connection lost
+    /// on the way, for a method that may be sent twice; a connection that
+    /// could not be made, for any method. The client already retried such
+    /// failures `max_retries` times; this is for your own retry loop above
+    /// it. An operation timeout, redirects, other statuses, bodies that do
+    /// not decode or are too large, refused requests and configuration
+    /// errors are not.
+    pub fn is_retryable(&self) -> bool {
+        use crate::retry::{self, Class};
+        let class = match self.kind() {
+            ErrorKind::Status { status, .. } => retry::class_of_status(*status),
+            ErrorKind::Timeout(err) | ErrorKind::Connect(err) | ErrorKind::Transport(err) => {
+                retry::class_of_transport(err)
+            }
+            _ => Class::Final,
+        };
+        retry::is_retried(class, self.inner.idempotent)
+    }
+
+    /// The response headers, for errors that came with them (the raw
+    /// `Retry-After` among them).
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        match self.kind() {
+            ErrorKind::Status { headers, .. } | ErrorKind::Redirect { headers, .. } => {
+                Some(headers)
+            }
+            _ => None,
+        }
+    }
+
+    /// How long the server asked to wait before sending again
+    /// (`Retry-After` in seconds, or an HTTP date from now, read leniently;
+    /// zero for `0` or a past date), `None` when it sent none or an
+    /// unreadable one. The client already waited for it, within
     /// [`max_retry_after`](crate::ClientBuilder::max_retry_after), as long
     /// as retries were left.
-    pub fn retry_after(&self) -> Option<&str> {
-        self.headers()?
-            .get(reqwest::header::RETRY_AFTER)?
-            .to_str()
-            .ok()
+    pub fn retry_after(&self) -> Option<Duration> {
+        let value = self.headers()?.get(reqwest::header::RETRY_AFTER)?;
+        match crate::retry::parse_retry_after(value.to_str().ok()?) {
+            crate::retry::RetryAfter::Wait(wait) => Some(wait),
+            crate::retry::RetryAfter::Now => Some(Duration::ZERO),
+            crate::retry::RetryAfter::Absent => None,
+        }
     }
 
+    /// The error with the method that failed, and whether its HTTP method
+    /// may be sent twice.
+    pub(crate) fn in_operation(mut self, operation: &'static str, idempotent: bool) -> Self {
+        self.inner.operation = Some(operation);
+        self.inner.idempotent = idempotent;
+        self
+    }
+
+    /// The error with the cursor a listing can resume from.
+    pub(crate) fn resumable_at(mut self, cursor: Option<Cursor>) -> Self {
+        self.inner.resume = cursor;
+        self
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        let inner = Inner {
+            kind,
+            operation: None,
+            idempotent: true,
+            resume: None,
+        };
+        Self {
+            inner: Box::new(inner),
+        }
+    }
+}
+
+impl ErrorKind {
     /// The URL is dropped: it carries the cursor, which can be long, and
     /// says nothing the caller does not know.
     pub(crate) fn from_transport(err: reqwest::Error) -> Self {
         let err = err.without_url();
         if err.is_timeout() {
-            Error::Timeout(err)
+            ErrorKind::Timeout(err)
         } else if err.is_connect() {
-            Error::Connect(err)
+            ErrorKind::Connect(err)
         } else {
-            Error::Transport(err)
+            ErrorKind::Transport(err)
         }
     }
 
@@ -173,17 +264,17 @@ impl Error {
         use progenitor_client::Error as Generated;
         match err {
             Generated::InvalidRequest(message) | Generated::Custom(message) => {
-                Error::InvalidRequest(message)
+                ErrorKind::InvalidRequest(message)
             }
             Generated::CommunicationError(err)
             | Generated::ResponseBodyError(err)
-            | Generated::InvalidUpgrade(err) => Error::from_transport(err),
+            | Generated::InvalidUpgrade(err) => ErrorKind::from_transport(err),
             // A documented error response, already decoded: shown as JSON again.
             Generated::ErrorResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
                 let body = error_text(response.into_inner());
-                Error::Status {
+                ErrorKind::Status {
                     status,
                     headers,
                     body,
@@ -199,10 +290,12 @@ impl Error {
                 if let Some(&failure) = response.extensions().get::<ClientFailure>() {
                     return match failure {
                         ClientFailure::TooLarge { limit, announced } => {
-                            Error::TooLarge { limit, announced }
+                            ErrorKind::TooLarge { limit, announced }
                         }
-                        ClientFailure::OperationTimeout(limit) => Error::OperationTimeout { limit },
-                        ClientFailure::RuntimeShutDown => Error::RuntimeShutDown,
+                        ClientFailure::OperationTimeout(limit) => {
+                            ErrorKind::OperationTimeout { limit }
+                        }
+                        ClientFailure::RuntimeShutDown => ErrorKind::RuntimeShutDown,
                     };
                 }
                 let status = response.status();
@@ -211,19 +304,19 @@ impl Error {
                     let location = headers
                         .get(reqwest::header::LOCATION)
                         .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-                    return Error::Redirect {
+                    return ErrorKind::Redirect {
                         status,
                         location,
                         headers,
                     };
                 }
                 match read_bounded(response).await {
-                    Ok(body) => Error::Status {
+                    Ok(body) => ErrorKind::Status {
                         status,
                         headers,
                         body,
                     },
-                    Err(err) => Error::from_transport(err),
+                    Err(err) => ErrorKind::from_transport(err),
                 }
             }
         }
@@ -232,12 +325,12 @@ impl Error {
 
 /// Decodes a response body as the client does (for example a page of
 /// [`types::PaginatedScheduledCallList`](crate::types::PaginatedScheduledCallList)),
-/// reporting a failure as [`Error::Decode`] with the JSON key path (e.g.
+/// reporting a failure as [`ErrorKind::Decode`] with the JSON key path (e.g.
 /// `results[3].batchId`). Useful for bodies stored or received outside
 /// this client.
 pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     serde_json::from_slice(body)
-        .map_err(|err| decode_error(StatusCode::OK, body, err, locate::<T>(body)))
+        .map_err(|err| decode_error(StatusCode::OK, body, err, locate::<T>(body)).into())
 }
 
 /// Where `body` fails to decode as `T`: the JSON key path and serde's
@@ -257,10 +350,10 @@ fn decode_error(
     body: &[u8],
     err: serde_json::Error,
     located: Option<(String, String)>,
-) -> Error {
+) -> ErrorKind {
     let (path, message) = located.unwrap_or_else(|| (".".to_owned(), err.to_string()));
     let kept = &body[..body.len().min(MAX_ERROR_BODY)];
-    Error::Decode {
+    ErrorKind::Decode {
         status,
         path,
         message,
@@ -283,11 +376,20 @@ async fn read_bounded(mut response: reqwest::Response) -> reqwest::Result<String
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(operation) = self.inner.operation {
+            write!(f, "{operation}: ")?;
+        }
+        self.inner.kind.fmt(f)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Status { status, body, .. } => {
+            ErrorKind::Status { status, body, .. } => {
                 write!(f, "HTTP {status}: {}", snippet(body))
             }
-            Error::Redirect {
+            ErrorKind::Redirect {
                 status, location, ..
             } => write!(
                 f,
@@ -297,7 +399,7 @@ impl fmt::Display for Error {
                     .as_deref()
                     .map_or_else(|| "(no Location)".to_owned(), |l| one_line(l, TEXT_CHARS))
             ),
-            Error::TooLarge { limit, announced } => {
+            ErrorKind::TooLarge { limit, announced } => {
                 write!(
                     f,
                     "the response body is larger than the limit of {limit} bytes"
@@ -307,7 +409,7 @@ impl fmt::Display for Error {
                 }
                 f.write_str("; raise ClientBuilder::max_response_bytes if it is expected")
             }
-            Error::Decode {
+            ErrorKind::Decode {
                 status,
                 path,
                 message,
@@ -319,35 +421,35 @@ impl fmt::Display for Error {
                 one_line(message, TEXT_CHARS),
                 snippet(body)
             ),
-            Error::Timeout(err) => write!(f, "timed out: {}", chain(err)),
-            Error::OperationTimeout { limit } => write!(
+            ErrorKind::Timeout(err) => write!(f, "timed out: {}", chain(err)),
+            ErrorKind::OperationTimeout { limit } => write!(
                 f,
                 "the call did not finish within its operation timeout of {limit:?} (every \
                  attempt and wait included)"
             ),
-            Error::RuntimeShutDown => f.write_str(
+            ErrorKind::RuntimeShutDown => f.write_str(
                 "the tokio runtime this call started on shut down, or the call was polled on \
                  another runtime, before it finished; await calls and listings on one runtime \
                  that outlives them",
             ),
-            Error::NoRuntime => f.write_str(
+            ErrorKind::NoRuntime => f.write_str(
                 "no tokio runtime is running: the client needs one (its connections and timers \
                  run on tokio); await the call inside #[tokio::main], Runtime::block_on or a \
                  task of a runtime",
             ),
-            Error::Connect(err) => write!(f, "cannot connect: {}", chain(err)),
-            Error::Transport(err) => write!(f, "transport error: {}", chain(err)),
-            Error::InvalidRequest(message) => {
+            ErrorKind::Connect(err) => write!(f, "cannot connect: {}", chain(err)),
+            ErrorKind::Transport(err) => write!(f, "transport error: {}", chain(err)),
+            ErrorKind::InvalidRequest(message) => {
                 write!(f, "invalid request: {}", one_line(message, TEXT_CHARS))
             }
-            Error::Config(message) => {
+            ErrorKind::Config(message) => {
                 write!(
                     f,
                     "invalid configuration: {}",
                     one_line(message, TEXT_CHARS)
                 )
             }
-            Error::Pagination(message) => {
+            ErrorKind::Pagination(message) => {
                 write!(f, "pagination error: {}", one_line(message, TEXT_CHARS))
             }
         }
@@ -356,8 +458,16 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner.kind.source()
+    }
+}
+
+impl std::error::Error for ErrorKind {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Timeout(err) | Error::Connect(err) | Error::Transport(err) => Some(err),
+            ErrorKind::Timeout(err) | ErrorKind::Connect(err) | ErrorKind::Transport(err) => {
+                Some(err)
+            }
             _ => None,
         }
     }

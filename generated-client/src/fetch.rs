@@ -67,15 +67,14 @@ enum Attempt {
 }
 
 impl Attempt {
+    /// Whether the retry table sends it again.
     fn is_transient(&self, idempotent: bool) -> bool {
-        match self {
-            Attempt::Status(..) => idempotent,
-            Attempt::Failed(Failure::Transport(err)) if idempotent => {
-                retry::is_transient_error(err)
-            }
-            Attempt::Failed(Failure::Transport(err)) => retry::never_reached_the_server(err),
-            Attempt::Failed(Failure::Client(_)) => false,
-        }
+        let class = match self {
+            Attempt::Status(..) => retry::Class::TransientStatus,
+            Attempt::Failed(Failure::Transport(err)) => retry::class_of_transport(err),
+            Attempt::Failed(Failure::Client(_)) => retry::Class::Final,
+        };
+        retry::is_retried(class, idempotent)
     }
 
     fn retry_after(&self) -> RetryAfter {
@@ -126,7 +125,7 @@ pub(crate) async fn fetch(
             .await
             .map_err(|err| Attempt::Failed(Failure::Transport(err)))?;
         let status = response.status();
-        if retry::is_transient_status(status) {
+        if retry::class_of_status(status) == retry::Class::TransientStatus {
             let retry_after = response
                 .headers()
                 .get(RETRY_AFTER)
@@ -319,7 +318,7 @@ mod tests {
             .body("{}")
             .build()
             .unwrap();
-        let idempotent = crate::retry::is_idempotent(&method);
+        let idempotent = crate::retry::is_idempotent(method.as_str());
         let _ = fetch(http, request, limits(idempotent)).await;
         count.load(Ordering::SeqCst)
     }

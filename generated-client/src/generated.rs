@@ -11923,6 +11923,8 @@ pub mod operations {
         type Response = types::PaginatedScheduledCallBatchList;
         type ErrorBody = ();
         const OPERATION_ID: &'static str = "agents_scheduled_batches_list";
+        const NAME: &'static str = "list_batches";
+        const HTTP_METHOD: &'static str = "GET";
         fn send(
             builder: Self::Builder<'_>,
         ) -> impl ::std::future::Future<
@@ -11964,6 +11966,8 @@ pub mod operations {
         type Response = types::ScheduledCallBatch;
         type ErrorBody = ();
         const OPERATION_ID: &'static str = "agents_scheduled_batches_create";
+        const NAME: &'static str = "create_batch";
+        const HTTP_METHOD: &'static str = "POST";
         fn send(
             builder: Self::Builder<'_>,
         ) -> impl ::std::future::Future<
@@ -11993,6 +11997,8 @@ pub mod operations {
         type Response = types::ScheduledCallBatch;
         type ErrorBody = ();
         const OPERATION_ID: &'static str = "agents_scheduled_batches_retrieve";
+        const NAME: &'static str = "get_batch";
+        const HTTP_METHOD: &'static str = "GET";
         fn send(
             builder: Self::Builder<'_>,
         ) -> impl ::std::future::Future<
@@ -12022,6 +12028,8 @@ pub mod operations {
         type Response = types::ScheduledCallBatch;
         type ErrorBody = ();
         const OPERATION_ID: &'static str = "agents_scheduled_batches_partial_update";
+        const NAME: &'static str = "update_batch";
+        const HTTP_METHOD: &'static str = "PATCH";
         fn send(
             builder: Self::Builder<'_>,
         ) -> impl ::std::future::Future<
@@ -12051,6 +12059,8 @@ pub mod operations {
         type Response = ();
         type ErrorBody = ();
         const OPERATION_ID: &'static str = "agents_scheduled_batches_destroy";
+        const NAME: &'static str = "delete_batch";
+        const HTTP_METHOD: &'static str = "DELETE";
         fn send(
             builder: Self::Builder<'_>,
         ) -> impl ::std::future::Future<
@@ -12083,6 +12093,8 @@ pub mod operations {
         type Response = types::PaginatedScheduledCallList;
         type ErrorBody = ();
         const OPERATION_ID: &'static str = "agents_scheduled_batches_scheduled_calls_list";
+        const NAME: &'static str = "list_scheduled_calls";
+        const HTTP_METHOD: &'static str = "GET";
         fn send(
             builder: Self::Builder<'_>,
         ) -> impl ::std::future::Future<
@@ -12124,6 +12136,8 @@ pub mod operations {
         type Response = types::PaginatedCallList;
         type ErrorBody = ();
         const OPERATION_ID: &'static str = "agents_scheduled_batches_created_calls_list";
+        const NAME: &'static str = "list_created_calls";
+        const HTTP_METHOD: &'static str = "GET";
         fn send(
             builder: Self::Builder<'_>,
         ) -> impl ::std::future::Future<
@@ -12325,10 +12339,7 @@ impl<'a> crate::Request<'a, operations::ListScheduledCalls> {
     /// * `SUCCESS` - SUCCESS
     /// * `EXPIRED` - EXPIRED
     /// * `ERROR` - ERROR
-    pub fn status<V>(self, value: V) -> Self
-    where
-        V: std::convert::TryInto<crate::types::ScheduledCallStatus>,
-    {
+    pub fn status(self, value: crate::types::ScheduledCallStatus) -> Self {
         self.map_builder(|builder| builder.status(value))
     }
 }
@@ -12346,5 +12357,32 @@ impl<'a> crate::Request<'a, operations::ListCreatedCalls> {
         V: std::convert::TryInto<i64>,
     {
         self.map_builder(|builder| builder.page_size(value))
+    }
+}
+impl types::PaginatedCallList {
+    /// The cursor of the next page (`None` on the last page, or
+    /// when `next` has no cursor): save it with
+    /// [`Cursor::as_str`](crate::Cursor::as_str) to continue later
+    /// with [`Request::resume_from`](crate::Request::resume_from).
+    pub fn next_cursor(&self) -> Option<crate::Cursor> {
+        self.next.as_deref().and_then(crate::Cursor::from_next_link)
+    }
+}
+impl types::PaginatedScheduledCallBatchList {
+    /// The cursor of the next page (`None` on the last page, or
+    /// when `next` has no cursor): save it with
+    /// [`Cursor::as_str`](crate::Cursor::as_str) to continue later
+    /// with [`Request::resume_from`](crate::Request::resume_from).
+    pub fn next_cursor(&self) -> Option<crate::Cursor> {
+        self.next.as_deref().and_then(crate::Cursor::from_next_link)
+    }
+}
+impl types::PaginatedScheduledCallList {
+    /// The cursor of the next page (`None` on the last page, or
+    /// when `next` has no cursor): save it with
+    /// [`Cursor::as_str`](crate::Cursor::as_str) to continue later
+    /// with [`Request::resume_from`](crate::Request::resume_from).
+    pub fn next_cursor(&self) -> Option<crate::Cursor> {
+        self.next.as_deref().and_then(crate::Cursor::from_next_link)
     }
 }

@@ -6,8 +6,8 @@ pub mod operations {
     //! its inner type with a call to `into_inner()`. This can
     //! be used to explicitly deviate from permitted values.
     use crate::*;
-    pub struct AgentsScheduledBatchesListWhen(::httpmock::When);
-    impl AgentsScheduledBatchesListWhen {
+    pub struct ListBatchesWhen(::httpmock::When);
+    impl ListBatchesWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -49,8 +49,8 @@ pub mod operations {
             }
         }
     }
-    pub struct AgentsScheduledBatchesListThen(::httpmock::Then);
-    impl AgentsScheduledBatchesListThen {
+    pub struct ListBatchesThen(::httpmock::Then);
+    impl ListBatchesThen {
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
@@ -76,13 +76,19 @@ pub mod operations {
                     .json_body(body.clone()),
             )
         }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
         /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
         pub fn retry_after(self, status: u16, seconds: u64) -> Self {
             Self(self.0.status(status).header("retry-after", seconds.to_string()))
         }
     }
-    pub struct AgentsScheduledBatchesCreateWhen(::httpmock::When);
-    impl AgentsScheduledBatchesCreateWhen {
+    pub struct CreateBatchWhen(::httpmock::When);
+    impl CreateBatchWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -107,8 +113,8 @@ pub mod operations {
             Self(self.0.json_body_obj(value))
         }
     }
-    pub struct AgentsScheduledBatchesCreateThen(::httpmock::Then);
-    impl AgentsScheduledBatchesCreateThen {
+    pub struct CreateBatchThen(::httpmock::Then);
+    impl CreateBatchThen {
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
@@ -134,13 +140,19 @@ pub mod operations {
                     .json_body(body.clone()),
             )
         }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
         /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
         pub fn retry_after(self, status: u16, seconds: u64) -> Self {
             Self(self.0.status(status).header("retry-after", seconds.to_string()))
         }
     }
-    pub struct AgentsScheduledBatchesRetrieveWhen(::httpmock::When);
-    impl AgentsScheduledBatchesRetrieveWhen {
+    pub struct GetBatchWhen(::httpmock::When);
+    impl GetBatchWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -169,8 +181,8 @@ pub mod operations {
             Self(self.0.path_matches(re))
         }
     }
-    pub struct AgentsScheduledBatchesRetrieveThen(::httpmock::Then);
-    impl AgentsScheduledBatchesRetrieveThen {
+    pub struct GetBatchThen(::httpmock::Then);
+    impl GetBatchThen {
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
@@ -196,13 +208,19 @@ pub mod operations {
                     .json_body(body.clone()),
             )
         }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
         /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
         pub fn retry_after(self, status: u16, seconds: u64) -> Self {
             Self(self.0.status(status).header("retry-after", seconds.to_string()))
         }
     }
-    pub struct AgentsScheduledBatchesDestroyWhen(::httpmock::When);
-    impl AgentsScheduledBatchesDestroyWhen {
+    pub struct DeleteBatchWhen(::httpmock::When);
+    impl DeleteBatchWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -231,8 +249,8 @@ pub mod operations {
             Self(self.0.path_matches(re))
         }
     }
-    pub struct AgentsScheduledBatchesDestroyThen(::httpmock::Then);
-    impl AgentsScheduledBatchesDestroyThen {
+    pub struct DeleteBatchThen(::httpmock::Then);
+    impl DeleteBatchThen {
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
@@ -252,13 +270,19 @@ pub mod operations {
                     .json_body(body.clone()),
             )
         }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
         /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
         pub fn retry_after(self, status: u16, seconds: u64) -> Self {
             Self(self.0.status(status).header("retry-after", seconds.to_string()))
         }
     }
-    pub struct AgentsScheduledBatchesPartialUpdateWhen(::httpmock::When);
-    impl AgentsScheduledBatchesPartialUpdateWhen {
+    pub struct UpdateBatchWhen(::httpmock::When);
+    impl UpdateBatchWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -290,8 +314,8 @@ pub mod operations {
             Self(self.0.json_body_obj(value))
         }
     }
-    pub struct AgentsScheduledBatchesPartialUpdateThen(::httpmock::Then);
-    impl AgentsScheduledBatchesPartialUpdateThen {
+    pub struct UpdateBatchThen(::httpmock::Then);
+    impl UpdateBatchThen {
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
@@ -317,13 +341,19 @@ pub mod operations {
                     .json_body(body.clone()),
             )
         }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
         /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
         pub fn retry_after(self, status: u16, seconds: u64) -> Self {
             Self(self.0.status(status).header("retry-after", seconds.to_string()))
         }
     }
-    pub struct AgentsScheduledBatchesCreatedCallsListWhen(::httpmock::When);
-    impl AgentsScheduledBatchesCreatedCallsListWhen {
+    pub struct ListCreatedCallsWhen(::httpmock::When);
+    impl ListCreatedCallsWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -380,8 +410,8 @@ pub mod operations {
             }
         }
     }
-    pub struct AgentsScheduledBatchesCreatedCallsListThen(::httpmock::Then);
-    impl AgentsScheduledBatchesCreatedCallsListThen {
+    pub struct ListCreatedCallsThen(::httpmock::Then);
+    impl ListCreatedCallsThen {
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
@@ -407,13 +437,19 @@ pub mod operations {
                     .json_body(body.clone()),
             )
         }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
         /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
         pub fn retry_after(self, status: u16, seconds: u64) -> Self {
             Self(self.0.status(status).header("retry-after", seconds.to_string()))
         }
     }
-    pub struct AgentsScheduledBatchesScheduledCallsListWhen(::httpmock::When);
-    impl AgentsScheduledBatchesScheduledCallsListWhen {
+    pub struct ListScheduledCallsWhen(::httpmock::When);
+    impl ListScheduledCallsWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
             Self(
                 inner
@@ -480,8 +516,8 @@ pub mod operations {
             }
         }
     }
-    pub struct AgentsScheduledBatchesScheduledCallsListThen(::httpmock::Then);
-    impl AgentsScheduledBatchesScheduledCallsListThen {
+    pub struct ListScheduledCallsThen(::httpmock::Then);
+    impl ListScheduledCallsThen {
         pub fn new(inner: ::httpmock::Then) -> Self {
             Self(inner)
         }
@@ -507,6 +543,12 @@ pub mod operations {
                     .json_body(body.clone()),
             )
         }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
         /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
         pub fn retry_after(self, status: u16, seconds: u64) -> Self {
             Self(self.0.status(status).header("retry-after", seconds.to_string()))
@@ -519,143 +561,107 @@ pub mod operations {
 pub trait MockServerExt {
     fn list_batches<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(
-            operations::AgentsScheduledBatchesListWhen,
-            operations::AgentsScheduledBatchesListThen,
-        );
+        F: FnOnce(operations::ListBatchesWhen, operations::ListBatchesThen);
     fn create_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(
-            operations::AgentsScheduledBatchesCreateWhen,
-            operations::AgentsScheduledBatchesCreateThen,
-        );
+        F: FnOnce(operations::CreateBatchWhen, operations::CreateBatchThen);
     fn get_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(
-            operations::AgentsScheduledBatchesRetrieveWhen,
-            operations::AgentsScheduledBatchesRetrieveThen,
-        );
+        F: FnOnce(operations::GetBatchWhen, operations::GetBatchThen);
     fn delete_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(
-            operations::AgentsScheduledBatchesDestroyWhen,
-            operations::AgentsScheduledBatchesDestroyThen,
-        );
+        F: FnOnce(operations::DeleteBatchWhen, operations::DeleteBatchThen);
     fn update_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(
-            operations::AgentsScheduledBatchesPartialUpdateWhen,
-            operations::AgentsScheduledBatchesPartialUpdateThen,
-        );
+        F: FnOnce(operations::UpdateBatchWhen, operations::UpdateBatchThen);
     fn list_created_calls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(
-            operations::AgentsScheduledBatchesCreatedCallsListWhen,
-            operations::AgentsScheduledBatchesCreatedCallsListThen,
-        );
+        F: FnOnce(operations::ListCreatedCallsWhen, operations::ListCreatedCallsThen);
     fn list_scheduled_calls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(
-            operations::AgentsScheduledBatchesScheduledCallsListWhen,
-            operations::AgentsScheduledBatchesScheduledCallsListThen,
+            operations::ListScheduledCallsWhen,
+            operations::ListScheduledCallsThen,
         );
 }
 impl MockServerExt for ::httpmock::MockServer {
     fn list_batches<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(
-            operations::AgentsScheduledBatchesListWhen,
-            operations::AgentsScheduledBatchesListThen,
-        ),
+        F: FnOnce(operations::ListBatchesWhen, operations::ListBatchesThen),
     {
         self.mock(|when, then| {
             config_fn(
-                operations::AgentsScheduledBatchesListWhen::new(when),
-                operations::AgentsScheduledBatchesListThen::new(then),
+                operations::ListBatchesWhen::new(when),
+                operations::ListBatchesThen::new(then),
             )
         })
     }
     fn create_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(
-            operations::AgentsScheduledBatchesCreateWhen,
-            operations::AgentsScheduledBatchesCreateThen,
-        ),
+        F: FnOnce(operations::CreateBatchWhen, operations::CreateBatchThen),
     {
         self.mock(|when, then| {
             config_fn(
-                operations::AgentsScheduledBatchesCreateWhen::new(when),
-                operations::AgentsScheduledBatchesCreateThen::new(then),
+                operations::CreateBatchWhen::new(when),
+                operations::CreateBatchThen::new(then),
             )
         })
     }
     fn get_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(
-            operations::AgentsScheduledBatchesRetrieveWhen,
-            operations::AgentsScheduledBatchesRetrieveThen,
-        ),
+        F: FnOnce(operations::GetBatchWhen, operations::GetBatchThen),
     {
         self.mock(|when, then| {
             config_fn(
-                operations::AgentsScheduledBatchesRetrieveWhen::new(when),
-                operations::AgentsScheduledBatchesRetrieveThen::new(then),
+                operations::GetBatchWhen::new(when),
+                operations::GetBatchThen::new(then),
             )
         })
     }
     fn delete_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(
-            operations::AgentsScheduledBatchesDestroyWhen,
-            operations::AgentsScheduledBatchesDestroyThen,
-        ),
+        F: FnOnce(operations::DeleteBatchWhen, operations::DeleteBatchThen),
     {
         self.mock(|when, then| {
             config_fn(
-                operations::AgentsScheduledBatchesDestroyWhen::new(when),
-                operations::AgentsScheduledBatchesDestroyThen::new(then),
+                operations::DeleteBatchWhen::new(when),
+                operations::DeleteBatchThen::new(then),
             )
         })
     }
     fn update_batch<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(
-            operations::AgentsScheduledBatchesPartialUpdateWhen,
-            operations::AgentsScheduledBatchesPartialUpdateThen,
-        ),
+        F: FnOnce(operations::UpdateBatchWhen, operations::UpdateBatchThen),
     {
         self.mock(|when, then| {
             config_fn(
-                operations::AgentsScheduledBatchesPartialUpdateWhen::new(when),
-                operations::AgentsScheduledBatchesPartialUpdateThen::new(then),
+                operations::UpdateBatchWhen::new(when),
+                operations::UpdateBatchThen::new(then),
             )
         })
     }
     fn list_created_calls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
-        F: FnOnce(
-            operations::AgentsScheduledBatchesCreatedCallsListWhen,
-            operations::AgentsScheduledBatchesCreatedCallsListThen,
-        ),
+        F: FnOnce(operations::ListCreatedCallsWhen, operations::ListCreatedCallsThen),
     {
         self.mock(|when, then| {
             config_fn(
-                operations::AgentsScheduledBatchesCreatedCallsListWhen::new(when),
-                operations::AgentsScheduledBatchesCreatedCallsListThen::new(then),
+                operations::ListCreatedCallsWhen::new(when),
+                operations::ListCreatedCallsThen::new(then),
             )
         })
     }
     fn list_scheduled_calls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(
-            operations::AgentsScheduledBatchesScheduledCallsListWhen,
-            operations::AgentsScheduledBatchesScheduledCallsListThen,
+            operations::ListScheduledCallsWhen,
+            operations::ListScheduledCallsThen,
         ),
     {
         self.mock(|when, then| {
             config_fn(
-                operations::AgentsScheduledBatchesScheduledCallsListWhen::new(when),
-                operations::AgentsScheduledBatchesScheduledCallsListThen::new(then),
+                operations::ListScheduledCallsWhen::new(when),
+                operations::ListScheduledCallsThen::new(then),
             )
         })
     }

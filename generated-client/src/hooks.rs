@@ -51,7 +51,7 @@ impl ClientHooks<ClientConfig> for Client {
             policy: config.retry.clone(),
             max_retries: options.max_retries.unwrap_or(config.retry.max_retries),
             max_response_bytes: config.max_response_bytes,
-            idempotent: crate::retry::is_idempotent(request.method()),
+            idempotent: crate::retry::is_idempotent(request.method().as_str()),
             deadline: operation_timeout
                 .and_then(|limit| tokio::time::Instant::now().checked_add(limit)),
         };

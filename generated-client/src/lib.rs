@@ -142,7 +142,8 @@ pub mod mock {
 mod generated_httpmock;
 
 pub use config::{API_KEY_VAR, BASE_URL_VAR, ClientBuilder, USER_AGENT};
-pub use error::{Error, decode};
+pub use cursor::Cursor;
+pub use error::{Error, ErrorKind, decode};
 pub use generated::{API_KEY_HEADER, Client, DEFAULT_BASE_URL, operations, types};
 pub use open_enum::UnknownValue;
 pub use operation::{Listing, Operation};
@@ -185,7 +186,7 @@ pub use uuid::Uuid;
 /// ```
 ///
 /// ```compile_fail,E0599
-/// let _ = |e: ultravox_client::Error| matches!(e, ultravox_client::Error::CommunicationError(_));
+/// let _ = |e: ultravox_client::ErrorKind| matches!(e, ultravox_client::ErrorKind::CommunicationError(_));
 /// ```
 ///
 /// ```compile_fail,E0639

@@ -10,9 +10,9 @@ use std::task::{Context, Poll};
 use futures_util::{Stream, TryStreamExt, stream};
 use progenitor_client::ResponseValue;
 
-use crate::Error;
 use crate::call::{Fingerprint, Fingerprinting, Sent};
-use crate::cursor::{self, MAX_CURSOR_BYTES};
+use crate::cursor::{self, Cursor, MAX_CURSOR_BYTES};
+use crate::error::{Error, ErrorKind};
 use crate::operation::Listing;
 use crate::request::{Fetch, Fetched, Paging, Request};
 
@@ -25,12 +25,53 @@ impl<'a, Op: Listing> Request<'a, Op> {
         self
     }
 
-    /// Stop with [`Error::Pagination`] rather than fetch more than `pages`
+    /// Stop with [`ErrorKind::Pagination`] rather than fetch more than `pages`
     /// pages (default: no limit besides the loop guards). `0` allows no
     /// page: `.pages()` and `.stream()` then fetch nothing and end with
-    /// [`Error::InvalidRequest`].
+    /// [`ErrorKind::InvalidRequest`].
     pub fn max_pages(mut self, pages: u64) -> Self {
         self.paging.max_pages = Some(pages);
+        self
+    }
+
+    /// Continue a listing at `cursor`, from
+    /// [`Error::resume_cursor`] or a page's `next_cursor()`, with this
+    /// request's filters: the first page fetched is the one the cursor
+    /// names, so no page is lost and none repeated, and the loop guards
+    /// apply as in any walk. A cursor set with `.cursor()` is replaced.
+    ///
+    /// The service pattern: stream; on a retryable error, wait and resume
+    /// where the listing stopped.
+    ///
+    /// ```no_run
+    /// # async fn job(client: ultravox_client::Client, agent: ultravox_client::Uuid, batch: ultravox_client::Uuid) -> Result<(), ultravox_client::Error> {
+    /// use std::time::Duration;
+    /// use futures_util::TryStreamExt;
+    ///
+    /// let mut resume = None;
+    /// loop {
+    ///     let mut request = client.list_scheduled_calls(agent, batch).page_size(100);
+    ///     if let Some(cursor) = resume.take() {
+    ///         request = request.resume_from(cursor);
+    ///     }
+    ///     let mut calls = std::pin::pin!(request.stream());
+    ///     let err = loop {
+    ///         match calls.try_next().await {
+    ///             Ok(Some(call)) => println!("{:?}", call.call_id),
+    ///             Ok(None) => return Ok(()),
+    ///             Err(err) => break err,
+    ///         }
+    ///     };
+    ///     match err.resume_cursor() {
+    ///         Some(cursor) if err.is_retryable() => resume = Some(cursor.clone()),
+    ///         _ => return Err(err),
+    ///     }
+    ///     tokio::time::sleep(err.retry_after().unwrap_or(Duration::from_secs(5))).await;
+    /// }
+    /// # }
+    /// ```
+    pub fn resume_from(mut self, cursor: Cursor) -> Self {
+        self.raw_cursor = Some(cursor.into_raw());
         self
     }
 
@@ -41,7 +82,7 @@ impl<'a, Op: Listing> Request<'a, Op> {
     /// stream cancels that fetch.
     ///
     /// Every page is delivered the first time its cursor is fetched, and no
-    /// cursor is fetched twice: the walk stops with [`Error::Pagination`],
+    /// cursor is fetched twice: the walk stops with [`ErrorKind::Pagination`],
     /// after the last good page, when a `next` link has no cursor or names a
     /// cursor already fetched, or after 100 empty pages in a row or
     /// [`Self::max_pages`] pages. The first page, fetched without a cursor,
@@ -53,7 +94,8 @@ impl<'a, Op: Listing> Request<'a, Op> {
     ) -> impl Stream<Item = Result<ResponseValue<Op::Response>, Error>> + Send + 'a {
         let (in_flight, failure) = if self.paging.max_pages == Some(0) {
             let refused = "max_pages(0) allows no page; use at least 1".to_owned();
-            (None, Some(Error::InvalidRequest(refused)))
+            let refused = Error::from(ErrorKind::InvalidRequest(refused));
+            (None, Some(refused.in_operation(Op::NAME, true)))
         } else {
             (Some(self.fetch(false, Fingerprinting::Always)), None)
         };
@@ -113,12 +155,17 @@ impl<Op: Listing> Stream for Pages<'_, Op> {
         };
         let page = match result {
             Ok(page) => page,
-            Err(err) => return Poll::Ready(Some(Err(err))),
+            Err(err) => {
+                // The page's cursor, as the request for it carried it.
+                let cursor = this.listing.raw_cursor.clone().map(Cursor::from_raw);
+                return Poll::Ready(Some(Err(err.resumable_at(cursor))));
+            }
         };
+        let stopped = |kind| Error::from(kind).in_operation(Op::NAME, true);
         match this.guard.next(&sent, Op::next(&page), Op::is_empty(&page)) {
             Next::End => {}
-            Next::Withhold(failure) => return Poll::Ready(Some(Err(failure))),
-            Next::StopAfter(failure) => this.failure = Some(failure),
+            Next::Withhold(failure) => return Poll::Ready(Some(Err(stopped(failure)))),
+            Next::StopAfter(failure) => this.failure = Some(stopped(failure)),
             Next::Cursor(cursor) => {
                 this.listing.raw_cursor = Some(cursor);
                 let read_ahead = this.listing.paging.read_ahead;
@@ -143,9 +190,9 @@ enum Next {
     /// Deliver the page; it was the last.
     End,
     /// Deliver the page, then end the walk with this error.
-    StopAfter(Error),
+    StopAfter(ErrorKind),
     /// The page was delivered before: end the walk with this error instead.
-    Withhold(Error),
+    Withhold(ErrorKind),
 }
 
 /// Decides whether there is a next page, and stops a listing that would
@@ -199,7 +246,7 @@ impl Guard {
                 None => self.first_page = sent.fingerprint,
             }
         } else if self.first_page.is_some() && sent.fingerprint == self.first_page {
-            return Next::Withhold(Error::Pagination(format!(
+            return Next::Withhold(ErrorKind::Pagination(format!(
                 "the API answered cursor {} with the first page again (the same body);                  stopping instead of delivering it twice",
                 shown(sent_cursor.unwrap_or_default())
             )));
@@ -210,31 +257,31 @@ impl Guard {
         };
         let cursor = match cursor::raw_cursor_of(link) {
             Ok(cursor) => cursor,
-            Err(problem) => return Next::StopAfter(Error::Pagination(problem)),
+            Err(problem) => return Next::StopAfter(ErrorKind::Pagination(problem)),
         };
         self.empty_in_a_row = if empty { self.empty_in_a_row + 1 } else { 0 };
         if cursor.len() > MAX_CURSOR_BYTES {
-            return Next::StopAfter(Error::Pagination(format!(
+            return Next::StopAfter(ErrorKind::Pagination(format!(
                 "the API returned a cursor of {} bytes (more than {MAX_CURSOR_BYTES}); stopping",
                 cursor.len()
             )));
         }
         if !self.fetched.insert(hash(&cursor)) {
-            return Next::StopAfter(Error::Pagination(format!(
+            return Next::StopAfter(ErrorKind::Pagination(format!(
                 "the API's next cursor {} was fetched before; stopping instead of fetching \
                  it twice",
                 shown(&cursor)
             )));
         }
         if self.empty_in_a_row >= self.paging.max_empty_pages {
-            return Next::StopAfter(Error::Pagination(format!(
+            return Next::StopAfter(ErrorKind::Pagination(format!(
                 "{} empty pages in a row, each with another cursor; stopping a listing that \
                  does not end",
                 self.empty_in_a_row
             )));
         }
         if self.paging.max_pages.is_some_and(|max| self.pages >= max) {
-            return Next::StopAfter(Error::Pagination(format!(
+            return Next::StopAfter(ErrorKind::Pagination(format!(
                 "stopped after {} pages, the limit set with max_pages",
                 self.pages
             )));

@@ -29,6 +29,11 @@ pub trait Operation: sealed::Sealed + 'static {
     type ErrorBody: Send + 'static;
     /// The spec's `operationId`.
     const OPERATION_ID: &'static str;
+    /// The [`Client`](crate::Client) method that sends it
+    /// (`"list_scheduled_calls"`), as errors name it.
+    const NAME: &'static str;
+    /// The HTTP method (`"GET"`, `"POST"`, …).
+    const HTTP_METHOD: &'static str;
 
     /// Sends the request progenitor's builder describes.
     #[doc(hidden)]
@@ -40,7 +45,7 @@ pub trait Operation: sealed::Sealed + 'static {
     + '_;
 
     /// A documented error response's body as text for
-    /// [`Error::Status`](crate::Error::Status): JSON again, or empty for a
+    /// [`ErrorKind::Status`](crate::ErrorKind::Status)(crate::ErrorKind::Status): JSON again, or empty for a
     /// body that is not JSON.
     #[doc(hidden)]
     fn error_text(body: Self::ErrorBody) -> String;

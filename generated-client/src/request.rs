@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use progenitor_client::ResponseValue;
 
-use crate::Error;
 use crate::call::{self, CallOptions, Fingerprinting, Sent};
+use crate::error::{Error, ErrorKind};
 use crate::operation::Operation;
+use crate::retry::is_idempotent;
 
 /// A request of the operation `Op`, returned by a method of
 /// [`Client`](crate::Client) (for example
@@ -144,17 +145,20 @@ impl<'a, Op: Operation> Request<'a, Op> {
             ..self.options
         };
         Box::pin(call::scoped(options, self.raw_cursor.clone(), async move {
-            // reqwest's connections and the client's timers need tokio;
-            // polled by another executor, they would panic.
-            if tokio::runtime::Handle::try_current().is_err() {
-                return Err(Error::NoRuntime);
-            }
-            match Op::send(builder).await {
-                Ok(response) => Ok(response),
-                Err(err) => {
-                    Err(Error::from_generated(err, Op::error_text, Op::locate_decode_error).await)
+            let kind = if tokio::runtime::Handle::try_current().is_err() {
+                // reqwest's connections and the client's timers need tokio;
+                // polled by another executor, they would panic.
+                ErrorKind::NoRuntime
+            } else {
+                match Op::send(builder).await {
+                    Ok(response) => return Ok(response),
+                    Err(err) => {
+                        ErrorKind::from_generated(err, Op::error_text, Op::locate_decode_error)
+                            .await
+                    }
                 }
-            }
+            };
+            Err(Error::from(kind).in_operation(Op::NAME, is_idempotent(Op::HTTP_METHOD)))
         }))
     }
 }

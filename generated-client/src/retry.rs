@@ -30,8 +30,10 @@ impl Default for RetryPolicy {
 /// What the server said about waiting.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum RetryAfter {
-    /// No (usable) header, or one asking for no wait: use the backoff.
+    /// No (usable) header: use the backoff.
     Absent,
+    /// `0` or a date that has passed: no particular wait, so the backoff.
+    Now,
     /// Wait this long.
     Wait(Duration),
 }
@@ -68,7 +70,7 @@ impl RetryPolicy {
                 wait,
                 from_retry_after: true,
             }),
-            RetryAfter::Absent => Some(Delay {
+            RetryAfter::Absent | RetryAfter::Now => Some(Delay {
                 wait: jittered(backoff.min(self.max_delay)),
                 from_retry_after: false,
             }),
@@ -82,16 +84,143 @@ fn jittered(delay: Duration) -> Duration {
     delay.mul_f64(0.5 + fastrand::f64() / 2.0)
 }
 
-/// Statuses worth another try: timeouts, rate limits, server trouble.
-pub(crate) fn is_transient_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+/// What an attempt ended in, as far as sending it again goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// A status worth another try: timeouts, rate limits, server trouble.
+    TransientStatus,
+    /// The connection could not be made: the request never left.
+    NotSent,
+    /// The request may have reached the server, but no (whole) answer came.
+    Lost,
+    /// Sending it again would fail again, or must not happen.
+    Final,
+}
+
+/// One row of the retry table. `failures` and `wait` are its words in the
+/// README, which a test compares with [`RULES`].
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) struct Rule {
+    pub(crate) class: Class,
+    /// The failures of the class, for the README.
+    pub(crate) failures: &'static str,
+    /// Whether GET, HEAD, OPTIONS, PUT and DELETE are sent again.
+    pub(crate) idempotent: bool,
+    /// Whether POST and PATCH are sent again.
+    pub(crate) not_idempotent: bool,
+    pub(crate) wait: &'static str,
+}
+
+/// The retry table: what the retry loop sends again, what
+/// [`Error::is_retryable`](crate::Error::is_retryable) calls retryable, and
+/// the table in the README (a test checks it is this one).
+pub(crate) const RULES: [Rule; 4] = [
+    Rule {
+        class: Class::TransientStatus,
+        failures: "408, 429, 500, 502, 503, 504",
+        idempotent: true,
+        not_idempotent: false,
+        wait: "`Retry-After` (seconds or an HTTP date, lenient about `UTC`/`+0000` and spacing) \
+               if the server sent one, up to `max_retry_after` (60 s; a longer one fails the call \
+               at once with the server's answer, and so does one that would not end before the \
+               operation timeout); otherwise, and for `Retry-After: 0` or a past date, the backoff",
+    },
+    Rule {
+        class: Class::NotSent,
+        failures: "connect error (connection refused, DNS, connect timeout): the request never left",
+        idempotent: true,
+        not_idempotent: true,
+        wait: "the backoff",
+    },
+    Rule {
+        class: Class::Lost,
+        failures: "attempt timeout, connection closed or reset before the response or while \
+                   reading the body (the keep-alive race)",
+        idempotent: true,
+        not_idempotent: false,
+        wait: "the backoff",
+    },
+    Rule {
+        class: Class::Final,
+        failures: "other statuses (400, 401, 403, 404, 422, 3xx, …), a body over the size \
+                   limit or that does not decode, a request that cannot be built, a response \
+                   the HTTP parser refuses (a head too large, too many headers, an invalid \
+                   `Content-Length`: the server would send it again), the operation timeout \
+                   reached, a runtime gone, a configuration or pagination error",
+        idempotent: false,
+        not_idempotent: false,
+        wait: "",
+    },
+];
+
+/// Whether a failure of `class` is sent again, for a request whose method
+/// is `idempotent` or not.
+pub(crate) fn is_retried(class: Class, idempotent: bool) -> bool {
+    RULES
+        .iter()
+        .find(|rule| rule.class == class)
+        .is_some_and(|rule| {
+            if idempotent {
+                rule.idempotent
+            } else {
+                rule.not_idempotent
+            }
+        })
+}
+
+/// [`RULES`] as the README shows them.
+#[cfg(test)]
+fn table_markdown() -> String {
+    let yes_no = |retried: bool| if retried { "yes" } else { "no" };
+    let mut table = "| failure | GET, HEAD, OPTIONS, PUT, DELETE | POST, PATCH | wait |\n\
+                     | --- | --- | --- | --- |\n"
+        .to_owned();
+    for rule in &RULES {
+        table.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            rule.failures,
+            yes_no(rule.idempotent),
+            yes_no(rule.not_idempotent),
+            rule.wait
+        ));
+    }
+    table
+}
+
+/// The class of a response's status.
+pub(crate) fn class_of_status(status: StatusCode) -> Class {
+    if matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504) {
+        Class::TransientStatus
+    } else {
+        Class::Final
+    }
+}
+
+/// The class of a transport failure: a connection that could not be made
+/// never reached the server; a timeout or a connection closed or reset
+/// before or while the response arrived may have (reqwest reports a failed
+/// body read as a decode error). A request that could not be built is
+/// final, and so is a response the server got wrong (a head too large, too
+/// many headers, an invalid `Content-Length`): the same server would send
+/// the same bytes again.
+pub(crate) fn class_of_transport(err: &reqwest::Error) -> Class {
+    if err.is_connect() {
+        Class::NotSent
+    } else if err.is_builder() || err.is_redirect() || is_malformed_response(err) {
+        Class::Final
+    } else {
+        Class::Lost
+    }
 }
 
 /// Whether a request with `method` may be sent again after it may have
 /// reached the server: GET, HEAD, OPTIONS, PUT, DELETE and TRACE are
 /// idempotent; POST and PATCH are not (a retried POST can create a call twice).
-pub(crate) fn is_idempotent(method: &reqwest::Method) -> bool {
+pub(crate) fn is_idempotent(method: &str) -> bool {
     use reqwest::Method;
+    let Ok(method) = Method::from_bytes(method.as_bytes()) else {
+        return false;
+    };
     [
         Method::GET,
         Method::HEAD,
@@ -100,24 +229,7 @@ pub(crate) fn is_idempotent(method: &reqwest::Method) -> bool {
         Method::DELETE,
         Method::TRACE,
     ]
-    .contains(method)
-}
-
-/// A failure that proves the request never reached the server (the
-/// connection could not be made: refused, DNS, connect timeout), so even a
-/// POST can be sent again.
-pub(crate) fn never_reached_the_server(err: &reqwest::Error) -> bool {
-    err.is_connect()
-}
-
-/// A transport failure of an idempotent request worth another try: connect
-/// errors, timeouts, and connections closed or reset before or while the
-/// response arrived (reqwest reports a failed body read as a decode error).
-/// A request that could not be built is not, and neither is a response the
-/// server got wrong (a head too large, too many headers, an invalid
-/// `Content-Length`): the same server would send the same bytes again.
-pub(crate) fn is_transient_error(err: &reqwest::Error) -> bool {
-    !err.is_builder() && !err.is_redirect() && !is_malformed_response(err)
+    .contains(&method)
 }
 
 /// Whether hyper refused the response's bytes as HTTP.
@@ -134,14 +246,15 @@ fn is_malformed_response(err: &reqwest::Error) -> bool {
 }
 
 /// `Retry-After` is delay-seconds or an HTTP date (IMF-fixdate, RFC 850 or
-/// asctime; `UTC`, `+0000` and extra spaces are accepted too). Zero, a past
-/// date or an unreadable value means "no particular wait"; a number of
-/// seconds too large for any clock is a wait longer than any limit.
+/// asctime; `UTC`, `+0000` and extra spaces are accepted too). Zero or a
+/// past date is [`RetryAfter::Now`], an unreadable value
+/// [`RetryAfter::Absent`]; a number of seconds too large for any clock is a
+/// wait longer than any limit.
 pub(crate) fn parse_retry_after(value: &str) -> RetryAfter {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return match value.parse::<u64>() {
-            Ok(0) => RetryAfter::Absent,
+            Ok(0) => RetryAfter::Now,
             Ok(seconds) => RetryAfter::Wait(Duration::from_secs(seconds)),
             // Only digits, so the one way to fail is overflow.
             Err(_) => RetryAfter::Wait(Duration::MAX),
@@ -153,12 +266,12 @@ pub(crate) fn parse_retry_after(value: &str) -> RetryAfter {
         .join(" ")
         .replace(" UTC", " GMT")
         .replace(" +0000", " GMT");
-    match httpdate::parse_http_date(&normalized)
-        .ok()
-        .and_then(|when| when.duration_since(SystemTime::now()).ok())
-    {
-        Some(wait) if !wait.is_zero() => RetryAfter::Wait(wait),
-        _ => RetryAfter::Absent,
+    let Ok(when) = httpdate::parse_http_date(&normalized) else {
+        return RetryAfter::Absent;
+    };
+    match when.duration_since(SystemTime::now()) {
+        Ok(wait) if !wait.is_zero() => RetryAfter::Wait(wait),
+        _ => RetryAfter::Now,
     }
 }
 
@@ -194,7 +307,10 @@ mod tests {
         }
         // No wait asked for: the normal backoff applies.
         let past = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(1));
-        for value in ["0", past.as_str(), "soon", "-1", ""] {
+        for value in ["0", past.as_str()] {
+            assert_eq!(parse_retry_after(value), RetryAfter::Now, "{value:?}");
+        }
+        for value in ["soon", "-1", ""] {
             assert_eq!(parse_retry_after(value), RetryAfter::Absent, "{value:?}");
         }
         assert_eq!(
@@ -249,16 +365,22 @@ mod tests {
     #[test]
     fn transient_statuses() {
         for code in [408, 429, 500, 502, 503, 504] {
-            assert!(
-                is_transient_status(StatusCode::from_u16(code).unwrap()),
-                "{code}"
-            );
+            let status = StatusCode::from_u16(code).unwrap();
+            assert_eq!(class_of_status(status), Class::TransientStatus, "{code}");
         }
-        for code in [200, 301, 302, 400, 401, 403, 404, 409, 422, 501] {
-            assert!(
-                !is_transient_status(StatusCode::from_u16(code).unwrap()),
-                "{code}"
-            );
+        for code in [200, 301, 302, 304, 400, 401, 403, 404, 409, 422, 501] {
+            let status = StatusCode::from_u16(code).unwrap();
+            assert_eq!(class_of_status(status), Class::Final, "{code}");
         }
+    }
+
+    #[test]
+    fn the_readme_shows_the_retry_table() {
+        let readme = include_str!("../../README.md");
+        let table = table_markdown();
+        assert!(
+            readme.contains(&table),
+            "README.md must show the retry table as the code has it:\n{table}"
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use httpmock::{Mock, MockServer};
 use serde_json::Value;
 use ultravox_client::mock::MockServerExt;
-use ultravox_client::mock::operations::AgentsScheduledBatchesScheduledCallsListWhen as When;
+use ultravox_client::mock::operations::ListScheduledCallsWhen as When;
 use ultravox_client::types::PaginatedScheduledCallList;
 use ultravox_client::{API_KEY_HEADER, Client, ClientBuilder, Error, ResponseValue};
 

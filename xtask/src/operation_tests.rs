@@ -40,7 +40,7 @@ pub fn tokens(
             ty == "()" || ty.starts_with("types::")
         });
         let Some((then, takes_value)) =
-            success_mock(mocks, &format!("{builder}Then")).filter(|_| decodable)
+            success_mock(mocks, &format!("{marker}Then")).filter(|_| decodable)
         else {
             continue;
         };

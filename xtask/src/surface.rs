@@ -31,6 +31,8 @@ struct Facts<'f> {
     error_body: syn::Type,
     /// `Some(item type)` when the operation is a cursor listing.
     listing: Option<syn::Type>,
+    /// The enums of progenitor's `types` module.
+    enums: Vec<&'f syn::Ident>,
 }
 
 /// The generated surface of every operation in `operations`.
@@ -38,12 +40,20 @@ pub fn tokens(file: &syn::File, spec: &Value, operations: &[Operation]) -> Resul
     let mut markers = Vec::new();
     let mut methods = Vec::new();
     let mut forwarders = Vec::new();
+    let mut pages = std::collections::BTreeMap::new();
     for operation in operations {
         let facts = facts(file, spec, operation)?;
         markers.push(marker(&facts));
         methods.push(client_method(&facts));
         forwarders.push(forwarding_impl(&facts));
+        if facts.listing.is_some() {
+            let page = &facts.response;
+            pages
+                .entry(quote!(#page).to_string())
+                .or_insert_with(|| page_impl(page));
+        }
     }
+    let pages = pages.into_values();
     Ok(quote! {
         /// The exposed operations, one marker type each: they name a
         /// [`Request`](crate::Request)'s operation, e.g.
@@ -57,7 +67,23 @@ pub fn tokens(file: &syn::File, spec: &Value, operations: &[Operation]) -> Resul
             #(#methods)*
         }
         #(#forwarders)*
+        #(#pages)*
     })
+}
+
+/// `next_cursor()` on a listing's page type.
+fn page_impl(page: &syn::Type) -> TokenStream {
+    quote! {
+        impl #page {
+            /// The cursor of the next page (`None` on the last page, or
+            /// when `next` has no cursor): save it with
+            /// [`Cursor::as_str`](crate::Cursor::as_str) to continue later
+            /// with [`Request::resume_from`](crate::Request::resume_from).
+            pub fn next_cursor(&self) -> Option<crate::Cursor> {
+                self.next.as_deref().and_then(crate::Cursor::from_next_link)
+            }
+        }
+    }
 }
 
 /// Whether `types` (progenitor's `types` module) makes `response` a page of
@@ -237,7 +263,40 @@ fn facts<'f>(file: &'f syn::File, spec: &Value, operation: &'f Operation) -> Res
         response: response.clone(),
         error_body: error_body.clone(),
         listing,
+        enums: types
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Enum(e) => Some(&e.ident),
+                _ => None,
+            })
+            .collect(),
     })
+}
+
+/// The enum `T` of a setter `fn x<V>(self, value: V) where V: TryInto<types::T>`.
+fn enum_argument(sig: &syn::Signature, enums: &[&syn::Ident]) -> Option<syn::Type> {
+    let predicate = sig.generics.where_clause.as_ref()?.predicates.first()?;
+    let syn::WherePredicate::Type(bound) = predicate else {
+        return None;
+    };
+    let syn::TypeParamBound::Trait(try_into) = bound.bounds.first()? else {
+        return None;
+    };
+    let last = try_into.path.segments.last()?;
+    if last.ident != "TryInto" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    let Some(syn::GenericArgument::Type(target)) = arguments.args.first() else {
+        return None;
+    };
+    let syn::Type::Path(path) = target else {
+        return None;
+    };
+    let name = &path.path.segments.last()?.ident;
+    enums.contains(&name).then(|| target.clone())
 }
 
 /// The path, method and operation object of `operation_id`.
@@ -300,6 +359,7 @@ fn marker(facts: &Facts) -> TokenStream {
     } = facts;
     let id = &facts.operation.id;
     let method = &facts.operation.name;
+    let http_method = facts.method.to_uppercase();
     let doc = format!(
         " The operation `{id}`: `{} {}`, sent by [`Client::{method}`](super::Client::{method}).",
         facts.method.to_uppercase(),
@@ -353,6 +413,8 @@ fn marker(facts: &Facts) -> TokenStream {
             type Response = #response;
             type ErrorBody = #error_body;
             const OPERATION_ID: &'static str = #id;
+            const NAME: &'static str = #method;
+            const HTTP_METHOD: &'static str = #http_method;
             fn send(
                 builder: Self::Builder<'_>,
             ) -> impl ::std::future::Future<
@@ -416,6 +478,11 @@ fn forwarding_impl(facts: &Facts) -> TokenStream {
         };
         let argument_name = &argument.pat;
         sig.inputs[0] = syn::parse_quote!(self);
+        // An enum parameter takes the enum itself, not anything that converts.
+        if let Some(target) = enum_argument(&sig, &facts.enums) {
+            sig.generics = syn::Generics::default();
+            sig.inputs[1] = syn::parse_quote!(#argument_name: #target);
+        }
         let method = &sig.ident;
         let name = method.to_string();
         let described = parameters.iter().find(|p| {
@@ -458,9 +525,31 @@ fn forwarding_impl(facts: &Facts) -> TokenStream {
 }
 
 /// Renames the generated mocks after the client methods
-/// (`MockServerExt::list_scheduled_calls`), so a test reads like the code it
-/// tests.
+/// (`MockServerExt::list_scheduled_calls`, with `ListScheduledCallsWhen` and
+/// `ListScheduledCallsThen`), so a test reads like the code it tests.
 pub fn rename_mocks(file: &mut syn::File, operations: &[Operation]) {
+    use syn::visit_mut::VisitMut;
+
+    /// Every `<OperationId>When` / `<OperationId>Then` becomes
+    /// `<Name>When` / `<Name>Then`.
+    struct MockTypes<'o>(&'o [Operation]);
+    impl VisitMut for MockTypes<'_> {
+        fn visit_ident_mut(&mut self, ident: &mut syn::Ident) {
+            let text = ident.to_string();
+            for suffix in ["When", "Then"] {
+                let Some(stem) = text.strip_suffix(suffix) else {
+                    continue;
+                };
+                if let Some(operation) = self.0.iter().find(|o| o.id.to_upper_camel_case() == stem)
+                {
+                    let name = operation.name.to_upper_camel_case();
+                    *ident = format_ident!("{name}{suffix}");
+                }
+            }
+        }
+    }
+    MockTypes(operations).visit_file_mut(file);
+
     let rename = |ident: &mut syn::Ident| {
         if let Some(operation) = operations.iter().find(|o| *ident == o.id.to_snake_case()) {
             *ident = format_ident!("{}", operation.name);
@@ -597,6 +686,14 @@ pub fn add_mock_error_helpers(file: &mut syn::File) {
                         .header("content-type", "application/json")
                         .json_body(body.clone()),
                 )
+            }
+        });
+        block.items.push(syn::parse_quote! {
+            /// Answers at most `times` requests, then stops matching, so the
+            /// next mock that matches answers instead (mocks are tried in the
+            /// order they were made): "503 once, then the page" is two mocks.
+            pub fn up_to_n_times(self, times: usize) -> Self {
+                Self(self.0.up_to_n_times(times))
             }
         });
         block.items.push(syn::parse_quote! {

@@ -12,7 +12,7 @@ use support::samples::{any_row, calls_path, page, row};
 use support::server::{Reply, ScriptedServer};
 use ultravox_client::mock::MockServerExt;
 use ultravox_client::types::{PaginatedScheduledCallList, ScheduledCallStatus};
-use ultravox_client::{API_KEY_HEADER, Error};
+use ultravox_client::{API_KEY_HEADER, ErrorKind};
 
 #[tokio::test]
 async fn sends_key_and_query_as_the_api_spells_them() {
@@ -179,7 +179,7 @@ async fn repeated_cursor_ends_in_an_error_not_a_loop() {
     let Some(Err(err)) = results.last() else {
         panic!("{results:?}")
     };
-    assert!(matches!(err, Error::Pagination(_)), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::Pagination(_)), "{err}");
     assert!(err.to_string().contains("\"c2\""), "{err}");
     for mock in &mocks {
         mock.assert_calls(1);
@@ -228,7 +228,7 @@ async fn retry_after_beyond_the_limit_fails_instead_of_sleeping() {
     assert!(started.elapsed() < Duration::from_secs(5));
     let err = result.unwrap_err();
     assert_eq!(err.status(), Some(reqwest_status(429)));
-    let Error::Status { headers, body, .. } = &err else {
+    let ErrorKind::Status { headers, body, .. } = err.kind() else {
         panic!("{err}")
     };
     assert_eq!(headers["retry-after"], "86400");
@@ -244,7 +244,7 @@ async fn transient_errors_use_every_retry_then_fail() {
     assert_eq!(server.requests().len(), 3);
     assert_eq!(
         err.to_string(),
-        "HTTP 503 Service Unavailable: <h1>Service Unavailable</h1>"
+        "list_scheduled_calls: HTTP 503 Service Unavailable: <h1>Service Unavailable</h1>"
     );
 }
 
@@ -274,7 +274,7 @@ async fn stalled_server_ends_in_a_timeout() {
     })
     .await;
     let err = result.unwrap_err();
-    assert!(matches!(err, Error::Timeout(_)), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
@@ -300,7 +300,7 @@ async fn unreachable_server_is_a_connect_error() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Connect(_)), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::Connect(_)), "{err}");
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use support::samples::ids::{AGENT, BATCH};
 use support::samples::{any_row, page};
 use support::server::{Reply, ScriptedServer};
 use ultravox_client::types::PaginatedScheduledCallList;
-use ultravox_client::{ClientBuilder, Error};
+use ultravox_client::{ClientBuilder, Error, ErrorKind};
 
 /// The one page the server answers with `reply`, fetched with no retries
 /// and a short timeout.
@@ -29,7 +29,7 @@ fn assert_decode_error(
 ) {
     let err = result.expect_err("must not parse");
     let text = err.to_string();
-    let Error::Decode { path: actual, .. } = &err else {
+    let ErrorKind::Decode { path: actual, .. } = err.kind() else {
         panic!("not a decode error: {text}")
     };
     assert_eq!(actual, path, "{text}");
@@ -147,7 +147,7 @@ async fn nesting_deeper_than_the_parser_allows() {
         .await
         .unwrap_err();
     let text = err.to_string();
-    let Error::Decode { path, .. } = &err else {
+    let ErrorKind::Decode { path, .. } = err.kind() else {
         panic!("{text}")
     };
     // The path is 128 levels deep; the message shows its start.
@@ -203,16 +203,19 @@ async fn error_statuses_with_json_and_html_bodies() {
         ] {
             let err = fetch(reply).await.expect_err("an error status");
             let text = err.to_string();
-            let Error::Status {
+            let ErrorKind::Status {
                 status: actual,
                 body,
                 ..
-            } = &err
+            } = err.kind()
             else {
                 panic!("{text}")
             };
             assert_eq!(actual.as_u16(), status);
-            assert!(text.starts_with(&format!("HTTP {status} ")), "{text}");
+            assert!(
+                text.starts_with(&format!("list_scheduled_calls: HTTP {status} ")),
+                "{text}"
+            );
             // The full body is kept; the message shows a bounded piece of it.
             assert!(
                 body.contains(&format!("problem {status}"))
@@ -236,17 +239,24 @@ async fn connection_reset_mid_body() {
     })
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Transport(_)), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::Transport(_)), "{err}");
     let text = err.to_string();
-    assert!(text.starts_with("transport error: "), "{text}");
+    assert!(
+        text.starts_with("list_scheduled_calls: transport error: "),
+        "{text}"
+    );
     assert!(text.contains("body"), "says what broke: {text}");
 }
 
 #[tokio::test]
 async fn server_that_never_answers_times_out() {
     let err = fetch(Reply::Stall).await.unwrap_err();
-    assert!(matches!(err, Error::Timeout(_)), "{err}");
-    assert!(err.to_string().starts_with("timed out: "), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("list_scheduled_calls: timed out: "),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -258,5 +268,5 @@ async fn body_trickled_slower_than_the_timeout_times_out() {
     })
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Timeout(_)), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err}");
 }

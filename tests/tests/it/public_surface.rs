@@ -7,7 +7,7 @@ use support::http::test_client;
 use support::samples::ids::{AGENT, BATCH};
 use ultravox_client::mock::MockServerExt;
 use ultravox_client::types::{PaginatedScheduledCallList, ScheduledCall};
-use ultravox_client::{Error, StatusCode};
+use ultravox_client::{Error, ErrorKind, StatusCode};
 
 /// The error of fetching the first page from `server`.
 async fn first_page_error(server: &MockServer) -> Error {
@@ -30,7 +30,7 @@ async fn mocks_answer_with_errors_and_retry_after() {
     let err = first_page_error(&server).await;
     assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
     assert!(!err.is_retryable(), "{err}");
-    let Error::Status { body, .. } = &err else {
+    let ErrorKind::Status { body, .. } = err.kind() else {
         panic!("{err}")
     };
     assert_eq!(
@@ -45,7 +45,10 @@ async fn mocks_answer_with_errors_and_retry_after() {
     });
     let err = first_page_error(&server).await;
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
-    assert_eq!(err.retry_after(), Some("3600"));
+    assert_eq!(
+        err.retry_after(),
+        Some(std::time::Duration::from_secs(3600))
+    );
     assert!(err.is_retryable(), "{err}");
     // An hour is longer than `max_retry_after`: no retry, the answer at once.
     mock.assert_calls(1);
