@@ -128,6 +128,45 @@ mod generated;
 /// }
 /// # }
 /// ```
+///
+/// A retry story, "503 once, then the batch", is two mocks: the first
+/// answers once ([`up_to_n_times`](mock::operations::GetBatchThen::up_to_n_times))
+/// and then stops matching, so the second answers the retry (mocks are
+/// tried in the order they were made).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use ultravox_client::mock::MockServerExt;
+/// use ultravox_client::mock::httpmock::MockServer;
+/// use ultravox_client::{Client, Uuid};
+///
+/// # let batch: ultravox_client::types::ScheduledCallBatch = serde_json::from_value(serde_json::json!({
+/// #     "batchId": "5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b", "completedCount": 0, "totalCount": 1,
+/// #     "created": "2026-07-02T10:00:00Z", "endedAt": null
+/// # })).unwrap();
+/// let server = MockServer::start_async().await;
+/// let (agent, id) = (Uuid::nil(), batch.batch_id);
+/// let busy = server.get_batch(|_, then| {
+///     then.retry_after(503, 0).up_to_n_times(1);
+/// });
+/// let answer = server.get_batch(|_, then| {
+///     then.ok(&batch);
+/// });
+///
+/// let client = Client::builder()
+///     .api_key("test")
+///     .base_url(server.base_url())
+///     .backoff(Duration::from_millis(1), Duration::from_millis(1))
+///     .build()
+///     .unwrap();
+/// let fetched = client.get_batch(agent, id).send().await.unwrap();
+/// assert_eq!(fetched.into_inner(), batch);
+/// busy.assert_calls(1);
+/// answer.assert_calls(1);
+/// # }
+/// ```
 #[cfg(feature = "mock")]
 pub mod mock {
     /// The httpmock this crate's mocks are built with.

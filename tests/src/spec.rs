@@ -60,6 +60,28 @@ pub fn request_body_schema_of(operation_id: &str) -> &'static Value {
         .unwrap_or_else(|| panic!("`{operation_id}` has no JSON request body"))
 }
 
+/// The success status the spec documents for `operation_id` (the first 2xx).
+pub fn success_status_of(operation_id: &str) -> u16 {
+    operation(operation_id)["responses"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(status, _)| status.parse::<u16>().ok())
+        .find(|status| (200..300).contains(status))
+        .unwrap_or_else(|| panic!("`{operation_id}` documents no success status"))
+}
+
+/// The JSON schema of the success response of `operation_id`.
+pub fn response_schema_of(operation_id: &str) -> &'static Value {
+    operation(operation_id)["responses"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(status, _)| status.starts_with('2'))
+        .find_map(|(_, response)| response.pointer("/content/application~1json/schema"))
+        .unwrap_or_else(|| panic!("`{operation_id}` has no JSON success response"))
+}
+
 /// The example the spec gives for the success response of `operation_id`.
 pub fn response_example_of(operation_id: &str) -> Value {
     operation(operation_id)["responses"]

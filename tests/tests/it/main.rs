@@ -1,6 +1,7 @@
 //! The integration tests, one binary (linking is what a test build spends
 //! its time on), one module per concern.
 
+mod batches;
 mod client;
 mod consumer_dependencies;
 mod decode_properties;
