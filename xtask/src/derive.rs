@@ -18,12 +18,7 @@ pub struct Derived {
 /// Derives the spec from `upstream` (already parsed; `shown` names it).
 pub fn derive(project: &Project, mut upstream: Value, shown: &str) -> Result<Derived> {
     document::check_openapi_version(&upstream, shown)?;
-    let operations_path = project.operations();
-    let operations_shown = project.show(&operations_path);
-    let operations = slice::operations(
-        &document::load(&operations_path, &operations_shown, "a list of operations")?,
-        &operations_shown,
-    )?;
+    let operations = exposed_operations(project)?;
     slice::check_operations(&upstream, &operations, shown)?;
     let overlay_path = project.overlay();
     let overlay_shown = project.show(&overlay_path);
@@ -31,6 +26,16 @@ pub fn derive(project: &Project, mut upstream: Value, shown: &str) -> Result<Der
     overlay::apply(&overlay, &mut upstream, &overlay_shown, shown)?;
     let spec = slice::slice(&upstream, &operations, shown)?;
     Ok(Derived { spec, operations })
+}
+
+/// The operations `openapi/operations.yaml` exposes.
+pub fn exposed_operations(project: &Project) -> Result<Vec<Operation>> {
+    let path = project.operations();
+    let shown = project.show(&path);
+    slice::operations(
+        &document::load(&path, &shown, "a list of operations")?,
+        &shown,
+    )
 }
 
 /// Derives the spec from the committed vendor document.

@@ -4,8 +4,10 @@ mod codegen;
 mod crates;
 mod derive;
 mod document;
+mod flags;
 mod open_enums;
 mod operation_tests;
+mod operations;
 mod output;
 mod overlay;
 mod project;
@@ -17,35 +19,26 @@ mod slice;
 mod surface;
 mod sync;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 
+use crate::flags::XtaskCmd;
 use crate::project::Project;
 
-const USAGE: &str = "\
-usage: cargo xtask codegen [--check]
-       cargo xtask sync --from FILE [--report FILE]
-       cargo xtask semver --baseline REV
-
-  codegen          derive openapi/ultravox.json from the vendor's document
-                   (openapi/upstream.yaml), openapi/operations.yaml and
-                   openapi/overlay.yaml, and regenerate generated-client/src/
-  --check          write nothing; fail if any derived or generated file is stale
-  sync             take in a newly published vendor document: validate it,
-                   replace openapi/upstream.yaml, run codegen, print a change
-                   report (Markdown); on any failure no file changes
-  --from FILE      the downloaded document (YAML or JSON)
-  --report FILE    also write the report to FILE
-  semver           before a release: cargo-semver-checks on the client
-                   against git revision REV (the last release), which says
-                   whether the version bump is big enough
-  --baseline REV   the git revision (tag, branch, commit) to compare with
-  --root DIR       work on the project at DIR (default: this workspace)";
-
 fn main() -> ExitCode {
-    match run(std::env::args().skip(1).collect()) {
+    let flags = match flags::Xtask::from_env() {
+        Ok(flags) => flags,
+        Err(err) if err.is_help() => {
+            println!("{err}");
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("error: {err}; see `cargo xtask --help`");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(flags) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -54,57 +47,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: Vec<String>) -> Result<()> {
-    let mut args = args.into_iter();
-    let command = match args.next().as_deref() {
-        Some("-h" | "--help") => {
-            println!("{USAGE}");
-            return Ok(());
-        }
-        Some(command @ ("codegen" | "sync" | "semver")) => command.to_owned(),
-        Some(other) => bail!("unknown command `{other}`\n{USAGE}"),
-        None => bail!("no command given\n{USAGE}"),
-    };
-
-    let mut root = project::workspace_root();
-    let mut check = false;
-    let mut from = None;
-    let mut report = None;
-    let mut baseline = None;
-    while let Some(arg) = args.next() {
-        match (command.as_str(), arg.as_str()) {
-            (_, "--root") => root = path_value(&mut args, "--root")?,
-            ("codegen", "--check") => check = true,
-            ("sync", "--from") => from = Some(path_value(&mut args, "--from")?),
-            ("sync", "--report") => report = Some(path_value(&mut args, "--report")?),
-            ("semver", "--baseline") => {
-                baseline = Some(
-                    args.next()
-                        .with_context(|| format!("--baseline needs a git revision\n{USAGE}"))?,
-                );
-            }
-            (_, other) => bail!("unknown argument `{other}` for `{command}`\n{USAGE}"),
-        }
-    }
-    let project = Project::at(root);
-    match command.as_str() {
-        "codegen" => codegen::run(&project, check),
-        "semver" => {
-            let baseline =
-                baseline.with_context(|| format!("semver needs --baseline REV\n{USAGE}"))?;
-            semver::run(&project, &baseline)
-        }
-        _ => {
-            let from = from.with_context(|| format!("sync needs --from FILE\n{USAGE}"))?;
-            sync::run(&project, &from, report.as_deref())
-        }
-    }
-}
-
-fn path_value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<PathBuf> {
-    let value = args
-        .next()
-        .with_context(|| format!("{flag} needs a path\n{USAGE}"))?;
+fn run(flags: flags::Xtask) -> Result<()> {
     // Relative paths are the caller's, not the workspace root's.
-    Ok(std::path::absolute(&value)?)
+    let absolute = |path: std::path::PathBuf| std::path::absolute(&path);
+    let root = match flags.root {
+        Some(root) => absolute(root)?,
+        None => project::workspace_root(),
+    };
+    let project = Project::at(root);
+    match flags.subcommand {
+        XtaskCmd::Codegen(codegen) => codegen::run(&project, codegen.check),
+        XtaskCmd::Sync(sync) => {
+            let report = sync.report.map(absolute).transpose()?;
+            sync::run(&project, &absolute(sync.from)?, report.as_deref())
+        }
+        XtaskCmd::Operations(_) => operations::run(&project),
+        XtaskCmd::Semver(semver) => semver::run(&project, &semver.baseline),
+    }
 }

@@ -547,9 +547,46 @@ fn a_dangling_ref_outside_the_slice_does_not_matter() {
 #[test]
 fn usage_errors_are_one_line_and_name_the_command() {
     let scratch = Scratch::new(&data(NEWER));
-    scratch.assert_rejected(&["sync"], &["sync needs --from FILE"]);
-    scratch.assert_rejected(&["codegen", "--bogus"], &["unknown argument `--bogus`"]);
-    scratch.assert_rejected(&["publish"], &["unknown command `publish`"]);
+    scratch.assert_rejected(
+        &["sync"],
+        &["flag is required: `--from`", "cargo xtask --help"],
+    );
+    scratch.assert_rejected(&["codegen", "--bogus"], &["unexpected flag: `--bogus`"]);
+    scratch.assert_rejected(&["publish"], &["unexpected argument: \"publish\""]);
+}
+
+/// `cargo xtask operations` lists every operation of the vendor's document,
+/// marks cursor listings, and names the Rust method of the exposed ones.
+#[test]
+fn operations_lists_every_operation_and_the_exposed_ones() {
+    let newer = data(NEWER);
+    let scratch = Scratch::generated(&newer);
+    let listed = scratch.assert_ok(&["operations"]);
+    let ids = newer.matches("operationId:").count();
+    assert!(
+        listed.ends_with(&format!(
+            "{ids} operations, 1 exposed (openapi/operations.yaml)\n"
+        )),
+        "{listed}"
+    );
+    assert_eq!(
+        listed.lines().count(),
+        ids + 2,
+        "a header, a line each, a count"
+    );
+    let line = |id: &str| {
+        listed
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(id))
+            .unwrap_or_else(|| panic!("{id} not listed:\n{listed}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    let exposed = line("agents_scheduled_batches_scheduled_calls_list");
+    assert_eq!(exposed[1], "GET");
+    assert_eq!(&exposed[3..], ["yes", "list_scheduled_calls"]);
+    let create = line("agents_scheduled_batches_create");
+    assert_eq!(&create[3..], ["no", "-"]);
 }
 
 /// The lines codegen asks for when generated code needs a crate compile as
