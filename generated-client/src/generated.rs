@@ -1798,8 +1798,8 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     /**Specification for a voice served by Respeecher.
- See <https://space.respeecher.com/docs/api/tts/sampling-params-guide
-> for parameter guidance.*/
+ See <https://space.respeecher.com/docs/api/tts/sampling-params-guide>
+ for parameter guidance.*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -9436,8 +9436,8 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     /// * BILLING_STATUS_PENDING* - The call hasn't been billed yet, but will be in the future. This is the case for ongoing calls for example. (Note: Calls created before May 28, 2025 may have this status even if they were billed.)
-    /// * BILLING_STATUS_FREE_CONSOLE* - The call was free because it was initiated on <https://app.ultravox.ai.
-    /// *> BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION* - The call was free because its effective duration was zero. (Note: There may still be a non-zero sip bill in this case.)
+    /// * BILLING_STATUS_FREE_CONSOLE* - The call was free because it was initiated on <https://app.ultravox.ai>.
+    /// * BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION* - The call was free because its effective duration was zero. (Note: There may still be a non-zero sip bill in this case.)
     /// * BILLING_STATUS_FREE_MINUTES* - The call was unbilled but counted against the account's free minutes. (Note: There may still be a non-zero sip bill in this case.)
     /// * BILLING_STATUS_FREE_SYSTEM_ERROR* - The call was free because it ended due to a system error.
     /// * BILLING_STATUS_FREE_OTHER* - The call is in an undocumented free billing state.
@@ -9626,7 +9626,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
-                "* BILLING_STATUS_PENDING* - The call hasn't been billed yet, but will be in the future. This is the case for ongoing calls for example. (Note: Calls created before May 28, 2025 may have this status even if they were billed.)\n* BILLING_STATUS_FREE_CONSOLE* - The call was free because it was initiated on <https://app.ultravox.ai.\n*> BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION* - The call was free because its effective duration was zero. (Note: There may still be a non-zero sip bill in this case.)\n* BILLING_STATUS_FREE_MINUTES* - The call was unbilled but counted against the account's free minutes. (Note: There may still be a non-zero sip bill in this case.)\n* BILLING_STATUS_FREE_SYSTEM_ERROR* - The call was free because it ended due to a system error.\n* BILLING_STATUS_FREE_OTHER* - The call is in an undocumented free billing state.\n* BILLING_STATUS_BILLED* - The call was billed. See billedDuration for the billed duration.\n* BILLING_STATUS_REFUNDED* - The call was billed but was later refunded.\n* BILLING_STATUS_UNSPECIFIED* - The call is in an unexpected billing state. Please contact support.",
+                "* BILLING_STATUS_PENDING* - The call hasn't been billed yet, but will be in the future. This is the case for ongoing calls for example. (Note: Calls created before May 28, 2025 may have this status even if they were billed.)\n* BILLING_STATUS_FREE_CONSOLE* - The call was free because it was initiated on <https://app.ultravox.ai>.\n* BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION* - The call was free because its effective duration was zero. (Note: There may still be a non-zero sip bill in this case.)\n* BILLING_STATUS_FREE_MINUTES* - The call was unbilled but counted against the account's free minutes. (Note: There may still be a non-zero sip bill in this case.)\n* BILLING_STATUS_FREE_SYSTEM_ERROR* - The call was free because it ended due to a system error.\n* BILLING_STATUS_FREE_OTHER* - The call is in an undocumented free billing state.\n* BILLING_STATUS_BILLED* - The call was billed. See billedDuration for the billed duration.\n* BILLING_STATUS_REFUNDED* - The call was billed but was later refunded.\n* BILLING_STATUS_UNSPECIFIED* - The call is in an unexpected billing state. Please contact support.",
                 Self::KNOWN.iter().map(Self::as_str),
             )
         }

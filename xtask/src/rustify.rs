@@ -180,20 +180,23 @@ fn markdown_text(text: &str) -> String {
         .join("`")
 }
 
-/// Prose: `<` escaped so it is not read as HTML, bare URLs made links.
+/// Prose: `<` escaped so it is not read as HTML, bare URLs made links (a
+/// URL ends at whitespace of any kind, line breaks included, and trailing
+/// punctuation stays outside the link).
 fn prose(text: &str) -> String {
     text.replace('<', "\\<")
-        .split(' ')
-        .map(|word| {
-            let trimmed = word.trim_end_matches(['.', ',', ')', ';']);
+        .split_inclusive(char::is_whitespace)
+        .map(|piece| {
+            let word = piece.trim_end_matches(char::is_whitespace);
+            let space = &piece[word.len()..];
+            let trimmed = word.trim_end_matches(['.', ',', ')', ';', ':', '!', '?']);
             if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
-                format!("<{trimmed}>{}", &word[trimmed.len()..])
+                format!("<{trimmed}>{}{space}", &word[trimmed.len()..])
             } else {
-                word.to_owned()
+                piece.to_owned()
             }
         })
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect()
 }
 
 fn rename_refs(node: &mut Value, names: &BTreeMap<String, String>) {
@@ -715,6 +718,12 @@ mod tests {
         assert_eq!(
             markdown_text("separated by `<` if multiple"),
             "separated by `<` if multiple"
+        );
+        assert_eq!(
+            markdown_text(
+                "See https://x.example/guide\n for help.\n* A - on https://y.example.\n* B"
+            ),
+            "See <https://x.example/guide>\n for help.\n* A - on <https://y.example>.\n* B"
         );
     }
 }

@@ -70,3 +70,44 @@ fn builders_finish_with_build_and_name_what_is_missing() {
     let message = err.to_string();
     assert!(message.contains("no value supplied for"), "{message}");
 }
+
+/// The README's table of client methods is the exposed operations: every
+/// `openapi/operations.yaml` entry, by its Rust name, beside its method and
+/// path in the spec.
+#[test]
+fn the_readme_lists_every_exposed_operation_with_its_path() {
+    let root = support::spec::workspace_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let operations = std::fs::read_to_string(root.join("openapi/operations.yaml")).unwrap();
+    let entries: Vec<(&str, &str)> = operations
+        .lines()
+        .filter_map(|line| {
+            let line = line.strip_prefix("- { operationId: ")?.strip_suffix(" }")?;
+            line.split_once(", name: ")
+        })
+        .collect();
+    assert!(
+        !entries.is_empty(),
+        "no one-line entries in operations.yaml"
+    );
+    let spec = support::spec::spec();
+    for (id, name) in entries {
+        let (path, method) = spec["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find_map(|(path, item)| {
+                let (method, _) = item
+                    .as_object()?
+                    .iter()
+                    .find(|(_, operation)| operation["operationId"] == id)?;
+                Some((path, method.to_uppercase()))
+            })
+            .unwrap_or_else(|| panic!("{id} is not in the spec"));
+        let row = readme
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{name}(")))
+            .unwrap_or_else(|| panic!("README.md has no row for `{name}`"));
+        assert!(row.contains(&format!("| `{method} {path}`")), "{row}");
+    }
+}
