@@ -74,7 +74,7 @@ pub trait Listing: Operation {
     #[doc(hidden)]
     fn is_empty(page: &Self::Response) -> bool;
 
-    /// The page's `results`.
-    #[doc(hidden)]
+    /// The page's `results`, for code generic over listings (a page's own
+    /// `results` field holds the same).
     fn into_items(page: Self::Response) -> Vec<Self::Item>;
 }

@@ -628,12 +628,6 @@ fn the_dependency_lines_codegen_asks_for_compile() {
         };
     }
     scratch.write("generated-client/Cargo.toml", &manifest);
-    std::fs::create_dir_all(scratch.path("generated-client/examples")).unwrap();
-    std::fs::copy(
-        workspace().join("generated-client/examples/list_scheduled_calls.rs"),
-        scratch.path("generated-client/examples/list_scheduled_calls.rs"),
-    )
-    .unwrap();
     for entry in std::fs::read_dir(workspace().join("generated-client/src")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();

@@ -1,4 +1,4 @@
-//! The runnable example (`generated-client/examples/list_scheduled_calls.rs`),
+//! The runnable example (`generated-client/examples/batches.rs`),
 //! run in-process as its `main` would run it.
 
 use std::collections::BTreeSet;
@@ -8,7 +8,7 @@ use serde_json::Value;
 use support::spec;
 
 #[allow(dead_code)] // its `main` belongs to the example binary
-#[path = "../../../generated-client/examples/list_scheduled_calls.rs"]
+#[path = "../../../generated-client/examples/batches.rs"]
 mod example;
 
 /// Runs the example with `args` and the environment `env`: the summary line
@@ -38,14 +38,14 @@ async fn run_os(args: &[&str], env: &[(&str, OsString)]) -> (Result<String, Stri
 
 #[tokio::test]
 async fn demo_prints_one_page_or_every_page_as_ndjson() {
-    let (summary, first_page) = run(&["--demo"], &[]).await;
+    let (summary, first_page) = run(&["--demo", "scheduled"], &[]).await;
     assert_eq!(
         summary.unwrap(),
         format!("listed {} scheduled calls from 1 page(s)", first_page.len())
     );
     assert!(!first_page.is_empty());
 
-    let (summary, calls) = run(&["--demo", "--all"], &[]).await;
+    let (summary, calls) = run(&["--demo", "scheduled", "--all"], &[]).await;
     // Three pages, the middle one empty: an empty page does not end a listing.
     assert_eq!(
         summary.unwrap(),
@@ -67,16 +67,29 @@ async fn failures_are_one_line_and_print_nothing() {
     let unreachable = (ultravox_client::BASE_URL_VAR, "http://127.0.0.1:9");
     // (arguments, environment, what the error line must say)
     type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
-    let cases: [Case; 4] = [
+    let cases: [Case; 9] = [
         (
-            &["not-a-uuid", BATCH],
+            &["scheduled", "not-a-uuid", BATCH],
             &[key],
             "AGENT_ID \"not-a-uuid\" is not a UUID",
         ),
-        (&[AGENT, BATCH], &[], ultravox_client::API_KEY_VAR),
-        (&[], &[key], "expected AGENT_ID and BATCH_ID"),
         (
-            &["--max-retries", "0", AGENT, BATCH],
+            &["scheduled", AGENT, BATCH],
+            &[],
+            ultravox_client::API_KEY_VAR,
+        ),
+        (&["scheduled"], &[key], "expected AGENT_ID and BATCH_ID"),
+        (&["list"], &[key], "expected AGENT_ID"),
+        (&[], &[key], "no command given"),
+        (&["publish", AGENT], &[key], "unknown command \"publish\""),
+        (&["--demo", "show", AGENT], &[], "--demo uses its own"),
+        (
+            &["--demo", "list", "--status", "error"],
+            &[],
+            "--status filters `scheduled` only",
+        ),
+        (
+            &["--max-retries", "0", "show", AGENT, BATCH],
             &[key, unreachable],
             "cannot connect",
         ),
@@ -112,7 +125,7 @@ async fn an_environment_that_is_not_unicode_is_refused_by_name() {
             ultravox_client::API_KEY_VAR,
         ),
     ] {
-        let (result, printed) = run_os(&[AGENT, BATCH], &env).await;
+        let (result, printed) = run_os(&["scheduled", AGENT, BATCH], &env).await;
         let message = result.expect_err("must fail");
         assert!(
             message.contains(named) && message.contains("not valid Unicode"),
@@ -136,7 +149,7 @@ async fn one_page_costs_one_request() {
         (ultravox_client::API_KEY_VAR, "k"),
         (ultravox_client::BASE_URL_VAR, server.base_url.as_str()),
     ];
-    let (summary, calls) = run(&[AGENT, BATCH], &env).await;
+    let (summary, calls) = run(&["scheduled", AGENT, BATCH], &env).await;
     assert_eq!(summary.unwrap(), "listed 1 scheduled calls from 1 page(s)");
     assert_eq!(calls.len(), 1);
     // A page fetched ahead would have been requested by now.
@@ -158,11 +171,18 @@ async fn help_flags_and_statuses_behave_as_documented() {
         usage.starts_with("usage:") && usage.contains("--any-status"),
         "{usage}"
     );
+    for command in ["list", "show", "scheduled", "created", "pause", "resume"] {
+        assert!(
+            usage.contains(&format!("\n  {command} AGENT_ID")),
+            "{command}: {usage}"
+        );
+    }
 
     let statuses = spec::statuses();
     for wanted in &statuses {
         let lower = wanted.to_lowercase();
-        let (summary, calls) = run(&["--demo", "--all", "--status", &lower], &[]).await;
+        let (summary, calls) =
+            run(&["--demo", "scheduled", "--all", "--status", &lower], &[]).await;
         assert!(summary.is_ok(), "{summary:?}");
         assert!(
             !calls.is_empty(),
@@ -174,7 +194,7 @@ async fn help_flags_and_statuses_behave_as_documented() {
         );
     }
 
-    let (summary, calls) = run(&["--demo", "--all", "--page-size", "2"], &[]).await;
+    let (summary, calls) = run(&["--demo", "scheduled", "--all", "--page-size", "2"], &[]).await;
     let pages = statuses.len().div_ceil(2) + 1; // and the empty page
     assert_eq!(
         summary.unwrap(),
@@ -185,14 +205,65 @@ async fn help_flags_and_statuses_behave_as_documented() {
     );
     assert_eq!(calls.len(), statuses.len());
 
-    let (refused, printed) = run(&["--demo", "--status", "NOT_A_STATUS"], &[]).await;
+    let (refused, printed) = run(&["--demo", "scheduled", "--status", "NOT_A_STATUS"], &[]).await;
     let message = refused.unwrap_err();
     assert!(printed.is_empty());
     for known in &statuses {
         assert!(message.contains(known), "{message}");
     }
-    let (sent_anyway, calls) =
-        run(&["--demo", "--status", "NOT_A_STATUS", "--any-status"], &[]).await;
+    let (sent_anyway, calls) = run(
+        &[
+            "--demo",
+            "scheduled",
+            "--status",
+            "NOT_A_STATUS",
+            "--any-status",
+        ],
+        &[],
+    )
+    .await;
     // The demo has no such rows, so its mock does not match the filter.
     assert!(sent_anyway.is_err() || calls.is_empty(), "{sent_anyway:?}");
+}
+
+/// Every command works from a terminal against the demo: the agent's
+/// batches, one batch, its created calls, pausing and resuming it.
+#[tokio::test]
+async fn every_command_runs_against_the_demo() {
+    let (summary, batches) = run(&["--demo", "list"], &[]).await;
+    assert_eq!(
+        summary.unwrap(),
+        format!("listed {} batches from 1 page(s)", batches.len())
+    );
+    assert!(batches.len() > 1, "{batches:?}");
+
+    let (summary, shown) = run(&["--demo", "show"], &[]).await;
+    let [batch] = &shown[..] else {
+        panic!("{shown:?}")
+    };
+    assert_eq!(
+        summary.unwrap(),
+        format!("batch {}", batch["batchId"].as_str().unwrap())
+    );
+    assert!(batches.contains(batch), "the batch shown is one listed");
+
+    let (summary, created) = run(&["--demo", "created", "--all"], &[]).await;
+    assert_eq!(
+        summary.unwrap(),
+        format!("listed {} created calls from 1 page(s)", created.len())
+    );
+    assert!(!created.is_empty());
+
+    for (command, paused) in [("pause", true), ("resume", false)] {
+        let (summary, updated) = run(&["--demo", command], &[]).await;
+        let summary = summary.unwrap();
+        assert!(
+            summary.ends_with(if paused { "paused" } else { "resumed" }),
+            "{summary}"
+        );
+        let [batch] = &updated[..] else {
+            panic!("{updated:?}")
+        };
+        assert_eq!(batch["paused"], paused, "{batch}");
+    }
 }

@@ -1,0 +1,594 @@
+//! A terminal client for Ultravox's scheduled batches: list an agent's
+//! batches, show one, list its scheduled and created calls, pause or resume
+//! it. Lists print NDJSON (one JSON object per line), a batch prints as one
+//! JSON object.
+//!
+//! ```sh
+//! ULTRAVOX_API_KEY=... cargo run -p ultravox-client --example batches -- \
+//!     scheduled --all --status error AGENT_ID BATCH_ID
+//! # no key, no network: the crate's typed mock (feature `mock`) plays the API
+//! cargo run -p ultravox-client --features mock --example batches -- --demo scheduled --all
+//! ```
+//!
+//! stdout: the batches or calls (or, with `--help`, the usage). stderr: a
+//! one-line summary, or a one-line error and exit code 1.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use serde::Serialize;
+use ultravox_client::types::ScheduledCallStatus;
+use ultravox_client::{Client, Cursor, Listing, Request, Uuid};
+
+const USAGE: &str = "\
+usage: batches [OPTIONS] COMMAND AGENT_ID [BATCH_ID]
+       batches --demo [OPTIONS] COMMAND
+
+Ultravox's scheduled batches from a terminal. Lists print NDJSON on stdout.
+
+Commands:
+  list AGENT_ID                 the agent's batches
+  show AGENT_ID BATCH_ID        one batch
+  scheduled AGENT_ID BATCH_ID   the batch's scheduled calls (--status, --any-status)
+  created AGENT_ID BATCH_ID     the calls the batch created
+  pause AGENT_ID BATCH_ID       pause the batch (prints it)
+  resume AGENT_ID BATCH_ID      resume the batch (prints it)
+
+Options:
+  --all              every page (default: the first page only)
+  --status S         scheduled: only calls with status S (one of the spec's, any case)
+  --any-status       scheduled: send --status as written even if this version does not know it
+  --page-size N      items per page
+  --cursor C         start at this cursor (as a listing's error or next page names it)
+  --max-retries N    retries per request
+  --timeout SECS     limit per attempt
+  --demo             no key, no network: an in-process mock of the API (feature `mock`);
+                     AGENT_ID and BATCH_ID are the demo's own
+  -h, --help         this text
+
+Environment: ULTRAVOX_API_KEY (required), ULTRAVOX_BASE_URL (optional).";
+
+/// What the command line asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Command {
+    List,
+    Show,
+    Scheduled,
+    Created,
+    Pause,
+    Resume,
+}
+
+impl Command {
+    fn parse(name: &str) -> Result<Self, String> {
+        Ok(match name {
+            "list" => Self::List,
+            "show" => Self::Show,
+            "scheduled" => Self::Scheduled,
+            "created" => Self::Created,
+            "pause" => Self::Pause,
+            "resume" => Self::Resume,
+            other => {
+                return Err(format!(
+                    "unknown command {other:?}: expected list, show, scheduled, created, pause or \
+                     resume"
+                ));
+            }
+        })
+    }
+
+    /// Whether the command names a batch as well as an agent.
+    fn needs_batch(self) -> bool {
+        self != Self::List
+    }
+}
+
+#[derive(Default)]
+struct Args {
+    help: bool,
+    demo: bool,
+    all: bool,
+    status: Option<String>,
+    any_status: bool,
+    page_size: Option<u32>,
+    cursor: Option<String>,
+    max_retries: Option<usize>,
+    timeout: Option<Duration>,
+    words: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let env = |name: &str| std::env::var_os(name);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match run(std::env::args_os().skip(1), env, &mut out).await {
+        Ok(summary) => {
+            if !summary.is_empty() {
+                eprintln!("{summary}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the command `args` ask for, printing to `out` (or the usage, for
+/// `--help`); `env` reads the environment (through the library's own
+/// checks: a variable that is not Unicode or a blank base URL is an error,
+/// never "unset"). Returns the one-line summary (empty for `--help`), or
+/// the one-line error.
+pub async fn run(
+    args: impl IntoIterator<Item = OsString>,
+    env: impl Fn(&str) -> Option<OsString>,
+    out: &mut impl Write,
+) -> Result<String, String> {
+    let args = parse_args(args).map_err(|err| format!("{err} (see --help)"))?;
+    if args.help {
+        writeln!(out, "{USAGE}").map_err(write_error)?;
+        return Ok(String::new());
+    }
+    let Some((command, ids)) = args.words.split_first() else {
+        return Err("no command given; see --help".to_owned());
+    };
+    let command = Command::parse(command)?;
+    let status = args
+        .status
+        .as_deref()
+        .map(|raw| status(raw, args.any_status))
+        .transpose()?;
+    if status.is_some() && command != Command::Scheduled {
+        return Err("--status filters `scheduled` only".to_owned());
+    }
+
+    let mut builder = Client::builder();
+    let wanted = if command.needs_batch() { 2 } else { 1 };
+    let (agent_id, batch_id, _demo) = match (ids, args.demo) {
+        ([], true) => {
+            // Keep the mock server alive for the whole run.
+            let server = demo::start(status.as_ref(), args.page_size).await?;
+            builder = builder.api_key(demo::API_KEY).base_url(server.base_url());
+            (demo::AGENT_ID, demo::BATCH_ID, Some(server))
+        }
+        (ids, false) if ids.len() == wanted => {
+            builder = builder.from_env_with(env);
+            let agent = parse_uuid("AGENT_ID", &ids[0])?;
+            let batch = match ids.get(1) {
+                Some(batch) => parse_uuid("BATCH_ID", batch)?,
+                None => Uuid::nil(),
+            };
+            (agent, batch, None)
+        }
+        (_, true) => return Err("--demo uses its own AGENT_ID and BATCH_ID; leave them out".into()),
+        _ if wanted == 1 => return Err("expected AGENT_ID (or --demo); see --help".to_owned()),
+        _ => return Err("expected AGENT_ID and BATCH_ID (or --demo); see --help".to_owned()),
+    };
+    if let Some(retries) = args.max_retries {
+        builder = builder.max_retries(retries);
+    }
+    if let Some(timeout) = args.timeout {
+        builder = builder.timeout(timeout);
+    }
+    let client = builder.build().map_err(|err| err.to_string())?;
+
+    match command {
+        Command::List => {
+            let mut request = client.list_batches(agent_id);
+            if let Some(page_size) = args.page_size {
+                request = request.page_size(page_size);
+            }
+            print_listing(paged(request, &args), &args, out, "batches").await
+        }
+        Command::Scheduled => {
+            let mut request = client.list_scheduled_calls(agent_id, batch_id);
+            if let Some(page_size) = args.page_size {
+                request = request.page_size(page_size);
+            }
+            if let Some(status) = status {
+                request = request.status(status);
+            }
+            print_listing(paged(request, &args), &args, out, "scheduled calls").await
+        }
+        Command::Created => {
+            let mut request = client.list_created_calls(agent_id, batch_id);
+            if let Some(page_size) = args.page_size {
+                request = request.page_size(page_size);
+            }
+            print_listing(paged(request, &args), &args, out, "created calls").await
+        }
+        Command::Show => {
+            let batch = client.get_batch(agent_id, batch_id).send().await;
+            let batch = batch.map_err(|err| err.to_string())?.into_inner();
+            print_json(out, &batch)?;
+            Ok(format!("batch {}", batch.batch_id))
+        }
+        Command::Pause | Command::Resume => {
+            let pause = command == Command::Pause;
+            let batch = client
+                .update_batch(agent_id, batch_id)
+                .body_map(|body| body.paused(Some(pause)))
+                .send()
+                .await
+                .map_err(|err| err.to_string())?
+                .into_inner();
+            print_json(out, &batch)?;
+            let done = if pause { "paused" } else { "resumed" };
+            Ok(format!("batch {} {done}", batch.batch_id))
+        }
+    }
+}
+
+/// The paging options every listing takes. Without `--all` one page is
+/// wanted: fetching the next one ahead would cost a request nobody reads.
+fn paged<'a, Op: Listing>(request: Request<'a, Op>, args: &Args) -> Request<'a, Op> {
+    let request = request.read_ahead(args.all);
+    match &args.cursor {
+        Some(cursor) => request.resume_from(Cursor::from_raw(cursor.clone())),
+        None => request,
+    }
+}
+
+/// Prints the items of the first page, or of every page with `--all`; on
+/// a failure after some pages, the error says where to resume (`--cursor`).
+async fn print_listing<Op: Listing>(
+    request: Request<'_, Op>,
+    args: &Args,
+    out: &mut impl Write,
+    what: &str,
+) -> Result<String, String>
+where
+    Op::Item: Serialize,
+{
+    let (mut items, mut pages) = (0, 0);
+    let mut stream = std::pin::pin!(request.pages());
+    loop {
+        let page = match stream.try_next().await {
+            Ok(Some(page)) => page,
+            Ok(None) => break,
+            Err(err) => {
+                out.flush().map_err(write_error)?;
+                return Err(match err.resume_cursor() {
+                    Some(cursor) => format!("{err} (resume with --cursor {})", cursor.as_str()),
+                    None => err.to_string(),
+                });
+            }
+        };
+        pages += 1;
+        for item in Op::into_items(page.into_inner()) {
+            print_json(out, &item)?;
+            items += 1;
+        }
+        if !args.all {
+            break;
+        }
+    }
+    out.flush().map_err(write_error)?;
+    Ok(format!("listed {items} {what} from {pages} page(s)"))
+}
+
+/// `--status`: one of the spec's values in any case, or (with
+/// `--any-status`) any value, sent as written.
+fn status(raw: &str, any: bool) -> Result<ScheduledCallStatus, String> {
+    if let Some(known) = ScheduledCallStatus::KNOWN
+        .iter()
+        .find(|known| known.as_str().eq_ignore_ascii_case(raw))
+    {
+        return Ok(known.clone());
+    }
+    if any {
+        return Ok(ScheduledCallStatus::from_api_value(raw));
+    }
+    let known: Vec<&str> = ScheduledCallStatus::KNOWN
+        .iter()
+        .map(ScheduledCallStatus::as_str)
+        .collect();
+    Err(format!(
+        "--status {raw:?} is not one of {}; add --any-status to send it anyway",
+        known.join(", ")
+    ))
+}
+
+fn print_json(out: &mut impl Write, value: &impl Serialize) -> Result<(), String> {
+    let line = serde_json::to_string(value).map_err(|err| err.to_string())?;
+    writeln!(out, "{line}").map_err(write_error)
+}
+
+fn write_error(err: std::io::Error) -> String {
+    format!("cannot write to stdout: {err}")
+}
+
+fn parse_uuid(name: &str, value: &str) -> Result<Uuid, String> {
+    value
+        .parse()
+        .map_err(|err| format!("{name} {value:?} is not a UUID: {err}"))
+}
+
+fn parse_args(raw: impl IntoIterator<Item = OsString>) -> Result<Args, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut args = Args::default();
+    let mut parser = lexopt::Parser::from_args(raw);
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("demo") => args.demo = true,
+            Long("all") => args.all = true,
+            Long("status") => args.status = Some(parser.value()?.string()?),
+            Long("any-status") => args.any_status = true,
+            Long("page-size") => args.page_size = Some(parser.value()?.parse()?),
+            Long("cursor") => args.cursor = Some(parser.value()?.string()?),
+            Long("max-retries") => args.max_retries = Some(parser.value()?.parse()?),
+            Long("timeout") => {
+                let seconds: f64 = parser.value()?.parse()?;
+                args.timeout = Some(
+                    Duration::try_from_secs_f64(seconds)
+                        .map_err(|err| format!("invalid --timeout {seconds}: {err}"))?,
+                );
+            }
+            Long("help") | Short('h') => args.help = true,
+            Value(word) => args.words.push(word.string()?),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    Ok(args)
+}
+
+/// `--demo` without the `mock` feature: say how to get it.
+#[cfg(not(feature = "mock"))]
+mod demo {
+    use ultravox_client::Uuid;
+    use ultravox_client::types::ScheduledCallStatus;
+
+    pub const AGENT_ID: Uuid = Uuid::nil();
+    pub const BATCH_ID: Uuid = Uuid::nil();
+    pub const API_KEY: &str = "demo-key";
+
+    pub struct Server;
+
+    impl Server {
+        pub fn base_url(&self) -> String {
+            unreachable!("never started")
+        }
+    }
+
+    pub async fn start(_: Option<&ScheduledCallStatus>, _: Option<u32>) -> Result<Server, String> {
+        Err("--demo needs the crate's typed mock: add `--features mock` to `cargo run`".to_owned())
+    }
+}
+
+/// `--demo`: an in-process mock of the API, made with the crate's typed
+/// mock: two batches, one of which answers `show`, `pause` and `resume`;
+/// its scheduled calls, a row for every status the crate knows, paged as
+/// `--page-size` asks (default: two pages with an empty page between them,
+/// which must not end the listing) and filtered as `--status` asks; and the
+/// calls it created.
+#[cfg(feature = "mock")]
+mod demo {
+    use chrono::{DateTime, Utc};
+    use ultravox_client::Uuid;
+    use ultravox_client::mock::MockServerExt;
+    use ultravox_client::mock::httpmock::MockServer;
+    use ultravox_client::types::{
+        AgentBasic, BillingStatus, Call, CallMedium, FirstSpeaker, FirstSpeakerSettings,
+        InitialOutputMedium, PaginatedCallList, PaginatedScheduledCallBatchList,
+        PaginatedScheduledCallList, PatchedScheduledCallBatchRequest, ScheduledCall,
+        ScheduledCallBatch, ScheduledCallStatus, TwilioMedium, TwilioMediumOutgoingRequestParams,
+        WebSocketMedium,
+    };
+    use uuid::uuid;
+
+    pub const AGENT_ID: Uuid = uuid!("1b4e28ba-2fa1-11d2-883f-0016d3cca427");
+    pub const BATCH_ID: Uuid = uuid!("5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b");
+    const OTHER_BATCH_ID: Uuid = uuid!("6b2a4c0f-3d5e-4f90-8b1c-2d3e4f5a6b7c");
+    pub const API_KEY: &str = "demo-key";
+
+    fn at(rfc3339: &str) -> Result<DateTime<Utc>, String> {
+        rfc3339
+            .parse()
+            .map_err(|err| format!("demo date {rfc3339}: {err}"))
+    }
+
+    pub async fn start(
+        status: Option<&ScheduledCallStatus>,
+        page_size: Option<u32>,
+    ) -> Result<MockServer, String> {
+        let server = MockServer::start_async().await;
+        let rows: Vec<ScheduledCall> = rows()?
+            .into_iter()
+            .filter(|row| status.is_none_or(|wanted| row.status == *wanted))
+            .collect();
+        batches(&server, rows.len() as i64)?;
+        scheduled_calls(&server, rows, status, page_size)?;
+        created_calls(&server)?;
+        Ok(server)
+    }
+
+    fn batch(id: Uuid, total: i64, paused: bool) -> Result<ScheduledCallBatch, String> {
+        ScheduledCallBatch::builder()
+            .batch_id(id)
+            .completed_count(1)
+            .total_count(total)
+            .created(at("2026-07-02T09:00:00Z")?)
+            .ended_at(None)
+            .paused(Some(paused))
+            .build()
+            .map_err(|err| err.to_string())
+    }
+
+    /// The agent's two batches; the first answers `show`, `pause`, `resume`.
+    fn batches(server: &MockServer, total: i64) -> Result<(), String> {
+        let listed = PaginatedScheduledCallBatchList::builder()
+            .next(None)
+            .results(vec![
+                batch(BATCH_ID, total, false)?,
+                batch(OTHER_BATCH_ID, 3, true)?,
+            ])
+            .build()
+            .map_err(|err| err.to_string())?;
+        server.list_batches(|when, then| {
+            when.agent_id(&AGENT_ID);
+            then.ok(&listed);
+        });
+        let shown = batch(BATCH_ID, total, false)?;
+        server.get_batch(|when, then| {
+            when.agent_id(&AGENT_ID).batch_id(&BATCH_ID);
+            then.ok(&shown);
+        });
+        for paused in [true, false] {
+            let body = PatchedScheduledCallBatchRequest::builder()
+                .paused(Some(paused))
+                .build()
+                .map_err(|err| err.to_string())?;
+            let updated = batch(BATCH_ID, total, paused)?;
+            server.update_batch(|when, then| {
+                when.agent_id(&AGENT_ID).batch_id(&BATCH_ID).body(&body);
+                then.ok(&updated);
+            });
+        }
+        Ok(())
+    }
+
+    fn scheduled_calls(
+        server: &MockServer,
+        rows: Vec<ScheduledCall>,
+        status: Option<&ScheduledCallStatus>,
+        page_size: Option<u32>,
+    ) -> Result<(), String> {
+        let path = format!("/api/agents/{AGENT_ID}/scheduled_batches/{BATCH_ID}/scheduled_calls");
+        let total = rows.len() as i64;
+        let mut pages: Vec<Vec<ScheduledCall>> = match page_size {
+            Some(0) => return Err("--page-size must be at least 1".to_owned()),
+            Some(size) => rows.chunks(size as usize).map(<[_]>::to_vec).collect(),
+            None => {
+                let (first, last) = rows.split_at(rows.len() / 2);
+                vec![first.to_vec(), last.to_vec()]
+            }
+        };
+        if pages.len() > 1 {
+            pages.insert(1, Vec::new());
+        }
+        let count = pages.len();
+        for (index, results) in pages.into_iter().enumerate() {
+            let cursor = (index > 0).then(|| format!("page-{}", index + 1));
+            let next = (index + 1 < count)
+                .then(|| server.url(format!("{path}?cursor=page-{}", index + 2)));
+            let page = PaginatedScheduledCallList::builder()
+                .next(next)
+                .results(results)
+                .total(Some(total))
+                .build()
+                .map_err(|err| err.to_string())?;
+            server.list_scheduled_calls(|when, then| {
+                when.agent_id(&AGENT_ID)
+                    .batch_id(&BATCH_ID)
+                    .cursor(cursor.as_deref())
+                    .status(status)
+                    .page_size(page_size.map(i64::from));
+                then.ok(&page);
+            });
+        }
+        Ok(())
+    }
+
+    /// One call the batch created (the row of status SUCCESS points at it).
+    fn created_calls(server: &MockServer) -> Result<(), String> {
+        let agent = AgentBasic::builder()
+            .agent_id(AGENT_ID)
+            .name("Renewals".to_owned())
+            .build()
+            .map_err(|err| err.to_string())?;
+        let greeting = FirstSpeakerSettings::builder()
+            .build()
+            .map_err(|err| err.to_string())?;
+        let call = Call::builder()
+            .agent(agent)
+            .agent_id(Some(AGENT_ID.to_string()))
+            .billed_duration(Some("42s".to_owned()))
+            .billed_side_input_tokens(None)
+            .billed_side_output_tokens(None)
+            .billing_status(BillingStatus::KNOWN[0].clone())
+            .call_id(SUCCEEDED_CALL)
+            .client_version(None)
+            .created(at("2026-07-02T09:01:00Z")?)
+            .end_reason(None)
+            .ended(Some(at("2026-07-02T09:01:42Z")?))
+            .experimental_settings(serde_json::Value::Null)
+            .first_speaker(FirstSpeaker::KNOWN[0].clone())
+            .first_speaker_settings(greeting)
+            .initial_output_medium(InitialOutputMedium::KNOWN[0].clone())
+            .initial_state(serde_json::Map::new())
+            .join_url(None)
+            .joined(Some(at("2026-07-02T09:01:00Z")?))
+            .metadata(std::collections::BTreeMap::new())
+            .request_context(serde_json::Value::Null)
+            .short_summary(Some("Renewal confirmed".to_owned()))
+            .sip_details(None)
+            .summary(None)
+            .build()
+            .map_err(|err| err.to_string())?;
+        let page = PaginatedCallList::builder()
+            .next(None)
+            .results(vec![call])
+            .build()
+            .map_err(|err| err.to_string())?;
+        server.list_created_calls(|when, then| {
+            when.agent_id(&AGENT_ID).batch_id(&BATCH_ID);
+            then.ok(&page);
+        });
+        Ok(())
+    }
+
+    const SUCCEEDED_CALL: Uuid = uuid!("8d7c6b5a-4e3f-4a1b-9c8d-7e6f5a4b3c2d");
+
+    /// One row per status, in the spec's order.
+    fn rows() -> Result<Vec<ScheduledCall>, String> {
+        ScheduledCallStatus::KNOWN
+            .iter()
+            .enumerate()
+            .map(|(i, status)| {
+                let succeeded = *status == ScheduledCallStatus::Success;
+                let failed = *status == ScheduledCallStatus::Error;
+                ScheduledCall::builder()
+                    .status(status.clone())
+                    .batch_id(BATCH_ID)
+                    .call_id(succeeded.then_some(SUCCEEDED_CALL))
+                    .error(failed.then(|| "Destination number is not reachable".to_owned()))
+                    .medium(Some(medium(i)?))
+                    .metadata(Some(
+                        serde_json::json!({ "customerId": format!("cus_{i:04}") }),
+                    ))
+                    .build()
+                    .map_err(|err| err.to_string())
+            })
+            .collect()
+    }
+
+    fn medium(i: usize) -> Result<CallMedium, String> {
+        let medium = match i % 2 {
+            0 => {
+                let outgoing = TwilioMediumOutgoingRequestParams::builder()
+                    .to(Some(format!("+1415555{i:04}")))
+                    .from(Some("+14155550100".to_owned()))
+                    .build()
+                    .map_err(|err| err.to_string())?;
+                let twilio = TwilioMedium::builder()
+                    .outgoing(Some(outgoing))
+                    .build()
+                    .map_err(|err| err.to_string())?;
+                CallMedium::builder().twilio(Some(twilio))
+            }
+            _ => {
+                let websocket = WebSocketMedium::builder()
+                    .input_sample_rate(Some(48000))
+                    .output_sample_rate(Some(24000))
+                    .build()
+                    .map_err(|err| err.to_string())?;
+                CallMedium::builder().server_web_socket(Some(websocket))
+            }
+        };
+        medium.build().map_err(|err| err.to_string())
+    }
+}
