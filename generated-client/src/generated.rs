@@ -8,15 +8,9 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`AgentBasic`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct AgentBasic {
         #[serde(rename = "agentId")]
         pub agent_id: ::uuid::Uuid,
@@ -29,16 +23,9 @@ pub mod types {
         }
     }
     ///Additional properties for when the agent speaks first.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct AgentGreeting {
         /**If set, the agent will wait this long before starting its greeting. This may be useful
  for ensuring the user is ready.
@@ -64,15 +51,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///`Call`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct Call {
         ///The agent used for this call.
         pub agent: AgentBasic,
@@ -256,15 +237,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///`CallEndReason`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub enum CallEndReason {
         EndReason(crate::types::EndReason),
         Null(Null),
@@ -283,16 +258,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
  the Ultravox client SDK. Setting a different call medium will prepare the
  server for a call using a different protocol.
  At most one call medium may be set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct CallMedium {
         /**The call will use Exotel's "Voicebot" protocol.
  Once you have a join URL from starting a call, provide it to Exotel as the wss target URL
@@ -353,15 +321,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///`CallRetentionPolicy`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub enum CallRetentionPolicy {
         RetentionPolicy(crate::types::RetentionPolicy),
         Null(Null),
@@ -377,15 +339,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///`CallSipDetails`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct CallSipDetails {
         #[serde(
             rename = "billedDuration",
@@ -405,15 +361,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///`CallSipDetailsTerminationReason`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub enum CallSipDetailsTerminationReason {
         TerminationReason(crate::types::TerminationReason),
         Null(Null),
@@ -430,16 +380,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///A lifecycle callback configuration.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct Callback {
         ///Secrets to use to signing the callback request.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -455,16 +398,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///Configuration for call lifecycle callbacks.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct Callbacks {
         ///Callback invoked when the call is billed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -483,16 +419,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///Cartesia generation configuration for Sonic-3 and later models.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct CartesiaGenerationConfig {
         ///The primary emotions are neutral, calm, angry, content, sad, scared. For more options, see Prompting Sonic-3.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -519,16 +448,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///Specification for a voice served by Cartesia. See <https://docs.cartesia.ai/api-reference/tts/websocket>
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct CartesiaVoice {
         ///(Deprecated) Use generation_config.emotion instead.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -562,16 +484,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///Configuration for audio in data connections
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct DataConnectionAudioConfig {
         /**The audio channel mode to use. CHANNEL_MODE_MIXED will combine user and agent audio
  into a single mono output while CHANNEL_MODE_SEPARATED will result in stereo audio
@@ -597,16 +512,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///Data connection enables an auxiliary websocket for streaming data messages.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct DataConnectionConfig {
         ///Audio configuration for the data connection. If not set, no audio will be sent.
         #[serde(
@@ -649,16 +557,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
  Note: consecutive DTMF digits are batched together with a short delay
  before being dispatched, so a rapid sequence of key presses will be
  delivered as a single message.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct DtmfHandling {
         ///If true, DTMF digits are ignored entirely.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -677,16 +578,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///Configures DTMF digits to be sent as a user text message.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct DtmfUserTextMessage {
         /**Template for the message text. Use {digits} as a placeholder for the
  pressed digits. Defaults to "{digits}" if empty.*/
@@ -703,16 +597,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///Specification for a voice served by ElevenLabs.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct ElevenLabsVoice {
         ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/v-1-text-to-speech-voice-id-stream-input#request.query.enable_ssml_parsing>
         #[serde(
@@ -781,16 +668,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///Whether certain data messages are enabled for a connection.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct EnabledDataMessages {
         ///Indicates that a call event has been recorded. (Default: disabled)
         #[serde(
@@ -866,16 +746,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///Details for a Exotel call.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct ExotelMedium {
         ///Controls how DTMF digits received during the call are handled.
         #[serde(
@@ -894,16 +767,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
  Such voices are significantly less validated than normal voices and you'll be
  responsible for your own TTS-related errors.
  Exactly one field must be set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct ExternalVoice {
         ///A voice served by Cartesia.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -939,16 +805,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///A fallback for the case when the user is expected to speak first but doesn't.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct FallbackAgentGreeting {
         /**How long the agent should wait before starting the conversation itself.
 
@@ -972,16 +831,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
  Exactly one of user or agent should be set. The default is agent
  (unless firstSpeaker is also set, in which case the default will
  match that).*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct FirstSpeakerSettings {
         ///If set, the agent should speak first.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1002,16 +854,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
  that itself corresponds to WAV or raw PCM audio.
  Note that this simple API implies a lack of either input streaming or audio timing
  information, so more specific voice types are preferable when available.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct GenericVoice {
         /**The request body to send. Some field should include a placeholder for text
  represented as {text}. The placeholder will be replaced with the text to synthesize.*/
@@ -1079,16 +924,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     /**Specification for a voice served by Google.
  This implementation uses bidirectional streaming, so voices prior to Chirp3 are not supported.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct GoogleVoice {
         /**The speaking rate. Must be between 0.25 and 2. Defaults to 1.
  See <https://cloud.google.com/python/docs/reference/texttospeech/latest/google.cloud.texttospeech_v1.types.StreamingAudioConfig>*/
@@ -1111,16 +949,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///Specification for a voice served by Inworld.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct InworldVoice {
         /**Whether or not to apply text normalization. This should typically only be disabled if the
  agent is instructed to normalize text directly.
@@ -1162,16 +993,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///Specification for a voice served by LMNT.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct LmntVoice {
         ///See <https://docs.lmnt.com/api-reference/speech/synthesize-speech-bytes#body-conversational>
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1197,16 +1021,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///`Null`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct Null(pub ());
     impl ::std::ops::Deref for Null {
         type Target = ();
@@ -1225,15 +1043,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///`PaginatedCallList`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PaginatedCallList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<::std::string::String>,
@@ -1250,15 +1062,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///`PaginatedScheduledCallBatchList`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PaginatedScheduledCallBatchList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<::std::string::String>,
@@ -1275,15 +1081,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///`PaginatedScheduledCallList`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PaginatedScheduledCallList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<::std::string::String>,
@@ -1300,16 +1100,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///`PatchedScheduledCallBatch`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PatchedScheduledCallBatch {
         #[serde(
             rename = "batchId",
@@ -1376,16 +1169,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///`PatchedScheduledCallBatchRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PatchedScheduledCallBatchRequest {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub calls: ::std::vec::Vec<ScheduledCallRequest>,
@@ -1432,19 +1218,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PatchedScheduledCallBatchRequestWebhookSecret(::std::string::String);
     impl ::std::ops::Deref for PatchedScheduledCallBatchRequestWebhookSecret {
         type Target = ::std::string::String;
@@ -1501,19 +1278,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PatchedScheduledCallBatchRequestWebhookUrl(::std::string::String);
     impl ::std::ops::Deref for PatchedScheduledCallBatchRequestWebhookUrl {
         type Target = ::std::string::String;
@@ -1568,19 +1336,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PatchedScheduledCallBatchWebhookSecret(::std::string::String);
     impl ::std::ops::Deref for PatchedScheduledCallBatchWebhookSecret {
         type Target = ::std::string::String;
@@ -1635,19 +1394,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PatchedScheduledCallBatchWebhookUrl(::std::string::String);
     impl ::std::ops::Deref for PatchedScheduledCallBatchWebhookUrl {
         type Target = ::std::string::String;
@@ -1702,16 +1452,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///Details for a Plivo call.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PlivoMedium {
         ///Controls how DTMF digits received during the call are handled.
         #[serde(
@@ -1731,16 +1474,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///Parameters for a Plivo call creation request.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PlivoMediumOutgoingRequestParams {
         /**Additional parameters to include in the Plivo call creation request.
  See <https://www.plivo.com/docs/voice/api/call/make-a-call>*/
@@ -1767,16 +1503,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///A reference to a pronunciation dictionary within ElevenLabs.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PronunciationDictionaryReference {
         ///The dictionary's ID.
         #[serde(
@@ -1800,16 +1529,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     /**Specification for a voice served by Respeecher.
  See <https://space.respeecher.com/docs/api/tts/sampling-params-guide>
  for parameter guidance.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct RespeecherVoice {
         /**Penalty based on token frequency.
  If set, must be between 0 and 2, inclusive.*/
@@ -1871,15 +1593,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///`ScheduledCall`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct ScheduledCall {
         #[serde(rename = "batchId")]
         pub batch_id: ::uuid::Uuid,
@@ -1916,15 +1632,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///`ScheduledCallBatch`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct ScheduledCallBatch {
         #[serde(rename = "batchId")]
         pub batch_id: ::uuid::Uuid,
@@ -1983,15 +1693,9 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     ///`ScheduledCallBatchRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct ScheduledCallBatchRequest {
         pub calls: ::std::vec::Vec<ScheduledCallRequest>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2035,19 +1739,10 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct ScheduledCallBatchRequestWebhookSecret(::std::string::String);
     impl ::std::ops::Deref for ScheduledCallBatchRequestWebhookSecret {
         type Target = ::std::string::String;
@@ -2102,19 +1797,10 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct ScheduledCallBatchRequestWebhookUrl(::std::string::String);
     impl ::std::ops::Deref for ScheduledCallBatchRequestWebhookUrl {
         type Target = ::std::string::String;
@@ -2169,16 +1855,9 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     ///`ScheduledCallRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct ScheduledCallRequest {
         #[serde(
             rename = "experimentalSettings",
@@ -2205,16 +1884,9 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     ///Details for an incoming SIP call.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct SipIncoming {}
     impl SipIncoming {
         /// Starts a [`builder::SipIncoming`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
@@ -2223,16 +1895,9 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     ///Details for a SIP call. Exactly one of incoming or outgoing must be set.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct SipMedium {
         ///Details for an incoming SIP call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2248,16 +1913,9 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     ///Details for an outgoing SIP call.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct SipOutgoing {
         ///The SIP URI to connect from. This is the "from" field in the SIP INVITE.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2279,16 +1937,9 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     ///Details for a Telnyx call.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct TelnyxMedium {
         ///Controls how DTMF digits received during the call are handled.
         #[serde(
@@ -2308,16 +1959,9 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     ///Parameters for a Telnyx call creation request.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct TelnyxMediumOutgoingRequestParams {
         /**Additional parameters to include in the Telnyx call creation request.
  See <https://developers.telnyx.com/api/call-scripting/initiate-texml-call>*/
@@ -2345,16 +1989,9 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     }
     /**A message the agent should say after some duration. The duration's meaning
  varies depending on the context.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct TimedMessage {
         /**The duration after which the message should be spoken.
 
@@ -2378,16 +2015,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///Details for a Twilio call.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct TwilioMedium {
         ///Controls how DTMF digits received during the call are handled.
         #[serde(
@@ -2407,16 +2037,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///Parameters for a Twilio call creation request.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct TwilioMediumOutgoingRequestParams {
         /**Additional parameters to include in the Twilio call creation request.
  See <https://www.twilio.com/docs/voice/api/call-resource#request-body-parameters>*/
@@ -2444,16 +2067,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///Additional properties for when the user speaks first.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct UserGreeting {
         /**If set, the agent will start the conversation itself if the user doesn't start
  speaking within the given delay.*/
@@ -2467,16 +2083,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///Call-level VAD settings.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct VadSettings {
         /**The threshold for the VAD to consider a frame as speech. This is a value between 0.1 and 1.
 
@@ -2537,16 +2146,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///Details for a WebRTC call.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct WebRtcMedium {
         ///Controls which data messages are enabled for the call.
         #[serde(
@@ -2562,16 +2164,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///Details for a WebSocket call.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct WebSocketMedium {
         /**The size of the client-side audio buffer in milliseconds. Smaller buffers allow for faster
  interruptions but may cause audio underflow if network latency fluctuates too greatly. For
@@ -9620,6 +9215,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 )
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for BillingStatus {
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("BillingStatus")
@@ -9778,6 +9374,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 )
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for DataConnectionAudioConfigChannelMode {
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("DataConnectionAudioConfigChannelMode")
@@ -9931,6 +9528,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 )
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for DtmfUserTextMessageUrgency {
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("DtmfUserTextMessageUrgency")
@@ -10085,6 +9683,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 )
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for EndReason {
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("EndReason")
@@ -10216,6 +9815,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 )
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for FirstSpeaker {
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("FirstSpeaker")
@@ -10373,6 +9973,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 )
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for GenericVoiceJsonByteEncoding {
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("GenericVoiceJsonByteEncoding")
@@ -10506,6 +10107,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 )
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for InitialOutputMedium {
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("InitialOutputMedium")
@@ -10634,6 +10236,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 )
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for RetentionPolicy {
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("RetentionPolicy")
@@ -10778,6 +10381,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 )
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for ScheduledCallStatus {
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("ScheduledCallStatus")
@@ -10963,6 +10567,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 )
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for TerminationReason {
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("TerminationReason")
@@ -11117,6 +10722,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 )
         }
     }
+    #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for TimedMessageEndBehavior {
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("TimedMessageEndBehavior")

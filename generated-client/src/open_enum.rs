@@ -76,6 +76,7 @@ impl<T: OpenEnum> serde::de::Visitor<'_> for Visitor<T> {
 }
 
 /// Open: any string is valid; the known values are listed as examples.
+#[cfg(feature = "json-schema")]
 pub(crate) fn json_schema<'v>(
     description: &str,
     known: impl Iterator<Item = &'v str>,

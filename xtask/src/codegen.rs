@@ -209,11 +209,66 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
     file.items.extend(surface.items);
     hide_generator_plumbing(file);
     semver_safe_types(types_module(file)?);
+    json_schema_behind_feature(types_module(file)?);
     // progenitor's `prelude` holds only `Client`, which the crate root
     // exports already.
     file.items
         .retain(|item| !matches!(item, syn::Item::Mod(module) if module.ident == "prelude"));
     Ok(())
+}
+
+/// The types' JSON Schema (`schemars::JsonSchema`) is the client's feature
+/// `json-schema`: a consumer who does not use it does not compile schemars
+/// and its derive. Every derive of it, `#[schemars(…)]` attribute and
+/// hand-made impl (the open enums') is put behind the feature.
+fn json_schema_behind_feature(types: &mut [syn::Item]) {
+    let is_json_schema = |path: &syn::Path| {
+        path.segments
+            .last()
+            .is_some_and(|segment| segment.ident == "JsonSchema")
+    };
+    let gate = |attrs: &mut Vec<syn::Attribute>| {
+        let mut derived = false;
+        for attr in attrs.iter_mut() {
+            if attr.path().is_ident("derive") {
+                let Ok(paths) = attr.parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                ) else {
+                    continue;
+                };
+                let kept: Vec<&syn::Path> = paths.iter().filter(|p| !is_json_schema(p)).collect();
+                if kept.len() < paths.len() {
+                    derived = true;
+                    *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+                }
+            } else if attr.path().is_ident("schemars") {
+                let meta = &attr.meta;
+                *attr = syn::parse_quote!(#[cfg_attr(feature = "json-schema", #meta)]);
+            }
+        }
+        if derived {
+            attrs.push(syn::parse_quote!(
+                #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+            ));
+        }
+    };
+    for item in types {
+        match item {
+            syn::Item::Struct(item) => gate(&mut item.attrs),
+            syn::Item::Enum(item) => gate(&mut item.attrs),
+            syn::Item::Impl(block)
+                if block
+                    .trait_
+                    .as_ref()
+                    .is_some_and(|(path, _)| is_json_schema(path)) =>
+            {
+                block
+                    .attrs
+                    .push(syn::parse_quote!(#[cfg(feature = "json-schema")]));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Every generated struct is `#[non_exhaustive]` and ignores unknown

@@ -141,7 +141,7 @@ pub fn dependency_lines(name: &str, version: &str) -> Vec<String> {
         "chrono" => vec![
             // chrono 0.4 is the version schemars' `chrono04` feature speaks.
             format!("chrono = {{ version = \"{version}\", default-features = false, features = [\"serde\", \"std\"] }}"),
-            "schemars = { workspace = true, features = [\"chrono04\"] }  # replaces `schemars.workspace = true`".to_owned(),
+            "schemars = { workspace = true, optional = true, features = [\"chrono04\"] }  # replaces `schemars = { workspace = true, optional = true }`".to_owned(),
         ],
         _ => vec![format!("{package} = \"{version}\"")],
     }

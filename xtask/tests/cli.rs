@@ -63,7 +63,7 @@ impl Scratch {
             .lines()
             .filter(|line| !line.starts_with("chrono") && !line.starts_with("regress"))
             .map(|line| match line.starts_with("schemars") {
-                true => "schemars.workspace = true\n".to_owned(),
+                true => "schemars = { workspace = true, optional = true }\n".to_owned(),
                 false => format!("{line}\n"),
             })
             .collect();
