@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::derive::{self, Derived};
 use crate::project::Project;
+use crate::provenance::Provenance;
 use crate::rustify::{self, Rustified};
 use crate::{crates, open_enums, operation_tests, output, surface};
 
@@ -21,6 +22,7 @@ use crate::{crates, open_enums, operation_tests, output, surface};
 const GENERATOR: &str = "progenitor 0.15.1";
 
 pub fn run(project: &Project, check: bool) -> Result<()> {
+    verify_upstream(project)?;
     let derived = derive::derive_committed(project)?;
     let files = outputs(project, &derived)?;
     if check {
@@ -51,6 +53,21 @@ pub fn run(project: &Project, check: bool) -> Result<()> {
         println!("{}: {state}", project.show(path));
     }
     Ok(())
+}
+
+/// Fails when `openapi/upstream.yaml` is not the document its provenance
+/// record describes (a hand edit): the project's changes belong in the
+/// overlay. Without a record (before the first sync) there is nothing to
+/// check against.
+fn verify_upstream(project: &Project) -> Result<()> {
+    let lock = project.upstream_lock();
+    let Some(record) = Provenance::load(&lock, &project.show(&lock))? else {
+        return Ok(());
+    };
+    let upstream = project.upstream();
+    let shown = project.show(&upstream);
+    let bytes = std::fs::read(&upstream).with_context(|| format!("cannot read {shown}"))?;
+    record.verify(&bytes, &shown, &project.show(&lock))
 }
 
 /// Every derived and generated file, in memory: nothing is written unless

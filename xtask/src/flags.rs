@@ -18,14 +18,32 @@ xflags::xflags! {
             optional --check
         }
 
-        /// Take in a newly published vendor document: validate it, replace
-        /// openapi/upstream.yaml, run codegen, print a change report
+        /// Take in a newly published vendor document: download (or read) and
+        /// validate it, replace openapi/upstream.yaml and its record
+        /// openapi/upstream.lock, run codegen, print a change report
         /// (Markdown). On any failure no file changes.
         cmd sync {
-            /// The downloaded document (YAML or JSON).
-            required --from file: PathBuf
+            /// The document: an http(s) URL, or a file (YAML or JSON).
+            required --from source: String
             /// Also write the report to FILE.
             optional --report file: PathBuf
+            /// Limit on the download, in seconds (default 50).
+            optional --timeout seconds: u64
+        }
+
+        /// The scheduled job's step: sync in the working tree and write
+        /// DIR/outcome (changed, unchanged or refused) and, for a change,
+        /// the pull request's title, body, labels and commit message; for
+        /// a refusal, DIR/failure.md (exit code 2, no file changed).
+        cmd watch {
+            /// The document: an http(s) URL, or a file (YAML or JSON).
+            required --from source: String
+            /// Where the outcome files go.
+            required --out dir: PathBuf
+            /// The git revision cargo-semver-checks compares with (default HEAD).
+            optional --baseline rev: String
+            /// Limit on the download, in seconds (default 50).
+            optional --timeout seconds: u64
         }
 
         /// Every operation of the vendor's document: operationId, method,

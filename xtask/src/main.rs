@@ -4,6 +4,7 @@ mod codegen;
 mod crates;
 mod derive;
 mod document;
+mod download;
 mod flags;
 mod open_enums;
 mod operation_tests;
@@ -11,6 +12,7 @@ mod operations;
 mod output;
 mod overlay;
 mod project;
+mod provenance;
 mod report;
 mod rust_names;
 mod rustify;
@@ -18,8 +20,10 @@ mod semver;
 mod slice;
 mod surface;
 mod sync;
+mod watch;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Result;
 
@@ -39,7 +43,7 @@ fn main() -> ExitCode {
         }
     };
     match run(flags) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
@@ -47,7 +51,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(flags: flags::Xtask) -> Result<()> {
+fn run(flags: flags::Xtask) -> Result<ExitCode> {
     // Relative paths are the caller's, not the workspace root's.
     let absolute = |path: std::path::PathBuf| std::path::absolute(&path);
     let root = match flags.root {
@@ -55,13 +59,28 @@ fn run(flags: flags::Xtask) -> Result<()> {
         None => project::workspace_root(),
     };
     let project = Project::at(root);
+    let limits = |timeout: Option<u64>| download::Limits {
+        total: timeout.map_or(download::Limits::default().total, Duration::from_secs),
+        ..download::Limits::default()
+    };
     match flags.subcommand {
-        XtaskCmd::Codegen(codegen) => codegen::run(&project, codegen.check),
+        XtaskCmd::Codegen(codegen) => codegen::run(&project, codegen.check)?,
         XtaskCmd::Sync(sync) => {
             let report = sync.report.map(absolute).transpose()?;
-            sync::run(&project, &absolute(sync.from)?, report.as_deref())
+            let from = sync::Source::parse(&sync.from)?;
+            sync::run(&project, &from, report.as_deref(), limits(sync.timeout))?
         }
-        XtaskCmd::Operations(_) => operations::run(&project),
-        XtaskCmd::Semver(semver) => semver::run(&project, &semver.baseline),
+        XtaskCmd::Watch(watch) => {
+            let from = sync::Source::parse(&watch.from)?;
+            let baseline = watch.baseline.as_deref().unwrap_or("HEAD");
+            let out = absolute(watch.out)?;
+            let outcome = watch::run(&project, &from, &out, baseline, limits(watch.timeout))?;
+            if outcome == watch::Outcome::Refused {
+                return Ok(ExitCode::from(2));
+            }
+        }
+        XtaskCmd::Operations(_) => operations::run(&project)?,
+        XtaskCmd::Semver(semver) => semver::run(&project, &semver.baseline)?,
     }
+    Ok(ExitCode::SUCCESS)
 }

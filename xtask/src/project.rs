@@ -25,6 +25,11 @@ impl Project {
         self.root.join("openapi/upstream.yaml")
     }
 
+    /// Where the vendor's document came from, and its sha256.
+    pub fn upstream_lock(&self) -> PathBuf {
+        self.root.join("openapi/upstream.lock")
+    }
+
     /// The operations the client exposes.
     pub fn operations(&self) -> PathBuf {
         self.root.join("openapi/operations.yaml")

@@ -27,6 +27,29 @@ use crate::rust_names;
 use crate::rustify::CONSTRAINTS;
 use crate::slice::METHODS;
 
+/// What a whole report means for the crate.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Verdict {
+    /// At least one breaking entry.
+    Breaking,
+    /// Additive entries only.
+    Additive,
+    /// Only descriptions changed.
+    Docs,
+}
+
+/// The Rust field typify makes of a property name.
+fn rust_field(property: &str) -> String {
+    let field = heck::ToSnakeCase::to_snake_case(property);
+    match field.as_str() {
+        "type" | "ref" | "match" | "mod" | "use" | "fn" | "impl" | "in" | "where" | "self"
+        | "super" | "crate" | "loop" | "move" | "static" | "struct" | "trait" | "enum" => {
+            format!("{field}_")
+        }
+        _ => field,
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Impact {
     Breaking,
@@ -45,7 +68,10 @@ pub struct Entry {
 #[derive(Debug, Default)]
 pub struct Report {
     pub entries: Vec<Entry>,
-    pub descriptions_changed: usize,
+    /// Where a description changed (`Schema.property`, `GET /path`, …).
+    pub descriptions: Vec<String>,
+    /// The Rust type of each schema, by its name in the spec (both specs').
+    rust_types: BTreeMap<String, String>,
     /// The schemas request bodies reach in the newer spec.
     request_reached: BTreeSet<String>,
 }
@@ -94,7 +120,7 @@ impl Report {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty() && self.descriptions_changed == 0
+        self.entries.is_empty() && self.descriptions.is_empty()
     }
 
     fn compare_servers_and_auth(&mut self, before: &Value, after: &Value) {
@@ -134,7 +160,7 @@ impl Report {
             };
             self.compare_parameters(key, previous, operation);
             if description(previous) != description(operation) {
-                self.descriptions_changed += 1;
+                self.descriptions.push(key.clone());
             }
             let response = |op: &Value| {
                 op.pointer("/responses/200/content/application~1json/schema")
@@ -177,7 +203,7 @@ impl Report {
                 self.push(impact, at.clone(), what.to_owned());
             }
             if description(previous) != description(parameter) {
-                self.descriptions_changed += 1;
+                self.descriptions.push(at.to_owned());
             }
             let schema = |p: &Value| p.get("schema").cloned().unwrap_or_default();
             self.compare_schema(&at, &schema(previous), &schema(parameter), true);
@@ -203,6 +229,8 @@ impl Report {
             rust_names::rust_names(map.keys().map(String::as_str)).unwrap_or_default()
         };
         let (old_names, new_names) = (names(&old), names(&new));
+        self.rust_types.extend(old_names.clone());
+        self.rust_types.extend(new_names.clone());
         for (name, schema) in &new {
             let rust = new_names.get(name).cloned().unwrap_or_default();
             let Some(previous) = old.get(name) else {
@@ -246,7 +274,7 @@ impl Report {
     fn compare_schema(&mut self, at: &str, before: &Value, after: &Value, required: bool) {
         let (before, after) = (unwrap(before), unwrap(after));
         if description(&before) != description(&after) {
-            self.descriptions_changed += 1;
+            self.descriptions.push(at.to_owned());
         }
         let field = |key: &str, schema: &Value| schema.get(key).cloned();
         if field("$ref", &before) != field("$ref", &after) {
@@ -424,6 +452,54 @@ impl Report {
         }
     }
 
+    /// How many entries have `impact`.
+    pub fn count(&self, impact: Impact) -> usize {
+        self.entries.iter().filter(|e| e.impact == impact).count()
+    }
+
+    /// The report's verdict: breaking, additive or descriptions only.
+    pub fn verdict(&self) -> Verdict {
+        if self.count(Impact::Breaking) > 0 {
+            Verdict::Breaking
+        } else if !self.entries.is_empty() {
+            Verdict::Additive
+        } else {
+            Verdict::Docs
+        }
+    }
+
+    /// The Rust path of `at` (`types::ScheduledCall::error` for
+    /// `ScheduledCall.error`), for a schema or one of its properties.
+    fn rust_path(&self, at: &str) -> Option<String> {
+        // Schema names hold dots too (`ultravox.v1.CallMedium`): the longest
+        // name `at` starts with is the schema.
+        let (name, rust) = self
+            .rust_types
+            .iter()
+            .filter(|(name, _)| {
+                at == name.as_str()
+                    || at
+                        .strip_prefix(name.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .max_by_key(|(name, _)| name.len())?;
+        let rest = &at[name.len()..];
+        match rest.strip_prefix('.') {
+            None => Some(format!("types::{rust}")),
+            Some(property) if !property.contains('.') => {
+                Some(format!("types::{rust}::{}", rust_field(property)))
+            }
+            Some(_) => None,
+        }
+    }
+
+    fn shown(&self, at: &str) -> String {
+        match self.rust_path(at) {
+            Some(rust) => format!("`{rust}` (`{at}`)"),
+            None => format!("`{at}`"),
+        }
+    }
+
     /// The report as Markdown, fit to paste into a pull request.
     pub fn to_markdown(&self, title: &str) -> String {
         let mut out = format!("## {title}\n\n");
@@ -431,15 +507,22 @@ impl Report {
             out.push_str("No changes to the part of the API this client uses.\n");
             return out;
         }
-        let count = |impact| self.entries.iter().filter(|e| e.impact == impact).count();
         let _ = writeln!(
             out,
             "{} breaking, {} additive for code that uses `ultravox-client`; {} description(s) \
-             changed. Breaking: something removed, renamed or retyped; see the rule in README.md.\n",
-            count(Impact::Breaking),
-            count(Impact::Additive),
-            self.descriptions_changed
+             changed.",
+            self.count(Impact::Breaking),
+            self.count(Impact::Additive),
+            self.descriptions.len()
         );
+        if self.count(Impact::Breaking) > 0 {
+            out.push_str(
+                "Breaking: code compiled against the previous release can stop compiling or \
+                 stop decoding (something removed, renamed or retyped); see the rule in \
+                 README.md.\n",
+            );
+        }
+        out.push('\n');
         for (impact, heading) in [
             (Impact::Breaking, "Breaking"),
             (Impact::Additive, "Additive"),
@@ -450,7 +533,14 @@ impl Report {
             }
             let _ = writeln!(out, "### {heading}\n");
             for entry in entries {
-                let _ = writeln!(out, "- `{}`: {}", entry.at, entry.what);
+                let _ = writeln!(out, "- {}: {}", self.shown(&entry.at), entry.what);
+            }
+            out.push('\n');
+        }
+        if !self.descriptions.is_empty() {
+            out.push_str("### Descriptions changed\n\n");
+            for at in &self.descriptions {
+                let _ = writeln!(out, "- {}", self.shown(at));
             }
             out.push('\n');
         }

@@ -1,20 +1,192 @@
-//! `cargo xtask sync --from FILE`: takes in a newly published vendor
-//! document. Everything is derived and generated in memory first; only when
-//! all of it succeeds are the vendor copy, the derived spec and the
-//! generated files replaced, together. Then the change report is printed.
+//! `cargo xtask sync --from URL|FILE`: takes in a newly published vendor
+//! document. It is downloaded (conditionally: an unchanged document costs a
+//! 304) or read, then everything is derived and generated in memory; only
+//! when all of it succeeds are the vendor copy, its provenance record, the
+//! derived spec and the generated files replaced, together. Then the change
+//! report is printed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+use crate::download::{self, Downloaded, Limits, Validators};
 use crate::project::Project;
-use crate::report::{self, RustFacts};
+use crate::provenance::{self, Provenance};
+use crate::report::{self, Report, RustFacts};
 use crate::{codegen, crates, derive, document, output};
 
-pub fn run(project: &Project, from: &Path, report_path: Option<&Path>) -> Result<()> {
-    let shown = from.display().to_string();
-    let text = document::read_text(from, &shown, "an OpenAPI document (YAML or JSON)")?;
+/// Where a document comes from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    Url(String),
+    File(PathBuf),
+}
+
+impl Source {
+    /// A URL (http or https), or a path relative to the caller's directory.
+    pub fn parse(raw: &str) -> Result<Self> {
+        if download::is_url(raw) {
+            return Ok(Self::Url(raw.to_owned()));
+        }
+        Ok(Self::File(std::path::absolute(raw)?))
+    }
+
+    /// How messages name it.
+    pub fn shown(&self) -> String {
+        match self {
+            Self::Url(url) => url.clone(),
+            Self::File(path) => path.display().to_string(),
+        }
+    }
+
+    /// How the provenance record names it: the URL, or `file:<name>` (a
+    /// local path says nothing to the next reader).
+    fn recorded(&self) -> String {
+        match self {
+            Self::Url(url) => url.clone(),
+            Self::File(path) => format!(
+                "file:{}",
+                path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into()
+                )
+            ),
+        }
+    }
+}
+
+/// What taking in a document would do.
+pub enum Prepared {
+    /// Nothing to take in; the reason.
+    Unchanged(String),
+    Changed(Box<Synced>),
+}
+
+/// A new document, derived and generated, not written yet.
+pub struct Synced {
+    pub report: Report,
+    pub previous: Option<Provenance>,
+    pub provenance: Provenance,
+    /// Every file to write, the vendor's bytes first.
+    pub files: Vec<(PathBuf, String)>,
+}
+
+impl Synced {
+    /// `Ultravox API of 2026-07-02`, from the document's date.
+    pub fn title(&self) -> String {
+        format!("Ultravox API of {}", self.provenance.published())
+    }
+
+    /// Whether the new document is older than the one it replaces.
+    pub fn is_older(&self) -> bool {
+        self.previous
+            .as_ref()
+            .is_some_and(|previous| self.provenance.published() < previous.published())
+    }
+
+    /// Writes every file, or none.
+    pub fn write(&self, project: &Project) -> Result<()> {
+        let changed = output::write_all(&self.files)?;
+        for ((path, _), changed) in self.files.iter().zip(changed) {
+            let state = if changed { "updated" } else { "unchanged" };
+            eprintln!("{}: {state}", project.show(path));
+        }
+        Ok(())
+    }
+}
+
+pub fn run(
+    project: &Project,
+    from: &Source,
+    report_path: Option<&Path>,
+    limits: Limits,
+) -> Result<()> {
+    match prepare(project, from, limits)? {
+        Prepared::Unchanged(reason) => {
+            println!("No changes: {reason}; no file changed.");
+            Ok(())
+        }
+        Prepared::Changed(mut synced) => {
+            let markdown = synced.report.to_markdown(&synced.title());
+            if let Some(path) = report_path {
+                synced.files.push((path.to_path_buf(), markdown.clone()));
+            }
+            synced.write(project)?;
+            print!("{markdown}");
+            Ok(())
+        }
+    }
+}
+
+/// A fetched document, not taken in yet.
+pub enum Fetched {
+    /// The server says the document is the one recorded (304).
+    NotModified(String),
+    Document {
+        text: String,
+        provenance: Provenance,
+    },
+}
+
+/// Fetches `from` and derives and generates everything from it, in memory.
+pub fn prepare(project: &Project, from: &Source, limits: Limits) -> Result<Prepared> {
+    match fetch(project, from, limits)? {
+        Fetched::NotModified(reason) => Ok(Prepared::Unchanged(reason)),
+        Fetched::Document { text, provenance } => build(project, from, text, provenance),
+    }
+}
+
+/// Downloads or reads `from`; a download asks for changes since the
+/// recorded one when the record is of the same URL.
+pub fn fetch(project: &Project, from: &Source, limits: Limits) -> Result<Fetched> {
+    let shown = from.shown();
+    let (text, validators) = match from {
+        Source::Url(url) => {
+            let lock = project.upstream_lock();
+            let previous = Provenance::load(&lock, &project.show(&lock))?;
+            let known = previous
+                .as_ref()
+                .filter(|previous| previous.source == *url)
+                .map(|previous| &previous.validators);
+            match download::download(url, known, limits)? {
+                Downloaded::NotModified => {
+                    return Ok(Fetched::NotModified(format!(
+                        "{url} answered 304 Not Modified"
+                    )));
+                }
+                Downloaded::Document { bytes, validators } => {
+                    (download::text(bytes, url)?, validators)
+                }
+            }
+        }
+        Source::File(path) => (
+            document::read_text(path, &shown, "an OpenAPI document (YAML or JSON)")?,
+            Validators::default(),
+        ),
+    };
+    let provenance = Provenance::new(from.recorded(), text.as_bytes(), validators);
+    Ok(Fetched::Document { text, provenance })
+}
+
+/// Derives and generates everything from a fetched document, in memory.
+pub fn build(
+    project: &Project,
+    from: &Source,
+    text: String,
+    provenance: Provenance,
+) -> Result<Prepared> {
+    let shown = from.shown();
+    let lock_path = project.upstream_lock();
+    let previous = Provenance::load(&lock_path, &project.show(&lock_path))?;
+    let committed = std::fs::read(project.upstream()).ok();
+    if committed.is_some_and(|bytes| provenance::sha256(&bytes) == provenance.sha256) {
+        return Ok(Prepared::Unchanged(format!(
+            "{shown} is the committed document (sha256 {})",
+            provenance.sha256
+        )));
+    }
+
     let upstream = document::parse(&text, &shown)?;
     let derived = derive::derive(project, upstream, &shown)
         .with_context(|| format!("{shown} was not taken in; no file changed"))?;
@@ -33,25 +205,15 @@ pub fn run(project: &Project, from: &Path, report_path: Option<&Path>) -> Result
         &rust_facts(before_code.as_deref()),
         &rust_facts(after_code.as_deref()),
     );
-    let title = format!(
-        "API changes: {}",
-        from.file_name()
-            .map_or(shown.clone(), |name| name.to_string_lossy().into_owned())
-    );
-    let markdown = report.to_markdown(&title);
-
-    // The vendor's bytes, exactly as published.
+    // The vendor's bytes, exactly as published, and where they came from.
     files.insert(0, (project.upstream(), text));
-    if let Some(path) = report_path {
-        files.push((path.to_path_buf(), markdown.clone()));
-    }
-    let changed = output::write_all(&files)?;
-    for ((path, _), changed) in files.iter().zip(changed) {
-        let state = if changed { "updated" } else { "unchanged" };
-        eprintln!("{}: {state}", project.show(path));
-    }
-    print!("{markdown}");
-    Ok(())
+    files.insert(1, (lock_path, provenance.to_text()));
+    Ok(Prepared::Changed(Box::new(Synced {
+        report,
+        previous,
+        provenance,
+        files,
+    })))
 }
 
 /// The derived spec as committed, or an empty one before the first sync.

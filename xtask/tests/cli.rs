@@ -258,16 +258,16 @@ fn sync_reports_the_changes_and_a_second_sync_changes_nothing() {
         "copied byte for byte"
     );
     for schema in [
-        "ultravox.v1.EnabledDataMessages`: schema added",
-        "ultravox.v1.CallMedium_DtmfHandling`: schema added",
-        "ultravox.v1.CallMedium_DtmfUserTextMessage`: schema added",
-        "ultravox.v1.CallMedium_WebRtcMedium.dataMessages`: optional property added",
-        "ultravox.v1.CallMedium_WebSocketMedium.dataMessages`: optional property added",
-        "ultravox.v1.CallMedium_WebSocketMedium.mediaIdleTimeout`: optional property added",
-        "ultravox.v1.CallMedium_TwilioMedium.dtmfHandling`: optional property added",
-        "ultravox.v1.CallMedium_TelnyxMedium.dtmfHandling`: optional property added",
-        "ultravox.v1.CallMedium_PlivoMedium.dtmfHandling`: optional property added",
-        "ultravox.v1.CallMedium_ExotelMedium.dtmfHandling`: optional property added",
+        "ultravox.v1.EnabledDataMessages`): schema added",
+        "ultravox.v1.CallMedium_DtmfHandling`): schema added",
+        "ultravox.v1.CallMedium_DtmfUserTextMessage`): schema added",
+        "ultravox.v1.CallMedium_WebRtcMedium.dataMessages`): optional property added",
+        "ultravox.v1.CallMedium_WebSocketMedium.dataMessages`): optional property added",
+        "ultravox.v1.CallMedium_WebSocketMedium.mediaIdleTimeout`): optional property added",
+        "ultravox.v1.CallMedium_TwilioMedium.dtmfHandling`): optional property added",
+        "ultravox.v1.CallMedium_TelnyxMedium.dtmfHandling`): optional property added",
+        "ultravox.v1.CallMedium_PlivoMedium.dtmfHandling`): optional property added",
+        "ultravox.v1.CallMedium_ExotelMedium.dtmfHandling`): optional property added",
     ] {
         assert!(
             report.contains(schema),
@@ -279,9 +279,22 @@ fn sync_reports_the_changes_and_a_second_sync_changes_nothing() {
     // additive (cargo-semver-checks agrees), not a map turning into a struct.
     assert!(!report.contains("changes from a map"), "{report}");
     assert!(
-        report.starts_with("## API changes: ultravox-openapi-2026-07-02.yaml\n\n0 breaking,"),
+        report.starts_with("## Ultravox API of 2026-07-02\n\n0 breaking, 10 additive"),
         "{report}"
     );
+    // The Rust path beside the vendor's name; changed descriptions named.
+    assert!(
+        report.contains(
+            "- `types::WebRtcMedium::data_messages` (`ultravox.v1.CallMedium_WebRtcMedium.dataMessages`): optional property added"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("### Descriptions changed\n\n- `"),
+        "{report}"
+    );
+    // No breaking entry, so no explanation of "breaking".
+    assert!(!report.contains("stop compiling"), "{report}");
     // `mediaIdleTimeout` has a `pattern`, yet no new crate is needed: responses
     // are not validated against constraints.
     assert!(!report.contains("now uses the crate"), "{report}");
@@ -289,7 +302,7 @@ fn sync_reports_the_changes_and_a_second_sync_changes_nothing() {
     let before = scratch.files();
     let again = scratch.assert_ok(&["sync", "--from", newer]);
     assert!(
-        again.contains("No changes to the part of the API this client uses."),
+        again.starts_with("No changes: ") && again.contains("is the committed document"),
         "{again}"
     );
     assert!(
