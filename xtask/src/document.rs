@@ -20,6 +20,15 @@ pub fn read_text(path: &Path, shown: &str, what: &str) -> Result<String> {
 
 /// Parses YAML (JSON is YAML too) into a JSON value.
 pub fn parse(text: &str, shown: &str) -> Result<Value> {
+    // A maintenance or error page served with 200 parses as YAML text.
+    if text.trim_start().starts_with('<') {
+        let first = text.trim_start().lines().next().unwrap_or_default();
+        let first: String = first.chars().take(80).collect();
+        bail!(
+            "{shown} is HTML, not an OpenAPI document (a maintenance or error page? it starts \
+             `{first}`); try again later"
+        );
+    }
     // JSON first: it is what most tools write, and its errors are exact.
     if text.trim_start().starts_with('{') {
         return serde_json::from_str(text).map_err(|err| {

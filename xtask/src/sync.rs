@@ -187,8 +187,21 @@ pub fn build(
         )));
     }
 
-    let upstream = document::parse(&text, &shown)?;
+    // A document cut short (a dropped connection the server did not
+    // announce) fails somewhere inside; the cause is the cut, not the symptom.
+    let truncated = |err: anyhow::Error| {
+        if text.ends_with('\n') {
+            err
+        } else {
+            err.context(format!(
+                "{shown} looks truncated: it ends mid-line after {} bytes; download it again",
+                text.len()
+            ))
+        }
+    };
+    let upstream = document::parse(&text, &shown).map_err(truncated)?;
     let derived = derive::derive(project, upstream, &shown)
+        .map_err(truncated)
         .with_context(|| format!("{shown} was not taken in; no file changed"))?;
     let mut files = codegen::outputs(project, &derived)
         .with_context(|| format!("{shown} was not taken in; no file changed"))?;
