@@ -62,10 +62,11 @@ impl<'a, Op: Listing> Request<'a, Op> {
     ///             Err(err) => break err,
     ///         }
     ///     };
-    ///     match err.resume_cursor() {
-    ///         Some(cursor) if err.is_retryable() => resume = Some(cursor.clone()),
-    ///         _ => return Err(err),
+    ///     if !err.is_retryable() {
+    ///         return Err(err);
     ///     }
+    ///     // No cursor: the first page failed, and nothing was delivered yet.
+    ///     resume = err.resume_cursor().cloned();
     ///     tokio::time::sleep(err.retry_after().unwrap_or(Duration::from_secs(5))).await;
     /// }
     /// # }

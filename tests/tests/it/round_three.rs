@@ -9,28 +9,12 @@ use std::time::{Duration, Instant};
 use futures_util::{FutureExt, StreamExt};
 use serde_json::json;
 use support::http::test_client;
+use support::runtimes::{client_runtime, server_runtime};
 use support::samples::ids::{AGENT, BATCH};
 use support::samples::{any_row, page};
 use support::server::{LoopbackServer, Reply, ScriptedServer, page_number};
 use support::spec;
 use ultravox_client::{ErrorKind, StatusCode};
-
-/// A multi-thread runtime of its own, for the test servers, so the runtime
-/// under test holds only the client's work.
-fn server_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn current_thread_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// A row that names its page, so a test can tell pages apart.
 fn row_of(page: u64) -> serde_json::Value {
@@ -77,11 +61,11 @@ fn a_stream_polled_on_another_runtime_while_its_own_idles_ends_at_once() {
     let client = test_client(&server.base_url).build().unwrap();
     let mut pages = Box::pin(client.list_scheduled_calls(AGENT, BATCH).pages());
 
-    let idle = current_thread_runtime();
+    let idle = client_runtime();
     idle.block_on(pages.next()).unwrap().unwrap();
     // Page 2 is now a task of `idle`, which nobody drives from here on.
 
-    let other = current_thread_runtime();
+    let other = client_runtime();
     let started = Instant::now();
     let next =
         other.block_on(async { tokio::time::timeout(Duration::from_secs(5), pages.next()).await });
@@ -136,7 +120,7 @@ fn one_client_answers_at_once_on_two_live_runtimes_in_turn() {
         .max_retries(0)
         .build()
         .unwrap();
-    let (first, second) = (current_thread_runtime(), current_thread_runtime());
+    let (first, second) = (client_runtime(), client_runtime());
     for (turn, runtime) in [&first, &second, &first, &second].into_iter().enumerate() {
         let started = Instant::now();
         let outcome = runtime.block_on(client.list_scheduled_calls(AGENT, BATCH).send());

@@ -11,27 +11,11 @@ use std::time::{Duration, Instant};
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use serde_json::json;
 use support::http::{fetch_first_page, test_client};
+use support::runtimes::{client_runtime, server_runtime};
 use support::samples::ids::{AGENT, BATCH};
 use support::samples::{any_row, page};
 use support::server::{Reply, ScriptedServer, page_number};
 use ultravox_client::ErrorKind;
-
-/// A multi-thread runtime of its own, for the test servers, so the runtime
-/// under test holds only the client's work.
-fn server_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn client_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// Drives `future` on `runtime` for 100 ms (it connects and sends, then
 /// waits for a server that never answers), and leaves it unfinished.
