@@ -355,3 +355,27 @@ fn sync_from_a_url_records_where_the_document_came_from() {
         ],
     );
 }
+
+/// A document older than the committed one (a stale copy served again) is
+/// flagged at the top of the body, beside both documents' dates.
+#[test]
+fn an_older_document_than_the_committed_one_is_flagged() {
+    let scratch = Scratch::new(&data(OLDER));
+    let newer = document(&scratch, "ultravox-openapi-2026-07-02.yaml", &data(NEWER));
+    scratch.assert_ok(&["sync", "--from", newer.to_str().unwrap()]);
+    let older = document(&scratch, "ultravox-openapi-2025-09-29.yaml", &data(OLDER));
+    let tools = semver_tool(Some((COMPATIBLE, 0)));
+    let watched = watch(&scratch, older.to_str().unwrap(), tools.path(), &[]);
+    assert_eq!(watched.code, 0, "{}", watched.stderr);
+    let body = watched.file("body.md");
+    assert!(
+        body.contains(
+            "**This document (2025-09-29) is older than the committed one (2026-07-02).**"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("| previous | 2026-07-02 |") && body.contains("| new | 2025-09-29 |"),
+        "{body}"
+    );
+}
