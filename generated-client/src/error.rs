@@ -27,10 +27,19 @@ const TEXT_CHARS: usize = 300;
 /// bidirectional overrides, zero-width characters) are escaped, so it is
 /// safe for a terminal or a log. Bodies are shortened there, but kept (up
 /// to 64 KiB) in the kind.
-#[derive(Debug)]
 pub struct Error {
     // Boxed: a `Result<_, Error>` stays one pointer wide on the error side.
     inner: Box<Inner>,
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.inner.kind)
+            .field("operation", &self.inner.operation)
+            .field("resume_cursor", &self.inner.resume)
+            .finish()
+    }
 }
 
 #[derive(Debug)]
