@@ -18,6 +18,7 @@ pub mod types {
     }
     impl AgentBasic {
         /// Starts a [`builder::AgentBasic`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::AgentBasic {
             Default::default()
         }
@@ -46,6 +47,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl AgentGreeting {
         /// Starts a [`builder::AgentGreeting`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::AgentGreeting {
             Default::default()
         }
@@ -232,6 +234,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl Call {
         /// Starts a [`builder::Call`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::Call {
             Default::default()
         }
@@ -245,11 +248,13 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         Null(Null),
     }
     impl ::std::convert::From<crate::types::EndReason> for CallEndReason {
+        #[inline]
         fn from(value: crate::types::EndReason) -> Self {
             Self::EndReason(value)
         }
     }
     impl ::std::convert::From<Null> for CallEndReason {
+        #[inline]
         fn from(value: Null) -> Self {
             Self::Null(value)
         }
@@ -316,6 +321,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl CallMedium {
         /// Starts a [`builder::CallMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::CallMedium {
             Default::default()
         }
@@ -329,11 +335,13 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         Null(Null),
     }
     impl ::std::convert::From<crate::types::RetentionPolicy> for CallRetentionPolicy {
+        #[inline]
         fn from(value: crate::types::RetentionPolicy) -> Self {
             Self::RetentionPolicy(value)
         }
     }
     impl ::std::convert::From<Null> for CallRetentionPolicy {
+        #[inline]
         fn from(value: Null) -> Self {
             Self::Null(value)
         }
@@ -356,6 +364,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl CallSipDetails {
         /// Starts a [`builder::CallSipDetails`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::CallSipDetails {
             Default::default()
         }
@@ -370,11 +379,13 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl ::std::convert::From<crate::types::TerminationReason>
     for CallSipDetailsTerminationReason {
+        #[inline]
         fn from(value: crate::types::TerminationReason) -> Self {
             Self::TerminationReason(value)
         }
     }
     impl ::std::convert::From<Null> for CallSipDetailsTerminationReason {
+        #[inline]
         fn from(value: Null) -> Self {
             Self::Null(value)
         }
@@ -393,6 +404,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl Callback {
         /// Starts a [`builder::Callback`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::Callback {
             Default::default()
         }
@@ -414,6 +426,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl Callbacks {
         /// Starts a [`builder::Callbacks`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::Callbacks {
             Default::default()
         }
@@ -443,6 +456,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl CartesiaGenerationConfig {
         /// Starts a [`builder::CartesiaGenerationConfig`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::CartesiaGenerationConfig {
             Default::default()
         }
@@ -479,6 +493,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl CartesiaVoice {
         /// Starts a [`builder::CartesiaVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::CartesiaVoice {
             Default::default()
         }
@@ -507,6 +522,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl DataConnectionAudioConfig {
         /// Starts a [`builder::DataConnectionAudioConfig`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::DataConnectionAudioConfig {
             Default::default()
         }
@@ -546,6 +562,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl DataConnectionConfig {
         /// Starts a [`builder::DataConnectionConfig`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::DataConnectionConfig {
             Default::default()
         }
@@ -573,6 +590,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl DtmfHandling {
         /// Starts a [`builder::DtmfHandling`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::DtmfHandling {
             Default::default()
         }
@@ -592,6 +610,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl DtmfUserTextMessage {
         /// Starts a [`builder::DtmfUserTextMessage`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::DtmfUserTextMessage {
             Default::default()
         }
@@ -663,6 +682,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl ElevenLabsVoice {
         /// Starts a [`builder::ElevenLabsVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::ElevenLabsVoice {
             Default::default()
         }
@@ -741,6 +761,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl EnabledDataMessages {
         /// Starts a [`builder::EnabledDataMessages`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::EnabledDataMessages {
             Default::default()
         }
@@ -759,6 +780,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl ExotelMedium {
         /// Starts a [`builder::ExotelMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::ExotelMedium {
             Default::default()
         }
@@ -800,6 +822,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     }
     impl ExternalVoice {
         /// Starts a [`builder::ExternalVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::ExternalVoice {
             Default::default()
         }
@@ -823,6 +846,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl FallbackAgentGreeting {
         /// Starts a [`builder::FallbackAgentGreeting`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::FallbackAgentGreeting {
             Default::default()
         }
@@ -844,6 +868,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl FirstSpeakerSettings {
         /// Starts a [`builder::FirstSpeakerSettings`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::FirstSpeakerSettings {
             Default::default()
         }
@@ -918,6 +943,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl GenericVoice {
         /// Starts a [`builder::GenericVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::GenericVoice {
             Default::default()
         }
@@ -944,6 +970,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl GoogleVoice {
         /// Starts a [`builder::GoogleVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::GoogleVoice {
             Default::default()
         }
@@ -988,6 +1015,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl InworldVoice {
         /// Starts a [`builder::InworldVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::InworldVoice {
             Default::default()
         }
@@ -1016,6 +1044,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl LmntVoice {
         /// Starts a [`builder::LmntVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::LmntVoice {
             Default::default()
         }
@@ -1028,16 +1057,19 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     pub struct Null(pub ());
     impl ::std::ops::Deref for Null {
         type Target = ();
+        #[inline]
         fn deref(&self) -> &() {
             &self.0
         }
     }
     impl ::std::convert::From<Null> for () {
+        #[inline]
         fn from(value: Null) -> Self {
             value.0
         }
     }
     impl ::std::convert::From<()> for Null {
+        #[inline]
         fn from(value: ()) -> Self {
             Self(value)
         }
@@ -1057,6 +1089,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl PaginatedCallList {
         /// Starts a [`builder::PaginatedCallList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::PaginatedCallList {
             Default::default()
         }
@@ -1076,6 +1109,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl PaginatedScheduledCallBatchList {
         /// Starts a [`builder::PaginatedScheduledCallBatchList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::PaginatedScheduledCallBatchList {
             Default::default()
         }
@@ -1095,6 +1129,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl PaginatedScheduledCallList {
         /// Starts a [`builder::PaginatedScheduledCallList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::PaginatedScheduledCallList {
             Default::default()
         }
@@ -1164,6 +1199,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl PatchedScheduledCallBatch {
         /// Starts a [`builder::PatchedScheduledCallBatch`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::PatchedScheduledCallBatch {
             Default::default()
         }
@@ -1213,6 +1249,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl PatchedScheduledCallBatchRequest {
         /// Starts a [`builder::PatchedScheduledCallBatchRequest`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::PatchedScheduledCallBatchRequest {
             Default::default()
         }
@@ -1225,18 +1262,21 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     pub struct PatchedScheduledCallBatchRequestWebhookSecret(::std::string::String);
     impl ::std::ops::Deref for PatchedScheduledCallBatchRequestWebhookSecret {
         type Target = ::std::string::String;
+        #[inline]
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
     impl ::std::convert::From<PatchedScheduledCallBatchRequestWebhookSecret>
     for ::std::string::String {
+        #[inline]
         fn from(value: PatchedScheduledCallBatchRequestWebhookSecret) -> Self {
             value.0
         }
     }
     impl ::std::str::FromStr for PatchedScheduledCallBatchRequestWebhookSecret {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1249,6 +1289,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::convert::TryFrom<&str>
     for PatchedScheduledCallBatchRequestWebhookSecret {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1258,6 +1299,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::convert::TryFrom<::std::string::String>
     for PatchedScheduledCallBatchRequestWebhookSecret {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1285,18 +1327,21 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     pub struct PatchedScheduledCallBatchRequestWebhookUrl(::std::string::String);
     impl ::std::ops::Deref for PatchedScheduledCallBatchRequestWebhookUrl {
         type Target = ::std::string::String;
+        #[inline]
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
     impl ::std::convert::From<PatchedScheduledCallBatchRequestWebhookUrl>
     for ::std::string::String {
+        #[inline]
         fn from(value: PatchedScheduledCallBatchRequestWebhookUrl) -> Self {
             value.0
         }
     }
     impl ::std::str::FromStr for PatchedScheduledCallBatchRequestWebhookUrl {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1308,6 +1353,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl ::std::convert::TryFrom<&str> for PatchedScheduledCallBatchRequestWebhookUrl {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1317,6 +1363,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::convert::TryFrom<::std::string::String>
     for PatchedScheduledCallBatchRequestWebhookUrl {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1343,18 +1390,21 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     pub struct PatchedScheduledCallBatchWebhookSecret(::std::string::String);
     impl ::std::ops::Deref for PatchedScheduledCallBatchWebhookSecret {
         type Target = ::std::string::String;
+        #[inline]
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
     impl ::std::convert::From<PatchedScheduledCallBatchWebhookSecret>
     for ::std::string::String {
+        #[inline]
         fn from(value: PatchedScheduledCallBatchWebhookSecret) -> Self {
             value.0
         }
     }
     impl ::std::str::FromStr for PatchedScheduledCallBatchWebhookSecret {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1366,6 +1416,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl ::std::convert::TryFrom<&str> for PatchedScheduledCallBatchWebhookSecret {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1375,6 +1426,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::convert::TryFrom<::std::string::String>
     for PatchedScheduledCallBatchWebhookSecret {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1401,18 +1453,21 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     pub struct PatchedScheduledCallBatchWebhookUrl(::std::string::String);
     impl ::std::ops::Deref for PatchedScheduledCallBatchWebhookUrl {
         type Target = ::std::string::String;
+        #[inline]
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
     impl ::std::convert::From<PatchedScheduledCallBatchWebhookUrl>
     for ::std::string::String {
+        #[inline]
         fn from(value: PatchedScheduledCallBatchWebhookUrl) -> Self {
             value.0
         }
     }
     impl ::std::str::FromStr for PatchedScheduledCallBatchWebhookUrl {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1424,6 +1479,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl ::std::convert::TryFrom<&str> for PatchedScheduledCallBatchWebhookUrl {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1433,6 +1489,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::convert::TryFrom<::std::string::String>
     for PatchedScheduledCallBatchWebhookUrl {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1469,6 +1526,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl PlivoMedium {
         /// Starts a [`builder::PlivoMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::PlivoMedium {
             Default::default()
         }
@@ -1498,6 +1556,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl PlivoMediumOutgoingRequestParams {
         /// Starts a [`builder::PlivoMediumOutgoingRequestParams`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::PlivoMediumOutgoingRequestParams {
             Default::default()
         }
@@ -1522,6 +1581,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl PronunciationDictionaryReference {
         /// Starts a [`builder::PronunciationDictionaryReference`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::PronunciationDictionaryReference {
             Default::default()
         }
@@ -1588,6 +1648,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl RespeecherVoice {
         /// Starts a [`builder::RespeecherVoice`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::RespeecherVoice {
             Default::default()
         }
@@ -1627,6 +1688,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl ScheduledCall {
         /// Starts a [`builder::ScheduledCall`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::ScheduledCall {
             Default::default()
         }
@@ -1688,6 +1750,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     }
     impl ScheduledCallBatch {
         /// Starts a [`builder::ScheduledCallBatch`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::ScheduledCallBatch {
             Default::default()
         }
@@ -1734,6 +1797,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     }
     impl ScheduledCallBatchRequest {
         /// Starts a [`builder::ScheduledCallBatchRequest`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::ScheduledCallBatchRequest {
             Default::default()
         }
@@ -1746,18 +1810,21 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     pub struct ScheduledCallBatchRequestWebhookSecret(::std::string::String);
     impl ::std::ops::Deref for ScheduledCallBatchRequestWebhookSecret {
         type Target = ::std::string::String;
+        #[inline]
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
     impl ::std::convert::From<ScheduledCallBatchRequestWebhookSecret>
     for ::std::string::String {
+        #[inline]
         fn from(value: ScheduledCallBatchRequestWebhookSecret) -> Self {
             value.0
         }
     }
     impl ::std::str::FromStr for ScheduledCallBatchRequestWebhookSecret {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1769,6 +1836,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     }
     impl ::std::convert::TryFrom<&str> for ScheduledCallBatchRequestWebhookSecret {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1778,6 +1846,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     impl ::std::convert::TryFrom<::std::string::String>
     for ScheduledCallBatchRequestWebhookSecret {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1804,18 +1873,21 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     pub struct ScheduledCallBatchRequestWebhookUrl(::std::string::String);
     impl ::std::ops::Deref for ScheduledCallBatchRequestWebhookUrl {
         type Target = ::std::string::String;
+        #[inline]
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
     impl ::std::convert::From<ScheduledCallBatchRequestWebhookUrl>
     for ::std::string::String {
+        #[inline]
         fn from(value: ScheduledCallBatchRequestWebhookUrl) -> Self {
             value.0
         }
     }
     impl ::std::str::FromStr for ScheduledCallBatchRequestWebhookUrl {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1827,6 +1899,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     }
     impl ::std::convert::TryFrom<&str> for ScheduledCallBatchRequestWebhookUrl {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1836,6 +1909,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     impl ::std::convert::TryFrom<::std::string::String>
     for ScheduledCallBatchRequestWebhookUrl {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1879,6 +1953,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     }
     impl ScheduledCallRequest {
         /// Starts a [`builder::ScheduledCallRequest`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::ScheduledCallRequest {
             Default::default()
         }
@@ -1890,6 +1965,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     pub struct SipIncoming {}
     impl SipIncoming {
         /// Starts a [`builder::SipIncoming`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::SipIncoming {
             Default::default()
         }
@@ -1908,6 +1984,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     }
     impl SipMedium {
         /// Starts a [`builder::SipMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::SipMedium {
             Default::default()
         }
@@ -1932,6 +2009,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     }
     impl SipOutgoing {
         /// Starts a [`builder::SipOutgoing`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::SipOutgoing {
             Default::default()
         }
@@ -1954,6 +2032,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     }
     impl TelnyxMedium {
         /// Starts a [`builder::TelnyxMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::TelnyxMedium {
             Default::default()
         }
@@ -1983,6 +2062,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     }
     impl TelnyxMediumOutgoingRequestParams {
         /// Starts a [`builder::TelnyxMediumOutgoingRequestParams`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::TelnyxMediumOutgoingRequestParams {
             Default::default()
         }
@@ -2010,6 +2090,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl TimedMessage {
         /// Starts a [`builder::TimedMessage`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::TimedMessage {
             Default::default()
         }
@@ -2032,6 +2113,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl TwilioMedium {
         /// Starts a [`builder::TwilioMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::TwilioMedium {
             Default::default()
         }
@@ -2062,6 +2144,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl TwilioMediumOutgoingRequestParams {
         /// Starts a [`builder::TwilioMediumOutgoingRequestParams`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::TwilioMediumOutgoingRequestParams {
             Default::default()
         }
@@ -2078,6 +2161,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl UserGreeting {
         /// Starts a [`builder::UserGreeting`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::UserGreeting {
             Default::default()
         }
@@ -2141,6 +2225,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl VadSettings {
         /// Starts a [`builder::VadSettings`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::VadSettings {
             Default::default()
         }
@@ -2159,6 +2244,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl WebRtcMedium {
         /// Starts a [`builder::WebRtcMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::WebRtcMedium {
             Default::default()
         }
@@ -2211,6 +2297,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     impl WebSocketMedium {
         /// Starts a [`builder::WebSocketMedium`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
         pub fn builder() -> builder::WebSocketMedium {
             Default::default()
         }
@@ -2225,6 +2312,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for AgentBasic {
+            #[inline]
             fn default() -> Self {
                 Self {
                     agent_id: Err("no value supplied for agent_id".to_string()),
@@ -2260,6 +2348,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<AgentBasic> for super::AgentBasic {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: AgentBasic,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -2270,6 +2359,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::AgentBasic> for AgentBasic {
+            #[inline]
             fn from(value: super::AgentBasic) -> Self {
                 Self {
                     agent_id: Ok(value.agent_id),
@@ -2299,6 +2389,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for AgentGreeting {
+            #[inline]
             fn default() -> Self {
                 Self {
                     delay: Ok(Default::default()),
@@ -2362,6 +2453,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<AgentGreeting> for super::AgentGreeting {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: AgentGreeting,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -2374,6 +2466,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::AgentGreeting> for AgentGreeting {
+            #[inline]
             fn from(value: super::AgentGreeting) -> Self {
                 Self {
                     delay: Ok(value.delay),
@@ -2538,6 +2631,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for Call {
+            #[inline]
             fn default() -> Self {
                 Self {
                     agent: Err("no value supplied for agent".to_string()),
@@ -3153,6 +3247,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<Call> for super::Call {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Call,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -3202,6 +3297,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::Call> for Call {
+            #[inline]
             fn from(value: super::Call) -> Self {
                 Self {
                     agent: Ok(value.agent),
@@ -3282,6 +3378,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for CallMedium {
+            #[inline]
             fn default() -> Self {
                 Self {
                     exotel: Ok(Default::default()),
@@ -3386,6 +3483,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<CallMedium> for super::CallMedium {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: CallMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -3401,6 +3499,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::CallMedium> for CallMedium {
+            #[inline]
             fn from(value: super::CallMedium) -> Self {
                 Self {
                     exotel: Ok(value.exotel),
@@ -3427,6 +3526,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for CallSipDetails {
+            #[inline]
             fn default() -> Self {
                 Self {
                     billed_duration: Err(
@@ -3472,6 +3572,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<CallSipDetails> for super::CallSipDetails {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: CallSipDetails,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -3482,6 +3583,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::CallSipDetails> for CallSipDetails {
+            #[inline]
             fn from(value: super::CallSipDetails) -> Self {
                 Self {
                     billed_duration: Ok(value.billed_duration),
@@ -3503,6 +3605,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for Callback {
+            #[inline]
             fn default() -> Self {
                 Self {
                     secrets: Ok(Default::default()),
@@ -3538,6 +3641,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<Callback> for super::Callback {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Callback,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -3548,6 +3652,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::Callback> for Callback {
+            #[inline]
             fn from(value: super::Callback) -> Self {
                 Self {
                     secrets: Ok(value.secrets),
@@ -3573,6 +3678,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for Callbacks {
+            #[inline]
             fn default() -> Self {
                 Self {
                     billed: Ok(Default::default()),
@@ -3621,6 +3727,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<Callbacks> for super::Callbacks {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Callbacks,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -3632,6 +3739,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::Callbacks> for Callbacks {
+            #[inline]
             fn from(value: super::Callbacks) -> Self {
                 Self {
                     billed: Ok(value.billed),
@@ -3662,6 +3770,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for CartesiaGenerationConfig {
+            #[inline]
             fn default() -> Self {
                 Self {
                     emotion: Ok(Default::default()),
@@ -3726,6 +3835,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<CartesiaGenerationConfig>
         for super::CartesiaGenerationConfig {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: CartesiaGenerationConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -3739,6 +3849,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::From<super::CartesiaGenerationConfig>
         for CartesiaGenerationConfig {
+            #[inline]
             fn from(value: super::CartesiaGenerationConfig) -> Self {
                 Self {
                     emotion: Ok(value.emotion),
@@ -3778,6 +3889,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for CartesiaVoice {
+            #[inline]
             fn default() -> Self {
                 Self {
                     emotion: Ok(Default::default()),
@@ -3869,6 +3981,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<CartesiaVoice> for super::CartesiaVoice {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: CartesiaVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -3883,6 +3996,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::CartesiaVoice> for CartesiaVoice {
+            #[inline]
             fn from(value: super::CartesiaVoice) -> Self {
                 Self {
                     emotion: Ok(value.emotion),
@@ -3910,6 +4024,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for DataConnectionAudioConfig {
+            #[inline]
             fn default() -> Self {
                 Self {
                     channel_mode: Ok(Default::default()),
@@ -3950,6 +4065,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<DataConnectionAudioConfig>
         for super::DataConnectionAudioConfig {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: DataConnectionAudioConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -3961,6 +4077,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::From<super::DataConnectionAudioConfig>
         for DataConnectionAudioConfig {
+            #[inline]
             fn from(value: super::DataConnectionAudioConfig) -> Self {
                 Self {
                     channel_mode: Ok(value.channel_mode),
@@ -3993,6 +4110,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for DataConnectionConfig {
+            #[inline]
             fn default() -> Self {
                 Self {
                     audio_config: Ok(Default::default()),
@@ -4064,6 +4182,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<DataConnectionConfig>
         for super::DataConnectionConfig {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: DataConnectionConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -4076,6 +4195,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::DataConnectionConfig> for DataConnectionConfig {
+            #[inline]
             fn from(value: super::DataConnectionConfig) -> Self {
                 Self {
                     audio_config: Ok(value.audio_config),
@@ -4099,6 +4219,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for DtmfHandling {
+            #[inline]
             fn default() -> Self {
                 Self {
                     ignore: Ok(Default::default()),
@@ -4138,6 +4259,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<DtmfHandling> for super::DtmfHandling {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: DtmfHandling,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -4148,6 +4270,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::DtmfHandling> for DtmfHandling {
+            #[inline]
             fn from(value: super::DtmfHandling) -> Self {
                 Self {
                     ignore: Ok(value.ignore),
@@ -4169,6 +4292,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for DtmfUserTextMessage {
+            #[inline]
             fn default() -> Self {
                 Self {
                     text: Ok(Default::default()),
@@ -4207,6 +4331,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<DtmfUserTextMessage>
         for super::DtmfUserTextMessage {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: DtmfUserTextMessage,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -4217,6 +4342,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::DtmfUserTextMessage> for DtmfUserTextMessage {
+            #[inline]
             fn from(value: super::DtmfUserTextMessage) -> Self {
                 Self {
                     text: Ok(value.text),
@@ -4274,6 +4400,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for ElevenLabsVoice {
+            #[inline]
             fn default() -> Self {
                 Self {
                     enable_ssml_parsing: Ok(Default::default()),
@@ -4440,6 +4567,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<ElevenLabsVoice> for super::ElevenLabsVoice {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ElevenLabsVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -4459,6 +4587,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::ElevenLabsVoice> for ElevenLabsVoice {
+            #[inline]
             fn from(value: super::ElevenLabsVoice) -> Self {
                 Self {
                     enable_ssml_parsing: Ok(value.enable_ssml_parsing),
@@ -4533,6 +4662,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for EnabledDataMessages {
+            #[inline]
             fn default() -> Self {
                 Self {
                     call_event: Ok(Default::default()),
@@ -4722,6 +4852,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<EnabledDataMessages>
         for super::EnabledDataMessages {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: EnabledDataMessages,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -4744,6 +4875,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::EnabledDataMessages> for EnabledDataMessages {
+            #[inline]
             fn from(value: super::EnabledDataMessages) -> Self {
                 Self {
                     call_event: Ok(value.call_event),
@@ -4774,6 +4906,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for ExotelMedium {
+            #[inline]
             fn default() -> Self {
                 Self {
                     dtmf_handling: Ok(Default::default()),
@@ -4796,6 +4929,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<ExotelMedium> for super::ExotelMedium {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ExotelMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -4805,6 +4939,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::ExotelMedium> for ExotelMedium {
+            #[inline]
             fn from(value: super::ExotelMedium) -> Self {
                 Self {
                     dtmf_handling: Ok(value.dtmf_handling),
@@ -4845,6 +4980,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for ExternalVoice {
+            #[inline]
             fn default() -> Self {
                 Self {
                     cartesia: Ok(Default::default()),
@@ -4949,6 +5085,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<ExternalVoice> for super::ExternalVoice {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ExternalVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -4964,6 +5101,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::ExternalVoice> for ExternalVoice {
+            #[inline]
             fn from(value: super::ExternalVoice) -> Self {
                 Self {
                     cartesia: Ok(value.cartesia),
@@ -4994,6 +5132,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for FallbackAgentGreeting {
+            #[inline]
             fn default() -> Self {
                 Self {
                     delay: Ok(Default::default()),
@@ -5043,6 +5182,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<FallbackAgentGreeting>
         for super::FallbackAgentGreeting {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: FallbackAgentGreeting,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -5055,6 +5195,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::From<super::FallbackAgentGreeting>
         for FallbackAgentGreeting {
+            #[inline]
             fn from(value: super::FallbackAgentGreeting) -> Self {
                 Self {
                     delay: Ok(value.delay),
@@ -5077,6 +5218,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for FirstSpeakerSettings {
+            #[inline]
             fn default() -> Self {
                 Self {
                     agent: Ok(Default::default()),
@@ -5113,6 +5255,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<FirstSpeakerSettings>
         for super::FirstSpeakerSettings {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: FirstSpeakerSettings,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -5123,6 +5266,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::FirstSpeakerSettings> for FirstSpeakerSettings {
+            #[inline]
             fn from(value: super::FirstSpeakerSettings) -> Self {
                 Self {
                     agent: Ok(value.agent),
@@ -5171,6 +5315,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for GenericVoice {
+            #[inline]
             fn default() -> Self {
                 Self {
                     body: Ok(Default::default()),
@@ -5303,6 +5448,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<GenericVoice> for super::GenericVoice {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: GenericVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -5319,6 +5465,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::GenericVoice> for GenericVoice {
+            #[inline]
             fn from(value: super::GenericVoice) -> Self {
                 Self {
                     body: Ok(value.body),
@@ -5346,6 +5493,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for GoogleVoice {
+            #[inline]
             fn default() -> Self {
                 Self {
                     speaking_rate: Ok(Default::default()),
@@ -5381,6 +5529,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<GoogleVoice> for super::GoogleVoice {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: GoogleVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -5391,6 +5540,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::GoogleVoice> for GoogleVoice {
+            #[inline]
             fn from(value: super::GoogleVoice) -> Self {
                 Self {
                     speaking_rate: Ok(value.speaking_rate),
@@ -5424,6 +5574,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for InworldVoice {
+            #[inline]
             fn default() -> Self {
                 Self {
                     apply_text_normalization: Ok(Default::default()),
@@ -5500,6 +5651,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<InworldVoice> for super::InworldVoice {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: InworldVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -5513,6 +5665,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::InworldVoice> for InworldVoice {
+            #[inline]
             fn from(value: super::InworldVoice) -> Self {
                 Self {
                     apply_text_normalization: Ok(value.apply_text_normalization),
@@ -5545,6 +5698,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for LmntVoice {
+            #[inline]
             fn default() -> Self {
                 Self {
                     conversational: Ok(Default::default()),
@@ -5608,6 +5762,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<LmntVoice> for super::LmntVoice {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: LmntVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -5620,6 +5775,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::LmntVoice> for LmntVoice {
+            #[inline]
             fn from(value: super::LmntVoice) -> Self {
                 Self {
                     conversational: Ok(value.conversational),
@@ -5651,6 +5807,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for PaginatedCallList {
+            #[inline]
             fn default() -> Self {
                 Self {
                     next: Ok(Default::default()),
@@ -5712,6 +5869,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<PaginatedCallList> for super::PaginatedCallList {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: PaginatedCallList,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -5724,6 +5882,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::PaginatedCallList> for PaginatedCallList {
+            #[inline]
             fn from(value: super::PaginatedCallList) -> Self {
                 Self {
                     next: Ok(value.next),
@@ -5755,6 +5914,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for PaginatedScheduledCallBatchList {
+            #[inline]
             fn default() -> Self {
                 Self {
                     next: Ok(Default::default()),
@@ -5817,6 +5977,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<PaginatedScheduledCallBatchList>
         for super::PaginatedScheduledCallBatchList {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: PaginatedScheduledCallBatchList,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -5830,6 +5991,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::From<super::PaginatedScheduledCallBatchList>
         for PaginatedScheduledCallBatchList {
+            #[inline]
             fn from(value: super::PaginatedScheduledCallBatchList) -> Self {
                 Self {
                     next: Ok(value.next),
@@ -5861,6 +6023,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for PaginatedScheduledCallList {
+            #[inline]
             fn default() -> Self {
                 Self {
                     next: Ok(Default::default()),
@@ -5923,6 +6086,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<PaginatedScheduledCallList>
         for super::PaginatedScheduledCallList {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: PaginatedScheduledCallList,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -5936,6 +6100,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::From<super::PaginatedScheduledCallList>
         for PaginatedScheduledCallList {
+            #[inline]
             fn from(value: super::PaginatedScheduledCallList) -> Self {
                 Self {
                     next: Ok(value.next),
@@ -5995,6 +6160,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for PatchedScheduledCallBatch {
+            #[inline]
             fn default() -> Self {
                 Self {
                     batch_id: Ok(Default::default()),
@@ -6164,6 +6330,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<PatchedScheduledCallBatch>
         for super::PatchedScheduledCallBatch {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: PatchedScheduledCallBatch,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -6184,6 +6351,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::From<super::PatchedScheduledCallBatch>
         for PatchedScheduledCallBatch {
+            #[inline]
             fn from(value: super::PatchedScheduledCallBatch) -> Self {
                 Self {
                     batch_id: Ok(value.batch_id),
@@ -6236,6 +6404,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for PatchedScheduledCallBatchRequest {
+            #[inline]
             fn default() -> Self {
                 Self {
                     calls: Ok(Default::default()),
@@ -6351,6 +6520,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<PatchedScheduledCallBatchRequest>
         for super::PatchedScheduledCallBatchRequest {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: PatchedScheduledCallBatchRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -6367,6 +6537,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::From<super::PatchedScheduledCallBatchRequest>
         for PatchedScheduledCallBatchRequest {
+            #[inline]
             fn from(value: super::PatchedScheduledCallBatchRequest) -> Self {
                 Self {
                     calls: Ok(value.calls),
@@ -6393,6 +6564,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for PlivoMedium {
+            #[inline]
             fn default() -> Self {
                 Self {
                     dtmf_handling: Ok(Default::default()),
@@ -6430,6 +6602,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<PlivoMedium> for super::PlivoMedium {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: PlivoMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -6440,6 +6613,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::PlivoMedium> for PlivoMedium {
+            #[inline]
             fn from(value: super::PlivoMedium) -> Self {
                 Self {
                     dtmf_handling: Ok(value.dtmf_handling),
@@ -6465,6 +6639,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for PlivoMediumOutgoingRequestParams {
+            #[inline]
             fn default() -> Self {
                 Self {
                     additional_params: Ok(Default::default()),
@@ -6516,6 +6691,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<PlivoMediumOutgoingRequestParams>
         for super::PlivoMediumOutgoingRequestParams {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: PlivoMediumOutgoingRequestParams,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -6528,6 +6704,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::From<super::PlivoMediumOutgoingRequestParams>
         for PlivoMediumOutgoingRequestParams {
+            #[inline]
             fn from(value: super::PlivoMediumOutgoingRequestParams) -> Self {
                 Self {
                     additional_params: Ok(value.additional_params),
@@ -6550,6 +6727,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for PronunciationDictionaryReference {
+            #[inline]
             fn default() -> Self {
                 Self {
                     dictionary_id: Ok(Default::default()),
@@ -6586,6 +6764,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<PronunciationDictionaryReference>
         for super::PronunciationDictionaryReference {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: PronunciationDictionaryReference,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -6597,6 +6776,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::From<super::PronunciationDictionaryReference>
         for PronunciationDictionaryReference {
+            #[inline]
             fn from(value: super::PronunciationDictionaryReference) -> Self {
                 Self {
                     dictionary_id: Ok(value.dictionary_id),
@@ -6650,6 +6830,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for RespeecherVoice {
+            #[inline]
             fn default() -> Self {
                 Self {
                     frequency_penalty: Ok(Default::default()),
@@ -6795,6 +6976,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<RespeecherVoice> for super::RespeecherVoice {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: RespeecherVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -6813,6 +6995,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::RespeecherVoice> for RespeecherVoice {
+            #[inline]
             fn from(value: super::RespeecherVoice) -> Self {
                 Self {
                     frequency_penalty: Ok(value.frequency_penalty),
@@ -6863,6 +7046,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for ScheduledCall {
+            #[inline]
             fn default() -> Self {
                 Self {
                     batch_id: Err("no value supplied for batch_id".to_string()),
@@ -6980,6 +7164,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<ScheduledCall> for super::ScheduledCall {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ScheduledCall,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -6996,6 +7181,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::ScheduledCall> for ScheduledCall {
+            #[inline]
             fn from(value: super::ScheduledCall) -> Self {
                 Self {
                     batch_id: Ok(value.batch_id),
@@ -7050,6 +7236,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for ScheduledCallBatch {
+            #[inline]
             fn default() -> Self {
                 Self {
                     batch_id: Err("no value supplied for batch_id".to_string()),
@@ -7214,6 +7401,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<ScheduledCallBatch> for super::ScheduledCallBatch {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ScheduledCallBatch,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -7233,6 +7421,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::ScheduledCallBatch> for ScheduledCallBatch {
+            #[inline]
             fn from(value: super::ScheduledCallBatch) -> Self {
                 Self {
                     batch_id: Ok(value.batch_id),
@@ -7283,6 +7472,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for ScheduledCallBatchRequest {
+            #[inline]
             fn default() -> Self {
                 Self {
                     calls: Err("no value supplied for calls".to_string()),
@@ -7394,6 +7584,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<ScheduledCallBatchRequest>
         for super::ScheduledCallBatchRequest {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ScheduledCallBatchRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -7410,6 +7601,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::From<super::ScheduledCallBatchRequest>
         for ScheduledCallBatchRequest {
+            #[inline]
             fn from(value: super::ScheduledCallBatchRequest) -> Self {
                 Self {
                     calls: Ok(value.calls),
@@ -7444,6 +7636,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for ScheduledCallRequest {
+            #[inline]
             fn default() -> Self {
                 Self {
                     experimental_settings: Ok(Default::default()),
@@ -7510,6 +7703,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<ScheduledCallRequest>
         for super::ScheduledCallRequest {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ScheduledCallRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -7522,6 +7716,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::ScheduledCallRequest> for ScheduledCallRequest {
+            #[inline]
             fn from(value: super::ScheduledCallRequest) -> Self {
                 Self {
                     experimental_settings: Ok(value.experimental_settings),
@@ -7536,6 +7731,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// Builds a [`SipIncoming`](super::SipIncoming); start from `SipIncoming::builder()`.
         pub struct SipIncoming {}
         impl ::std::default::Default for SipIncoming {
+            #[inline]
             fn default() -> Self {
                 Self {}
             }
@@ -7543,6 +7739,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl SipIncoming {}
         impl ::std::convert::TryFrom<SipIncoming> for super::SipIncoming {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 _value: SipIncoming,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -7550,6 +7747,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::SipIncoming> for SipIncoming {
+            #[inline]
             fn from(_value: super::SipIncoming) -> Self {
                 Self {}
             }
@@ -7568,6 +7766,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for SipMedium {
+            #[inline]
             fn default() -> Self {
                 Self {
                     incoming: Ok(Default::default()),
@@ -7603,6 +7802,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<SipMedium> for super::SipMedium {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SipMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -7613,6 +7813,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::SipMedium> for SipMedium {
+            #[inline]
             fn from(value: super::SipMedium) -> Self {
                 Self {
                     incoming: Ok(value.incoming),
@@ -7642,6 +7843,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for SipOutgoing {
+            #[inline]
             fn default() -> Self {
                 Self {
                     from: Ok(Default::default()),
@@ -7701,6 +7903,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<SipOutgoing> for super::SipOutgoing {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SipOutgoing,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -7713,6 +7916,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::SipOutgoing> for SipOutgoing {
+            #[inline]
             fn from(value: super::SipOutgoing) -> Self {
                 Self {
                     from: Ok(value.from),
@@ -7736,6 +7940,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for TelnyxMedium {
+            #[inline]
             fn default() -> Self {
                 Self {
                     dtmf_handling: Ok(Default::default()),
@@ -7773,6 +7978,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<TelnyxMedium> for super::TelnyxMedium {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: TelnyxMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -7783,6 +7989,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::TelnyxMedium> for TelnyxMedium {
+            #[inline]
             fn from(value: super::TelnyxMedium) -> Self {
                 Self {
                     dtmf_handling: Ok(value.dtmf_handling),
@@ -7808,6 +8015,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for TelnyxMediumOutgoingRequestParams {
+            #[inline]
             fn default() -> Self {
                 Self {
                     additional_params: Ok(Default::default()),
@@ -7859,6 +8067,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<TelnyxMediumOutgoingRequestParams>
         for super::TelnyxMediumOutgoingRequestParams {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: TelnyxMediumOutgoingRequestParams,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -7871,6 +8080,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::From<super::TelnyxMediumOutgoingRequestParams>
         for TelnyxMediumOutgoingRequestParams {
+            #[inline]
             fn from(value: super::TelnyxMediumOutgoingRequestParams) -> Self {
                 Self {
                     additional_params: Ok(value.additional_params),
@@ -7897,6 +8107,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for TimedMessage {
+            #[inline]
             fn default() -> Self {
                 Self {
                     duration: Ok(Default::default()),
@@ -7947,6 +8158,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<TimedMessage> for super::TimedMessage {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: TimedMessage,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -7958,6 +8170,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::TimedMessage> for TimedMessage {
+            #[inline]
             fn from(value: super::TimedMessage) -> Self {
                 Self {
                     duration: Ok(value.duration),
@@ -7980,6 +8193,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for TwilioMedium {
+            #[inline]
             fn default() -> Self {
                 Self {
                     dtmf_handling: Ok(Default::default()),
@@ -8017,6 +8231,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<TwilioMedium> for super::TwilioMedium {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: TwilioMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -8027,6 +8242,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::TwilioMedium> for TwilioMedium {
+            #[inline]
             fn from(value: super::TwilioMedium) -> Self {
                 Self {
                     dtmf_handling: Ok(value.dtmf_handling),
@@ -8052,6 +8268,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for TwilioMediumOutgoingRequestParams {
+            #[inline]
             fn default() -> Self {
                 Self {
                     additional_params: Ok(Default::default()),
@@ -8103,6 +8320,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::TryFrom<TwilioMediumOutgoingRequestParams>
         for super::TwilioMediumOutgoingRequestParams {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: TwilioMediumOutgoingRequestParams,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -8115,6 +8333,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::From<super::TwilioMediumOutgoingRequestParams>
         for TwilioMediumOutgoingRequestParams {
+            #[inline]
             fn from(value: super::TwilioMediumOutgoingRequestParams) -> Self {
                 Self {
                     additional_params: Ok(value.additional_params),
@@ -8133,6 +8352,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for UserGreeting {
+            #[inline]
             fn default() -> Self {
                 Self {
                     fallback: Ok(Default::default()),
@@ -8157,6 +8377,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<UserGreeting> for super::UserGreeting {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: UserGreeting,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -8164,6 +8385,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::UserGreeting> for UserGreeting {
+            #[inline]
             fn from(value: super::UserGreeting) -> Self {
                 Self {
                     fallback: Ok(value.fallback),
@@ -8192,6 +8414,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for VadSettings {
+            #[inline]
             fn default() -> Self {
                 Self {
                     frame_activation_threshold: Ok(Default::default()),
@@ -8261,6 +8484,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<VadSettings> for super::VadSettings {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: VadSettings,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -8273,6 +8497,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::VadSettings> for VadSettings {
+            #[inline]
             fn from(value: super::VadSettings) -> Self {
                 Self {
                     frame_activation_threshold: Ok(value.frame_activation_threshold),
@@ -8294,6 +8519,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for WebRtcMedium {
+            #[inline]
             fn default() -> Self {
                 Self {
                     data_messages: Ok(Default::default()),
@@ -8318,6 +8544,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<WebRtcMedium> for super::WebRtcMedium {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: WebRtcMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -8327,6 +8554,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::WebRtcMedium> for WebRtcMedium {
+            #[inline]
             fn from(value: super::WebRtcMedium) -> Self {
                 Self {
                     data_messages: Ok(value.data_messages),
@@ -8359,6 +8587,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             >,
         }
         impl ::std::default::Default for WebSocketMedium {
+            #[inline]
             fn default() -> Self {
                 Self {
                     client_buffer_size_ms: Ok(Default::default()),
@@ -8443,6 +8672,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ::std::convert::TryFrom<WebSocketMedium> for super::WebSocketMedium {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: WebSocketMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -8456,6 +8686,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::convert::From<super::WebSocketMedium> for WebSocketMedium {
+            #[inline]
             fn from(value: super::WebSocketMedium) -> Self {
                 Self {
                     client_buffer_size_ms: Ok(value.client_buffer_size_ms),
@@ -8468,6 +8699,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl AgentBasic {
             /// The [`AgentBasic`](super::AgentBasic), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8479,6 +8711,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl AgentGreeting {
             /// The [`AgentGreeting`](super::AgentGreeting), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8490,6 +8723,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl Call {
             /// The [`Call`](super::Call), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<super::Call, super::error::ConversionError> {
@@ -8498,6 +8732,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl CallMedium {
             /// The [`CallMedium`](super::CallMedium), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8509,6 +8744,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl CallSipDetails {
             /// The [`CallSipDetails`](super::CallSipDetails), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8520,6 +8756,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl Callback {
             /// The [`Callback`](super::Callback), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<super::Callback, super::error::ConversionError> {
@@ -8528,6 +8765,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl Callbacks {
             /// The [`Callbacks`](super::Callbacks), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<super::Callbacks, super::error::ConversionError> {
@@ -8536,6 +8774,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl CartesiaGenerationConfig {
             /// The [`CartesiaGenerationConfig`](super::CartesiaGenerationConfig), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8547,6 +8786,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl CartesiaVoice {
             /// The [`CartesiaVoice`](super::CartesiaVoice), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8558,6 +8798,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl DataConnectionAudioConfig {
             /// The [`DataConnectionAudioConfig`](super::DataConnectionAudioConfig), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8569,6 +8810,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl DataConnectionConfig {
             /// The [`DataConnectionConfig`](super::DataConnectionConfig), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8580,6 +8822,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl DtmfHandling {
             /// The [`DtmfHandling`](super::DtmfHandling), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8591,6 +8834,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl DtmfUserTextMessage {
             /// The [`DtmfUserTextMessage`](super::DtmfUserTextMessage), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8602,6 +8846,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ElevenLabsVoice {
             /// The [`ElevenLabsVoice`](super::ElevenLabsVoice), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8613,6 +8858,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl EnabledDataMessages {
             /// The [`EnabledDataMessages`](super::EnabledDataMessages), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8624,6 +8870,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ExotelMedium {
             /// The [`ExotelMedium`](super::ExotelMedium), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8635,6 +8882,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ExternalVoice {
             /// The [`ExternalVoice`](super::ExternalVoice), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8646,6 +8894,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl FallbackAgentGreeting {
             /// The [`FallbackAgentGreeting`](super::FallbackAgentGreeting), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8657,6 +8906,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl FirstSpeakerSettings {
             /// The [`FirstSpeakerSettings`](super::FirstSpeakerSettings), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8668,6 +8918,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl GenericVoice {
             /// The [`GenericVoice`](super::GenericVoice), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8679,6 +8930,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl GoogleVoice {
             /// The [`GoogleVoice`](super::GoogleVoice), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8690,6 +8942,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl InworldVoice {
             /// The [`InworldVoice`](super::InworldVoice), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8701,6 +8954,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl LmntVoice {
             /// The [`LmntVoice`](super::LmntVoice), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<super::LmntVoice, super::error::ConversionError> {
@@ -8709,6 +8963,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl PaginatedCallList {
             /// The [`PaginatedCallList`](super::PaginatedCallList), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8720,6 +8975,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl PaginatedScheduledCallBatchList {
             /// The [`PaginatedScheduledCallBatchList`](super::PaginatedScheduledCallBatchList), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8731,6 +8987,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl PaginatedScheduledCallList {
             /// The [`PaginatedScheduledCallList`](super::PaginatedScheduledCallList), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8742,6 +8999,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl PatchedScheduledCallBatch {
             /// The [`PatchedScheduledCallBatch`](super::PatchedScheduledCallBatch), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8753,6 +9011,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl PatchedScheduledCallBatchRequest {
             /// The [`PatchedScheduledCallBatchRequest`](super::PatchedScheduledCallBatchRequest), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8764,6 +9023,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl PlivoMedium {
             /// The [`PlivoMedium`](super::PlivoMedium), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8775,6 +9035,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl PlivoMediumOutgoingRequestParams {
             /// The [`PlivoMediumOutgoingRequestParams`](super::PlivoMediumOutgoingRequestParams), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8786,6 +9047,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl PronunciationDictionaryReference {
             /// The [`PronunciationDictionaryReference`](super::PronunciationDictionaryReference), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8797,6 +9059,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl RespeecherVoice {
             /// The [`RespeecherVoice`](super::RespeecherVoice), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8808,6 +9071,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ScheduledCall {
             /// The [`ScheduledCall`](super::ScheduledCall), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8819,6 +9083,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ScheduledCallBatch {
             /// The [`ScheduledCallBatch`](super::ScheduledCallBatch), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8830,6 +9095,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ScheduledCallBatchRequest {
             /// The [`ScheduledCallBatchRequest`](super::ScheduledCallBatchRequest), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8841,6 +9107,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl ScheduledCallRequest {
             /// The [`ScheduledCallRequest`](super::ScheduledCallRequest), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8852,6 +9119,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl SipIncoming {
             /// The [`SipIncoming`](super::SipIncoming), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8863,6 +9131,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl SipMedium {
             /// The [`SipMedium`](super::SipMedium), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<super::SipMedium, super::error::ConversionError> {
@@ -8871,6 +9140,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl SipOutgoing {
             /// The [`SipOutgoing`](super::SipOutgoing), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8882,6 +9152,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl TelnyxMedium {
             /// The [`TelnyxMedium`](super::TelnyxMedium), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8893,6 +9164,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl TelnyxMediumOutgoingRequestParams {
             /// The [`TelnyxMediumOutgoingRequestParams`](super::TelnyxMediumOutgoingRequestParams), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8904,6 +9176,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl TimedMessage {
             /// The [`TimedMessage`](super::TimedMessage), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8915,6 +9188,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl TwilioMedium {
             /// The [`TwilioMedium`](super::TwilioMedium), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8926,6 +9200,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl TwilioMediumOutgoingRequestParams {
             /// The [`TwilioMediumOutgoingRequestParams`](super::TwilioMediumOutgoingRequestParams), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8937,6 +9212,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl UserGreeting {
             /// The [`UserGreeting`](super::UserGreeting), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8948,6 +9224,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl VadSettings {
             /// The [`VadSettings`](super::VadSettings), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8959,6 +9236,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl WebRtcMedium {
             /// The [`WebRtcMedium`](super::WebRtcMedium), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8970,6 +9248,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         impl WebSocketMedium {
             /// The [`WebSocketMedium`](super::WebSocketMedium), or the first required field left unset or the first value that does not convert.
+            #[inline]
             pub fn build(
                 self,
             ) -> ::std::result::Result<
@@ -8985,15 +9264,19 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub(super) fn default_bool<const V: bool>() -> bool {
             V
         }
+        #[inline]
         pub(super) fn call_join_timeout() -> ::std::string::String {
             "30s".to_string()
         }
+        #[inline]
         pub(super) fn call_max_duration() -> ::std::string::String {
             "3600s".to_string()
         }
+        #[inline]
         pub(super) fn call_model() -> ::std::string::String {
             "ultravox-v0.7".to_string()
         }
+        #[inline]
         pub(super) fn call_temperature() -> f64 {
             0.0_f64
         }
@@ -9004,6 +9287,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
+            #[inline]
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -9012,6 +9296,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ::std::fmt::Debug for ConversionError {
+            #[inline]
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -9020,11 +9305,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl From<&'static str> for ConversionError {
+            #[inline]
             fn from(value: &'static str) -> Self {
                 Self(value.into())
             }
         }
         impl From<String> for ConversionError {
+            #[inline]
             fn from(value: String) -> Self {
                 Self(value.into())
             }
@@ -9086,6 +9373,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             BillingStatus::BillingStatusUnspecified,
         ];
         /// The value as the API spells it.
+        #[inline]
         pub fn as_str(&self) -> &str {
             match self {
                 BillingStatus::BillingStatusPending => "BILLING_STATUS_PENDING",
@@ -9107,12 +9395,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// The variant for `value` as the API spells it: its named
         /// variant when this version knows it, `Unknown` (sent as written)
         /// for any other.
+        #[inline]
         pub fn from_api_value(value: &str) -> Self {
             Self::known(value)
                 .unwrap_or_else(|| BillingStatus::Unknown(
                     crate::UnknownValue::new(value.to_owned()),
                 ))
         }
+        #[inline]
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
                 "BILLING_STATUS_PENDING" => {
@@ -9151,11 +9441,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl crate::open_enum::OpenEnum for BillingStatus {
+        #[inline]
         fn from_owned(value: ::std::string::String) -> Self {
             #[allow(deprecated)]
             Self::known(&value)
                 .unwrap_or(BillingStatus::Unknown(crate::UnknownValue::new(value)))
         }
+        #[inline]
         fn from_borrowed(value: &str) -> Self {
             Self::from_api_value(value)
         }
@@ -9163,11 +9455,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::str::FromStr for BillingStatus {
         type Err = ::std::convert::Infallible;
         /// Never fails: see [`Self::from_api_value`].
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             ::std::result::Result::Ok(Self::from_api_value(value))
         }
     }
     impl ::std::cmp::PartialEq for BillingStatus {
+        #[inline]
         fn eq(&self, other: &Self) -> bool {
             self.as_str() == other.as_str()
         }
@@ -9179,6 +9473,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::PartialOrd for BillingStatus {
+        #[inline]
         fn partial_cmp(
             &self,
             other: &Self,
@@ -9187,12 +9482,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::Ord for BillingStatus {
+        #[inline]
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for BillingStatus {
         /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.pad(self.as_str())
         }
@@ -9217,9 +9514,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for BillingStatus {
+        #[inline]
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("BillingStatus")
         }
+        #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "* BILLING_STATUS_PENDING* - The call hasn't been billed yet, but will be in the future. This is the case for ongoing calls for example. (Note: Calls created before May 28, 2025 may have this status even if they were billed.)\n* BILLING_STATUS_FREE_CONSOLE* - The call was free because it was initiated on <https://app.ultravox.ai>.\n* BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION* - The call was free because its effective duration was zero. (Note: There may still be a non-zero sip bill in this case.)\n* BILLING_STATUS_FREE_MINUTES* - The call was unbilled but counted against the account's free minutes. (Note: There may still be a non-zero sip bill in this case.)\n* BILLING_STATUS_FREE_SYSTEM_ERROR* - The call was free because it ended due to a system error.\n* BILLING_STATUS_FREE_OTHER* - The call is in an undocumented free billing state.\n* BILLING_STATUS_BILLED* - The call was billed. See billedDuration for the billed duration.\n* BILLING_STATUS_REFUNDED* - The call was billed but was later refunded.\n* BILLING_STATUS_UNSPECIFIED* - The call is in an unexpected billing state. Please contact support.",
@@ -9259,6 +9558,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             DataConnectionAudioConfigChannelMode::ChannelModeSeparated,
         ];
         /// The value as the API spells it.
+        #[inline]
         pub fn as_str(&self) -> &str {
             match self {
                 DataConnectionAudioConfigChannelMode::ChannelModeUnspecified => {
@@ -9276,12 +9576,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// The variant for `value` as the API spells it: its named
         /// variant when this version knows it, `Unknown` (sent as written)
         /// for any other.
+        #[inline]
         pub fn from_api_value(value: &str) -> Self {
             Self::known(value)
                 .unwrap_or_else(|| DataConnectionAudioConfigChannelMode::Unknown(
                     crate::UnknownValue::new(value.to_owned()),
                 ))
         }
+        #[inline]
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
                 "CHANNEL_MODE_UNSPECIFIED" => {
@@ -9304,6 +9606,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl crate::open_enum::OpenEnum for DataConnectionAudioConfigChannelMode {
+        #[inline]
         fn from_owned(value: ::std::string::String) -> Self {
             #[allow(deprecated)]
             Self::known(&value)
@@ -9313,6 +9616,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     ),
                 )
         }
+        #[inline]
         fn from_borrowed(value: &str) -> Self {
             Self::from_api_value(value)
         }
@@ -9320,11 +9624,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::str::FromStr for DataConnectionAudioConfigChannelMode {
         type Err = ::std::convert::Infallible;
         /// Never fails: see [`Self::from_api_value`].
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             ::std::result::Result::Ok(Self::from_api_value(value))
         }
     }
     impl ::std::cmp::PartialEq for DataConnectionAudioConfigChannelMode {
+        #[inline]
         fn eq(&self, other: &Self) -> bool {
             self.as_str() == other.as_str()
         }
@@ -9336,6 +9642,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::PartialOrd for DataConnectionAudioConfigChannelMode {
+        #[inline]
         fn partial_cmp(
             &self,
             other: &Self,
@@ -9344,12 +9651,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::Ord for DataConnectionAudioConfigChannelMode {
+        #[inline]
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for DataConnectionAudioConfigChannelMode {
         /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.pad(self.as_str())
         }
@@ -9376,9 +9685,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for DataConnectionAudioConfigChannelMode {
+        #[inline]
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("DataConnectionAudioConfigChannelMode")
         }
+        #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "The audio channel mode to use. CHANNEL_MODE_MIXED will combine user and agent audio\n into a single mono output while CHANNEL_MODE_SEPARATED will result in stereo audio\n where user and agent are separated. The latter is the default.",
@@ -9419,6 +9730,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             DtmfUserTextMessageUrgency::UrgencyLater,
         ];
         /// The value as the API spells it.
+        #[inline]
         pub fn as_str(&self) -> &str {
             match self {
                 DtmfUserTextMessageUrgency::UrgencyUnspecified => "URGENCY_UNSPECIFIED",
@@ -9431,12 +9743,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// The variant for `value` as the API spells it: its named
         /// variant when this version knows it, `Unknown` (sent as written)
         /// for any other.
+        #[inline]
         pub fn from_api_value(value: &str) -> Self {
             Self::known(value)
                 .unwrap_or_else(|| DtmfUserTextMessageUrgency::Unknown(
                     crate::UnknownValue::new(value.to_owned()),
                 ))
         }
+        #[inline]
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
                 "URGENCY_UNSPECIFIED" => {
@@ -9460,6 +9774,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl crate::open_enum::OpenEnum for DtmfUserTextMessageUrgency {
+        #[inline]
         fn from_owned(value: ::std::string::String) -> Self {
             #[allow(deprecated)]
             Self::known(&value)
@@ -9467,6 +9782,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     DtmfUserTextMessageUrgency::Unknown(crate::UnknownValue::new(value)),
                 )
         }
+        #[inline]
         fn from_borrowed(value: &str) -> Self {
             Self::from_api_value(value)
         }
@@ -9474,11 +9790,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::str::FromStr for DtmfUserTextMessageUrgency {
         type Err = ::std::convert::Infallible;
         /// Never fails: see [`Self::from_api_value`].
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             ::std::result::Result::Ok(Self::from_api_value(value))
         }
     }
     impl ::std::cmp::PartialEq for DtmfUserTextMessageUrgency {
+        #[inline]
         fn eq(&self, other: &Self) -> bool {
             self.as_str() == other.as_str()
         }
@@ -9490,6 +9808,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::PartialOrd for DtmfUserTextMessageUrgency {
+        #[inline]
         fn partial_cmp(
             &self,
             other: &Self,
@@ -9498,12 +9817,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::Ord for DtmfUserTextMessageUrgency {
+        #[inline]
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for DtmfUserTextMessageUrgency {
         /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.pad(self.as_str())
         }
@@ -9530,9 +9851,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for DtmfUserTextMessageUrgency {
+        #[inline]
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("DtmfUserTextMessageUrgency")
         }
+        #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "Urgency of the message. Defaults to URGENCY_IMMEDIATE.",
@@ -9584,6 +9907,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             EndReason::SystemError,
         ];
         /// The value as the API spells it.
+        #[inline]
         pub fn as_str(&self) -> &str {
             match self {
                 EndReason::Unjoined => "unjoined",
@@ -9598,12 +9922,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// The variant for `value` as the API spells it: its named
         /// variant when this version knows it, `Unknown` (sent as written)
         /// for any other.
+        #[inline]
         pub fn from_api_value(value: &str) -> Self {
             Self::known(value)
                 .unwrap_or_else(|| EndReason::Unknown(
                     crate::UnknownValue::new(value.to_owned()),
                 ))
         }
+        #[inline]
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
                 "unjoined" => ::std::option::Option::Some(EndReason::Unjoined),
@@ -9619,11 +9945,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl crate::open_enum::OpenEnum for EndReason {
+        #[inline]
         fn from_owned(value: ::std::string::String) -> Self {
             #[allow(deprecated)]
             Self::known(&value)
                 .unwrap_or(EndReason::Unknown(crate::UnknownValue::new(value)))
         }
+        #[inline]
         fn from_borrowed(value: &str) -> Self {
             Self::from_api_value(value)
         }
@@ -9631,11 +9959,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::str::FromStr for EndReason {
         type Err = ::std::convert::Infallible;
         /// Never fails: see [`Self::from_api_value`].
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             ::std::result::Result::Ok(Self::from_api_value(value))
         }
     }
     impl ::std::cmp::PartialEq for EndReason {
+        #[inline]
         fn eq(&self, other: &Self) -> bool {
             self.as_str() == other.as_str()
         }
@@ -9647,6 +9977,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::PartialOrd for EndReason {
+        #[inline]
         fn partial_cmp(
             &self,
             other: &Self,
@@ -9655,12 +9986,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::Ord for EndReason {
+        #[inline]
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for EndReason {
         /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.pad(self.as_str())
         }
@@ -9685,9 +10018,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for EndReason {
+        #[inline]
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("EndReason")
         }
+        #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "* `unjoined` - Client never joined\n* `hangup` - Client hung up\n* `agent_hangup` - Agent hung up\n* `timeout` - Call timed out\n* `connection_error` - Connection error\n* `system_error` - System error",
@@ -9722,6 +10057,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             FirstSpeaker::FirstSpeakerUser,
         ];
         /// The value as the API spells it.
+        #[inline]
         pub fn as_str(&self) -> &str {
             match self {
                 FirstSpeaker::FirstSpeakerAgent => "FIRST_SPEAKER_AGENT",
@@ -9732,12 +10068,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// The variant for `value` as the API spells it: its named
         /// variant when this version knows it, `Unknown` (sent as written)
         /// for any other.
+        #[inline]
         pub fn from_api_value(value: &str) -> Self {
             Self::known(value)
                 .unwrap_or_else(|| FirstSpeaker::Unknown(
                     crate::UnknownValue::new(value.to_owned()),
                 ))
         }
+        #[inline]
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
                 "FIRST_SPEAKER_AGENT" => {
@@ -9751,11 +10089,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl crate::open_enum::OpenEnum for FirstSpeaker {
+        #[inline]
         fn from_owned(value: ::std::string::String) -> Self {
             #[allow(deprecated)]
             Self::known(&value)
                 .unwrap_or(FirstSpeaker::Unknown(crate::UnknownValue::new(value)))
         }
+        #[inline]
         fn from_borrowed(value: &str) -> Self {
             Self::from_api_value(value)
         }
@@ -9763,11 +10103,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::str::FromStr for FirstSpeaker {
         type Err = ::std::convert::Infallible;
         /// Never fails: see [`Self::from_api_value`].
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             ::std::result::Result::Ok(Self::from_api_value(value))
         }
     }
     impl ::std::cmp::PartialEq for FirstSpeaker {
+        #[inline]
         fn eq(&self, other: &Self) -> bool {
             self.as_str() == other.as_str()
         }
@@ -9779,6 +10121,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::PartialOrd for FirstSpeaker {
+        #[inline]
         fn partial_cmp(
             &self,
             other: &Self,
@@ -9787,12 +10130,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::Ord for FirstSpeaker {
+        #[inline]
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for FirstSpeaker {
         /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.pad(self.as_str())
         }
@@ -9817,9 +10162,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for FirstSpeaker {
+        #[inline]
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("FirstSpeaker")
         }
+        #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "A value of the spec's `FirstSpeakerEnum`.",
@@ -9858,6 +10205,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             GenericVoiceJsonByteEncoding::JsonByteEncodingHex,
         ];
         /// The value as the API spells it.
+        #[inline]
         pub fn as_str(&self) -> &str {
             match self {
                 GenericVoiceJsonByteEncoding::JsonByteEncodingUnspecified => {
@@ -9875,12 +10223,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// The variant for `value` as the API spells it: its named
         /// variant when this version knows it, `Unknown` (sent as written)
         /// for any other.
+        #[inline]
         pub fn from_api_value(value: &str) -> Self {
             Self::known(value)
                 .unwrap_or_else(|| GenericVoiceJsonByteEncoding::Unknown(
                     crate::UnknownValue::new(value.to_owned()),
                 ))
         }
+        #[inline]
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
                 "JSON_BYTE_ENCODING_UNSPECIFIED" => {
@@ -9903,6 +10253,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl crate::open_enum::OpenEnum for GenericVoiceJsonByteEncoding {
+        #[inline]
         fn from_owned(value: ::std::string::String) -> Self {
             #[allow(deprecated)]
             Self::known(&value)
@@ -9912,6 +10263,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     ),
                 )
         }
+        #[inline]
         fn from_borrowed(value: &str) -> Self {
             Self::from_api_value(value)
         }
@@ -9919,11 +10271,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::str::FromStr for GenericVoiceJsonByteEncoding {
         type Err = ::std::convert::Infallible;
         /// Never fails: see [`Self::from_api_value`].
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             ::std::result::Result::Ok(Self::from_api_value(value))
         }
     }
     impl ::std::cmp::PartialEq for GenericVoiceJsonByteEncoding {
+        #[inline]
         fn eq(&self, other: &Self) -> bool {
             self.as_str() == other.as_str()
         }
@@ -9935,6 +10289,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::PartialOrd for GenericVoiceJsonByteEncoding {
+        #[inline]
         fn partial_cmp(
             &self,
             other: &Self,
@@ -9943,12 +10298,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::Ord for GenericVoiceJsonByteEncoding {
+        #[inline]
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for GenericVoiceJsonByteEncoding {
         /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.pad(self.as_str())
         }
@@ -9975,9 +10332,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for GenericVoiceJsonByteEncoding {
+        #[inline]
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("GenericVoiceJsonByteEncoding")
         }
+        #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "For JSON responses, how audio bytes are encoded into the json_audio_field_path string.\n Defaults to base64. Also supports hex.",
@@ -10012,6 +10371,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             InitialOutputMedium::MessageMediumText,
         ];
         /// The value as the API spells it.
+        #[inline]
         pub fn as_str(&self) -> &str {
             match self {
                 InitialOutputMedium::MessageMediumVoice => "MESSAGE_MEDIUM_VOICE",
@@ -10022,12 +10382,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// The variant for `value` as the API spells it: its named
         /// variant when this version knows it, `Unknown` (sent as written)
         /// for any other.
+        #[inline]
         pub fn from_api_value(value: &str) -> Self {
             Self::known(value)
                 .unwrap_or_else(|| InitialOutputMedium::Unknown(
                     crate::UnknownValue::new(value.to_owned()),
                 ))
         }
+        #[inline]
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
                 "MESSAGE_MEDIUM_VOICE" => {
@@ -10041,11 +10403,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl crate::open_enum::OpenEnum for InitialOutputMedium {
+        #[inline]
         fn from_owned(value: ::std::string::String) -> Self {
             #[allow(deprecated)]
             Self::known(&value)
                 .unwrap_or(InitialOutputMedium::Unknown(crate::UnknownValue::new(value)))
         }
+        #[inline]
         fn from_borrowed(value: &str) -> Self {
             Self::from_api_value(value)
         }
@@ -10053,11 +10417,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::str::FromStr for InitialOutputMedium {
         type Err = ::std::convert::Infallible;
         /// Never fails: see [`Self::from_api_value`].
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             ::std::result::Result::Ok(Self::from_api_value(value))
         }
     }
     impl ::std::cmp::PartialEq for InitialOutputMedium {
+        #[inline]
         fn eq(&self, other: &Self) -> bool {
             self.as_str() == other.as_str()
         }
@@ -10069,6 +10435,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::PartialOrd for InitialOutputMedium {
+        #[inline]
         fn partial_cmp(
             &self,
             other: &Self,
@@ -10077,12 +10444,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::Ord for InitialOutputMedium {
+        #[inline]
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for InitialOutputMedium {
         /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.pad(self.as_str())
         }
@@ -10109,9 +10478,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for InitialOutputMedium {
+        #[inline]
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("InitialOutputMedium")
         }
+        #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "A value of the spec's `InitialOutputMediumEnum`.",
@@ -10147,6 +10518,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             RetentionPolicy::AutoDelete,
         ];
         /// The value as the API spells it.
+        #[inline]
         pub fn as_str(&self) -> &str {
             match self {
                 RetentionPolicy::Retain => "retain",
@@ -10157,12 +10529,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// The variant for `value` as the API spells it: its named
         /// variant when this version knows it, `Unknown` (sent as written)
         /// for any other.
+        #[inline]
         pub fn from_api_value(value: &str) -> Self {
             Self::known(value)
                 .unwrap_or_else(|| RetentionPolicy::Unknown(
                     crate::UnknownValue::new(value.to_owned()),
                 ))
         }
+        #[inline]
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
                 "retain" => ::std::option::Option::Some(RetentionPolicy::Retain),
@@ -10172,11 +10546,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl crate::open_enum::OpenEnum for RetentionPolicy {
+        #[inline]
         fn from_owned(value: ::std::string::String) -> Self {
             #[allow(deprecated)]
             Self::known(&value)
                 .unwrap_or(RetentionPolicy::Unknown(crate::UnknownValue::new(value)))
         }
+        #[inline]
         fn from_borrowed(value: &str) -> Self {
             Self::from_api_value(value)
         }
@@ -10184,11 +10560,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::str::FromStr for RetentionPolicy {
         type Err = ::std::convert::Infallible;
         /// Never fails: see [`Self::from_api_value`].
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             ::std::result::Result::Ok(Self::from_api_value(value))
         }
     }
     impl ::std::cmp::PartialEq for RetentionPolicy {
+        #[inline]
         fn eq(&self, other: &Self) -> bool {
             self.as_str() == other.as_str()
         }
@@ -10200,6 +10578,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::PartialOrd for RetentionPolicy {
+        #[inline]
         fn partial_cmp(
             &self,
             other: &Self,
@@ -10208,12 +10587,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::Ord for RetentionPolicy {
+        #[inline]
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for RetentionPolicy {
         /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.pad(self.as_str())
         }
@@ -10238,9 +10619,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for RetentionPolicy {
+        #[inline]
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("RetentionPolicy")
         }
+        #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "* `retain` - Retain indefinitely\n* `auto_delete` - Auto-delete after billing",
@@ -10284,6 +10667,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             ScheduledCallStatus::Error,
         ];
         /// The value as the API spells it.
+        #[inline]
         pub fn as_str(&self) -> &str {
             match self {
                 ScheduledCallStatus::Future => "FUTURE",
@@ -10297,12 +10681,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// The variant for `value` as the API spells it: its named
         /// variant when this version knows it, `Unknown` (sent as written)
         /// for any other.
+        #[inline]
         pub fn from_api_value(value: &str) -> Self {
             Self::known(value)
                 .unwrap_or_else(|| ScheduledCallStatus::Unknown(
                     crate::UnknownValue::new(value.to_owned()),
                 ))
         }
+        #[inline]
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
                 "FUTURE" => ::std::option::Option::Some(ScheduledCallStatus::Future),
@@ -10315,11 +10701,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl crate::open_enum::OpenEnum for ScheduledCallStatus {
+        #[inline]
         fn from_owned(value: ::std::string::String) -> Self {
             #[allow(deprecated)]
             Self::known(&value)
                 .unwrap_or(ScheduledCallStatus::Unknown(crate::UnknownValue::new(value)))
         }
+        #[inline]
         fn from_borrowed(value: &str) -> Self {
             Self::from_api_value(value)
         }
@@ -10327,11 +10715,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::str::FromStr for ScheduledCallStatus {
         type Err = ::std::convert::Infallible;
         /// Never fails: see [`Self::from_api_value`].
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             ::std::result::Result::Ok(Self::from_api_value(value))
         }
     }
     impl ::std::cmp::PartialEq for ScheduledCallStatus {
+        #[inline]
         fn eq(&self, other: &Self) -> bool {
             self.as_str() == other.as_str()
         }
@@ -10343,6 +10733,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::PartialOrd for ScheduledCallStatus {
+        #[inline]
         fn partial_cmp(
             &self,
             other: &Self,
@@ -10351,12 +10742,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::Ord for ScheduledCallStatus {
+        #[inline]
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for ScheduledCallStatus {
         /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.pad(self.as_str())
         }
@@ -10383,9 +10776,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for ScheduledCallStatus {
+        #[inline]
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("ScheduledCallStatus")
         }
+        #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "A value of the spec's `ScheduledCallStatusEnum`.",
@@ -10438,6 +10833,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             TerminationReason::SipTerminationUnknown,
         ];
         /// The value as the API spells it.
+        #[inline]
         pub fn as_str(&self) -> &str {
             match self {
                 TerminationReason::SipTerminationNormal => "SIP_TERMINATION_NORMAL",
@@ -10458,12 +10854,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// The variant for `value` as the API spells it: its named
         /// variant when this version knows it, `Unknown` (sent as written)
         /// for any other.
+        #[inline]
         pub fn from_api_value(value: &str) -> Self {
             Self::known(value)
                 .unwrap_or_else(|| TerminationReason::Unknown(
                     crate::UnknownValue::new(value.to_owned()),
                 ))
         }
+        #[inline]
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
                 "SIP_TERMINATION_NORMAL" => {
@@ -10503,11 +10901,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl crate::open_enum::OpenEnum for TerminationReason {
+        #[inline]
         fn from_owned(value: ::std::string::String) -> Self {
             #[allow(deprecated)]
             Self::known(&value)
                 .unwrap_or(TerminationReason::Unknown(crate::UnknownValue::new(value)))
         }
+        #[inline]
         fn from_borrowed(value: &str) -> Self {
             Self::from_api_value(value)
         }
@@ -10515,11 +10915,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::str::FromStr for TerminationReason {
         type Err = ::std::convert::Infallible;
         /// Never fails: see [`Self::from_api_value`].
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             ::std::result::Result::Ok(Self::from_api_value(value))
         }
     }
     impl ::std::cmp::PartialEq for TerminationReason {
+        #[inline]
         fn eq(&self, other: &Self) -> bool {
             self.as_str() == other.as_str()
         }
@@ -10531,6 +10933,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::PartialOrd for TerminationReason {
+        #[inline]
         fn partial_cmp(
             &self,
             other: &Self,
@@ -10539,12 +10942,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::Ord for TerminationReason {
+        #[inline]
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for TerminationReason {
         /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.pad(self.as_str())
         }
@@ -10569,9 +10974,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for TerminationReason {
+        #[inline]
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("TerminationReason")
         }
+        #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "A value of the spec's `TerminationReasonEnum`.",
@@ -10609,6 +11016,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             TimedMessageEndBehavior::EndBehaviorHangUpStrict,
         ];
         /// The value as the API spells it.
+        #[inline]
         pub fn as_str(&self) -> &str {
             match self {
                 TimedMessageEndBehavior::EndBehaviorUnspecified => {
@@ -10626,12 +11034,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// The variant for `value` as the API spells it: its named
         /// variant when this version knows it, `Unknown` (sent as written)
         /// for any other.
+        #[inline]
         pub fn from_api_value(value: &str) -> Self {
             Self::known(value)
                 .unwrap_or_else(|| TimedMessageEndBehavior::Unknown(
                     crate::UnknownValue::new(value.to_owned()),
                 ))
         }
+        #[inline]
         fn known(value: &str) -> ::std::option::Option<Self> {
             match value {
                 "END_BEHAVIOR_UNSPECIFIED" => {
@@ -10654,6 +11064,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl crate::open_enum::OpenEnum for TimedMessageEndBehavior {
+        #[inline]
         fn from_owned(value: ::std::string::String) -> Self {
             #[allow(deprecated)]
             Self::known(&value)
@@ -10661,6 +11072,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     TimedMessageEndBehavior::Unknown(crate::UnknownValue::new(value)),
                 )
         }
+        #[inline]
         fn from_borrowed(value: &str) -> Self {
             Self::from_api_value(value)
         }
@@ -10668,11 +11080,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     impl ::std::str::FromStr for TimedMessageEndBehavior {
         type Err = ::std::convert::Infallible;
         /// Never fails: see [`Self::from_api_value`].
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             ::std::result::Result::Ok(Self::from_api_value(value))
         }
     }
     impl ::std::cmp::PartialEq for TimedMessageEndBehavior {
+        #[inline]
         fn eq(&self, other: &Self) -> bool {
             self.as_str() == other.as_str()
         }
@@ -10684,6 +11098,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::PartialOrd for TimedMessageEndBehavior {
+        #[inline]
         fn partial_cmp(
             &self,
             other: &Self,
@@ -10692,12 +11107,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl ::std::cmp::Ord for TimedMessageEndBehavior {
+        #[inline]
         fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
             self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::fmt::Display for TimedMessageEndBehavior {
         /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.pad(self.as_str())
         }
@@ -10724,9 +11141,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     #[cfg(feature = "json-schema")]
     impl ::schemars::JsonSchema for TimedMessageEndBehavior {
+        #[inline]
         fn schema_name() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::Borrowed("TimedMessageEndBehavior")
         }
+        #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "The behavior to exhibit when the message is finished being spoken.",

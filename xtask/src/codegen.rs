@@ -227,11 +227,48 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
     hide_generator_plumbing(file);
     semver_safe_types(types_module(file)?);
     json_schema_behind_feature(types_module(file)?);
+    inline_type_impls(types_module(file)?);
     // progenitor's `prelude` holds only `Client`, which the crate root
     // exports already.
     file.items
         .retain(|item| !matches!(item, syn::Item::Mod(module) if module.ident == "prelude"));
     Ok(())
+}
+
+/// Every function of the types' non-generic impls (builders' `Default`,
+/// `TryFrom` and `From`, `Type::builder()`, defaults, newtype conversions,
+/// the open enums' methods) is `#[inline]`: it is then compiled in the crate
+/// that uses it, if one does, instead of in the client for every consumer.
+/// Most of the ~12,000 generated lines are such impls; a consumer's build
+/// pays for what it calls.
+fn inline_type_impls(types: &mut [syn::Item]) {
+    use syn::visit_mut::VisitMut;
+
+    struct Inline;
+    impl VisitMut for Inline {
+        fn visit_item_impl_mut(&mut self, block: &mut syn::ItemImpl) {
+            if block.generics.params.is_empty() {
+                for item in &mut block.items {
+                    if let syn::ImplItem::Fn(function) = item
+                        && function.sig.generics.params.is_empty()
+                        && !function.attrs.iter().any(|attr| attr.path().is_ident("inline"))
+                    {
+                        function.attrs.push(syn::parse_quote!(#[inline]));
+                    }
+                }
+            }
+            syn::visit_mut::visit_item_impl_mut(self, block);
+        }
+
+        fn visit_item_fn_mut(&mut self, function: &mut syn::ItemFn) {
+            if function.sig.generics.params.is_empty() {
+                function.attrs.push(syn::parse_quote!(#[inline]));
+            }
+        }
+    }
+    for item in types {
+        Inline.visit_item_mut(item);
+    }
 }
 
 /// The types' JSON Schema (`schemars::JsonSchema`) is the client's feature
