@@ -251,7 +251,10 @@ fn inline_type_impls(types: &mut [syn::Item]) {
                 for item in &mut block.items {
                     if let syn::ImplItem::Fn(function) = item
                         && function.sig.generics.params.is_empty()
-                        && !function.attrs.iter().any(|attr| attr.path().is_ident("inline"))
+                        && !function
+                            .attrs
+                            .iter()
+                            .any(|attr| attr.path().is_ident("inline"))
                     {
                         function.attrs.push(syn::parse_quote!(#[inline]));
                     }
