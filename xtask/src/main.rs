@@ -20,6 +20,7 @@ mod semver;
 mod slice;
 mod surface;
 mod sync;
+mod text;
 mod watch;
 
 use std::process::ExitCode;

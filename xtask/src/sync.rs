@@ -131,22 +131,27 @@ pub enum Fetched {
 
 /// Fetches `from` and derives and generates everything from it, in memory.
 pub fn prepare(project: &Project, from: &Source, limits: Limits) -> Result<Prepared> {
-    match fetch(project, from, limits)? {
+    let previous = recorded(project)?;
+    match fetch(from, previous.as_ref(), limits)? {
         Fetched::NotModified(reason) => Ok(Prepared::Unchanged(reason)),
-        Fetched::Document { text, provenance } => build(project, from, text, provenance),
+        Fetched::Document { text, provenance } => build(project, from, text, provenance, previous),
     }
 }
 
+/// Where the committed document came from (`openapi/upstream.lock`), or
+/// `None` before the first sync.
+pub fn recorded(project: &Project) -> Result<Option<Provenance>> {
+    let lock = project.upstream_lock();
+    Provenance::load(&lock, &project.show(&lock))
+}
+
 /// Downloads or reads `from`; a download asks for changes since the
-/// recorded one when the record is of the same URL.
-pub fn fetch(project: &Project, from: &Source, limits: Limits) -> Result<Fetched> {
+/// recorded one (`previous`) when the record is of the same URL.
+pub fn fetch(from: &Source, previous: Option<&Provenance>, limits: Limits) -> Result<Fetched> {
     let shown = from.shown();
     let (text, validators) = match from {
         Source::Url(url) => {
-            let lock = project.upstream_lock();
-            let previous = Provenance::load(&lock, &project.show(&lock))?;
             let known = previous
-                .as_ref()
                 .filter(|previous| previous.source == *url)
                 .map(|previous| &previous.validators);
             match download::download(url, known, limits)? {
@@ -169,16 +174,16 @@ pub fn fetch(project: &Project, from: &Source, limits: Limits) -> Result<Fetched
     Ok(Fetched::Document { text, provenance })
 }
 
-/// Derives and generates everything from a fetched document, in memory.
+/// Derives and generates everything from a fetched document, in memory;
+/// `previous` is the committed document's record.
 pub fn build(
     project: &Project,
     from: &Source,
     text: String,
     provenance: Provenance,
+    previous: Option<Provenance>,
 ) -> Result<Prepared> {
     let shown = from.shown();
-    let lock_path = project.upstream_lock();
-    let previous = Provenance::load(&lock_path, &project.show(&lock_path))?;
     let committed = std::fs::read(project.upstream()).ok();
     if committed.is_some_and(|bytes| provenance::sha256(&bytes) == provenance.sha256) {
         return Ok(Prepared::Unchanged(format!(
@@ -220,7 +225,7 @@ pub fn build(
     );
     // The vendor's bytes, exactly as published, and where they came from.
     files.insert(0, (project.upstream(), text));
-    files.insert(1, (lock_path, provenance.to_text()));
+    files.insert(1, (project.upstream_lock(), provenance.to_text()));
     Ok(Prepared::Changed(Box::new(Synced {
         report,
         previous,

@@ -20,6 +20,7 @@ use crate::provenance::Provenance;
 use crate::report::{Impact, Verdict};
 use crate::semver::{self, Judgement};
 use crate::sync::{self, Fetched, Prepared, Source, Synced};
+use crate::text::one_line;
 
 /// What the watch found; the process exits 0, 0 and 2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,15 +71,20 @@ pub fn run(
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
     };
 
-    let (fetched, refusal_record) = match sync::fetch(project, from, limits) {
-        Ok(Fetched::NotModified(reason)) => {
+    let fetched = sync::recorded(project)
+        .and_then(|previous| Ok((sync::fetch(from, previous.as_ref(), limits)?, previous)));
+    let (fetched, refusal_record) = match fetched {
+        Ok((Fetched::NotModified(reason), _)) => {
             eprintln!("unchanged: {reason}");
             write("outcome", "unchanged\n")?;
             return Ok(Outcome::Unchanged);
         }
-        Ok(Fetched::Document { text, provenance }) => {
+        Ok((Fetched::Document { text, provenance }, previous)) => {
             let record = provenance.clone();
-            (sync::build(project, from, text, provenance), Some(record))
+            (
+                sync::build(project, from, text, provenance, previous),
+                Some(record),
+            )
         }
         Err(err) => (Err(err), None),
     };
@@ -117,15 +123,6 @@ pub fn run(
     write("outcome", &format!("{}\n", Outcome::Changed.as_str()))?;
     eprintln!("changed: {}", pull_request.title());
     Ok(Outcome::Changed)
-}
-
-/// The first line of `text`, at most 500 characters.
-pub fn one_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or_default().trim();
-    match line.char_indices().nth(500) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_owned(),
-    }
 }
 
 fn failure(cause: &str, from: &Source, record: Option<&Provenance>) -> String {
