@@ -11950,15 +11950,8 @@ pub mod operations {
         const OPERATION_ID: &'static str = "agents_scheduled_batches_list";
         const NAME: &'static str = "list_batches";
         const HTTP_METHOD: &'static str = "GET";
-        fn send(
-            builder: Self::Builder<'_>,
-        ) -> impl ::std::future::Future<
-            Output = Result<
-                super::ResponseValue<Self::Response>,
-                super::Error<Self::ErrorBody>,
-            >,
-        > + Send + '_ {
-            builder.send()
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
         }
         fn error_text(body: Self::ErrorBody) -> String {
             {
@@ -11993,15 +11986,8 @@ pub mod operations {
         const OPERATION_ID: &'static str = "agents_scheduled_batches_create";
         const NAME: &'static str = "create_batch";
         const HTTP_METHOD: &'static str = "POST";
-        fn send(
-            builder: Self::Builder<'_>,
-        ) -> impl ::std::future::Future<
-            Output = Result<
-                super::ResponseValue<Self::Response>,
-                super::Error<Self::ErrorBody>,
-            >,
-        > + Send + '_ {
-            builder.send()
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
         }
         fn error_text(body: Self::ErrorBody) -> String {
             {
@@ -12024,15 +12010,8 @@ pub mod operations {
         const OPERATION_ID: &'static str = "agents_scheduled_batches_retrieve";
         const NAME: &'static str = "get_batch";
         const HTTP_METHOD: &'static str = "GET";
-        fn send(
-            builder: Self::Builder<'_>,
-        ) -> impl ::std::future::Future<
-            Output = Result<
-                super::ResponseValue<Self::Response>,
-                super::Error<Self::ErrorBody>,
-            >,
-        > + Send + '_ {
-            builder.send()
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
         }
         fn error_text(body: Self::ErrorBody) -> String {
             {
@@ -12055,15 +12034,8 @@ pub mod operations {
         const OPERATION_ID: &'static str = "agents_scheduled_batches_partial_update";
         const NAME: &'static str = "update_batch";
         const HTTP_METHOD: &'static str = "PATCH";
-        fn send(
-            builder: Self::Builder<'_>,
-        ) -> impl ::std::future::Future<
-            Output = Result<
-                super::ResponseValue<Self::Response>,
-                super::Error<Self::ErrorBody>,
-            >,
-        > + Send + '_ {
-            builder.send()
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
         }
         fn error_text(body: Self::ErrorBody) -> String {
             {
@@ -12086,15 +12058,8 @@ pub mod operations {
         const OPERATION_ID: &'static str = "agents_scheduled_batches_destroy";
         const NAME: &'static str = "delete_batch";
         const HTTP_METHOD: &'static str = "DELETE";
-        fn send(
-            builder: Self::Builder<'_>,
-        ) -> impl ::std::future::Future<
-            Output = Result<
-                super::ResponseValue<Self::Response>,
-                super::Error<Self::ErrorBody>,
-            >,
-        > + Send + '_ {
-            builder.send()
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
         }
         fn error_text(body: Self::ErrorBody) -> String {
             {
@@ -12120,15 +12085,8 @@ pub mod operations {
         const OPERATION_ID: &'static str = "agents_scheduled_batches_scheduled_calls_list";
         const NAME: &'static str = "list_scheduled_calls";
         const HTTP_METHOD: &'static str = "GET";
-        fn send(
-            builder: Self::Builder<'_>,
-        ) -> impl ::std::future::Future<
-            Output = Result<
-                super::ResponseValue<Self::Response>,
-                super::Error<Self::ErrorBody>,
-            >,
-        > + Send + '_ {
-            builder.send()
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
         }
         fn error_text(body: Self::ErrorBody) -> String {
             {
@@ -12163,15 +12121,8 @@ pub mod operations {
         const OPERATION_ID: &'static str = "agents_scheduled_batches_created_calls_list";
         const NAME: &'static str = "list_created_calls";
         const HTTP_METHOD: &'static str = "GET";
-        fn send(
-            builder: Self::Builder<'_>,
-        ) -> impl ::std::future::Future<
-            Output = Result<
-                super::ResponseValue<Self::Response>,
-                super::Error<Self::ErrorBody>,
-            >,
-        > + Send + '_ {
-            builder.send()
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
         }
         fn error_text(body: Self::ErrorBody) -> String {
             {

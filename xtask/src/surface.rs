@@ -415,15 +415,8 @@ fn marker(facts: &Facts) -> TokenStream {
             const OPERATION_ID: &'static str = #id;
             const NAME: &'static str = #method;
             const HTTP_METHOD: &'static str = #http_method;
-            fn send(
-                builder: Self::Builder<'_>,
-            ) -> impl ::std::future::Future<
-                Output = Result<
-                    super::ResponseValue<Self::Response>,
-                    super::Error<Self::ErrorBody>,
-                >,
-            > + Send + '_ {
-                builder.send()
+            fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+                ::std::boxed::Box::pin(builder.send())
             }
             fn error_text(body: Self::ErrorBody) -> String {
                 #error_text
