@@ -3,9 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use icu_properties::CodePointMapData;
+use icu_properties::props::GeneralCategory;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use unicode_general_category::{GeneralCategory, get_general_category};
 
 use crate::cursor::Cursor;
 use crate::fetch::{ClientFailure, MAX_ERROR_BODY};
@@ -526,7 +527,9 @@ pub(crate) fn one_line(text: &str, limit: usize) -> String {
             out.push(' ');
             pending_space = false;
         }
-        if c.is_control() || get_general_category(c) == GeneralCategory::Format {
+        if c.is_control()
+            || CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::Format
+        {
             out.push_str(&c.escape_unicode().to_string());
         } else {
             out.push(c);
