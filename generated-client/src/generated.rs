@@ -2326,11 +2326,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = convert(
+                    value,
+                    "error converting supplied value for agent_id",
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -2338,11 +2337,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = convert(value, "error converting supplied value for name");
                 self
             }
         }
@@ -2405,11 +2400,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.delay = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for delay: {e}")
-                    });
+                self.delay = convert(value, "error converting supplied value for delay");
                 self
             }
             pub fn prompt<T>(mut self, value: T) -> Self
@@ -2417,11 +2408,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.prompt = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for prompt: {e}")
-                    });
+                self.prompt = convert(
+                    value,
+                    "error converting supplied value for prompt",
+                );
                 self
             }
             pub fn text<T>(mut self, value: T) -> Self
@@ -2429,11 +2419,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for text: {e}")
-                    });
+                self.text = convert(value, "error converting supplied value for text");
                 self
             }
             pub fn uninterruptible<T>(mut self, value: T) -> Self
@@ -2441,13 +2427,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.uninterruptible = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for uninterruptible: {e}"
-                        )
-                    });
+                self.uninterruptible = convert(
+                    value,
+                    "error converting supplied value for uninterruptible",
+                );
                 self
             }
         }
@@ -2708,11 +2691,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<super::AgentBasic>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent: {e}")
-                    });
+                self.agent = convert(value, "error converting supplied value for agent");
                 self
             }
             pub fn agent_id<T>(mut self, value: T) -> Self
@@ -2720,11 +2699,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent_id: {e}")
-                    });
+                self.agent_id = convert(
+                    value,
+                    "error converting supplied value for agent_id",
+                );
                 self
             }
             pub fn billed_duration<T>(mut self, value: T) -> Self
@@ -2732,13 +2710,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.billed_duration = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for billed_duration: {e}"
-                        )
-                    });
+                self.billed_duration = convert(
+                    value,
+                    "error converting supplied value for billed_duration",
+                );
                 self
             }
             pub fn billed_side_input_tokens<T>(mut self, value: T) -> Self
@@ -2746,13 +2721,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.billed_side_input_tokens = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for billed_side_input_tokens: {e}"
-                        )
-                    });
+                self.billed_side_input_tokens = convert(
+                    value,
+                    "error converting supplied value for billed_side_input_tokens",
+                );
                 self
             }
             pub fn billed_side_output_tokens<T>(mut self, value: T) -> Self
@@ -2760,13 +2732,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.billed_side_output_tokens = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for billed_side_output_tokens: {e}"
-                        )
-                    });
+                self.billed_side_output_tokens = convert(
+                    value,
+                    "error converting supplied value for billed_side_output_tokens",
+                );
                 self
             }
             pub fn billing_status<T>(mut self, value: T) -> Self
@@ -2774,13 +2743,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<crate::types::BillingStatus>,
                 T::Error: ::std::fmt::Display,
             {
-                self.billing_status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for billing_status: {e}"
-                        )
-                    });
+                self.billing_status = convert(
+                    value,
+                    "error converting supplied value for billing_status",
+                );
                 self
             }
             pub fn call_id<T>(mut self, value: T) -> Self
@@ -2788,11 +2754,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.call_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for call_id: {e}")
-                    });
+                self.call_id = convert(
+                    value,
+                    "error converting supplied value for call_id",
+                );
                 self
             }
             pub fn callbacks<T>(mut self, value: T) -> Self
@@ -2800,11 +2765,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::Callbacks>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.callbacks = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for callbacks: {e}")
-                    });
+                self.callbacks = convert(
+                    value,
+                    "error converting supplied value for callbacks",
+                );
                 self
             }
             pub fn client_version<T>(mut self, value: T) -> Self
@@ -2812,13 +2776,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.client_version = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for client_version: {e}"
-                        )
-                    });
+                self.client_version = convert(
+                    value,
+                    "error converting supplied value for client_version",
+                );
                 self
             }
             pub fn created<T>(mut self, value: T) -> Self
@@ -2826,11 +2787,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.created = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created: {e}")
-                    });
+                self.created = convert(
+                    value,
+                    "error converting supplied value for created",
+                );
                 self
             }
             pub fn data_connection_config<T>(mut self, value: T) -> Self
@@ -2840,13 +2800,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data_connection_config = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for data_connection_config: {e}"
-                        )
-                    });
+                self.data_connection_config = convert(
+                    value,
+                    "error converting supplied value for data_connection_config",
+                );
                 self
             }
             pub fn end_reason<T>(mut self, value: T) -> Self
@@ -2854,11 +2811,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::CallEndReason>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.end_reason = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for end_reason: {e}")
-                    });
+                self.end_reason = convert(
+                    value,
+                    "error converting supplied value for end_reason",
+                );
                 self
             }
             pub fn ended<T>(mut self, value: T) -> Self
@@ -2868,11 +2824,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.ended = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ended: {e}")
-                    });
+                self.ended = convert(value, "error converting supplied value for ended");
                 self
             }
             pub fn experimental_settings<T>(mut self, value: T) -> Self
@@ -2880,13 +2832,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::serde_json::Value>,
                 T::Error: ::std::fmt::Display,
             {
-                self.experimental_settings = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for experimental_settings: {e}"
-                        )
-                    });
+                self.experimental_settings = convert(
+                    value,
+                    "error converting supplied value for experimental_settings",
+                );
                 self
             }
             pub fn external_voice<T>(mut self, value: T) -> Self
@@ -2894,13 +2843,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::ExternalVoice>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_voice = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for external_voice: {e}"
-                        )
-                    });
+                self.external_voice = convert(
+                    value,
+                    "error converting supplied value for external_voice",
+                );
                 self
             }
             pub fn first_speaker<T>(mut self, value: T) -> Self
@@ -2908,11 +2854,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<crate::types::FirstSpeaker>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_speaker = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_speaker: {e}")
-                    });
+                self.first_speaker = convert(
+                    value,
+                    "error converting supplied value for first_speaker",
+                );
                 self
             }
             pub fn first_speaker_settings<T>(mut self, value: T) -> Self
@@ -2920,13 +2865,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<super::FirstSpeakerSettings>,
                 T::Error: ::std::fmt::Display,
             {
-                self.first_speaker_settings = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for first_speaker_settings: {e}"
-                        )
-                    });
+                self.first_speaker_settings = convert(
+                    value,
+                    "error converting supplied value for first_speaker_settings",
+                );
                 self
             }
             pub fn inactivity_messages<T>(mut self, value: T) -> Self
@@ -2934,13 +2876,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::vec::Vec<super::TimedMessage>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.inactivity_messages = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for inactivity_messages: {e}"
-                        )
-                    });
+                self.inactivity_messages = convert(
+                    value,
+                    "error converting supplied value for inactivity_messages",
+                );
                 self
             }
             pub fn initial_output_medium<T>(mut self, value: T) -> Self
@@ -2948,13 +2887,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<crate::types::InitialOutputMedium>,
                 T::Error: ::std::fmt::Display,
             {
-                self.initial_output_medium = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for initial_output_medium: {e}"
-                        )
-                    });
+                self.initial_output_medium = convert(
+                    value,
+                    "error converting supplied value for initial_output_medium",
+                );
                 self
             }
             pub fn initial_state<T>(mut self, value: T) -> Self
@@ -2964,11 +2900,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.initial_state = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for initial_state: {e}")
-                    });
+                self.initial_state = convert(
+                    value,
+                    "error converting supplied value for initial_state",
+                );
                 self
             }
             pub fn join_timeout<T>(mut self, value: T) -> Self
@@ -2976,11 +2911,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.join_timeout = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for join_timeout: {e}")
-                    });
+                self.join_timeout = convert(
+                    value,
+                    "error converting supplied value for join_timeout",
+                );
                 self
             }
             pub fn join_url<T>(mut self, value: T) -> Self
@@ -2988,11 +2922,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.join_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for join_url: {e}")
-                    });
+                self.join_url = convert(
+                    value,
+                    "error converting supplied value for join_url",
+                );
                 self
             }
             pub fn joined<T>(mut self, value: T) -> Self
@@ -3002,11 +2935,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.joined = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for joined: {e}")
-                    });
+                self.joined = convert(
+                    value,
+                    "error converting supplied value for joined",
+                );
                 self
             }
             pub fn language_hint<T>(mut self, value: T) -> Self
@@ -3014,11 +2946,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.language_hint = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language_hint: {e}")
-                    });
+                self.language_hint = convert(
+                    value,
+                    "error converting supplied value for language_hint",
+                );
                 self
             }
             pub fn max_duration<T>(mut self, value: T) -> Self
@@ -3026,11 +2957,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.max_duration = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for max_duration: {e}")
-                    });
+                self.max_duration = convert(
+                    value,
+                    "error converting supplied value for max_duration",
+                );
                 self
             }
             pub fn medium<T>(mut self, value: T) -> Self
@@ -3038,11 +2968,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::CallMedium>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.medium = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for medium: {e}")
-                    });
+                self.medium = convert(
+                    value,
+                    "error converting supplied value for medium",
+                );
                 self
             }
             pub fn metadata<T>(mut self, value: T) -> Self
@@ -3055,11 +2984,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.metadata = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for metadata: {e}")
-                    });
+                self.metadata = convert(
+                    value,
+                    "error converting supplied value for metadata",
+                );
                 self
             }
             pub fn model<T>(mut self, value: T) -> Self
@@ -3067,11 +2995,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.model = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for model: {e}")
-                    });
+                self.model = convert(value, "error converting supplied value for model");
                 self
             }
             pub fn recording_enabled<T>(mut self, value: T) -> Self
@@ -3079,13 +3003,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
-                self.recording_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for recording_enabled: {e}"
-                        )
-                    });
+                self.recording_enabled = convert(
+                    value,
+                    "error converting supplied value for recording_enabled",
+                );
                 self
             }
             pub fn request_context<T>(mut self, value: T) -> Self
@@ -3093,13 +3014,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::serde_json::Value>,
                 T::Error: ::std::fmt::Display,
             {
-                self.request_context = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for request_context: {e}"
-                        )
-                    });
+                self.request_context = convert(
+                    value,
+                    "error converting supplied value for request_context",
+                );
                 self
             }
             pub fn retention_policy<T>(mut self, value: T) -> Self
@@ -3109,13 +3027,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.retention_policy = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for retention_policy: {e}"
-                        )
-                    });
+                self.retention_policy = convert(
+                    value,
+                    "error converting supplied value for retention_policy",
+                );
                 self
             }
             pub fn short_summary<T>(mut self, value: T) -> Self
@@ -3123,11 +3038,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.short_summary = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for short_summary: {e}")
-                    });
+                self.short_summary = convert(
+                    value,
+                    "error converting supplied value for short_summary",
+                );
                 self
             }
             pub fn sip_details<T>(mut self, value: T) -> Self
@@ -3135,11 +3049,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::CallSipDetails>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sip_details = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sip_details: {e}")
-                    });
+                self.sip_details = convert(
+                    value,
+                    "error converting supplied value for sip_details",
+                );
                 self
             }
             pub fn summary<T>(mut self, value: T) -> Self
@@ -3147,11 +3060,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.summary = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for summary: {e}")
-                    });
+                self.summary = convert(
+                    value,
+                    "error converting supplied value for summary",
+                );
                 self
             }
             pub fn system_prompt<T>(mut self, value: T) -> Self
@@ -3159,11 +3071,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.system_prompt = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for system_prompt: {e}")
-                    });
+                self.system_prompt = convert(
+                    value,
+                    "error converting supplied value for system_prompt",
+                );
                 self
             }
             pub fn temperature<T>(mut self, value: T) -> Self
@@ -3171,11 +3082,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.temperature = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for temperature: {e}")
-                    });
+                self.temperature = convert(
+                    value,
+                    "error converting supplied value for temperature",
+                );
                 self
             }
             pub fn time_exceeded_message<T>(mut self, value: T) -> Self
@@ -3183,13 +3093,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.time_exceeded_message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for time_exceeded_message: {e}"
-                        )
-                    });
+                self.time_exceeded_message = convert(
+                    value,
+                    "error converting supplied value for time_exceeded_message",
+                );
                 self
             }
             pub fn transcript_optional<T>(mut self, value: T) -> Self
@@ -3197,13 +3104,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
-                self.transcript_optional = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for transcript_optional: {e}"
-                        )
-                    });
+                self.transcript_optional = convert(
+                    value,
+                    "error converting supplied value for transcript_optional",
+                );
                 self
             }
             pub fn vad_settings<T>(mut self, value: T) -> Self
@@ -3211,11 +3115,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::VadSettings>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.vad_settings = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for vad_settings: {e}")
-                    });
+                self.vad_settings = convert(
+                    value,
+                    "error converting supplied value for vad_settings",
+                );
                 self
             }
             pub fn voice<T>(mut self, value: T) -> Self
@@ -3223,11 +3126,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.voice = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voice: {e}")
-                    });
+                self.voice = convert(value, "error converting supplied value for voice");
                 self
             }
             pub fn voice_overrides<T>(mut self, value: T) -> Self
@@ -3235,13 +3134,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::ExternalVoice>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.voice_overrides = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for voice_overrides: {e}"
-                        )
-                    });
+                self.voice_overrides = convert(
+                    value,
+                    "error converting supplied value for voice_overrides",
+                );
                 self
             }
         }
@@ -3397,11 +3293,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::ExotelMedium>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.exotel = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for exotel: {e}")
-                    });
+                self.exotel = convert(
+                    value,
+                    "error converting supplied value for exotel",
+                );
                 self
             }
             pub fn plivo<T>(mut self, value: T) -> Self
@@ -3409,11 +3304,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::PlivoMedium>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.plivo = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for plivo: {e}")
-                    });
+                self.plivo = convert(value, "error converting supplied value for plivo");
                 self
             }
             pub fn server_web_socket<T>(mut self, value: T) -> Self
@@ -3423,13 +3314,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.server_web_socket = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for server_web_socket: {e}"
-                        )
-                    });
+                self.server_web_socket = convert(
+                    value,
+                    "error converting supplied value for server_web_socket",
+                );
                 self
             }
             pub fn sip<T>(mut self, value: T) -> Self
@@ -3437,11 +3325,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::SipMedium>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sip = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sip: {e}")
-                    });
+                self.sip = convert(value, "error converting supplied value for sip");
                 self
             }
             pub fn telnyx<T>(mut self, value: T) -> Self
@@ -3449,11 +3333,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::TelnyxMedium>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.telnyx = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for telnyx: {e}")
-                    });
+                self.telnyx = convert(
+                    value,
+                    "error converting supplied value for telnyx",
+                );
                 self
             }
             pub fn twilio<T>(mut self, value: T) -> Self
@@ -3461,11 +3344,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::TwilioMedium>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.twilio = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for twilio: {e}")
-                    });
+                self.twilio = convert(
+                    value,
+                    "error converting supplied value for twilio",
+                );
                 self
             }
             pub fn web_rtc<T>(mut self, value: T) -> Self
@@ -3473,11 +3355,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::WebRtcMedium>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.web_rtc = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for web_rtc: {e}")
-                    });
+                self.web_rtc = convert(
+                    value,
+                    "error converting supplied value for web_rtc",
+                );
                 self
             }
         }
@@ -3544,13 +3425,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.billed_duration = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for billed_duration: {e}"
-                        )
-                    });
+                self.billed_duration = convert(
+                    value,
+                    "error converting supplied value for billed_duration",
+                );
                 self
             }
             pub fn termination_reason<T>(mut self, value: T) -> Self
@@ -3560,13 +3438,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.termination_reason = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for termination_reason: {e}"
-                        )
-                    });
+                self.termination_reason = convert(
+                    value,
+                    "error converting supplied value for termination_reason",
+                );
                 self
             }
         }
@@ -3619,11 +3494,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.secrets = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for secrets: {e}")
-                    });
+                self.secrets = convert(
+                    value,
+                    "error converting supplied value for secrets",
+                );
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -3631,11 +3505,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                self.url = convert(value, "error converting supplied value for url");
                 self
             }
         }
@@ -3693,11 +3563,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::Callback>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.billed = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for billed: {e}")
-                    });
+                self.billed = convert(
+                    value,
+                    "error converting supplied value for billed",
+                );
                 self
             }
             pub fn ended<T>(mut self, value: T) -> Self
@@ -3705,11 +3574,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::Callback>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ended = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ended: {e}")
-                    });
+                self.ended = convert(value, "error converting supplied value for ended");
                 self
             }
             pub fn joined<T>(mut self, value: T) -> Self
@@ -3717,11 +3582,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::Callback>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.joined = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for joined: {e}")
-                    });
+                self.joined = convert(
+                    value,
+                    "error converting supplied value for joined",
+                );
                 self
             }
         }
@@ -3786,11 +3650,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.emotion = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for emotion: {e}")
-                    });
+                self.emotion = convert(
+                    value,
+                    "error converting supplied value for emotion",
+                );
                 self
             }
             pub fn pronunciation_dict_id<T>(mut self, value: T) -> Self
@@ -3798,13 +3661,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.pronunciation_dict_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for pronunciation_dict_id: {e}"
-                        )
-                    });
+                self.pronunciation_dict_id = convert(
+                    value,
+                    "error converting supplied value for pronunciation_dict_id",
+                );
                 self
             }
             pub fn speed<T>(mut self, value: T) -> Self
@@ -3812,11 +3672,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.speed = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for speed: {e}")
-                    });
+                self.speed = convert(value, "error converting supplied value for speed");
                 self
             }
             pub fn volume<T>(mut self, value: T) -> Self
@@ -3824,11 +3680,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.volume = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for volume: {e}")
-                    });
+                self.volume = convert(
+                    value,
+                    "error converting supplied value for volume",
+                );
                 self
             }
         }
@@ -3907,11 +3762,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.emotion = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for emotion: {e}")
-                    });
+                self.emotion = convert(
+                    value,
+                    "error converting supplied value for emotion",
+                );
                 self
             }
             pub fn emotions<T>(mut self, value: T) -> Self
@@ -3919,11 +3773,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.emotions = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for emotions: {e}")
-                    });
+                self.emotions = convert(
+                    value,
+                    "error converting supplied value for emotions",
+                );
                 self
             }
             pub fn generation_config<T>(mut self, value: T) -> Self
@@ -3933,13 +3786,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.generation_config = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for generation_config: {e}"
-                        )
-                    });
+                self.generation_config = convert(
+                    value,
+                    "error converting supplied value for generation_config",
+                );
                 self
             }
             pub fn model<T>(mut self, value: T) -> Self
@@ -3947,11 +3797,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.model = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for model: {e}")
-                    });
+                self.model = convert(value, "error converting supplied value for model");
                 self
             }
             pub fn speed<T>(mut self, value: T) -> Self
@@ -3959,11 +3805,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.speed = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for speed: {e}")
-                    });
+                self.speed = convert(value, "error converting supplied value for speed");
                 self
             }
             pub fn voice_id<T>(mut self, value: T) -> Self
@@ -3971,11 +3813,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.voice_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voice_id: {e}")
-                    });
+                self.voice_id = convert(
+                    value,
+                    "error converting supplied value for voice_id",
+                );
                 self
             }
         }
@@ -4042,11 +3883,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.channel_mode = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for channel_mode: {e}")
-                    });
+                self.channel_mode = convert(
+                    value,
+                    "error converting supplied value for channel_mode",
+                );
                 self
             }
             pub fn sample_rate<T>(mut self, value: T) -> Self
@@ -4054,11 +3894,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sample_rate = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sample_rate: {e}")
-                    });
+                self.sample_rate = convert(
+                    value,
+                    "error converting supplied value for sample_rate",
+                );
                 self
             }
         }
@@ -4128,11 +3967,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.audio_config = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for audio_config: {e}")
-                    });
+                self.audio_config = convert(
+                    value,
+                    "error converting supplied value for audio_config",
+                );
                 self
             }
             pub fn data_messages<T>(mut self, value: T) -> Self
@@ -4142,11 +3980,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data_messages = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data_messages: {e}")
-                    });
+                self.data_messages = convert(
+                    value,
+                    "error converting supplied value for data_messages",
+                );
                 self
             }
             pub fn headers<T>(mut self, value: T) -> Self
@@ -4159,11 +3996,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.headers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for headers: {e}")
-                    });
+                self.headers = convert(
+                    value,
+                    "error converting supplied value for headers",
+                );
                 self
             }
             pub fn websocket_url<T>(mut self, value: T) -> Self
@@ -4171,11 +4007,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.websocket_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for websocket_url: {e}")
-                    });
+                self.websocket_url = convert(
+                    value,
+                    "error converting supplied value for websocket_url",
+                );
                 self
             }
         }
@@ -4233,11 +4068,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ignore = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ignore: {e}")
-                    });
+                self.ignore = convert(
+                    value,
+                    "error converting supplied value for ignore",
+                );
                 self
             }
             pub fn user_text_message<T>(mut self, value: T) -> Self
@@ -4247,13 +4081,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_text_message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for user_text_message: {e}"
-                        )
-                    });
+                self.user_text_message = convert(
+                    value,
+                    "error converting supplied value for user_text_message",
+                );
                 self
             }
         }
@@ -4306,11 +4137,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for text: {e}")
-                    });
+                self.text = convert(value, "error converting supplied value for text");
                 self
             }
             pub fn urgency<T>(mut self, value: T) -> Self
@@ -4320,11 +4147,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.urgency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for urgency: {e}")
-                    });
+                self.urgency = convert(
+                    value,
+                    "error converting supplied value for urgency",
+                );
                 self
             }
         }
@@ -4423,13 +4249,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_ssml_parsing = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for enable_ssml_parsing: {e}"
-                        )
-                    });
+                self.enable_ssml_parsing = convert(
+                    value,
+                    "error converting supplied value for enable_ssml_parsing",
+                );
                 self
             }
             pub fn max_sample_rate<T>(mut self, value: T) -> Self
@@ -4437,13 +4260,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.max_sample_rate = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for max_sample_rate: {e}"
-                        )
-                    });
+                self.max_sample_rate = convert(
+                    value,
+                    "error converting supplied value for max_sample_rate",
+                );
                 self
             }
             pub fn model<T>(mut self, value: T) -> Self
@@ -4451,11 +4271,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.model = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for model: {e}")
-                    });
+                self.model = convert(value, "error converting supplied value for model");
                 self
             }
             pub fn optimize_streaming_latency<T>(mut self, value: T) -> Self
@@ -4463,13 +4279,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.optimize_streaming_latency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for optimize_streaming_latency: {e}"
-                        )
-                    });
+                self.optimize_streaming_latency = convert(
+                    value,
+                    "error converting supplied value for optimize_streaming_latency",
+                );
                 self
             }
             pub fn pronunciation_dictionaries<T>(mut self, value: T) -> Self
@@ -4479,13 +4292,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.pronunciation_dictionaries = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for pronunciation_dictionaries: {e}"
-                        )
-                    });
+                self.pronunciation_dictionaries = convert(
+                    value,
+                    "error converting supplied value for pronunciation_dictionaries",
+                );
                 self
             }
             pub fn similarity_boost<T>(mut self, value: T) -> Self
@@ -4493,13 +4303,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.similarity_boost = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for similarity_boost: {e}"
-                        )
-                    });
+                self.similarity_boost = convert(
+                    value,
+                    "error converting supplied value for similarity_boost",
+                );
                 self
             }
             pub fn speed<T>(mut self, value: T) -> Self
@@ -4507,11 +4314,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.speed = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for speed: {e}")
-                    });
+                self.speed = convert(value, "error converting supplied value for speed");
                 self
             }
             pub fn stability<T>(mut self, value: T) -> Self
@@ -4519,11 +4322,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.stability = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for stability: {e}")
-                    });
+                self.stability = convert(
+                    value,
+                    "error converting supplied value for stability",
+                );
                 self
             }
             pub fn style<T>(mut self, value: T) -> Self
@@ -4531,11 +4333,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.style = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for style: {e}")
-                    });
+                self.style = convert(value, "error converting supplied value for style");
                 self
             }
             pub fn use_speaker_boost<T>(mut self, value: T) -> Self
@@ -4543,13 +4341,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.use_speaker_boost = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for use_speaker_boost: {e}"
-                        )
-                    });
+                self.use_speaker_boost = convert(
+                    value,
+                    "error converting supplied value for use_speaker_boost",
+                );
                 self
             }
             pub fn voice_id<T>(mut self, value: T) -> Self
@@ -4557,11 +4352,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.voice_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voice_id: {e}")
-                    });
+                self.voice_id = convert(
+                    value,
+                    "error converting supplied value for voice_id",
+                );
                 self
             }
         }
@@ -4687,11 +4481,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.call_event = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for call_event: {e}")
-                    });
+                self.call_event = convert(
+                    value,
+                    "error converting supplied value for call_event",
+                );
                 self
             }
             pub fn call_started<T>(mut self, value: T) -> Self
@@ -4699,11 +4492,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.call_started = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for call_started: {e}")
-                    });
+                self.call_started = convert(
+                    value,
+                    "error converting supplied value for call_started",
+                );
                 self
             }
             pub fn client_tool_invocation<T>(mut self, value: T) -> Self
@@ -4711,13 +4503,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.client_tool_invocation = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for client_tool_invocation: {e}"
-                        )
-                    });
+                self.client_tool_invocation = convert(
+                    value,
+                    "error converting supplied value for client_tool_invocation",
+                );
                 self
             }
             pub fn data_connection_tool_invocation<T>(mut self, value: T) -> Self
@@ -4725,13 +4514,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.data_connection_tool_invocation = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for data_connection_tool_invocation: {e}"
-                        )
-                    });
+                self.data_connection_tool_invocation = convert(
+                    value,
+                    "error converting supplied value for data_connection_tool_invocation",
+                );
                 self
             }
             pub fn debug<T>(mut self, value: T) -> Self
@@ -4739,11 +4525,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.debug = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for debug: {e}")
-                    });
+                self.debug = convert(value, "error converting supplied value for debug");
                 self
             }
             pub fn invoking_tool<T>(mut self, value: T) -> Self
@@ -4751,11 +4533,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.invoking_tool = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for invoking_tool: {e}")
-                    });
+                self.invoking_tool = convert(
+                    value,
+                    "error converting supplied value for invoking_tool",
+                );
                 self
             }
             pub fn playback_clear_buffer<T>(mut self, value: T) -> Self
@@ -4763,13 +4544,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.playback_clear_buffer = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for playback_clear_buffer: {e}"
-                        )
-                    });
+                self.playback_clear_buffer = convert(
+                    value,
+                    "error converting supplied value for playback_clear_buffer",
+                );
                 self
             }
             pub fn pong<T>(mut self, value: T) -> Self
@@ -4777,11 +4555,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.pong = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pong: {e}")
-                    });
+                self.pong = convert(value, "error converting supplied value for pong");
                 self
             }
             pub fn state<T>(mut self, value: T) -> Self
@@ -4789,11 +4563,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.state = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for state: {e}")
-                    });
+                self.state = convert(value, "error converting supplied value for state");
                 self
             }
             pub fn tool_used<T>(mut self, value: T) -> Self
@@ -4801,11 +4571,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.tool_used = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tool_used: {e}")
-                    });
+                self.tool_used = convert(
+                    value,
+                    "error converting supplied value for tool_used",
+                );
                 self
             }
             pub fn transcript<T>(mut self, value: T) -> Self
@@ -4813,11 +4582,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.transcript = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for transcript: {e}")
-                    });
+                self.transcript = convert(
+                    value,
+                    "error converting supplied value for transcript",
+                );
                 self
             }
             pub fn user_started_speaking<T>(mut self, value: T) -> Self
@@ -4825,13 +4593,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_started_speaking = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for user_started_speaking: {e}"
-                        )
-                    });
+                self.user_started_speaking = convert(
+                    value,
+                    "error converting supplied value for user_started_speaking",
+                );
                 self
             }
             pub fn user_stopped_speaking<T>(mut self, value: T) -> Self
@@ -4839,13 +4604,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_stopped_speaking = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for user_stopped_speaking: {e}"
-                        )
-                    });
+                self.user_stopped_speaking = convert(
+                    value,
+                    "error converting supplied value for user_stopped_speaking",
+                );
                 self
             }
         }
@@ -4919,11 +4681,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::DtmfHandling>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.dtmf_handling = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for dtmf_handling: {e}")
-                    });
+                self.dtmf_handling = convert(
+                    value,
+                    "error converting supplied value for dtmf_handling",
+                );
                 self
             }
         }
@@ -4999,11 +4760,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::CartesiaVoice>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.cartesia = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for cartesia: {e}")
-                    });
+                self.cartesia = convert(
+                    value,
+                    "error converting supplied value for cartesia",
+                );
                 self
             }
             pub fn eleven_labs<T>(mut self, value: T) -> Self
@@ -5013,11 +4773,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.eleven_labs = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for eleven_labs: {e}")
-                    });
+                self.eleven_labs = convert(
+                    value,
+                    "error converting supplied value for eleven_labs",
+                );
                 self
             }
             pub fn generic<T>(mut self, value: T) -> Self
@@ -5025,11 +4784,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::GenericVoice>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.generic = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for generic: {e}")
-                    });
+                self.generic = convert(
+                    value,
+                    "error converting supplied value for generic",
+                );
                 self
             }
             pub fn google<T>(mut self, value: T) -> Self
@@ -5037,11 +4795,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::GoogleVoice>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.google = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for google: {e}")
-                    });
+                self.google = convert(
+                    value,
+                    "error converting supplied value for google",
+                );
                 self
             }
             pub fn inworld<T>(mut self, value: T) -> Self
@@ -5049,11 +4806,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::InworldVoice>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.inworld = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for inworld: {e}")
-                    });
+                self.inworld = convert(
+                    value,
+                    "error converting supplied value for inworld",
+                );
                 self
             }
             pub fn lmnt<T>(mut self, value: T) -> Self
@@ -5061,11 +4817,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::LmntVoice>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.lmnt = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for lmnt: {e}")
-                    });
+                self.lmnt = convert(value, "error converting supplied value for lmnt");
                 self
             }
             pub fn respeecher<T>(mut self, value: T) -> Self
@@ -5075,11 +4827,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.respeecher = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for respeecher: {e}")
-                    });
+                self.respeecher = convert(
+                    value,
+                    "error converting supplied value for respeecher",
+                );
                 self
             }
         }
@@ -5147,11 +4898,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.delay = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for delay: {e}")
-                    });
+                self.delay = convert(value, "error converting supplied value for delay");
                 self
             }
             pub fn prompt<T>(mut self, value: T) -> Self
@@ -5159,11 +4906,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.prompt = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for prompt: {e}")
-                    });
+                self.prompt = convert(
+                    value,
+                    "error converting supplied value for prompt",
+                );
                 self
             }
             pub fn text<T>(mut self, value: T) -> Self
@@ -5171,11 +4917,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for text: {e}")
-                    });
+                self.text = convert(value, "error converting supplied value for text");
                 self
             }
         }
@@ -5232,11 +4974,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::AgentGreeting>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for agent: {e}")
-                    });
+                self.agent = convert(value, "error converting supplied value for agent");
                 self
             }
             pub fn user<T>(mut self, value: T) -> Self
@@ -5244,11 +4982,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::UserGreeting>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for user: {e}")
-                    });
+                self.user = convert(value, "error converting supplied value for user");
                 self
             }
         }
@@ -5337,11 +5071,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.body = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for body: {e}")
-                    });
+                self.body = convert(value, "error converting supplied value for body");
                 self
             }
             pub fn headers<T>(mut self, value: T) -> Self
@@ -5354,11 +5084,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.headers = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for headers: {e}")
-                    });
+                self.headers = convert(
+                    value,
+                    "error converting supplied value for headers",
+                );
                 self
             }
             pub fn json_audio_field_path<T>(mut self, value: T) -> Self
@@ -5366,13 +5095,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.json_audio_field_path = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for json_audio_field_path: {e}"
-                        )
-                    });
+                self.json_audio_field_path = convert(
+                    value,
+                    "error converting supplied value for json_audio_field_path",
+                );
                 self
             }
             pub fn json_byte_encoding<T>(mut self, value: T) -> Self
@@ -5382,13 +5108,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.json_byte_encoding = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for json_byte_encoding: {e}"
-                        )
-                    });
+                self.json_byte_encoding = convert(
+                    value,
+                    "error converting supplied value for json_byte_encoding",
+                );
                 self
             }
             pub fn response_mime_type<T>(mut self, value: T) -> Self
@@ -5396,13 +5119,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.response_mime_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for response_mime_type: {e}"
-                        )
-                    });
+                self.response_mime_type = convert(
+                    value,
+                    "error converting supplied value for response_mime_type",
+                );
                 self
             }
             pub fn response_sample_rate<T>(mut self, value: T) -> Self
@@ -5410,13 +5130,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.response_sample_rate = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for response_sample_rate: {e}"
-                        )
-                    });
+                self.response_sample_rate = convert(
+                    value,
+                    "error converting supplied value for response_sample_rate",
+                );
                 self
             }
             pub fn response_words_per_minute<T>(mut self, value: T) -> Self
@@ -5424,13 +5141,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.response_words_per_minute = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for response_words_per_minute: {e}"
-                        )
-                    });
+                self.response_words_per_minute = convert(
+                    value,
+                    "error converting supplied value for response_words_per_minute",
+                );
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -5438,11 +5152,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for url: {e}")
-                    });
+                self.url = convert(value, "error converting supplied value for url");
                 self
             }
         }
@@ -5507,11 +5217,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.speaking_rate = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for speaking_rate: {e}")
-                    });
+                self.speaking_rate = convert(
+                    value,
+                    "error converting supplied value for speaking_rate",
+                );
                 self
             }
             pub fn voice_id<T>(mut self, value: T) -> Self
@@ -5519,11 +5228,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.voice_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voice_id: {e}")
-                    });
+                self.voice_id = convert(
+                    value,
+                    "error converting supplied value for voice_id",
+                );
                 self
             }
         }
@@ -5591,13 +5299,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.apply_text_normalization = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for apply_text_normalization: {e}"
-                        )
-                    });
+                self.apply_text_normalization = convert(
+                    value,
+                    "error converting supplied value for apply_text_normalization",
+                );
                 self
             }
             pub fn model_id<T>(mut self, value: T) -> Self
@@ -5605,11 +5310,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.model_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for model_id: {e}")
-                    });
+                self.model_id = convert(
+                    value,
+                    "error converting supplied value for model_id",
+                );
                 self
             }
             pub fn speaking_rate<T>(mut self, value: T) -> Self
@@ -5617,11 +5321,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.speaking_rate = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for speaking_rate: {e}")
-                    });
+                self.speaking_rate = convert(
+                    value,
+                    "error converting supplied value for speaking_rate",
+                );
                 self
             }
             pub fn temperature<T>(mut self, value: T) -> Self
@@ -5629,11 +5332,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.temperature = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for temperature: {e}")
-                    });
+                self.temperature = convert(
+                    value,
+                    "error converting supplied value for temperature",
+                );
                 self
             }
             pub fn voice_id<T>(mut self, value: T) -> Self
@@ -5641,11 +5343,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.voice_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voice_id: {e}")
-                    });
+                self.voice_id = convert(
+                    value,
+                    "error converting supplied value for voice_id",
+                );
                 self
             }
         }
@@ -5714,13 +5415,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.conversational = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for conversational: {e}"
-                        )
-                    });
+                self.conversational = convert(
+                    value,
+                    "error converting supplied value for conversational",
+                );
                 self
             }
             pub fn model<T>(mut self, value: T) -> Self
@@ -5728,11 +5426,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.model = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for model: {e}")
-                    });
+                self.model = convert(value, "error converting supplied value for model");
                 self
             }
             pub fn speed<T>(mut self, value: T) -> Self
@@ -5740,11 +5434,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.speed = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for speed: {e}")
-                    });
+                self.speed = convert(value, "error converting supplied value for speed");
                 self
             }
             pub fn voice_id<T>(mut self, value: T) -> Self
@@ -5752,11 +5442,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.voice_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voice_id: {e}")
-                    });
+                self.voice_id = convert(
+                    value,
+                    "error converting supplied value for voice_id",
+                );
                 self
             }
         }
@@ -5823,11 +5512,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.next = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for next: {e}")
-                    });
+                self.next = convert(value, "error converting supplied value for next");
                 self
             }
             pub fn previous<T>(mut self, value: T) -> Self
@@ -5835,11 +5520,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.previous = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for previous: {e}")
-                    });
+                self.previous = convert(
+                    value,
+                    "error converting supplied value for previous",
+                );
                 self
             }
             pub fn results<T>(mut self, value: T) -> Self
@@ -5847,11 +5531,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Call>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.results = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for results: {e}")
-                    });
+                self.results = convert(
+                    value,
+                    "error converting supplied value for results",
+                );
                 self
             }
             pub fn total<T>(mut self, value: T) -> Self
@@ -5859,11 +5542,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.total = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total: {e}")
-                    });
+                self.total = convert(value, "error converting supplied value for total");
                 self
             }
         }
@@ -5930,11 +5609,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.next = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for next: {e}")
-                    });
+                self.next = convert(value, "error converting supplied value for next");
                 self
             }
             pub fn previous<T>(mut self, value: T) -> Self
@@ -5942,11 +5617,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.previous = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for previous: {e}")
-                    });
+                self.previous = convert(
+                    value,
+                    "error converting supplied value for previous",
+                );
                 self
             }
             pub fn results<T>(mut self, value: T) -> Self
@@ -5954,11 +5628,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledCallBatch>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.results = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for results: {e}")
-                    });
+                self.results = convert(
+                    value,
+                    "error converting supplied value for results",
+                );
                 self
             }
             pub fn total<T>(mut self, value: T) -> Self
@@ -5966,11 +5639,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.total = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total: {e}")
-                    });
+                self.total = convert(value, "error converting supplied value for total");
                 self
             }
         }
@@ -6039,11 +5708,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.next = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for next: {e}")
-                    });
+                self.next = convert(value, "error converting supplied value for next");
                 self
             }
             pub fn previous<T>(mut self, value: T) -> Self
@@ -6051,11 +5716,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.previous = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for previous: {e}")
-                    });
+                self.previous = convert(
+                    value,
+                    "error converting supplied value for previous",
+                );
                 self
             }
             pub fn results<T>(mut self, value: T) -> Self
@@ -6063,11 +5727,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledCall>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.results = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for results: {e}")
-                    });
+                self.results = convert(
+                    value,
+                    "error converting supplied value for results",
+                );
                 self
             }
             pub fn total<T>(mut self, value: T) -> Self
@@ -6075,11 +5738,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.total = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total: {e}")
-                    });
+                self.total = convert(value, "error converting supplied value for total");
                 self
             }
         }
@@ -6183,11 +5842,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.batch_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for batch_id: {e}")
-                    });
+                self.batch_id = convert(
+                    value,
+                    "error converting supplied value for batch_id",
+                );
                 self
             }
             pub fn completed_count<T>(mut self, value: T) -> Self
@@ -6195,13 +5853,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.completed_count = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for completed_count: {e}"
-                        )
-                    });
+                self.completed_count = convert(
+                    value,
+                    "error converting supplied value for completed_count",
+                );
                 self
             }
             pub fn created<T>(mut self, value: T) -> Self
@@ -6211,11 +5866,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.created = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created: {e}")
-                    });
+                self.created = convert(
+                    value,
+                    "error converting supplied value for created",
+                );
                 self
             }
             pub fn ended_at<T>(mut self, value: T) -> Self
@@ -6225,11 +5879,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.ended_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ended_at: {e}")
-                    });
+                self.ended_at = convert(
+                    value,
+                    "error converting supplied value for ended_at",
+                );
                 self
             }
             pub fn paused<T>(mut self, value: T) -> Self
@@ -6237,11 +5890,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.paused = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for paused: {e}")
-                    });
+                self.paused = convert(
+                    value,
+                    "error converting supplied value for paused",
+                );
                 self
             }
             pub fn throttle<T>(mut self, value: T) -> Self
@@ -6249,11 +5901,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.throttle = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for throttle: {e}")
-                    });
+                self.throttle = convert(
+                    value,
+                    "error converting supplied value for throttle",
+                );
                 self
             }
             pub fn total_count<T>(mut self, value: T) -> Self
@@ -6261,11 +5912,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.total_count = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total_count: {e}")
-                    });
+                self.total_count = convert(
+                    value,
+                    "error converting supplied value for total_count",
+                );
                 self
             }
             pub fn webhook_secret<T>(mut self, value: T) -> Self
@@ -6275,13 +5925,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.webhook_secret = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for webhook_secret: {e}"
-                        )
-                    });
+                self.webhook_secret = convert(
+                    value,
+                    "error converting supplied value for webhook_secret",
+                );
                 self
             }
             pub fn webhook_url<T>(mut self, value: T) -> Self
@@ -6291,11 +5938,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.webhook_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for webhook_url: {e}")
-                    });
+                self.webhook_url = convert(
+                    value,
+                    "error converting supplied value for webhook_url",
+                );
                 self
             }
             pub fn window_end<T>(mut self, value: T) -> Self
@@ -6305,11 +5951,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.window_end = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for window_end: {e}")
-                    });
+                self.window_end = convert(
+                    value,
+                    "error converting supplied value for window_end",
+                );
                 self
             }
             pub fn window_start<T>(mut self, value: T) -> Self
@@ -6319,11 +5964,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.window_start = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for window_start: {e}")
-                    });
+                self.window_start = convert(
+                    value,
+                    "error converting supplied value for window_start",
+                );
                 self
             }
         }
@@ -6423,11 +6067,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledCallRequest>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.calls = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for calls: {e}")
-                    });
+                self.calls = convert(value, "error converting supplied value for calls");
                 self
             }
             pub fn paused<T>(mut self, value: T) -> Self
@@ -6435,11 +6075,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.paused = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for paused: {e}")
-                    });
+                self.paused = convert(
+                    value,
+                    "error converting supplied value for paused",
+                );
                 self
             }
             pub fn throttle<T>(mut self, value: T) -> Self
@@ -6447,11 +6086,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.throttle = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for throttle: {e}")
-                    });
+                self.throttle = convert(
+                    value,
+                    "error converting supplied value for throttle",
+                );
                 self
             }
             pub fn webhook_secret<T>(mut self, value: T) -> Self
@@ -6463,13 +6101,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.webhook_secret = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for webhook_secret: {e}"
-                        )
-                    });
+                self.webhook_secret = convert(
+                    value,
+                    "error converting supplied value for webhook_secret",
+                );
                 self
             }
             pub fn webhook_url<T>(mut self, value: T) -> Self
@@ -6481,11 +6116,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.webhook_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for webhook_url: {e}")
-                    });
+                self.webhook_url = convert(
+                    value,
+                    "error converting supplied value for webhook_url",
+                );
                 self
             }
             pub fn window_end<T>(mut self, value: T) -> Self
@@ -6495,11 +6129,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.window_end = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for window_end: {e}")
-                    });
+                self.window_end = convert(
+                    value,
+                    "error converting supplied value for window_end",
+                );
                 self
             }
             pub fn window_start<T>(mut self, value: T) -> Self
@@ -6509,11 +6142,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.window_start = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for window_start: {e}")
-                    });
+                self.window_start = convert(
+                    value,
+                    "error converting supplied value for window_start",
+                );
                 self
             }
         }
@@ -6578,11 +6210,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::DtmfHandling>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.dtmf_handling = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for dtmf_handling: {e}")
-                    });
+                self.dtmf_handling = convert(
+                    value,
+                    "error converting supplied value for dtmf_handling",
+                );
                 self
             }
             pub fn outgoing<T>(mut self, value: T) -> Self
@@ -6592,11 +6223,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.outgoing = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for outgoing: {e}")
-                    });
+                self.outgoing = convert(
+                    value,
+                    "error converting supplied value for outgoing",
+                );
                 self
             }
         }
@@ -6656,13 +6286,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_params = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_params: {e}"
-                        )
-                    });
+                self.additional_params = convert(
+                    value,
+                    "error converting supplied value for additional_params",
+                );
                 self
             }
             pub fn from<T>(mut self, value: T) -> Self
@@ -6670,11 +6297,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.from = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for from: {e}")
-                    });
+                self.from = convert(value, "error converting supplied value for from");
                 self
             }
             pub fn to<T>(mut self, value: T) -> Self
@@ -6682,9 +6305,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.to = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for to: {e}"));
+                self.to = convert(value, "error converting supplied value for to");
                 self
             }
         }
@@ -6741,11 +6362,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.dictionary_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for dictionary_id: {e}")
-                    });
+                self.dictionary_id = convert(
+                    value,
+                    "error converting supplied value for dictionary_id",
+                );
                 self
             }
             pub fn version_id<T>(mut self, value: T) -> Self
@@ -6753,11 +6373,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.version_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for version_id: {e}")
-                    });
+                self.version_id = convert(
+                    value,
+                    "error converting supplied value for version_id",
+                );
                 self
             }
         }
@@ -6852,13 +6471,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.frequency_penalty = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for frequency_penalty: {e}"
-                        )
-                    });
+                self.frequency_penalty = convert(
+                    value,
+                    "error converting supplied value for frequency_penalty",
+                );
                 self
             }
             pub fn min_p<T>(mut self, value: T) -> Self
@@ -6866,11 +6482,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.min_p = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for min_p: {e}")
-                    });
+                self.min_p = convert(value, "error converting supplied value for min_p");
                 self
             }
             pub fn model<T>(mut self, value: T) -> Self
@@ -6878,11 +6490,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.model = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for model: {e}")
-                    });
+                self.model = convert(value, "error converting supplied value for model");
                 self
             }
             pub fn presence_penalty<T>(mut self, value: T) -> Self
@@ -6890,13 +6498,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.presence_penalty = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for presence_penalty: {e}"
-                        )
-                    });
+                self.presence_penalty = convert(
+                    value,
+                    "error converting supplied value for presence_penalty",
+                );
                 self
             }
             pub fn repetition_penalty<T>(mut self, value: T) -> Self
@@ -6904,13 +6509,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.repetition_penalty = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for repetition_penalty: {e}"
-                        )
-                    });
+                self.repetition_penalty = convert(
+                    value,
+                    "error converting supplied value for repetition_penalty",
+                );
                 self
             }
             pub fn seed<T>(mut self, value: T) -> Self
@@ -6918,11 +6520,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.seed = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for seed: {e}")
-                    });
+                self.seed = convert(value, "error converting supplied value for seed");
                 self
             }
             pub fn temperature<T>(mut self, value: T) -> Self
@@ -6930,11 +6528,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.temperature = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for temperature: {e}")
-                    });
+                self.temperature = convert(
+                    value,
+                    "error converting supplied value for temperature",
+                );
                 self
             }
             pub fn top_k<T>(mut self, value: T) -> Self
@@ -6942,11 +6539,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.top_k = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for top_k: {e}")
-                    });
+                self.top_k = convert(value, "error converting supplied value for top_k");
                 self
             }
             pub fn top_p<T>(mut self, value: T) -> Self
@@ -6954,11 +6547,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.top_p = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for top_p: {e}")
-                    });
+                self.top_p = convert(value, "error converting supplied value for top_p");
                 self
             }
             pub fn voice_id<T>(mut self, value: T) -> Self
@@ -6966,11 +6555,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.voice_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for voice_id: {e}")
-                    });
+                self.voice_id = convert(
+                    value,
+                    "error converting supplied value for voice_id",
+                );
                 self
             }
         }
@@ -7066,11 +6654,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.batch_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for batch_id: {e}")
-                    });
+                self.batch_id = convert(
+                    value,
+                    "error converting supplied value for batch_id",
+                );
                 self
             }
             pub fn call_id<T>(mut self, value: T) -> Self
@@ -7078,11 +6665,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.call_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for call_id: {e}")
-                    });
+                self.call_id = convert(
+                    value,
+                    "error converting supplied value for call_id",
+                );
                 self
             }
             pub fn error<T>(mut self, value: T) -> Self
@@ -7090,11 +6676,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
+                self.error = convert(value, "error converting supplied value for error");
                 self
             }
             pub fn experimental_settings<T>(mut self, value: T) -> Self
@@ -7102,13 +6684,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.experimental_settings = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for experimental_settings: {e}"
-                        )
-                    });
+                self.experimental_settings = convert(
+                    value,
+                    "error converting supplied value for experimental_settings",
+                );
                 self
             }
             pub fn medium<T>(mut self, value: T) -> Self
@@ -7116,11 +6695,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::CallMedium>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.medium = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for medium: {e}")
-                    });
+                self.medium = convert(
+                    value,
+                    "error converting supplied value for medium",
+                );
                 self
             }
             pub fn metadata<T>(mut self, value: T) -> Self
@@ -7128,11 +6706,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.metadata = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for metadata: {e}")
-                    });
+                self.metadata = convert(
+                    value,
+                    "error converting supplied value for metadata",
+                );
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -7140,11 +6717,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<crate::types::ScheduledCallStatus>,
                 T::Error: ::std::fmt::Display,
             {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                self.status = convert(
+                    value,
+                    "error converting supplied value for status",
+                );
                 self
             }
             pub fn template_context<T>(mut self, value: T) -> Self
@@ -7152,13 +6728,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.template_context = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for template_context: {e}"
-                        )
-                    });
+                self.template_context = convert(
+                    value,
+                    "error converting supplied value for template_context",
+                );
                 self
             }
         }
@@ -7261,11 +6834,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
-                self.batch_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for batch_id: {e}")
-                    });
+                self.batch_id = convert(
+                    value,
+                    "error converting supplied value for batch_id",
+                );
                 self
             }
             pub fn completed_count<T>(mut self, value: T) -> Self
@@ -7273,13 +6845,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.completed_count = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for completed_count: {e}"
-                        )
-                    });
+                self.completed_count = convert(
+                    value,
+                    "error converting supplied value for completed_count",
+                );
                 self
             }
             pub fn created<T>(mut self, value: T) -> Self
@@ -7287,11 +6856,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.created = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created: {e}")
-                    });
+                self.created = convert(
+                    value,
+                    "error converting supplied value for created",
+                );
                 self
             }
             pub fn ended_at<T>(mut self, value: T) -> Self
@@ -7301,11 +6869,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.ended_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ended_at: {e}")
-                    });
+                self.ended_at = convert(
+                    value,
+                    "error converting supplied value for ended_at",
+                );
                 self
             }
             pub fn paused<T>(mut self, value: T) -> Self
@@ -7313,11 +6880,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.paused = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for paused: {e}")
-                    });
+                self.paused = convert(
+                    value,
+                    "error converting supplied value for paused",
+                );
                 self
             }
             pub fn throttle<T>(mut self, value: T) -> Self
@@ -7325,11 +6891,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.throttle = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for throttle: {e}")
-                    });
+                self.throttle = convert(
+                    value,
+                    "error converting supplied value for throttle",
+                );
                 self
             }
             pub fn total_count<T>(mut self, value: T) -> Self
@@ -7337,11 +6902,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.total_count = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total_count: {e}")
-                    });
+                self.total_count = convert(
+                    value,
+                    "error converting supplied value for total_count",
+                );
                 self
             }
             pub fn webhook_secret<T>(mut self, value: T) -> Self
@@ -7349,13 +6913,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.webhook_secret = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for webhook_secret: {e}"
-                        )
-                    });
+                self.webhook_secret = convert(
+                    value,
+                    "error converting supplied value for webhook_secret",
+                );
                 self
             }
             pub fn webhook_url<T>(mut self, value: T) -> Self
@@ -7363,11 +6924,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.webhook_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for webhook_url: {e}")
-                    });
+                self.webhook_url = convert(
+                    value,
+                    "error converting supplied value for webhook_url",
+                );
                 self
             }
             pub fn window_end<T>(mut self, value: T) -> Self
@@ -7377,11 +6937,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.window_end = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for window_end: {e}")
-                    });
+                self.window_end = convert(
+                    value,
+                    "error converting supplied value for window_end",
+                );
                 self
             }
             pub fn window_start<T>(mut self, value: T) -> Self
@@ -7391,11 +6950,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.window_start = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for window_start: {e}")
-                    });
+                self.window_start = convert(
+                    value,
+                    "error converting supplied value for window_start",
+                );
                 self
             }
         }
@@ -7491,11 +7049,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledCallRequest>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.calls = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for calls: {e}")
-                    });
+                self.calls = convert(value, "error converting supplied value for calls");
                 self
             }
             pub fn paused<T>(mut self, value: T) -> Self
@@ -7503,11 +7057,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.paused = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for paused: {e}")
-                    });
+                self.paused = convert(
+                    value,
+                    "error converting supplied value for paused",
+                );
                 self
             }
             pub fn throttle<T>(mut self, value: T) -> Self
@@ -7515,11 +7068,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.throttle = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for throttle: {e}")
-                    });
+                self.throttle = convert(
+                    value,
+                    "error converting supplied value for throttle",
+                );
                 self
             }
             pub fn webhook_secret<T>(mut self, value: T) -> Self
@@ -7529,13 +7081,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.webhook_secret = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for webhook_secret: {e}"
-                        )
-                    });
+                self.webhook_secret = convert(
+                    value,
+                    "error converting supplied value for webhook_secret",
+                );
                 self
             }
             pub fn webhook_url<T>(mut self, value: T) -> Self
@@ -7545,11 +7094,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.webhook_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for webhook_url: {e}")
-                    });
+                self.webhook_url = convert(
+                    value,
+                    "error converting supplied value for webhook_url",
+                );
                 self
             }
             pub fn window_end<T>(mut self, value: T) -> Self
@@ -7559,11 +7107,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.window_end = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for window_end: {e}")
-                    });
+                self.window_end = convert(
+                    value,
+                    "error converting supplied value for window_end",
+                );
                 self
             }
             pub fn window_start<T>(mut self, value: T) -> Self
@@ -7573,11 +7120,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.window_start = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for window_start: {e}")
-                    });
+                self.window_start = convert(
+                    value,
+                    "error converting supplied value for window_start",
+                );
                 self
             }
         }
@@ -7652,13 +7198,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.experimental_settings = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for experimental_settings: {e}"
-                        )
-                    });
+                self.experimental_settings = convert(
+                    value,
+                    "error converting supplied value for experimental_settings",
+                );
                 self
             }
             pub fn medium<T>(mut self, value: T) -> Self
@@ -7666,11 +7209,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::CallMedium>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.medium = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for medium: {e}")
-                    });
+                self.medium = convert(
+                    value,
+                    "error converting supplied value for medium",
+                );
                 self
             }
             pub fn metadata<T>(mut self, value: T) -> Self
@@ -7678,11 +7220,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.metadata = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for metadata: {e}")
-                    });
+                self.metadata = convert(
+                    value,
+                    "error converting supplied value for metadata",
+                );
                 self
             }
             pub fn template_context<T>(mut self, value: T) -> Self
@@ -7690,13 +7231,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.template_context = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for template_context: {e}"
-                        )
-                    });
+                self.template_context = convert(
+                    value,
+                    "error converting supplied value for template_context",
+                );
                 self
             }
         }
@@ -7780,11 +7318,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::SipIncoming>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.incoming = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for incoming: {e}")
-                    });
+                self.incoming = convert(
+                    value,
+                    "error converting supplied value for incoming",
+                );
                 self
             }
             pub fn outgoing<T>(mut self, value: T) -> Self
@@ -7792,11 +7329,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::SipOutgoing>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.outgoing = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for outgoing: {e}")
-                    });
+                self.outgoing = convert(
+                    value,
+                    "error converting supplied value for outgoing",
+                );
                 self
             }
         }
@@ -7859,11 +7395,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.from = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for from: {e}")
-                    });
+                self.from = convert(value, "error converting supplied value for from");
                 self
             }
             pub fn password<T>(mut self, value: T) -> Self
@@ -7871,11 +7403,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.password = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for password: {e}")
-                    });
+                self.password = convert(
+                    value,
+                    "error converting supplied value for password",
+                );
                 self
             }
             pub fn to<T>(mut self, value: T) -> Self
@@ -7883,9 +7414,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.to = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for to: {e}"));
+                self.to = convert(value, "error converting supplied value for to");
                 self
             }
             pub fn username<T>(mut self, value: T) -> Self
@@ -7893,11 +7422,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.username = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for username: {e}")
-                    });
+                self.username = convert(
+                    value,
+                    "error converting supplied value for username",
+                );
                 self
             }
         }
@@ -7954,11 +7482,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::DtmfHandling>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.dtmf_handling = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for dtmf_handling: {e}")
-                    });
+                self.dtmf_handling = convert(
+                    value,
+                    "error converting supplied value for dtmf_handling",
+                );
                 self
             }
             pub fn outgoing<T>(mut self, value: T) -> Self
@@ -7968,11 +7495,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.outgoing = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for outgoing: {e}")
-                    });
+                self.outgoing = convert(
+                    value,
+                    "error converting supplied value for outgoing",
+                );
                 self
             }
         }
@@ -8032,13 +7558,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_params = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_params: {e}"
-                        )
-                    });
+                self.additional_params = convert(
+                    value,
+                    "error converting supplied value for additional_params",
+                );
                 self
             }
             pub fn from<T>(mut self, value: T) -> Self
@@ -8046,11 +7569,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.from = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for from: {e}")
-                    });
+                self.from = convert(value, "error converting supplied value for from");
                 self
             }
             pub fn to<T>(mut self, value: T) -> Self
@@ -8058,9 +7577,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.to = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for to: {e}"));
+                self.to = convert(value, "error converting supplied value for to");
                 self
             }
         }
@@ -8122,11 +7639,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for duration: {e}")
-                    });
+                self.duration = convert(
+                    value,
+                    "error converting supplied value for duration",
+                );
                 self
             }
             pub fn end_behavior<T>(mut self, value: T) -> Self
@@ -8136,11 +7652,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.end_behavior = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for end_behavior: {e}")
-                    });
+                self.end_behavior = convert(
+                    value,
+                    "error converting supplied value for end_behavior",
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -8148,11 +7663,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                self.message = convert(
+                    value,
+                    "error converting supplied value for message",
+                );
                 self
             }
         }
@@ -8207,11 +7721,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<super::DtmfHandling>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.dtmf_handling = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for dtmf_handling: {e}")
-                    });
+                self.dtmf_handling = convert(
+                    value,
+                    "error converting supplied value for dtmf_handling",
+                );
                 self
             }
             pub fn outgoing<T>(mut self, value: T) -> Self
@@ -8221,11 +7734,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.outgoing = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for outgoing: {e}")
-                    });
+                self.outgoing = convert(
+                    value,
+                    "error converting supplied value for outgoing",
+                );
                 self
             }
         }
@@ -8285,13 +7797,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.additional_params = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for additional_params: {e}"
-                        )
-                    });
+                self.additional_params = convert(
+                    value,
+                    "error converting supplied value for additional_params",
+                );
                 self
             }
             pub fn from<T>(mut self, value: T) -> Self
@@ -8299,11 +7808,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.from = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for from: {e}")
-                    });
+                self.from = convert(value, "error converting supplied value for from");
                 self
             }
             pub fn to<T>(mut self, value: T) -> Self
@@ -8311,9 +7816,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.to = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for to: {e}"));
+                self.to = convert(value, "error converting supplied value for to");
                 self
             }
         }
@@ -8367,11 +7870,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.fallback = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for fallback: {e}")
-                    });
+                self.fallback = convert(
+                    value,
+                    "error converting supplied value for fallback",
+                );
                 self
             }
         }
@@ -8430,13 +7932,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.frame_activation_threshold = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for frame_activation_threshold: {e}"
-                        )
-                    });
+                self.frame_activation_threshold = convert(
+                    value,
+                    "error converting supplied value for frame_activation_threshold",
+                );
                 self
             }
             pub fn minimum_interruption_duration<T>(mut self, value: T) -> Self
@@ -8444,13 +7943,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.minimum_interruption_duration = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for minimum_interruption_duration: {e}"
-                        )
-                    });
+                self.minimum_interruption_duration = convert(
+                    value,
+                    "error converting supplied value for minimum_interruption_duration",
+                );
                 self
             }
             pub fn minimum_turn_duration<T>(mut self, value: T) -> Self
@@ -8458,13 +7954,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.minimum_turn_duration = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for minimum_turn_duration: {e}"
-                        )
-                    });
+                self.minimum_turn_duration = convert(
+                    value,
+                    "error converting supplied value for minimum_turn_duration",
+                );
                 self
             }
             pub fn turn_endpoint_delay<T>(mut self, value: T) -> Self
@@ -8472,13 +7965,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.turn_endpoint_delay = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for turn_endpoint_delay: {e}"
-                        )
-                    });
+                self.turn_endpoint_delay = convert(
+                    value,
+                    "error converting supplied value for turn_endpoint_delay",
+                );
                 self
             }
         }
@@ -8534,11 +8024,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data_messages = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data_messages: {e}")
-                    });
+                self.data_messages = convert(
+                    value,
+                    "error converting supplied value for data_messages",
+                );
                 self
             }
         }
@@ -8604,13 +8093,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.client_buffer_size_ms = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for client_buffer_size_ms: {e}"
-                        )
-                    });
+                self.client_buffer_size_ms = convert(
+                    value,
+                    "error converting supplied value for client_buffer_size_ms",
+                );
                 self
             }
             pub fn data_messages<T>(mut self, value: T) -> Self
@@ -8620,11 +8106,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.data_messages = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data_messages: {e}")
-                    });
+                self.data_messages = convert(
+                    value,
+                    "error converting supplied value for data_messages",
+                );
                 self
             }
             pub fn input_sample_rate<T>(mut self, value: T) -> Self
@@ -8632,13 +8117,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.input_sample_rate = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for input_sample_rate: {e}"
-                        )
-                    });
+                self.input_sample_rate = convert(
+                    value,
+                    "error converting supplied value for input_sample_rate",
+                );
                 self
             }
             pub fn media_idle_timeout<T>(mut self, value: T) -> Self
@@ -8646,13 +8128,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.media_idle_timeout = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for media_idle_timeout: {e}"
-                        )
-                    });
+                self.media_idle_timeout = convert(
+                    value,
+                    "error converting supplied value for media_idle_timeout",
+                );
                 self
             }
             pub fn output_sample_rate<T>(mut self, value: T) -> Self
@@ -8660,13 +8139,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.output_sample_rate = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for output_sample_rate: {e}"
-                        )
-                    });
+                self.output_sample_rate = convert(
+                    value,
+                    "error converting supplied value for output_sample_rate",
+                );
                 self
             }
         }
@@ -9257,6 +8733,17 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             > {
                 ::std::convert::TryFrom::try_from(self)
             }
+        }
+        /// A setter's value converted, or the error its `build()` reports.
+        fn convert<T, U>(
+            value: T,
+            context: &'static str,
+        ) -> ::std::result::Result<U, ::std::string::String>
+        where
+            T: ::std::convert::TryInto<U>,
+            T::Error: ::std::fmt::Display,
+        {
+            value.try_into().map_err(|e| format!("{context}: {e}"))
         }
     }
     /// Generation of default values for serde.
