@@ -263,13 +263,10 @@ impl ErrorKind {
     }
 
     /// Converts an error of the generated code, reading the body of an
-    /// unexpected response (bounded) so it can be shown; `locate` finds
-    /// where a body that failed to decode went wrong (the operation's own
-    /// response type decides).
+    /// unexpected response (bounded) so it can be shown.
     pub(crate) async fn from_generated<E>(
         err: progenitor_client::Error<E>,
         error_text: fn(E) -> String,
-        locate: fn(&[u8]) -> Option<(String, String)>,
     ) -> Self {
         use progenitor_client::Error as Generated;
         match err {
@@ -293,7 +290,7 @@ impl ErrorKind {
             // progenitor does not say which status failed to decode; every
             // documented success status of the exposed operations is 2xx.
             Generated::InvalidResponsePayload(bytes, err) => {
-                decode_error(StatusCode::OK, &bytes, err, locate(&bytes))
+                decode_error(StatusCode::OK, &bytes, err)
             }
             Generated::UnexpectedResponse(response) => {
                 // A failure found while fetching (see `fetch.rs`).
@@ -339,29 +336,15 @@ impl ErrorKind {
 /// `results[3].batchId`). Useful for bodies stored or received outside
 /// this client.
 pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(body)
-        .map_err(|err| decode_error(StatusCode::OK, body, err, locate::<T>(body)).into())
+    serde_json::from_slice(body).map_err(|err| decode_error(StatusCode::OK, body, err).into())
 }
 
-/// Where `body` fails to decode as `T`: the JSON key path and serde's
-/// message. serde_json's own error has only a line and column, so a body
-/// that failed is decoded once more to learn where (the success path pays
-/// nothing).
-pub(crate) fn locate<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<(String, String)> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Err(located) => Some((located.path().to_string(), located.inner().to_string())),
-        Ok(_) => None,
-    }
-}
-
-fn decode_error(
-    status: StatusCode,
-    body: &[u8],
-    err: serde_json::Error,
-    located: Option<(String, String)>,
-) -> ErrorKind {
-    let (path, message) = located.unwrap_or_else(|| (".".to_owned(), err.to_string()));
+/// A body that failed to decode, with the key path where it failed (found
+/// from serde_json's position by `json_path`) and
+/// serde's message.
+fn decode_error(status: StatusCode, body: &[u8], err: serde_json::Error) -> ErrorKind {
+    let path = crate::json_path::path_at(body, &err);
+    let message = err.to_string();
     let kept = &body[..body.len().min(MAX_ERROR_BODY)];
     ErrorKind::Decode {
         status,

@@ -11446,9 +11446,6 @@ pub mod operations {
                 String::new()
             }
         }
-        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
-            crate::error::locate::<Self::Response>(body)
-        }
     }
     impl crate::operation::Listing for ListBatches {
         type Item = types::ScheduledCallBatch;
@@ -11482,9 +11479,6 @@ pub mod operations {
                 String::new()
             }
         }
-        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
-            crate::error::locate::<Self::Response>(body)
-        }
     }
     /// The operation `agents_scheduled_batches_retrieve`: `GET /api/agents/{agent_id}/scheduled_batches/{batch_id}`, sent by [`Client::get_batch`](super::Client::get_batch).
     #[derive(Clone, Copy, Debug)]
@@ -11505,9 +11499,6 @@ pub mod operations {
                 let _ = body;
                 String::new()
             }
-        }
-        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
-            crate::error::locate::<Self::Response>(body)
         }
     }
     /// The operation `agents_scheduled_batches_partial_update`: `PATCH /api/agents/{agent_id}/scheduled_batches/{batch_id}`, sent by [`Client::update_batch`](super::Client::update_batch).
@@ -11530,9 +11521,6 @@ pub mod operations {
                 String::new()
             }
         }
-        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
-            crate::error::locate::<Self::Response>(body)
-        }
     }
     /// The operation `agents_scheduled_batches_destroy`: `DELETE /api/agents/{agent_id}/scheduled_batches/{batch_id}`, sent by [`Client::delete_batch`](super::Client::delete_batch).
     #[derive(Clone, Copy, Debug)]
@@ -11552,12 +11540,6 @@ pub mod operations {
             {
                 let _ = body;
                 String::new()
-            }
-        }
-        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
-            {
-                let _ = body;
-                None
             }
         }
     }
@@ -11580,9 +11562,6 @@ pub mod operations {
                 let _ = body;
                 String::new()
             }
-        }
-        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
-            crate::error::locate::<Self::Response>(body)
         }
     }
     impl crate::operation::Listing for ListScheduledCalls {
@@ -11616,9 +11595,6 @@ pub mod operations {
                 let _ = body;
                 String::new()
             }
-        }
-        fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
-            crate::error::locate::<Self::Response>(body)
         }
     }
     impl crate::operation::Listing for ListCreatedCalls {

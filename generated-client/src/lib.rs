@@ -71,6 +71,7 @@ mod cursor;
 mod error;
 mod fetch;
 mod hooks;
+mod json_path;
 mod listing;
 mod open_enum;
 mod operation;

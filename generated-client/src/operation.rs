@@ -45,12 +45,6 @@ pub trait Operation: sealed::Sealed + 'static {
     /// body that is not JSON.
     #[doc(hidden)]
     fn error_text(body: Self::ErrorBody) -> String;
-
-    /// Where a body that failed to decode as [`Self::Response`] went wrong:
-    /// the JSON key path and serde's message (`None` when the response is
-    /// not JSON).
-    #[doc(hidden)]
-    fn locate_decode_error(body: &[u8]) -> Option<(String, String)>;
 }
 
 /// The future of [`Operation::send`]. Boxed so that the future's body — the

@@ -152,10 +152,7 @@ impl<'a, Op: Operation> Request<'a, Op> {
             } else {
                 match Op::send(builder).await {
                     Ok(response) => return Ok(response),
-                    Err(err) => {
-                        ErrorKind::from_generated(err, Op::error_text, Op::locate_decode_error)
-                            .await
-                    }
+                    Err(err) => ErrorKind::from_generated(err, Op::error_text).await,
                 }
             };
             Err(Error::from(kind).in_operation(Op::NAME, is_idempotent(Op::HTTP_METHOD)))

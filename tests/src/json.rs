@@ -19,6 +19,15 @@ pub fn decode<T: DeserializeOwned>(json: &Value) -> Result<T, String> {
         .map_err(|err| format!("at `{}`: {}", err.path(), err.inner()))
 }
 
+/// The key path serde_path_to_error reports where `body` fails to decode as
+/// `T` (`None` when it decodes): the oracle for the client's own path.
+pub fn path_to_error<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize::<_, T>(&mut deserializer)
+        .err()
+        .map(|err| err.path().to_string())
+}
+
 /// insta settings for this suite: snapshots live in `tests/snapshots/`, and
 /// each names its input in `description`. Keep the guard alive while asserting.
 pub fn snapshot_settings(description: &str) -> insta::internals::SettingsBindDropGuard {

@@ -379,14 +379,6 @@ fn marker(facts: &Facts) -> TokenStream {
             String::new()
         })
     };
-    let locate = if is_json(response) {
-        quote!(crate::error::locate::<Self::Response>(body))
-    } else {
-        quote!({
-            let _ = body;
-            None
-        })
-    };
     let listing = facts.listing.as_ref().map(|item| {
         quote! {
             impl crate::operation::Listing for #marker {
@@ -420,9 +412,6 @@ fn marker(facts: &Facts) -> TokenStream {
             }
             fn error_text(body: Self::ErrorBody) -> String {
                 #error_text
-            }
-            fn locate_decode_error(body: &[u8]) -> Option<(String, String)> {
-                #locate
             }
         }
         #listing

@@ -8,10 +8,18 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use serde_json::{Map, Value};
-use support::json::{json_differences, without_optional_nulls};
+use support::json::{json_differences, path_to_error, without_optional_nulls};
 use support::spec::{self, schema_violations};
 use ultravox_client::types::PaginatedScheduledCallList;
 use ultravox_client::{ErrorKind, decode};
+
+/// Whether the key path `inner` goes on inside `outer`.
+fn within(inner: &str, outer: &str) -> bool {
+    outer == "."
+        || inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with(['.', '[']))
+}
 
 /// Strings that stress the decoder: ASCII, unicode outside the BMP, escapes.
 fn text() -> impl Strategy<Value = String> {
@@ -264,20 +272,55 @@ fn page_shaped() -> impl Strategy<Value = Value> {
 proptest! {
     #[test]
     fn page_shaped_json_never_panics_and_failures_have_a_key_path(page in page_shaped()) {
-        let bytes = serde_json::to_vec(&page).unwrap();
-        match decode::<PaginatedScheduledCallList>(&bytes) {
-            Ok(decoded) => {
-                // Whatever decodes must encode again.
-                serde_json::to_vec(&decoded).unwrap();
-            }
-            Err(err) => {
-                let ErrorKind::Decode { path, message, status, .. } = err.kind() else {
-                    return Err(TestCaseError::fail(format!("not a decode error: {err}")));
-                };
-                prop_assert!(!path.is_empty() && !message.is_empty());
-                prop_assert_eq!(status.as_u16(), 200);
+        // Compact and indented: the path is found from serde_json's line
+        // and column.
+        for bytes in [serde_json::to_vec(&page).unwrap(), serde_json::to_vec_pretty(&page).unwrap()] {
+            match decode::<PaginatedScheduledCallList>(&bytes) {
+                Ok(decoded) => {
+                    // Whatever decodes must encode again.
+                    serde_json::to_vec(&decoded).unwrap();
+                }
+                Err(err) => {
+                    let ErrorKind::Decode { path, message, status, .. } = err.kind() else {
+                        return Err(TestCaseError::fail(format!("not a decode error: {err}")));
+                    };
+                    prop_assert!(!path.is_empty() && !message.is_empty());
+                    prop_assert_eq!(status.as_u16(), 200);
+                    // The same path as a path-tracking decode of the body, or
+                    // deeper where that one stops (see below).
+                    let expected = path_to_error::<PaginatedScheduledCallList>(&bytes).expect("fails too");
+                    prop_assert!(
+                        *path == expected || within(path, &expected),
+                        "{path} is not {expected}: {}",
+                        String::from_utf8_lossy(&bytes)
+                    );
+                }
             }
         }
+    }
+
+    #[test]
+    fn broken_json_fails_at_the_path_a_path_tracking_decode_names(
+        page in page_shaped(),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        // A body cut anywhere: every kind of unfinished value.
+        let bytes = serde_json::to_vec_pretty(&page).unwrap();
+        let bytes = &bytes[..cut.index(bytes.len())];
+        let err = decode::<PaginatedScheduledCallList>(bytes).expect_err("a cut body never decodes");
+        let ErrorKind::Decode { path, .. } = err.kind() else {
+            return Err(TestCaseError::fail(format!("not a decode error: {err}")));
+        };
+        // The same path as a path-tracking decode, or deeper where that one
+        // stops at the enclosing value: a part of the body the decoder
+        // skips unread (a field the type does not have, array elements
+        // beyond a struct's fields).
+        let expected = path_to_error::<PaginatedScheduledCallList>(bytes).expect("fails too");
+        prop_assert!(
+            *path == expected || within(path, &expected),
+            "{path} is not {expected}: {}",
+            String::from_utf8_lossy(bytes)
+        );
     }
 
     #[test]
