@@ -25,6 +25,10 @@ edition = "2024"
 [dependencies]
 ultravox-client = { path = "$root/generated-client" }
 tokio = { version = "$tokio", features = ["macros", "rt-multi-thread"] }
+# Built as a crates.io dependency is: cargo compiles path dependencies
+# incrementally, registry ones not.
+[profile.dev.package.ultravox-client]
+incremental = false
 [workspace]
 TOML
 cat >"$work/generated/src/main.rs" <<'RS'
