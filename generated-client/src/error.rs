@@ -340,8 +340,7 @@ pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
 }
 
 /// A body that failed to decode, with the key path where it failed (found
-/// from serde_json's position by `json_path`) and
-/// serde's message.
+/// from serde_json's position by `json_path`) and serde's message.
 fn decode_error(status: StatusCode, body: &[u8], err: serde_json::Error) -> ErrorKind {
     let path = crate::json_path::path_at(body, &err);
     let message = err.to_string();
@@ -497,6 +496,7 @@ pub(crate) fn one_line(text: &str, limit: usize) -> String {
     let mut out = String::new();
     let mut shown = 0;
     let mut pending_space = false;
+    let categories = CodePointMapData::<GeneralCategory>::new();
     for c in text.chars() {
         if c.is_whitespace() {
             pending_space = shown > 0;
@@ -510,9 +510,7 @@ pub(crate) fn one_line(text: &str, limit: usize) -> String {
             out.push(' ');
             pending_space = false;
         }
-        if c.is_control()
-            || CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::Format
-        {
+        if c.is_control() || categories.get(c) == GeneralCategory::Format {
             out.push_str(&c.escape_unicode().to_string());
         } else {
             out.push(c);

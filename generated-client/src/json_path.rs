@@ -28,40 +28,39 @@ pub(crate) fn path_at(body: &[u8], err: &serde_json::Error) -> String {
     let mut reader = serde_json::Deserializer::from_slice(&body[..offset]);
     let result = Value { walk: &walk }.deserialize(&mut reader);
     let walk = walk.into_inner();
-    let path = match (err.classify(), walk.failure) {
+    let Some(Failure { mut path, place }) = walk.failure else {
+        // The document was read to its end: a type error of the document.
+        debug_assert!(result.is_ok());
+        return ".".to_owned();
+    };
+    if err.classify() == Category::Data {
         // A type error is raised once the value is read: it is the value
         // that ended where the walk stopped, unless the walk stopped in a
         // value (a type error at a value's first byte) or before a colon (a
-        // duplicate key: the object's).
-        (
-            Category::Data,
-            Some(Failure {
-                path,
-                between: false,
-                ..
-            }),
-        ) => path,
-        // ...or at the first byte of an array's next element, which the
-        // walk stopped before.
-        (
-            Category::Data,
-            Some(Failure {
-                mut path,
-                next: Some(next),
-                ..
-            }),
-        ) if body.get(offset).is_some_and(|&byte| begins_value(byte)) => {
-            path.push(next);
-            path
+        // duplicate key: the object's)...
+        match place {
+            Place::Value => {}
+            // ...or at the first byte of an array's next element, which the
+            // walk stopped before.
+            Place::BeforeElement(index) if body.get(offset).copied().is_some_and(begins_value) => {
+                path.push(Segment::Index(index));
+            }
+            Place::BeforeElement(_) | Place::BetweenMembers => {
+                // The last value read is a member of a container the walk
+                // was still in, so its path begins like the failure's.
+                path = match walk.last_read {
+                    Some(LastRead { depth, segment }) if depth <= path.len() => {
+                        path.truncate(depth);
+                        path.push(segment);
+                        path
+                    }
+                    _ => Vec::new(),
+                };
+            }
         }
-        (Category::Data, _) => walk.last_read.unwrap_or_default(),
-        // Broken JSON stops the walk at the same byte.
-        (_, Some(failure)) => failure.path,
-        (_, None) => {
-            debug_assert!(result.is_ok());
-            Vec::new()
-        }
-    };
+    }
+    // Broken JSON stops the walk at the byte the decode stopped at: there,
+    // the failure's path is the answer as it is.
     render(&path)
 }
 
@@ -91,42 +90,55 @@ enum Segment {
     Unknown,
 }
 
-/// Where the walk failed: `between`: between an object's members or an
-/// array's elements, where no value is being read; `next`: the array's next
-/// element, when that is where.
+/// Where in the JSON the walk failed.
+enum Place {
+    /// In a value, or between a key and its colon.
+    Value,
+    /// Between an array's elements, before the element `index`.
+    BeforeElement(usize),
+    /// Between an object's members.
+    BetweenMembers,
+}
+
+/// The innermost failure of the walk.
 struct Failure {
     path: Vec<Segment>,
-    between: bool,
-    next: Option<Segment>,
+    place: Place,
+}
+
+/// The last value read to its end: the member `segment` of the container
+/// at `depth` of the path.
+struct LastRead {
+    depth: usize,
+    segment: Segment,
 }
 
 #[derive(Default)]
 struct Walk {
     /// The path to the value being read.
     path: Vec<Segment>,
-    /// The path of the last value read to its end.
-    last_read: Option<Vec<Segment>>,
-    /// The innermost place the walk failed.
+    last_read: Option<LastRead>,
     failure: Option<Failure>,
 }
 
 impl Walk {
-    /// Records the first (innermost) failure: at the current path, or at
-    /// `extra` below it.
-    fn fail(&mut self, extra: Option<Segment>, between: bool) {
-        self.fail_before(extra, between, None);
-    }
-
-    /// [`fail`](Self::fail), before the array element `next`.
-    fn fail_before(&mut self, extra: Option<Segment>, between: bool, next: Option<Segment>) {
+    /// Records the first (innermost) failure, at the current path (and
+    /// `extra` below it).
+    fn fail(&mut self, place: Place, extra: Option<Segment>) {
         if self.failure.is_none() {
             let mut path = self.path.clone();
             path.extend(extra);
-            self.failure = Some(Failure {
-                path,
-                between,
-                next,
-            });
+            self.failure = Some(Failure { path, place });
+        }
+    }
+
+    /// Takes the member at the top of the path off it; `read`: the member
+    /// was read to its end, so it is the last value read.
+    fn pop_member(&mut self, read: bool) {
+        let segment = self.path.pop().expect("a member's segment is on the path");
+        if read {
+            let depth = self.path.len();
+            self.last_read = Some(LastRead { depth, segment });
         }
     }
 }
@@ -142,10 +154,8 @@ impl<'de> DeserializeSeed<'de> for Value<'_> {
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         let result = deserializer.deserialize_any(self);
-        let mut walk = self.walk.borrow_mut();
-        match &result {
-            Ok(()) => walk.last_read = Some(walk.path.clone()),
-            Err(_) => walk.fail(None, false),
+        if result.is_err() {
+            self.walk.borrow_mut().fail(Place::Value, None);
         }
         result
     }
@@ -187,12 +197,12 @@ impl<'de> Visitor<'de> for Value<'_> {
             self.walk.borrow_mut().path.push(Segment::Index(index));
             let element = elements.next_element_seed(self);
             let mut walk = self.walk.borrow_mut();
-            walk.path.pop();
+            walk.pop_member(matches!(element, Ok(Some(()))));
             match element {
                 Ok(Some(())) => {}
                 Ok(None) => break,
                 Err(err) => {
-                    walk.fail_before(None, true, Some(Segment::Index(index)));
+                    walk.fail(Place::BeforeElement(index), None);
                     return Err(err);
                 }
             }
@@ -207,17 +217,18 @@ impl<'de> Visitor<'de> for Value<'_> {
                 Ok(None) => return Ok(()),
                 Err(err) => {
                     // serde_path_to_error: a key not read is `?`.
-                    self.walk.borrow_mut().fail(Some(Segment::Unknown), true);
+                    let mut walk = self.walk.borrow_mut();
+                    walk.fail(Place::BetweenMembers, Some(Segment::Unknown));
                     return Err(err);
                 }
             };
             self.walk.borrow_mut().path.push(Segment::Key(key));
             let value = members.next_value_seed(self);
             let mut walk = self.walk.borrow_mut();
-            walk.path.pop();
+            walk.pop_member(value.is_ok());
             if let Err(err) = value {
                 // At the colon, before the value: the object's path.
-                walk.fail(None, false);
+                walk.fail(Place::Value, None);
                 return Err(err);
             }
         }

@@ -154,15 +154,18 @@ fn settings(rustified: &Rustified) -> GenerationSettings {
 
 /// The generated `types` module.
 fn types_module(file: &mut syn::File) -> Result<&mut Vec<syn::Item>> {
-    file.items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(module) if module.ident == "types" => {
-                module.content.as_mut().map(|(_, items)| items)
-            }
-            _ => None,
-        })
+    module_items(&mut file.items, "types")
         .context("progenitor's output has no `types` module; has its layout changed?")
+}
+
+/// The items of the inline module `name` among `items`.
+fn module_items<'a>(items: &'a mut [syn::Item], name: &str) -> Option<&'a mut Vec<syn::Item>> {
+    items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == name => {
+            module.content.as_mut().map(|(_, items)| items)
+        }
+        _ => None,
+    })
 }
 
 fn item_name(item: &syn::Item) -> Option<String> {
@@ -287,31 +290,26 @@ fn shared_setter_conversion(types: &mut [syn::Item]) {
     use syn::visit_mut::VisitMut;
 
     struct Setters {
-        rewritten: usize,
+        rewritten: bool,
     }
     impl VisitMut for Setters {
         fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
             if let Some(replacement) = setter_conversion(expr) {
                 *expr = replacement;
-                self.rewritten += 1;
+                self.rewritten = true;
             } else {
                 syn::visit_mut::visit_expr_mut(self, expr);
             }
         }
     }
-    let Some(builders) = types.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(module) if module.ident == "builder" => {
-            module.content.as_mut().map(|(_, items)| items)
-        }
-        _ => None,
-    }) else {
+    let Some(builders) = module_items(types, "builder") else {
         return;
     };
-    let mut setters = Setters { rewritten: 0 };
+    let mut setters = Setters { rewritten: false };
     for item in builders.iter_mut() {
         setters.visit_item_mut(item);
     }
-    if setters.rewritten > 0 {
+    if setters.rewritten {
         builders.push(syn::parse_quote! {
             /// A setter's value converted, or the error its `build()` reports.
             fn convert<T, U>(value: T, context: &'static str) -> ::std::result::Result<U, ::std::string::String>
