@@ -112,7 +112,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             rename = "endReason",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        pub end_reason: ::std::option::Option<CallEndReason>,
+        pub end_reason: ::std::option::Option<crate::types::EndReason>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub ended: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         ///Experimental settings for the call.
@@ -182,7 +182,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
             rename = "retentionPolicy",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub retention_policy: ::std::option::Option<CallRetentionPolicy>,
+        pub retention_policy: ::std::option::Option<crate::types::RetentionPolicy>,
         ///A short summary of the call.
         #[serde(
             rename = "shortSummary",
@@ -237,26 +237,6 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         #[inline]
         pub fn builder() -> builder::Call {
             Default::default()
-        }
-    }
-    ///`CallEndReason`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
-    pub enum CallEndReason {
-        EndReason(crate::types::EndReason),
-        Null(Null),
-    }
-    impl ::std::convert::From<crate::types::EndReason> for CallEndReason {
-        #[inline]
-        fn from(value: crate::types::EndReason) -> Self {
-            Self::EndReason(value)
-        }
-    }
-    impl ::std::convert::From<Null> for CallEndReason {
-        #[inline]
-        fn from(value: Null) -> Self {
-            Self::Null(value)
         }
     }
     /**Details about a call's protocol. By default, calls occur over WebRTC using
@@ -326,26 +306,6 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
             Default::default()
         }
     }
-    ///`CallRetentionPolicy`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
-    pub enum CallRetentionPolicy {
-        RetentionPolicy(crate::types::RetentionPolicy),
-        Null(Null),
-    }
-    impl ::std::convert::From<crate::types::RetentionPolicy> for CallRetentionPolicy {
-        #[inline]
-        fn from(value: crate::types::RetentionPolicy) -> Self {
-            Self::RetentionPolicy(value)
-        }
-    }
-    impl ::std::convert::From<Null> for CallRetentionPolicy {
-        #[inline]
-        fn from(value: Null) -> Self {
-            Self::Null(value)
-        }
-    }
     ///`CallSipDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -360,34 +320,13 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
             rename = "terminationReason",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        pub termination_reason: ::std::option::Option<CallSipDetailsTerminationReason>,
+        pub termination_reason: ::std::option::Option<crate::types::TerminationReason>,
     }
     impl CallSipDetails {
         /// Starts a [`builder::CallSipDetails`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         #[inline]
         pub fn builder() -> builder::CallSipDetails {
             Default::default()
-        }
-    }
-    ///`CallSipDetailsTerminationReason`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
-    pub enum CallSipDetailsTerminationReason {
-        TerminationReason(crate::types::TerminationReason),
-        Null(Null),
-    }
-    impl ::std::convert::From<crate::types::TerminationReason>
-    for CallSipDetailsTerminationReason {
-        #[inline]
-        fn from(value: crate::types::TerminationReason) -> Self {
-            Self::TerminationReason(value)
-        }
-    }
-    impl ::std::convert::From<Null> for CallSipDetailsTerminationReason {
-        #[inline]
-        fn from(value: Null) -> Self {
-            Self::Null(value)
         }
     }
     ///A lifecycle callback configuration.
@@ -1049,31 +988,6 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             Default::default()
         }
     }
-    ///`Null`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    #[non_exhaustive]
-    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
-    pub struct Null(pub ());
-    impl ::std::ops::Deref for Null {
-        type Target = ();
-        #[inline]
-        fn deref(&self) -> &() {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<Null> for () {
-        #[inline]
-        fn from(value: Null) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<()> for Null {
-        #[inline]
-        fn from(value: ()) -> Self {
-            Self(value)
-        }
-    }
     ///`PaginatedCallList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -1131,76 +1045,6 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// Starts a [`builder::PaginatedScheduledCallList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         #[inline]
         pub fn builder() -> builder::PaginatedScheduledCallList {
-            Default::default()
-        }
-    }
-    ///`PatchedScheduledCallBatch`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    #[non_exhaustive]
-    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
-    pub struct PatchedScheduledCallBatch {
-        #[serde(
-            rename = "batchId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub batch_id: ::std::option::Option<::uuid::Uuid>,
-        ///The number of calls in this batch that have been completed (created or error).
-        #[serde(
-            rename = "completedCount",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub completed_count: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        #[serde(
-            rename = "endedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub ended_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub paused: ::std::option::Option<bool>,
-        ///The name or ID of a call throttle. If specified, calls in this batch will be subject to the rate limits defined by the throttle.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub throttle: ::std::option::Option<::std::string::String>,
-        ///The total number of calls in this batch.
-        #[serde(
-            rename = "totalCount",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub total_count: ::std::option::Option<i64>,
-        ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
-        #[serde(
-            rename = "webhookSecret",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub webhook_secret: ::std::option::Option<
-            PatchedScheduledCallBatchWebhookSecret,
-        >,
-        ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
-        #[serde(
-            rename = "webhookUrl",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub webhook_url: ::std::option::Option<PatchedScheduledCallBatchWebhookUrl>,
-        ///The end of the time window during which calls can be made.
-        #[serde(
-            rename = "windowEnd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub window_end: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        ///The start of the time window during which calls can be made.
-        #[serde(
-            rename = "windowStart",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub window_start: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
-    }
-    impl PatchedScheduledCallBatch {
-        /// Starts a [`builder::PatchedScheduledCallBatch`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
-        #[inline]
-        pub fn builder() -> builder::PatchedScheduledCallBatch {
             Default::default()
         }
     }
@@ -1371,132 +1215,6 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     impl<'de> ::serde::Deserialize<'de> for PatchedScheduledCallBatchRequestWebhookUrl {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[non_exhaustive]
-    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
-    pub struct PatchedScheduledCallBatchWebhookSecret(::std::string::String);
-    impl ::std::ops::Deref for PatchedScheduledCallBatchWebhookSecret {
-        type Target = ::std::string::String;
-        #[inline]
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<PatchedScheduledCallBatchWebhookSecret>
-    for ::std::string::String {
-        #[inline]
-        fn from(value: PatchedScheduledCallBatchWebhookSecret) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for PatchedScheduledCallBatchWebhookSecret {
-        type Err = self::error::ConversionError;
-        #[inline]
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 120usize {
-                return Err("longer than 120 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for PatchedScheduledCallBatchWebhookSecret {
-        type Error = self::error::ConversionError;
-        #[inline]
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for PatchedScheduledCallBatchWebhookSecret {
-        type Error = self::error::ConversionError;
-        #[inline]
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for PatchedScheduledCallBatchWebhookSecret {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[non_exhaustive]
-    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
-    pub struct PatchedScheduledCallBatchWebhookUrl(::std::string::String);
-    impl ::std::ops::Deref for PatchedScheduledCallBatchWebhookUrl {
-        type Target = ::std::string::String;
-        #[inline]
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<PatchedScheduledCallBatchWebhookUrl>
-    for ::std::string::String {
-        #[inline]
-        fn from(value: PatchedScheduledCallBatchWebhookUrl) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for PatchedScheduledCallBatchWebhookUrl {
-        type Err = self::error::ConversionError;
-        #[inline]
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 200usize {
-                return Err("longer than 200 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for PatchedScheduledCallBatchWebhookUrl {
-        type Error = self::error::ConversionError;
-        #[inline]
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for PatchedScheduledCallBatchWebhookUrl {
-        type Error = self::error::ConversionError;
-        #[inline]
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for PatchedScheduledCallBatchWebhookUrl {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -2502,7 +2220,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::string::String,
             >,
             end_reason: ::std::result::Result<
-                ::std::option::Option<super::CallEndReason>,
+                ::std::option::Option<crate::types::EndReason>,
                 ::std::string::String,
             >,
             ended: ::std::result::Result<
@@ -2575,7 +2293,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::string::String,
             >,
             retention_policy: ::std::result::Result<
-                ::std::option::Option<super::CallRetentionPolicy>,
+                ::std::option::Option<crate::types::RetentionPolicy>,
                 ::std::string::String,
             >,
             short_summary: ::std::result::Result<
@@ -2808,7 +2526,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
             pub fn end_reason<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::CallEndReason>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::types::EndReason>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.end_reason = convert(
@@ -3023,7 +2743,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             pub fn retention_policy<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CallRetentionPolicy>,
+                    ::std::option::Option<crate::types::RetentionPolicy>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -3402,7 +3122,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::string::String,
             >,
             termination_reason: ::std::result::Result<
-                ::std::option::Option<super::CallSipDetailsTerminationReason>,
+                ::std::option::Option<crate::types::TerminationReason>,
                 ::std::string::String,
             >,
         }
@@ -3434,7 +3154,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             pub fn termination_reason<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CallSipDetailsTerminationReason>,
+                    ::std::option::Option<crate::types::TerminationReason>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -5766,249 +5486,6 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     previous: Ok(value.previous),
                     results: Ok(value.results),
                     total: Ok(value.total),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        #[non_exhaustive]
-        /// Builds a [`PatchedScheduledCallBatch`](super::PatchedScheduledCallBatch); start from `PatchedScheduledCallBatch::builder()`.
-        pub struct PatchedScheduledCallBatch {
-            batch_id: ::std::result::Result<
-                ::std::option::Option<::uuid::Uuid>,
-                ::std::string::String,
-            >,
-            completed_count: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
-            created: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            ended_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            paused: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            throttle: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            total_count: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
-            webhook_secret: ::std::result::Result<
-                ::std::option::Option<super::PatchedScheduledCallBatchWebhookSecret>,
-                ::std::string::String,
-            >,
-            webhook_url: ::std::result::Result<
-                ::std::option::Option<super::PatchedScheduledCallBatchWebhookUrl>,
-                ::std::string::String,
-            >,
-            window_end: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            window_start: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for PatchedScheduledCallBatch {
-            #[inline]
-            fn default() -> Self {
-                Self {
-                    batch_id: Ok(Default::default()),
-                    completed_count: Ok(Default::default()),
-                    created: Ok(Default::default()),
-                    ended_at: Ok(Default::default()),
-                    paused: Ok(Default::default()),
-                    throttle: Ok(Default::default()),
-                    total_count: Ok(Default::default()),
-                    webhook_secret: Ok(Default::default()),
-                    webhook_url: Ok(Default::default()),
-                    window_end: Ok(Default::default()),
-                    window_start: Ok(Default::default()),
-                }
-            }
-        }
-        impl PatchedScheduledCallBatch {
-            pub fn batch_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.batch_id = convert(
-                    value,
-                    "error converting supplied value for batch_id",
-                );
-                self
-            }
-            pub fn completed_count<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.completed_count = convert(
-                    value,
-                    "error converting supplied value for completed_count",
-                );
-                self
-            }
-            pub fn created<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.created = convert(
-                    value,
-                    "error converting supplied value for created",
-                );
-                self
-            }
-            pub fn ended_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.ended_at = convert(
-                    value,
-                    "error converting supplied value for ended_at",
-                );
-                self
-            }
-            pub fn paused<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.paused = convert(
-                    value,
-                    "error converting supplied value for paused",
-                );
-                self
-            }
-            pub fn throttle<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.throttle = convert(
-                    value,
-                    "error converting supplied value for throttle",
-                );
-                self
-            }
-            pub fn total_count<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.total_count = convert(
-                    value,
-                    "error converting supplied value for total_count",
-                );
-                self
-            }
-            pub fn webhook_secret<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PatchedScheduledCallBatchWebhookSecret>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.webhook_secret = convert(
-                    value,
-                    "error converting supplied value for webhook_secret",
-                );
-                self
-            }
-            pub fn webhook_url<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PatchedScheduledCallBatchWebhookUrl>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.webhook_url = convert(
-                    value,
-                    "error converting supplied value for webhook_url",
-                );
-                self
-            }
-            pub fn window_end<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.window_end = convert(
-                    value,
-                    "error converting supplied value for window_end",
-                );
-                self
-            }
-            pub fn window_start<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.window_start = convert(
-                    value,
-                    "error converting supplied value for window_start",
-                );
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<PatchedScheduledCallBatch>
-        for super::PatchedScheduledCallBatch {
-            type Error = super::error::ConversionError;
-            #[inline]
-            fn try_from(
-                value: PatchedScheduledCallBatch,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    batch_id: value.batch_id?,
-                    completed_count: value.completed_count?,
-                    created: value.created?,
-                    ended_at: value.ended_at?,
-                    paused: value.paused?,
-                    throttle: value.throttle?,
-                    total_count: value.total_count?,
-                    webhook_secret: value.webhook_secret?,
-                    webhook_url: value.webhook_url?,
-                    window_end: value.window_end?,
-                    window_start: value.window_start?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::PatchedScheduledCallBatch>
-        for PatchedScheduledCallBatch {
-            #[inline]
-            fn from(value: super::PatchedScheduledCallBatch) -> Self {
-                Self {
-                    batch_id: Ok(value.batch_id),
-                    completed_count: Ok(value.completed_count),
-                    created: Ok(value.created),
-                    ended_at: Ok(value.ended_at),
-                    paused: Ok(value.paused),
-                    throttle: Ok(value.throttle),
-                    total_count: Ok(value.total_count),
-                    webhook_secret: Ok(value.webhook_secret),
-                    webhook_url: Ok(value.webhook_url),
-                    window_end: Ok(value.window_end),
-                    window_start: Ok(value.window_start),
                 }
             }
         }
@@ -8468,18 +7945,6 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 self,
             ) -> ::std::result::Result<
                 super::PaginatedScheduledCallList,
-                super::error::ConversionError,
-            > {
-                ::std::convert::TryFrom::try_from(self)
-            }
-        }
-        impl PatchedScheduledCallBatch {
-            /// The [`PatchedScheduledCallBatch`](super::PatchedScheduledCallBatch), or the first required field left unset or the first value that does not convert.
-            #[inline]
-            pub fn build(
-                self,
-            ) -> ::std::result::Result<
-                super::PatchedScheduledCallBatch,
                 super::error::ConversionError,
             > {
                 ::std::convert::TryFrom::try_from(self)

@@ -74,11 +74,15 @@ pub struct Report {
     rust_types: BTreeMap<String, String>,
     /// The schemas request bodies reach in the newer spec.
     request_reached: BTreeSet<String>,
+    /// The generated types of both sides (empty when unknown).
+    generated: BTreeSet<String>,
 }
 
 /// Facts of generated Rust that the spec alone does not show.
 pub struct RustFacts {
     pub crates: BTreeSet<String>,
+    /// The types of the generated `types` module (empty when unknown).
+    pub types: BTreeSet<String>,
 }
 
 pub fn compare(
@@ -89,6 +93,11 @@ pub fn compare(
 ) -> Report {
     let mut report = Report {
         request_reached: crate::rustify::reached_from_request_bodies(after),
+        generated: rust_before
+            .types
+            .union(&rust_after.types)
+            .cloned()
+            .collect(),
         ..Report::default()
     };
     report.compare_servers_and_auth(before, after);
@@ -483,6 +492,15 @@ impl Report {
                         .is_some_and(|rest| rest.starts_with('.'))
             })
             .max_by_key(|(name, _)| name.len())?;
+        // A schema only request bodies use is generated as its request twin.
+        let twin = format!("{rust}Request");
+        let rust = if self.generated.is_empty() || self.generated.contains(rust) {
+            rust
+        } else if self.generated.contains(&twin) {
+            &twin
+        } else {
+            return None;
+        };
         let rest = &at[name.len()..];
         match rest.strip_prefix('.') {
             None => Some(format!("types::{rust}")),
@@ -700,6 +718,7 @@ mod tests {
     fn impacts(before: &Value, after: &Value) -> Vec<(Impact, String)> {
         let facts = || RustFacts {
             crates: Default::default(),
+            types: Default::default(),
         };
         compare(before, after, &facts(), &facts())
             .entries
@@ -746,5 +765,28 @@ mod tests {
             panic!("one entry")
         };
         assert_eq!(*response_only, Impact::Additive);
+    }
+    /// A schema only a request body uses is generated as its twin alone: the
+    /// report names that type, and no Rust path for a schema not generated.
+    #[test]
+    fn rust_paths_name_the_types_that_are_generated() {
+        let before = spec(true, json!({}));
+        let after = spec(true, json!({ "description": "Calls." }));
+        let shown = |types: &[&str]| {
+            let facts = RustFacts {
+                crates: Default::default(),
+                types: types.iter().map(|name| name.to_string()).collect(),
+            };
+            compare(&before, &after, &facts, &facts).shown("Batch.paused")
+        };
+        assert_eq!(
+            shown(&["Batch", "BatchRequest"]),
+            "`types::Batch::paused` (`Batch.paused`)"
+        );
+        assert_eq!(
+            shown(&["BatchRequest"]),
+            "`types::BatchRequest::paused` (`Batch.paused`)"
+        );
+        assert_eq!(shown(&["Other"]), "`Batch.paused`");
     }
 }

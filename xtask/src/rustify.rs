@@ -6,7 +6,9 @@
 //!   be replaced by a generated open enum;
 //! - constraints (`pattern`, lengths, bounds) are removed from what
 //!   responses use and kept in the description: the client must decode
-//!   whatever the API wrote. Constraints bind only what the client sends.
+//!   whatever the API wrote. Constraints bind only what the client sends;
+//! - a `oneOf` with drf-spectacular's `NullEnum` is a nullable value, and
+//!   schemas no operation reaches any more are left out.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -120,6 +122,8 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
     fieldless_messages(&mut renamed);
     keep_json_media(&mut spec)?;
     split_request_schemas(&mut spec, &mut renamed)?;
+    drop_null_alternatives(&mut spec, &mut renamed);
+    drop_unreached(&spec, &mut renamed);
 
     let response_schemas = reached_from_responses(&spec, &renamed);
     for (name, schema) in renamed.iter_mut() {
@@ -497,6 +501,67 @@ fn split_request_schemas(spec: &mut Value, schemas: &mut BTreeMap<String, Value>
     Ok(())
 }
 
+/// drf-spectacular writes a nullable choice as `oneOf: [XEnum, NullEnum]`
+/// with `NullEnum` = `{"enum": [null]}`. typify would make that an untagged
+/// enum with a `Null` variant that decoding never picks (a null is already
+/// the `None` of the field's `Option`). Such a member is dropped and the
+/// value marked nullable; a single member left is written the way typify
+/// makes it `Option<X>` (`allOf: [X]`, as hoisted enums are).
+fn drop_null_alternatives(spec: &mut Value, schemas: &mut BTreeMap<String, Value>) {
+    let null_only: BTreeSet<String> = schemas
+        .iter()
+        .filter(|(_, schema)| schema.get("enum") == Some(&json!([null])))
+        .map(|(name, _)| format!("{SCHEMA_REF}{name}"))
+        .collect();
+    if null_only.is_empty() {
+        return;
+    }
+    fn walk(node: &mut Value, null_only: &BTreeSet<String>) {
+        match node {
+            Value::Object(map) => {
+                for key in ["oneOf", "anyOf"] {
+                    let Some(Value::Array(members)) = map.get_mut(key) else {
+                        continue;
+                    };
+                    let before = members.len();
+                    members.retain(|member| {
+                        !member
+                            .get("$ref")
+                            .and_then(Value::as_str)
+                            .is_some_and(|r| null_only.contains(r))
+                    });
+                    if members.len() == before || members.is_empty() {
+                        continue;
+                    }
+                    if members.len() == 1 {
+                        let member = members.pop().expect("one member");
+                        map.remove(key);
+                        map.insert("allOf".to_owned(), json!([member]));
+                    }
+                    map.insert("nullable".to_owned(), Value::Bool(true));
+                }
+                map.values_mut().for_each(|value| walk(value, null_only));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|value| walk(value, null_only)),
+            _ => {}
+        }
+    }
+    walk(spec, &null_only);
+    schemas
+        .values_mut()
+        .for_each(|schema| walk(schema, &null_only));
+}
+
+/// Leaves out the schemas no operation reaches: the component a request
+/// body used before it got its twin, `NullEnum` once no `oneOf` names it.
+/// A public type nothing returns or takes would only be noise.
+fn drop_unreached(spec: &Value, schemas: &mut BTreeMap<String, Value>) {
+    let mut pending = Vec::new();
+    refs_below(&spec["paths"], &mut pending);
+    let reached = closure(pending, schemas);
+    schemas.retain(|name, _| reached.contains(name));
+}
+
 /// Removes `dropped` from `schema`'s properties and `required`.
 fn drop_properties(schema: &mut Value, dropped: &[String]) {
     if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
@@ -725,5 +790,43 @@ mod tests {
             ),
             "See <https://x.example/guide>\n for help.\n* A - on <https://y.example>.\n* B"
         );
+    }
+    /// drf-spectacular's `oneOf: [XEnum, NullEnum]` is a nullable `XEnum`,
+    /// and what no operation reaches any more is not generated.
+    #[test]
+    fn null_alternatives_become_nullable_and_unreached_schemas_go() {
+        let spec = json!({
+            "paths": { "/calls": { "get": {
+                "operationId": "calls_list",
+                "responses": { "200": { "content": { "application/json": {
+                    "schema": { "$ref": "#/components/schemas/Call" }
+                } } } }
+            } } },
+            "components": { "schemas": {
+                "Call": {
+                    "type": "object",
+                    "required": ["endReason"],
+                    "properties": { "endReason": {
+                        "nullable": true,
+                        "oneOf": [
+                            { "$ref": "#/components/schemas/EndReasonEnum" },
+                            { "$ref": "#/components/schemas/NullEnum" }
+                        ]
+                    } }
+                },
+                "EndReasonEnum": { "type": "string", "enum": ["hangup", "timeout"] },
+                "NullEnum": { "enum": [null] },
+                "Orphan": { "type": "object" }
+            } }
+        });
+        let out = rustify(&spec).unwrap().spec;
+        let schemas = out["components"]["schemas"].as_object().unwrap();
+        assert_eq!(
+            schemas["Call"]["properties"]["endReason"],
+            json!({ "nullable": true, "allOf": [{ "$ref": "#/components/schemas/EndReason" }] })
+        );
+        let mut names: Vec<&str> = schemas.keys().map(String::as_str).collect();
+        names.sort();
+        assert_eq!(names, ["Call", "EndReason"]);
     }
 }

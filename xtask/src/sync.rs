@@ -249,9 +249,26 @@ fn committed_spec(project: &Project) -> Result<Value> {
 }
 
 fn rust_facts(code: Option<&str>) -> RustFacts {
-    let crates = code
-        .and_then(|code| syn::parse_file(code).ok())
-        .map(|file| crates::used(&file))
-        .unwrap_or_default();
-    RustFacts { crates }
+    let file = code.and_then(|code| syn::parse_file(code).ok());
+    RustFacts {
+        crates: file.as_ref().map(crates::used).unwrap_or_default(),
+        types: file.as_ref().map(generated_types).unwrap_or_default(),
+    }
+}
+
+/// The structs and enums of the generated `types` module.
+fn generated_types(file: &syn::File) -> std::collections::BTreeSet<String> {
+    let items = file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => module.content.as_ref(),
+        _ => None,
+    });
+    items
+        .into_iter()
+        .flat_map(|(_, items)| items)
+        .filter_map(|item| match item {
+            syn::Item::Struct(item) => Some(item.ident.to_string()),
+            syn::Item::Enum(item) => Some(item.ident.to_string()),
+            _ => None,
+        })
+        .collect()
 }
