@@ -266,13 +266,31 @@ pub(crate) fn parse_retry_after(value: &str) -> RetryAfter {
         .join(" ")
         .replace(" UTC", " GMT")
         .replace(" +0000", " GMT");
-    let Ok(when) = httpdate::parse_http_date(&normalized) else {
+    let Some(when) = parse_http_date(&normalized) else {
         return RetryAfter::Absent;
     };
-    match when.duration_since(SystemTime::now()) {
+    match SystemTime::from(when).duration_since(SystemTime::now()) {
         Ok(wait) if !wait.is_zero() => RetryAfter::Wait(wait),
         _ => RetryAfter::Now,
     }
+}
+
+/// An HTTP date (RFC 9110 §5.6.7) with single spaces and a `GMT` zone, by
+/// chrono, which the generated types already use for `date-time`.
+fn parse_http_date(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    // IMF-fixdate, then the two obsolete forms: RFC 850 and asctime.
+    const OBSOLETE: [&str; 2] = ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"];
+    if let Some(imf) = value.strip_suffix(" GMT") {
+        let imf = format!("{imf} +0000");
+        if let Ok(when) = chrono::DateTime::parse_from_str(&imf, "%a, %d %b %Y %H:%M:%S %z") {
+            return Some(when.to_utc());
+        }
+    }
+    OBSOLETE.iter().find_map(|format| {
+        chrono::NaiveDateTime::parse_from_str(value, format)
+            .ok()
+            .map(|when| when.and_utc())
+    })
 }
 
 #[cfg(test)]
@@ -303,6 +321,32 @@ mod tests {
             assert!(
                 wait <= Duration::from_secs(30) && wait >= Duration::from_secs(28),
                 "{wait:?}"
+            );
+        }
+        // The obsolete forms a server may still send (RFC 9110 §5.6.7).
+        let in_a_minute =
+            chrono::DateTime::<chrono::Utc>::from(SystemTime::now() + Duration::from_secs(60));
+        for form in [
+            in_a_minute.format("%A, %d-%b-%y %H:%M:%S GMT").to_string(),
+            in_a_minute.format("%a %b %e %H:%M:%S %Y").to_string(),
+        ] {
+            let RetryAfter::Wait(wait) = parse_retry_after(&form) else {
+                panic!("{form:?} not understood");
+            };
+            assert!(
+                wait <= Duration::from_secs(60) && wait >= Duration::from_secs(58),
+                "{form:?}: {wait:?}"
+            );
+        }
+        for malformed in [
+            "Sun, 06 Nov 1994 08:49:37",
+            "Sun, 31 Feb 2026 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+        ] {
+            assert_eq!(
+                parse_retry_after(malformed),
+                RetryAfter::Absent,
+                "{malformed:?}"
             );
         }
         // No wait asked for: the normal backoff applies.
