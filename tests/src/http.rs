@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use httpmock::{Mock, MockServer};
 use serde_json::Value;
 use ultravox_client::mock::MockServerExt;
 use ultravox_client::mock::operations::ListScheduledCallsWhen as When;
-use ultravox_client::types::PaginatedScheduledCallList;
+use ultravox_client::types::{PaginatedScheduledCallList, ScheduledCall};
 use ultravox_client::{API_KEY_HEADER, Client, ClientBuilder, Error, ResponseValue};
 
 use crate::samples::ids;
@@ -18,6 +19,19 @@ pub fn test_client(base_url: &str) -> ClientBuilder {
         .api_key(ids::API_KEY)
         .base_url(base_url)
         .backoff(Duration::from_millis(10), Duration::from_millis(50))
+}
+
+/// Streams the scheduled calls of [`ids::AGENT`] / [`ids::BATCH`] from
+/// `base_url` with a [`test_client`]: at most `at_most` items, so that a
+/// listing that never ends fails its test instead of hanging it.
+pub async fn stream_listing(base_url: &str, at_most: usize) -> Vec<Result<ScheduledCall, Error>> {
+    let client = test_client(base_url).build().unwrap();
+    client
+        .list_scheduled_calls(ids::AGENT, ids::BATCH)
+        .stream()
+        .take(at_most)
+        .collect()
+        .await
 }
 
 /// Serves `script` on a [`ScriptedServer`] and fetches the first page with a

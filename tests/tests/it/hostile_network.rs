@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::TryStreamExt;
 use serde_json::json;
-use support::http::{fetch_first_page, test_client};
+use support::http::{fetch_first_page, stream_listing, test_client};
 use support::samples::ids::{AGENT, API_KEY, BATCH};
 use support::samples::{any_row, page};
 use support::server::{
@@ -193,13 +193,7 @@ async fn a_long_cursor_cycle_delivers_no_page_twice() {
             .into_bytes()
     })
     .await;
-    let client = test_client(&server.base_url).build().unwrap();
-    let items: Vec<_> = client
-        .list_scheduled_calls(AGENT, BATCH)
-        .stream()
-        .take(500)
-        .collect()
-        .await;
+    let items = stream_listing(&server.base_url, 500).await;
     let (calls, errors): (Vec<_>, Vec<_>) = items.into_iter().partition(Result::is_ok);
     let pages: Vec<u64> = calls
         .into_iter()

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, StreamExt};
 use serde_json::json;
-use support::http::test_client;
+use support::http::{stream_listing, test_client};
 use support::runtimes::{client_runtime, server_runtime};
 use support::samples::ids::{AGENT, BATCH};
 use support::samples::{any_row, page};
@@ -170,13 +170,7 @@ async fn a_server_echoing_its_cursor_delivers_every_row_once() {
         Reply::json(500, &json!({ "detail": "fetched a cursor twice" })),
     ])
     .await;
-    let client = test_client(&server.base_url).build().unwrap();
-    let items: Vec<_> = client
-        .list_scheduled_calls(AGENT, BATCH)
-        .stream()
-        .take(10)
-        .collect()
-        .await;
+    let items = stream_listing(&server.base_url, 10).await;
     eprintln!("finding 5: rows {:?}", rows_of(&items));
     assert_eq!(rows_of(&items), [0, 1, 2, 3], "{items:?}");
     let Some(Err(err)) = items.last() else {
@@ -204,13 +198,7 @@ async fn a_cycle_back_to_the_first_page_is_recognised_by_its_body() {
             .into_bytes()
     })
     .await;
-    let client = test_client(&server.base_url).build().unwrap();
-    let items: Vec<_> = client
-        .list_scheduled_calls(AGENT, BATCH)
-        .stream()
-        .take(100)
-        .collect()
-        .await;
+    let items = stream_listing(&server.base_url, 100).await;
     assert_eq!(rows_of(&items), (0..=20).collect::<Vec<_>>());
     let Some(Err(err)) = items.last() else {
         panic!("{items:?}")

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use serde_json::json;
-use support::http::{fetch_first_page, test_client};
+use support::http::{fetch_first_page, stream_listing, test_client};
 use support::runtimes::{client_runtime, server_runtime};
 use support::samples::ids::{AGENT, BATCH};
 use support::samples::{any_row, page};
@@ -103,13 +103,7 @@ async fn a_cycle_back_to_the_first_page_delivers_it_once() {
         Reply::json(500, &json!({ "detail": "fetched a fourth page" })),
     ])
     .await;
-    let client = test_client(&server.base_url).build().unwrap();
-    let items: Vec<_> = client
-        .list_scheduled_calls(AGENT, BATCH)
-        .stream()
-        .take(10)
-        .collect()
-        .await;
+    let items = stream_listing(&server.base_url, 10).await;
     let pages: Vec<u64> = items
         .iter()
         .filter_map(|item| item.as_ref().ok())
