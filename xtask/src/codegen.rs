@@ -16,7 +16,7 @@ use crate::derive::{self, Derived};
 use crate::project::Project;
 use crate::provenance::Provenance;
 use crate::rustify::{self, Rustified};
-use crate::{crates, open_enums, operation_tests, output, surface};
+use crate::{crates, open_enums, operation_tests, output, surface, syn_modules};
 
 /// The generator, pinned exactly in Cargo.toml; named in each file's header.
 const GENERATOR: &str = "progenitor 0.15.1";
@@ -154,20 +154,11 @@ fn settings(rustified: &Rustified) -> GenerationSettings {
 
 /// The generated `types` module.
 fn types_module(file: &mut syn::File) -> Result<&mut Vec<syn::Item>> {
-    module_items(&mut file.items, "types")
+    syn_modules::items_mut(&mut file.items, "types")
         .context("progenitor's output has no `types` module; has its layout changed?")
 }
 
 /// The items of the inline module `name` among `items`.
-fn module_items<'a>(items: &'a mut [syn::Item], name: &str) -> Option<&'a mut Vec<syn::Item>> {
-    items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(module) if module.ident == name => {
-            module.content.as_mut().map(|(_, items)| items)
-        }
-        _ => None,
-    })
-}
-
 fn item_name(item: &syn::Item) -> Option<String> {
     match item {
         syn::Item::Struct(item) => Some(item.ident.to_string()),
@@ -302,7 +293,7 @@ fn shared_setter_conversion(types: &mut [syn::Item]) {
             }
         }
     }
-    let Some(builders) = module_items(types, "builder") else {
+    let Some(builders) = syn_modules::items_mut(types, "builder") else {
         return;
     };
     let mut setters = Setters { rewritten: false };

@@ -19,6 +19,7 @@ mod rustify;
 mod semver;
 mod slice;
 mod surface;
+mod syn_modules;
 mod sync;
 mod text;
 mod watch;

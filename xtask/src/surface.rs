@@ -13,6 +13,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::slice::{METHODS, Operation};
+use crate::syn_modules;
 
 /// What one operation looks like in the spec and in progenitor's output.
 struct Facts<'f> {
@@ -148,21 +149,12 @@ fn generic_argument<'t>(ty: &'t syn::Type, outer: &str, index: usize) -> Option<
         .nth(index)
 }
 
-fn module_items<'f>(file: &'f syn::File, name: &str) -> Option<&'f [syn::Item]> {
-    file.items.iter().find_map(|item| match item {
-        syn::Item::Mod(module) if module.ident == name => {
-            module.content.as_ref().map(|(_, items)| &items[..])
-        }
-        _ => None,
-    })
-}
-
 fn facts<'f>(file: &'f syn::File, spec: &Value, operation: &'f Operation) -> Result<Facts<'f>> {
     let (path, method, operation_spec) = find(spec, &operation.id)?;
     let builder_name = operation.id.to_upper_camel_case();
-    let builder_items = module_items(file, "builder")
+    let builder_items = syn_modules::items(&file.items, "builder")
         .context("progenitor's output has no `builder` module; has its layout changed?")?;
-    let types = module_items(file, "types")
+    let types = syn_modules::items(&file.items, "types")
         .context("progenitor's output has no `types` module; has its layout changed?")?;
     let fields = builder_items
         .iter()
@@ -610,10 +602,7 @@ pub fn fix_mock_collections(file: &mut syn::File) {
         }
     }
 
-    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(module) if module.ident == "operations" => module.content.as_mut(),
-        _ => None,
-    }) else {
+    let Some(items) = syn_modules::items_mut(&mut file.items, "operations") else {
         return;
     };
     for item in items {
@@ -643,10 +632,7 @@ pub fn fix_mock_collections(file: &mut syn::File) {
 /// `Retry-After`, so tests of retries and error handling read like the
 /// success case.
 pub fn add_mock_error_helpers(file: &mut syn::File) {
-    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(module) if module.ident == "operations" => module.content.as_mut(),
-        _ => None,
-    }) else {
+    let Some(items) = syn_modules::items_mut(&mut file.items, "operations") else {
         return;
     };
     for item in items.iter_mut() {

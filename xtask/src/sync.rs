@@ -14,7 +14,7 @@ use crate::download::{self, Downloaded, Limits, Validators};
 use crate::project::Project;
 use crate::provenance::{self, Provenance};
 use crate::report::{self, Report, RustFacts};
-use crate::{codegen, crates, derive, document, output};
+use crate::{codegen, crates, derive, document, output, syn_modules};
 
 /// Where a document comes from.
 #[derive(Clone, Debug)]
@@ -258,13 +258,9 @@ fn rust_facts(code: Option<&str>) -> RustFacts {
 
 /// The structs and enums of the generated `types` module.
 fn generated_types(file: &syn::File) -> std::collections::BTreeSet<String> {
-    let items = file.items.iter().find_map(|item| match item {
-        syn::Item::Mod(module) if module.ident == "types" => module.content.as_ref(),
-        _ => None,
-    });
-    items
+    syn_modules::items(&file.items, "types")
         .into_iter()
-        .flat_map(|(_, items)| items)
+        .flatten()
         .filter_map(|item| match item {
             syn::Item::Struct(item) => Some(item.ident.to_string()),
             syn::Item::Enum(item) => Some(item.ident.to_string()),
