@@ -520,23 +520,28 @@ fn drop_null_alternatives(spec: &mut Value, schemas: &mut BTreeMap<String, Value
         match node {
             Value::Object(map) => {
                 for key in ["oneOf", "anyOf"] {
-                    let Some(Value::Array(members)) = map.get_mut(key) else {
+                    let Some(Value::Array(members)) = map.get(key) else {
                         continue;
                     };
-                    let before = members.len();
-                    members.retain(|member| {
-                        !member
-                            .get("$ref")
-                            .and_then(Value::as_str)
-                            .is_some_and(|r| null_only.contains(r))
-                    });
-                    if members.len() == before || members.is_empty() {
+                    let mut kept: Vec<Value> = members
+                        .iter()
+                        .filter(|member| {
+                            !member
+                                .get("$ref")
+                                .and_then(Value::as_str)
+                                .is_some_and(|r| null_only.contains(r))
+                        })
+                        .cloned()
+                        .collect();
+                    // Nothing to drop, or nothing but null: left as written.
+                    if kept.len() == members.len() || kept.is_empty() {
                         continue;
                     }
-                    if members.len() == 1 {
-                        let member = members.pop().expect("one member");
+                    if kept.len() == 1 {
                         map.remove(key);
-                        map.insert("allOf".to_owned(), json!([member]));
+                        map.insert("allOf".to_owned(), json!([kept.pop()]));
+                    } else {
+                        map.insert(key.to_owned(), Value::Array(kept));
                     }
                     map.insert("nullable".to_owned(), Value::Bool(true));
                 }
@@ -546,7 +551,7 @@ fn drop_null_alternatives(spec: &mut Value, schemas: &mut BTreeMap<String, Value
             _ => {}
         }
     }
-    walk(spec, &null_only);
+    walk(&mut spec["paths"], &null_only);
     schemas
         .values_mut()
         .for_each(|schema| walk(schema, &null_only));
@@ -791,6 +796,7 @@ mod tests {
             "See <https://x.example/guide>\n for help.\n* A - on <https://y.example>.\n* B"
         );
     }
+
     /// drf-spectacular's `oneOf: [XEnum, NullEnum]` is a nullable `XEnum`,
     /// and what no operation reaches any more is not generated.
     #[test]
@@ -806,13 +812,21 @@ mod tests {
                 "Call": {
                     "type": "object",
                     "required": ["endReason"],
-                    "properties": { "endReason": {
-                        "nullable": true,
-                        "oneOf": [
+                    "properties": {
+                        "endReason": {
+                            "nullable": true,
+                            "oneOf": [
+                                { "$ref": "#/components/schemas/EndReasonEnum" },
+                                { "$ref": "#/components/schemas/NullEnum" }
+                            ]
+                        },
+                        "reasonOrCode": { "oneOf": [
                             { "$ref": "#/components/schemas/EndReasonEnum" },
+                            { "type": "integer" },
                             { "$ref": "#/components/schemas/NullEnum" }
-                        ]
-                    } }
+                        ] },
+                        "alwaysNull": { "oneOf": [{ "$ref": "#/components/schemas/NullEnum" }] }
+                    }
                 },
                 "EndReasonEnum": { "type": "string", "enum": ["hangup", "timeout"] },
                 "NullEnum": { "enum": [null] },
@@ -825,8 +839,19 @@ mod tests {
             schemas["Call"]["properties"]["endReason"],
             json!({ "nullable": true, "allOf": [{ "$ref": "#/components/schemas/EndReason" }] })
         );
+        assert_eq!(
+            schemas["Call"]["properties"]["reasonOrCode"],
+            json!({ "nullable": true, "oneOf": [
+                { "$ref": "#/components/schemas/EndReason" }, { "type": "integer" }
+            ] })
+        );
+        // Only null: nothing to drop it in favour of, so it stays as written.
+        assert_eq!(
+            schemas["Call"]["properties"]["alwaysNull"]["oneOf"],
+            json!([{ "$ref": "#/components/schemas/Null" }])
+        );
         let mut names: Vec<&str> = schemas.keys().map(String::as_str).collect();
         names.sort();
-        assert_eq!(names, ["Call", "EndReason"]);
+        assert_eq!(names, ["Call", "EndReason", "Null"]);
     }
 }
