@@ -279,14 +279,12 @@ pub(crate) fn parse_retry_after(value: &str) -> RetryAfter {
 /// chrono, which the generated types already use for `date-time`.
 fn parse_http_date(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     // IMF-fixdate, then the two obsolete forms: RFC 850 and asctime.
-    const OBSOLETE: [&str; 2] = ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"];
-    if let Some(imf) = value.strip_suffix(" GMT") {
-        let imf = format!("{imf} +0000");
-        if let Ok(when) = chrono::DateTime::parse_from_str(&imf, "%a, %d %b %Y %H:%M:%S %z") {
-            return Some(when.to_utc());
-        }
-    }
-    OBSOLETE.iter().find_map(|format| {
+    const FORMATS: [&str; 3] = [
+        "%a, %d %b %Y %H:%M:%S GMT",
+        "%A, %d-%b-%y %H:%M:%S GMT",
+        "%a %b %e %H:%M:%S %Y",
+    ];
+    FORMATS.iter().find_map(|format| {
         chrono::NaiveDateTime::parse_from_str(value, format)
             .ok()
             .map(|when| when.and_utc())

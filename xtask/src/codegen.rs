@@ -158,24 +158,12 @@ fn types_module(file: &mut syn::File) -> Result<&mut Vec<syn::Item>> {
         .context("progenitor's output has no `types` module; has its layout changed?")
 }
 
-/// The items of the inline module `name` among `items`.
-fn item_name(item: &syn::Item) -> Option<String> {
-    match item {
-        syn::Item::Struct(item) => Some(item.ident.to_string()),
-        syn::Item::Enum(item) => Some(item.ident.to_string()),
-        syn::Item::Type(item) => Some(item.ident.to_string()),
-        _ => None,
-    }
-}
-
 /// typify ignores settings that match nothing, and names types after the
 /// raw schema names: check what it made.
 fn check_type_names(file: &syn::File, rustified: &Rustified) -> Result<()> {
-    let mut file = file.clone();
-    let names: Vec<String> = types_module(&mut file)?
-        .iter()
-        .filter_map(item_name)
-        .collect();
+    let types = syn_modules::items(&file.items, "types")
+        .context("progenitor's output has no `types` module; has its layout changed?")?;
+    let names: Vec<String> = syn_modules::type_names(types).collect();
     for name in &names {
         if let Some(prefix) = rustified.raw_prefixes.iter().find(|p| name.starts_with(*p)) {
             bail!(

@@ -1,5 +1,6 @@
 //! Finding an inline module's items in progenitor's output (`types`,
-//! `builder`, `operations`), for the passes that read or rewrite them.
+//! `builder`, `operations`), for the passes that read or rewrite them, and
+//! the names of the types among them.
 
 /// The items of the inline module `name` among `items`.
 pub fn items<'f>(items: &'f [syn::Item], name: &str) -> Option<&'f [syn::Item]> {
@@ -17,6 +18,16 @@ pub fn items_mut<'f>(items: &'f mut [syn::Item], name: &str) -> Option<&'f mut V
         syn::Item::Mod(module) if module.ident == name => {
             module.content.as_mut().map(|(_, items)| items)
         }
+        _ => None,
+    })
+}
+
+/// The names of the structs, enums and type aliases among `items`.
+pub fn type_names(items: &[syn::Item]) -> impl Iterator<Item = String> + '_ {
+    items.iter().filter_map(|item| match item {
+        syn::Item::Struct(item) => Some(item.ident.to_string()),
+        syn::Item::Enum(item) => Some(item.ident.to_string()),
+        syn::Item::Type(item) => Some(item.ident.to_string()),
         _ => None,
     })
 }

@@ -256,15 +256,9 @@ fn rust_facts(code: Option<&str>) -> RustFacts {
     }
 }
 
-/// The structs and enums of the generated `types` module.
+/// The types of the generated `types` module.
 fn generated_types(file: &syn::File) -> std::collections::BTreeSet<String> {
     syn_modules::items(&file.items, "types")
-        .into_iter()
-        .flatten()
-        .filter_map(|item| match item {
-            syn::Item::Struct(item) => Some(item.ident.to_string()),
-            syn::Item::Enum(item) => Some(item.ident.to_string()),
-            _ => None,
-        })
-        .collect()
+        .map(|types| syn_modules::type_names(types).collect())
+        .unwrap_or_default()
 }
