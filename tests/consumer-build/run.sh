@@ -2,9 +2,11 @@
 # A consumer's cold build of ultravox-client against a minimal hand-written
 # client (reqwest + serde + tokio, the same TLS), each a new binary with an
 # empty target dir, built in turn in the same run: the ratio is what the
-# generated client costs a service that depends on it.
+# generated client costs a service that depends on it. The order alternates
+# from run to run (generated first, then hand-written first, ...), as in the
+# criterion benchmarks, so that neither build always meets the warmer caches.
 #
-#   bash tests/consumer-build/run.sh [RUNS]     (default 2; about 3 min a run on 2 cores)
+#   bash tests/consumer-build/run.sh [RUNS]     (default 2; 1-2.5 min a run on 2 cores)
 #
 # Prints each build's wall time and crate count, then the ratio of the
 # medians. Uses the registry cache, so the first run on a machine may fetch.
@@ -81,7 +83,9 @@ done
 
 declare -A times
 for run in $(seq "$runs"); do
-  for consumer in generated handwritten; do
+  order="generated handwritten"
+  if ((run % 2 == 0)); then order="handwritten generated"; fi
+  for consumer in $order; do
     target="$work/target-$consumer-$run"
     start=$(date +%s.%N)
     (cd "$work/$consumer" && CARGO_TARGET_DIR="$target" cargo build -q --offline 2>/dev/null ||
