@@ -1059,36 +1059,55 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub paused: ::std::option::Option<bool>,
         ///The name or ID of a call throttle. If specified, calls in this batch will be subject to the rate limits defined by the throttle.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub throttle: ::std::option::Option<::std::string::String>,
+        #[serde(default, deserialize_with = "nullable_present")]
+        ///
+        ///`None` leaves the field as it is (it is not sent); `Some(None)` sends `null`, which clears it.
+        pub throttle: ::std::option::Option<
+            ::std::option::Option<::std::string::String>,
+        >,
         ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
         #[serde(
             rename = "webhookSecret",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "nullable_present")]
+        ///
+        ///`None` leaves the field as it is (it is not sent); `Some(None)` sends `null`, which clears it.
         pub webhook_secret: ::std::option::Option<
-            PatchedScheduledCallBatchRequestWebhookSecret,
+            ::std::option::Option<PatchedScheduledCallBatchRequestWebhookSecret>,
         >,
         ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "nullable_present")]
+        ///
+        ///`None` leaves the field as it is (it is not sent); `Some(None)` sends `null`, which clears it.
         pub webhook_url: ::std::option::Option<
-            PatchedScheduledCallBatchRequestWebhookUrl,
+            ::std::option::Option<PatchedScheduledCallBatchRequestWebhookUrl>,
         >,
         ///The end of the time window during which calls can be made.
         #[serde(
             rename = "windowEnd",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub window_end: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(default, deserialize_with = "nullable_present")]
+        ///
+        ///`None` leaves the field as it is (it is not sent); `Some(None)` sends `null`, which clears it.
+        pub window_end: ::std::option::Option<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        >,
         ///The start of the time window during which calls can be made.
         #[serde(
             rename = "windowStart",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "nullable_present")]
+        ///
+        ///`None` leaves the field as it is (it is not sent); `Some(None)` sends `null`, which clears it.
         pub window_start: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         >,
     }
     impl PatchedScheduledCallBatchRequest {
@@ -5502,25 +5521,35 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::string::String,
             >,
             throttle: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::std::option::Option<::std::string::String>>,
                 ::std::string::String,
             >,
             webhook_secret: ::std::result::Result<
                 ::std::option::Option<
-                    super::PatchedScheduledCallBatchRequestWebhookSecret,
+                    ::std::option::Option<
+                        super::PatchedScheduledCallBatchRequestWebhookSecret,
+                    >,
                 >,
                 ::std::string::String,
             >,
             webhook_url: ::std::result::Result<
-                ::std::option::Option<super::PatchedScheduledCallBatchRequestWebhookUrl>,
+                ::std::option::Option<
+                    ::std::option::Option<
+                        super::PatchedScheduledCallBatchRequestWebhookUrl,
+                    >,
+                >,
                 ::std::string::String,
             >,
             window_end: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 ::std::string::String,
             >,
             window_start: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 ::std::string::String,
             >,
         }
@@ -5558,17 +5587,20 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 );
                 self
             }
+            ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
             pub fn throttle<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.throttle = convert(
+                self.throttle = (convert(
                     value,
                     "error converting supplied value for throttle",
-                );
+                ))
+                    .map(::std::option::Option::Some);
                 self
             }
+            ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
             pub fn webhook_secret<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5578,12 +5610,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.webhook_secret = convert(
+                self.webhook_secret = (convert(
                     value,
                     "error converting supplied value for webhook_secret",
-                );
+                ))
+                    .map(::std::option::Option::Some);
                 self
             }
+            ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
             pub fn webhook_url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5593,12 +5627,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.webhook_url = convert(
+                self.webhook_url = (convert(
                     value,
                     "error converting supplied value for webhook_url",
-                );
+                ))
+                    .map(::std::option::Option::Some);
                 self
             }
+            ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
             pub fn window_end<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5606,12 +5642,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.window_end = convert(
+                self.window_end = (convert(
                     value,
                     "error converting supplied value for window_end",
-                );
+                ))
+                    .map(::std::option::Option::Some);
                 self
             }
+            ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
             pub fn window_start<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5619,10 +5657,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.window_start = convert(
+                self.window_start = (convert(
                     value,
                     "error converting supplied value for window_start",
-                );
+                ))
+                    .map(::std::option::Option::Some);
                 self
             }
         }
@@ -10104,6 +10143,19 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 Self::KNOWN.iter().map(Self::as_str),
             )
         }
+    }
+    #[inline]
+    fn nullable_present<'de, D, T>(
+        deserializer: D,
+    ) -> ::std::result::Result<::std::option::Option<::std::option::Option<T>>, D::Error>
+    where
+        D: ::serde::Deserializer<'de>,
+        T: ::serde::Deserialize<'de>,
+    {
+        <::std::option::Option<
+            T,
+        > as ::serde::Deserialize<'de>>::deserialize(deserializer)
+            .map(::std::option::Option::Some)
     }
 }
 #[derive(Clone, Debug)]

@@ -16,7 +16,7 @@ use crate::derive::{self, Derived};
 use crate::project::Project;
 use crate::provenance::Provenance;
 use crate::rustify::{self, Rustified};
-use crate::{crates, open_enums, operation_tests, output, surface, syn_modules};
+use crate::{crates, open_enums, operation_tests, output, patch_nulls, surface, syn_modules};
 
 /// The generator, pinned exactly in Cargo.toml; named in each file's header.
 const GENERATOR: &str = "progenitor 0.15.1";
@@ -211,6 +211,10 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
     json_schema_behind_feature(types_module(file)?);
     inline_type_impls(types_module(file)?);
     shared_setter_conversion(types_module(file)?);
+    patch_nulls::rewrite(
+        types_module(file)?,
+        &patch_nulls::clearable_properties(&rustified.spec),
+    )?;
     // progenitor's `prelude` holds only `Client`, which the crate root
     // exports already.
     file.items

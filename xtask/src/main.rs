@@ -11,6 +11,7 @@ mod operation_tests;
 mod operations;
 mod output;
 mod overlay;
+mod patch_nulls;
 mod project;
 mod provenance;
 mod report;

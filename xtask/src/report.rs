@@ -74,6 +74,9 @@ pub struct Report {
     rust_types: BTreeMap<String, String>,
     /// The schemas request bodies reach in the newer spec.
     request_reached: BTreeSet<String>,
+    /// The schemas that are PATCH bodies in either spec: their optional
+    /// nullable properties are `Option<Option<T>>` (see `patch_nulls`).
+    patch_bodies: BTreeSet<String>,
     /// The generated types of both sides (empty when unknown).
     generated: BTreeSet<String>,
 }
@@ -93,6 +96,10 @@ pub fn compare(
 ) -> Report {
     let mut report = Report {
         request_reached: crate::rustify::reached_from_request_bodies(after),
+        patch_bodies: crate::patch_nulls::patch_bodies(before)
+            .union(&crate::patch_nulls::patch_bodies(after))
+            .cloned()
+            .collect(),
         generated: rust_before
             .types
             .union(&rust_after.types)
@@ -313,17 +320,32 @@ impl Report {
         }
         let nullable = |schema: &Value| is_true(schema.get("nullable"));
         if nullable(&before) != nullable(&after) {
-            let impact = if required {
+            // An optional property of a PATCH body (not readOnly, so in the
+            // request twin) is `Option<Option<T>>` only while nullable.
+            let mut parts = at.split('.');
+            let clearable = !required
+                && !is_true(after.get("readOnly"))
+                && matches!(
+                    (parts.next(), parts.next(), parts.next()),
+                    (Some(schema), Some(_), None) if self.patch_bodies.contains(schema)
+                );
+            let impact = if required || clearable {
                 Impact::Breaking
             } else {
                 Impact::Additive
             };
-            let what = if nullable(&after) {
-                "becomes nullable"
+            let mut what = if nullable(&after) {
+                "becomes nullable".to_owned()
             } else {
-                "is no longer nullable"
+                "is no longer nullable".to_owned()
             };
-            self.push(impact, at.to_owned(), what.to_owned());
+            if clearable {
+                what.push_str(
+                    " in a PATCH body: its field changes between `Option<T>` and \
+                     `Option<Option<T>>`",
+                );
+            }
+            self.push(impact, at.to_owned(), what);
         }
         let schema_name = at.split('.').next().unwrap_or(at);
         for key in ["readOnly", "writeOnly"] {
@@ -766,6 +788,38 @@ mod tests {
         };
         assert_eq!(*response_only, Impact::Additive);
     }
+    /// An optional property of a PATCH body is `Option<Option<T>>` while it
+    /// is nullable, so a nullable flip there is breaking; elsewhere an
+    /// optional property stays `Option<T>` and the flip is additive.
+    #[test]
+    fn a_nullable_flip_is_breaking_in_a_patch_body_only() {
+        let spec = |method: &str, nullable: bool| {
+            json!({
+                "paths": { "/batches/{id}": { method: {
+                    "operationId": "batches_update",
+                    "requestBody": { "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/Batch" }
+                    } } },
+                    "responses": { "200": {} }
+                } } },
+                "components": { "schemas": { "Batch": {
+                    "type": "object",
+                    "properties": { "throttle": { "type": "string", "nullable": nullable } }
+                } } }
+            })
+        };
+        for (method, expected) in [("patch", Impact::Breaking), ("put", Impact::Additive)] {
+            for (before, after) in [(false, true), (true, false)] {
+                let [(impact, what)] = &impacts(&spec(method, before), &spec(method, after))[..]
+                else {
+                    panic!("one entry")
+                };
+                assert_eq!(*impact, expected, "{method}: {what}");
+                assert_eq!(what.contains("PATCH body"), method == "patch", "{what}");
+            }
+        }
+    }
+
     /// A schema only a request body uses is generated as its twin alone: the
     /// report names that type, and no Rust path for a schema not generated.
     #[test]

@@ -96,6 +96,71 @@ async fn update_batch_sends_only_the_fields_set() {
     mock.assert();
 }
 
+/// A PATCH can clear what the API lets it clear: every optional, nullable
+/// property of the body (read from the spec) sent as `null` decodes as
+/// "clear it", encodes back as `null`, and is what reaches the server;
+/// through the builder, `None` sends `null` and an uncalled setter sends
+/// nothing.
+#[tokio::test]
+async fn update_batch_can_clear_every_nullable_field() {
+    let schema = spec::resolve(spec::request_body_schema_of(UpdateBatch::OPERATION_ID));
+    let required: Vec<&Value> = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    let cleared: serde_json::Map<String, Value> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(name, property)| {
+            property["nullable"] == Value::Bool(true)
+                && property["readOnly"] != Value::Bool(true)
+                && !required.contains(&&Value::String(name.to_string()))
+        })
+        .map(|(name, _)| (name.clone(), Value::Null))
+        .collect();
+    assert!(
+        !cleared.is_empty(),
+        "the PATCH body has no nullable property"
+    );
+    let cleared = Value::Object(cleared);
+    let body: types::PatchedScheduledCallBatchRequest =
+        serde_json::from_value(cleared.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&body).unwrap(), cleared);
+
+    let server = MockServer::start_async().await;
+    let batch: ScheduledCallBatch = sample();
+    let mock = server.update_batch(|when, then| {
+        let when = when.agent_id(&AGENT).batch_id(&BATCH);
+        let _same_when = when.into_inner().json_body(cleared.clone());
+        then.ok(&batch);
+    });
+    client(&server)
+        .update_batch(AGENT, BATCH)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    mock.assert();
+
+    let built = types::PatchedScheduledCallBatchRequest::builder()
+        .throttle(None)
+        .build()
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&built).unwrap(),
+        json!({"throttle": null})
+    );
+    let untouched = types::PatchedScheduledCallBatchRequest::builder()
+        .build()
+        .unwrap();
+    assert_eq!(serde_json::to_value(&untouched).unwrap(), json!({}));
+    let unchanged: types::PatchedScheduledCallBatchRequest =
+        serde_json::from_value(json!({})).unwrap();
+    assert_eq!(unchanged, untouched);
+}
+
 /// What the server never sends (`writeOnly`) is not in the response type:
 /// its sample has none of those keys, and a body without them decodes.
 #[tokio::test]
