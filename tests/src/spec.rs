@@ -171,7 +171,8 @@ pub fn keys(schema: &Value) -> Vec<&str> {
 }
 
 /// Properties that are not `required`: the generated types read `null` and
-/// absent alike and write neither, so a round trip may drop their nulls.
+/// absent alike and write neither, so a round trip may drop their nulls
+/// (except in a PATCH body, where a nullable one keeps its `null`).
 pub fn optional_keys(schema: &Value) -> BTreeSet<&str> {
     let required: BTreeSet<&str> = schema["required"]
         .as_array()

@@ -43,16 +43,9 @@ pub fn clearable_properties(spec: &Value) -> BTreeMap<String, BTreeSet<String>> 
             .flatten()
             .filter_map(Value::as_str)
             .collect();
-        let clearable: BTreeSet<String> = schema
-            .get("properties")
-            .and_then(Value::as_object)
+        let clearable: BTreeSet<String> = crate::rustify::properties_marked(schema, "nullable")
             .into_iter()
-            .flatten()
-            .filter(|(property, schema)| {
-                !required.contains(property.as_str())
-                    && schema.get("nullable") == Some(&Value::Bool(true))
-            })
-            .map(|(property, _)| property.clone())
+            .filter(|property| !required.contains(property.as_str()))
             .collect();
         if !clearable.is_empty() {
             out.insert(name.to_owned(), clearable);

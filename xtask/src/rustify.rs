@@ -581,8 +581,9 @@ fn drop_properties(schema: &mut Value, dropped: &[String]) {
     }
 }
 
-/// The properties of `schema` that carry `marker: true` (`readOnly`, `writeOnly`).
-fn properties_marked(schema: &Value, marker: &str) -> Vec<String> {
+/// The properties of `schema` that carry `marker: true` (`readOnly`,
+/// `writeOnly`, `nullable`).
+pub fn properties_marked(schema: &Value, marker: &str) -> Vec<String> {
     schema
         .get("properties")
         .and_then(Value::as_object)
