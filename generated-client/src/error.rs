@@ -109,6 +109,13 @@ pub enum ErrorKind {
         /// The limit that was reached.
         limit: Duration,
     },
+    /// [`Request::wait_until`](crate::Request::wait_until) reached its
+    /// deadline before the response it waited for (its
+    /// [`WaitError`](crate::WaitError) keeps the last response seen).
+    WaitTimedOut {
+        /// How long it waited.
+        waited: Duration,
+    },
     /// The tokio runtime the call started on shut down before the call
     /// finished (a page fetched ahead runs on a task of that runtime), or
     /// the call was polled on another runtime: its connection and timers
@@ -418,6 +425,11 @@ impl fmt::Display for ErrorKind {
                 f,
                 "the call did not finish within its operation timeout of {limit:?} (every \
                  attempt and wait included)"
+            ),
+            ErrorKind::WaitTimedOut { waited } => write!(
+                f,
+                "still not in the state waited for after {waited:?}; wait longer, or check \
+                 the last response"
             ),
             ErrorKind::RuntimeShutDown => f.write_str(
                 "the tokio runtime this call started on shut down, or the call was polled on \

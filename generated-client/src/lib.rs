@@ -75,8 +75,12 @@ mod json_path;
 mod listing;
 mod open_enum;
 mod operation;
+mod position;
 mod request;
 mod retry;
+mod wait;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 // Generated code is reviewed as a diff, not linted or reformatted; its
 // docs are the spec's descriptions, where the spec has them.
@@ -205,6 +209,7 @@ pub use error::{Error, ErrorKind, decode};
 pub use generated::{API_KEY_HEADER, Client, DEFAULT_BASE_URL, operations, types};
 pub use open_enum::UnknownValue;
 pub use operation::{Listing, Operation};
+pub use position::{Position, PositionParseError, Positioned};
 /// A successful response: the decoded body (`Deref` to it, or
 /// [`into_inner`](progenitor_client::ResponseValue::into_inner)), with the
 /// response's [`status`](progenitor_client::ResponseValue::status) and
@@ -212,6 +217,7 @@ pub use operation::{Listing, Operation};
 /// [`Request::send`] returns one; a failure is an [`Error`].
 pub type ResponseValue<T> = progenitor_client::ResponseValue<T>;
 pub use request::Request;
+pub use wait::{Wait, WaitError};
 // No intra-doc links in docs on a re-export of another crate's item: rustdoc
 // renders them on that item's page unresolved, and does not warn.
 /// The HTTP status type of `Error::status()` and `ResponseValue::status()`.

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::{Stream, TryStreamExt, stream};
@@ -14,6 +15,7 @@ use crate::call::{Fingerprint, Fingerprinting, Sent};
 use crate::cursor::{self, Cursor, MAX_CURSOR_BYTES};
 use crate::error::{Error, ErrorKind};
 use crate::operation::Listing;
+use crate::position::{Position, Positioned};
 use crate::request::{Fetch, Fetched, Paging, Request};
 
 impl<'a, Op: Listing> Request<'a, Op> {
@@ -73,6 +75,49 @@ impl<'a, Op: Listing> Request<'a, Op> {
     /// ```
     pub fn resume_from(mut self, cursor: Cursor) -> Self {
         self.raw_cursor = Some(cursor.into_raw());
+        self.paging.skip_rows = 0;
+        self
+    }
+
+    /// Continue a listing after the row at `position` (from
+    /// [`Self::stream_with_positions`], saved when the row was done), with
+    /// this request's filters: the row's page is fetched again and its rows
+    /// up to and including that one are skipped by [`Self::stream`] and
+    /// [`Self::stream_with_positions`] ([`Self::pages`] delivers the page
+    /// whole). A cursor set with `.cursor()` is replaced, unless the
+    /// position is on the listing's first page.
+    ///
+    /// A job that saves its place after every row, and after a crash
+    /// carries on with the next one — see the README's "A job that survives
+    /// a crash" for the whole program:
+    ///
+    /// ```no_run
+    /// # async fn job(client: ultravox_client::Client, agent: ultravox_client::Uuid, batch: ultravox_client::Uuid) -> Result<(), Box<dyn std::error::Error>> {
+    /// use futures_util::TryStreamExt;
+    /// use ultravox_client::Position;
+    ///
+    /// let saved: Option<Position> = std::fs::read_to_string("job.state")
+    ///     .ok()
+    ///     .map(|text| text.parse())
+    ///     .transpose()?;
+    /// let mut request = client.list_scheduled_calls(agent, batch);
+    /// if let Some(position) = &saved {
+    ///     request = request.resume_after(position);
+    /// }
+    /// let mut rows = std::pin::pin!(request.stream_with_positions());
+    /// while let Some(row) = rows.try_next().await? {
+    ///     println!("{:?}", row.item.call_id);
+    ///     // Write, then rename: a crash leaves the old state or the new one.
+    ///     std::fs::write("job.state.tmp", row.position.to_string())?;
+    ///     std::fs::rename("job.state.tmp", "job.state")?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn resume_after(mut self, position: &Position) -> Self {
+        if let Some(cursor) = &position.cursor {
+            self.raw_cursor = Some(cursor.to_string());
+        }
+        self.paging.skip_rows = position.index.saturating_add(1);
         self
     }
 
@@ -93,6 +138,53 @@ impl<'a, Op: Listing> Request<'a, Op> {
     pub fn pages(
         self,
     ) -> impl Stream<Item = Result<ResponseValue<Op::Response>, Error>> + Send + 'a {
+        self.walk().map_ok(|(_, page)| page)
+    }
+
+    /// Every item of every page (the elements of `results`), in order.
+    pub fn stream(self) -> impl Stream<Item = Result<Op::Item, Error>> + Send + 'a {
+        self.rows()
+            .map_ok(|(_, skip, items)| stream::iter(items.into_iter().skip(skip).map(Ok)))
+            .try_flatten()
+    }
+
+    /// Every item of every page, in order, each with its [`Position`]: the
+    /// page's cursor and the item's index in it, to save after the item
+    /// is done and resume after with [`Self::resume_after`].
+    pub fn stream_with_positions(
+        self,
+    ) -> impl Stream<Item = Result<Positioned<Op::Item>, Error>> + Send + 'a {
+        self.rows()
+            .map_ok(|(cursor, skip, items)| {
+                let rows = items.into_iter().enumerate().skip(skip);
+                stream::iter(rows.map(move |(index, item)| {
+                    let cursor = cursor.clone();
+                    Ok(Positioned {
+                        position: Position { cursor, index },
+                        item,
+                    })
+                }))
+            })
+            .try_flatten()
+    }
+
+    /// Every page's items, with the page's cursor and how many of its rows
+    /// to skip (those before a resumed position, on the first page only).
+    #[allow(clippy::type_complexity)]
+    fn rows(
+        self,
+    ) -> impl Stream<Item = Result<(Option<Arc<str>>, usize, Vec<Op::Item>), Error>> + Send + 'a
+    {
+        let mut skip = self.paging.skip_rows;
+        self.walk().map_ok(move |(cursor, page)| {
+            let items = Op::into_items(page.into_inner());
+            (cursor, std::mem::take(&mut skip), items)
+        })
+    }
+
+    /// The walk behind [`Self::pages`] and [`Self::stream`]: every page
+    /// with the cursor it was fetched with.
+    fn walk(self) -> Pages<'a, Op> {
         let (in_flight, failure) = if self.paging.max_pages == Some(0) {
             let refused = "max_pages(0) allows no page; use at least 1".to_owned();
             let refused = Error::from(ErrorKind::InvalidRequest(refused));
@@ -107,13 +199,6 @@ impl<'a, Op: Listing> Request<'a, Op> {
             ahead: None,
             failure,
         }
-    }
-
-    /// Every item of every page (the elements of `results`), in order.
-    pub fn stream(self) -> impl Stream<Item = Result<Op::Item, Error>> + Send + 'a {
-        self.pages()
-            .map_ok(|page| stream::iter(Op::into_items(page.into_inner()).into_iter().map(Ok)))
-            .try_flatten()
     }
 }
 
@@ -134,7 +219,9 @@ struct Pages<'a, Op: Listing> {
 impl<Op: Listing> Unpin for Pages<'_, Op> {}
 
 impl<Op: Listing> Stream for Pages<'_, Op> {
-    type Item = Result<ResponseValue<Op::Response>, Error>;
+    /// A page, and the cursor it was fetched with (`None`: the first page,
+    /// as the request asks for it).
+    type Item = Result<(Option<Arc<str>>, ResponseValue<Op::Response>), Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -162,6 +249,7 @@ impl<Op: Listing> Stream for Pages<'_, Op> {
                 return Poll::Ready(Some(Err(err.resumable_at(cursor))));
             }
         };
+        let cursor = this.listing.raw_cursor.as_deref().map(Arc::from);
         let stopped = |kind| Error::from(kind).in_operation(Op::NAME, true);
         match this.guard.next(&sent, Op::next(&page), Op::is_empty(&page)) {
             Next::End => {}
@@ -180,7 +268,7 @@ impl<Op: Listing> Stream for Pages<'_, Op> {
                 }
             }
         }
-        Poll::Ready(Some(Ok(page)))
+        Poll::Ready(Some(Ok((cursor, page))))
     }
 }
 

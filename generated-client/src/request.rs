@@ -21,7 +21,8 @@ use crate::retry::is_idempotent;
 /// `.body_map()` for an operation with a JSON body) are generated from the
 /// spec. `.timeout()`, `.operation_timeout()` and `.max_retries()` override
 /// the client's settings for this call (for a listing, for every page it
-/// fetches). A listing also has [`Request::pages`] and [`Request::stream`].
+/// fetches). A listing also has [`Request::pages`], [`Request::stream`] and
+/// [`Request::stream_with_positions`].
 #[must_use]
 pub struct Request<'a, Op: Operation> {
     /// progenitor's builder for the operation, with the path set.
@@ -63,6 +64,9 @@ pub(crate) struct Paging {
     pub(crate) read_ahead: bool,
     pub(crate) max_pages: Option<u64>,
     pub(crate) max_empty_pages: u32,
+    /// Rows of the first page that `.stream()` skips: those up to a
+    /// position resumed after.
+    pub(crate) skip_rows: usize,
 }
 
 impl Default for Paging {
@@ -71,6 +75,7 @@ impl Default for Paging {
             read_ahead: true,
             max_pages: None,
             max_empty_pages: 100,
+            skip_rows: 0,
         }
     }
 }

@@ -16,5 +16,8 @@ mod hostile_responses;
 mod open_enums;
 mod production;
 mod public_surface;
+mod resume_rows;
 mod round_three;
 mod round_two;
+mod wait;
+mod webhooks;

@@ -1,0 +1,174 @@
+//! Row-level resume: a listing's rows carry their position, and a job that
+//! stops after any row carries on after it, every row delivered once.
+
+use futures_util::TryStreamExt;
+use serde_json::Value;
+use support::http::test_client;
+use support::samples::{ids, page, realistic_rows};
+use support::server::{LoopbackServer, page_number};
+use ultravox_client::types::ScheduledCall;
+use ultravox_client::{Cursor, Position};
+
+#[allow(dead_code)] // its `main` belongs to the example binary
+#[path = "../../../generated-client/examples/resumable_job.rs"]
+mod example;
+
+const PAGES: usize = 24;
+const ROWS_PER_PAGE: usize = 25;
+
+/// Serves `PAGES` pages of distinct rows (cursor `n` names page `n`; the
+/// first has none), and the rows in order as the generated type decodes
+/// them, to compare what a job received with.
+async fn listing() -> (LoopbackServer, Vec<String>) {
+    let rows = realistic_rows(PAGES * ROWS_PER_PAGE);
+    let expected = rows.iter().map(|row| decoded(row.clone())).collect();
+    let server = LoopbackServer::start(move |target| {
+        let n = page_number(target);
+        let slice = rows[(n - 1) * ROWS_PER_PAGE..n * ROWS_PER_PAGE].to_vec();
+        let next = (n + 1).to_string();
+        let body = page(slice, (n < PAGES).then_some(next.as_str()));
+        serde_json::to_vec(&body).unwrap()
+    })
+    .await;
+    (server, expected)
+}
+
+/// A row as the client hands it over, in a comparable form.
+fn decoded(row: Value) -> String {
+    let call: ScheduledCall = serde_json::from_value(row).unwrap();
+    serde_json::to_string(&call).unwrap()
+}
+
+/// A reproducible sequence of stopping points, 1 to 9 rows apart.
+fn stops() -> impl FnMut() -> usize {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        1 + (state % 9) as usize
+    }
+}
+
+#[tokio::test]
+async fn a_stream_dropped_after_any_row_resumes_after_it_exactly_once() {
+    let (server, expected) = listing().await;
+    let client = test_client(&server.base_url).build().unwrap();
+    let mut next_stop = stops();
+    let mut saved: Option<String> = None;
+    let mut delivered = Vec::new();
+    let mut drops = 0;
+    loop {
+        let mut request = client.list_scheduled_calls(ids::AGENT, ids::BATCH);
+        if let Some(text) = &saved {
+            request = request.resume_after(&text.parse::<Position>().unwrap());
+        }
+        let mut rows = std::pin::pin!(request.stream_with_positions());
+        let stop_after = next_stop();
+        let mut taken = 0;
+        let ended = loop {
+            if taken == stop_after {
+                break false;
+            }
+            match rows.try_next().await.unwrap() {
+                Some(row) => {
+                    delivered.push(serde_json::to_string(&row.item).unwrap());
+                    saved = Some(row.position.to_string());
+                    taken += 1;
+                }
+                None => break true,
+            }
+        };
+        if ended {
+            break;
+        }
+        drops += 1;
+    }
+    assert!(drops >= 100, "only {drops} drops");
+    assert_eq!(delivered.len(), expected.len(), "rows lost or repeated");
+    assert!(delivered == expected, "rows out of order, lost or repeated");
+}
+
+#[tokio::test]
+async fn positions_name_the_page_and_the_row() {
+    let (server, expected) = listing().await;
+    let client = test_client(&server.base_url).build().unwrap();
+    let rows: Vec<_> = client
+        .list_scheduled_calls(ids::AGENT, ids::BATCH)
+        .stream_with_positions()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), expected.len());
+    for (n, row) in rows.iter().enumerate() {
+        let page = n / ROWS_PER_PAGE + 1;
+        let cursor = (page > 1).then(|| Cursor::from_raw(page.to_string()));
+        assert_eq!(
+            row.position,
+            Position::new(cursor, n % ROWS_PER_PAGE),
+            "row {n}"
+        );
+    }
+    // Resuming after the last row of a page starts the next page.
+    let last_of_first = rows[ROWS_PER_PAGE - 1].position.clone();
+    let rest: Vec<ScheduledCall> = client
+        .list_scheduled_calls(ids::AGENT, ids::BATCH)
+        .resume_after(&last_of_first)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), expected.len() - ROWS_PER_PAGE);
+    assert_eq!(
+        serde_json::to_string(&rest[0]).unwrap(),
+        expected[ROWS_PER_PAGE]
+    );
+}
+
+#[tokio::test]
+async fn the_readme_job_handles_every_call_once_across_crashes() {
+    let (server, expected) = listing().await;
+    let client = test_client(&server.base_url).build().unwrap();
+    let dir = tempfile_dir();
+    let state = dir.join("job.state");
+    let mut next_stop = stops();
+    let mut handled = Vec::new();
+    let mut crashes = 0;
+    loop {
+        // The handler fails before handling the n-th call of this run, as
+        // a crash would stop the job there.
+        let crash_at = next_stop();
+        let mut seen = 0;
+        let result = example::run_job(&client, ids::AGENT, ids::BATCH, &state, |call| {
+            seen += 1;
+            if seen == crash_at {
+                return Err(std::io::Error::other("crash"));
+            }
+            handled.push(serde_json::to_string(call).unwrap());
+            Ok(())
+        })
+        .await;
+        match result {
+            Ok(()) => break,
+            Err(err) => assert_eq!(err.to_string(), "crash"),
+        }
+        crashes += 1;
+        let saved = std::fs::read_to_string(&state).unwrap();
+        assert!(saved.trim().parse::<Position>().is_ok(), "{saved:?}");
+        assert!(
+            !dir.join("job.state.tmp").exists(),
+            "a temporary state file was left"
+        );
+    }
+    assert!(crashes >= 100, "only {crashes} crashes");
+    assert!(handled == expected, "calls lost, repeated or out of order");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A fresh directory of this test's own.
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ultravox-resume-job-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
