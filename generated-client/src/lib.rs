@@ -224,6 +224,10 @@ pub use wait::{Wait, WaitError};
 pub use reqwest::StatusCode;
 /// The UUID type of the API's ids (`agent_id`, `batch_id`, …).
 pub use uuid::Uuid;
+/// The date and time library of the `date-time` fields (`created`,
+/// `windowStart`, …: `chrono::DateTime<chrono::Utc>`), for your
+/// signatures and values without a `chrono` of your own.
+pub use chrono;
 
 /// The public surface is designed, not leaked: each block below must fail
 /// to compile, so a generator item that becomes public again (progenitor's
