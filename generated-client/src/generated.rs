@@ -330,7 +330,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     ///A lifecycle callback configuration.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct Callback {
@@ -1049,7 +1049,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///`PatchedScheduledCallBatchRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PatchedScheduledCallBatchRequest {
@@ -1118,7 +1118,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[derive(::serde::Serialize, Clone, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
@@ -1431,7 +1431,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     ///`ScheduledCallBatch`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct ScheduledCallBatch {
@@ -1493,7 +1493,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     ///`ScheduledCallBatchRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct ScheduledCallBatchRequest {
@@ -1540,7 +1540,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[derive(::serde::Serialize, Clone, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
@@ -1727,7 +1727,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     ///Details for an outgoing SIP call.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct SipOutgoing {
@@ -3205,7 +3205,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         #[non_exhaustive]
         /// Builds a [`Callback`](super::Callback); start from `Callback::builder()`.
         pub struct Callback {
@@ -5508,7 +5508,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         #[non_exhaustive]
         /// Builds a [`PatchedScheduledCallBatchRequest`](super::PatchedScheduledCallBatchRequest); start from `PatchedScheduledCallBatchRequest::builder()`.
         pub struct PatchedScheduledCallBatchRequest {
@@ -6284,7 +6284,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         #[non_exhaustive]
         /// Builds a [`ScheduledCallBatch`](super::ScheduledCallBatch); start from `ScheduledCallBatch::builder()`.
         pub struct ScheduledCallBatch {
@@ -6512,7 +6512,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         #[non_exhaustive]
         /// Builds a [`ScheduledCallBatchRequest`](super::ScheduledCallBatchRequest); start from `ScheduledCallBatchRequest::builder()`.
         pub struct ScheduledCallBatchRequest {
@@ -6873,7 +6873,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 }
             }
         }
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         #[non_exhaustive]
         /// Builds a [`SipOutgoing`](super::SipOutgoing); start from `SipOutgoing::builder()`.
         pub struct SipOutgoing {
@@ -8248,6 +8248,88 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             T::Error: ::std::fmt::Display,
         {
             value.try_into().map_err(|e| format!("{context}: {e}"))
+        }
+        impl ::std::fmt::Debug for Callback {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!(Callback))
+                    .field(
+                        "secrets",
+                        &::std::format_args!("*** Sensitive Data Redacted ***"),
+                    )
+                    .field("url", &self.url)
+                    .finish()
+            }
+        }
+        impl ::std::fmt::Debug for PatchedScheduledCallBatchRequest {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!(PatchedScheduledCallBatchRequest))
+                    .field(
+                        "calls",
+                        &::std::format_args!("*** Sensitive Data Redacted ***"),
+                    )
+                    .field("paused", &self.paused)
+                    .field("throttle", &self.throttle)
+                    .field(
+                        "webhook_secret",
+                        &::std::format_args!("*** Sensitive Data Redacted ***"),
+                    )
+                    .field("webhook_url", &self.webhook_url)
+                    .field("window_end", &self.window_end)
+                    .field("window_start", &self.window_start)
+                    .finish()
+            }
+        }
+        impl ::std::fmt::Debug for ScheduledCallBatch {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!(ScheduledCallBatch))
+                    .field("batch_id", &self.batch_id)
+                    .field("completed_count", &self.completed_count)
+                    .field("created", &self.created)
+                    .field("ended_at", &self.ended_at)
+                    .field("paused", &self.paused)
+                    .field("throttle", &self.throttle)
+                    .field("total_count", &self.total_count)
+                    .field(
+                        "webhook_secret",
+                        &::std::format_args!("*** Sensitive Data Redacted ***"),
+                    )
+                    .field("webhook_url", &self.webhook_url)
+                    .field("window_end", &self.window_end)
+                    .field("window_start", &self.window_start)
+                    .finish()
+            }
+        }
+        impl ::std::fmt::Debug for ScheduledCallBatchRequest {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!(ScheduledCallBatchRequest))
+                    .field(
+                        "calls",
+                        &::std::format_args!("*** Sensitive Data Redacted ***"),
+                    )
+                    .field("paused", &self.paused)
+                    .field("throttle", &self.throttle)
+                    .field(
+                        "webhook_secret",
+                        &::std::format_args!("*** Sensitive Data Redacted ***"),
+                    )
+                    .field("webhook_url", &self.webhook_url)
+                    .field("window_end", &self.window_end)
+                    .field("window_start", &self.window_start)
+                    .finish()
+            }
+        }
+        impl ::std::fmt::Debug for SipOutgoing {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!(SipOutgoing))
+                    .field("from", &self.from)
+                    .field(
+                        "password",
+                        &::std::format_args!("*** Sensitive Data Redacted ***"),
+                    )
+                    .field("to", &self.to)
+                    .field("username", &self.username)
+                    .finish()
+            }
         }
     }
     /// Generation of default values for serde.
@@ -10156,6 +10238,96 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             T,
         > as ::serde::Deserialize<'de>>::deserialize(deserializer)
             .map(::std::option::Option::Some)
+    }
+    impl ::std::fmt::Debug for Callback {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(Callback))
+                .field(
+                    "secrets",
+                    &::std::format_args!("*** Sensitive Data Redacted ***"),
+                )
+                .field("url", &self.url)
+                .finish()
+        }
+    }
+    impl ::std::fmt::Debug for PatchedScheduledCallBatchRequest {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(PatchedScheduledCallBatchRequest))
+                .field("calls", &::std::format_args!("*** Sensitive Data Redacted ***"))
+                .field("paused", &self.paused)
+                .field("throttle", &self.throttle)
+                .field(
+                    "webhook_secret",
+                    &::std::format_args!("*** Sensitive Data Redacted ***"),
+                )
+                .field("webhook_url", &self.webhook_url)
+                .field("window_end", &self.window_end)
+                .field("window_start", &self.window_start)
+                .finish()
+        }
+    }
+    impl ::std::fmt::Debug for PatchedScheduledCallBatchRequestWebhookSecret {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple(stringify!(PatchedScheduledCallBatchRequestWebhookSecret))
+                .field(&::std::format_args!("*** Sensitive Data Redacted ***"))
+                .finish()
+        }
+    }
+    impl ::std::fmt::Debug for ScheduledCallBatch {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ScheduledCallBatch))
+                .field("batch_id", &self.batch_id)
+                .field("completed_count", &self.completed_count)
+                .field("created", &self.created)
+                .field("ended_at", &self.ended_at)
+                .field("paused", &self.paused)
+                .field("throttle", &self.throttle)
+                .field("total_count", &self.total_count)
+                .field(
+                    "webhook_secret",
+                    &::std::format_args!("*** Sensitive Data Redacted ***"),
+                )
+                .field("webhook_url", &self.webhook_url)
+                .field("window_end", &self.window_end)
+                .field("window_start", &self.window_start)
+                .finish()
+        }
+    }
+    impl ::std::fmt::Debug for ScheduledCallBatchRequest {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(ScheduledCallBatchRequest))
+                .field("calls", &::std::format_args!("*** Sensitive Data Redacted ***"))
+                .field("paused", &self.paused)
+                .field("throttle", &self.throttle)
+                .field(
+                    "webhook_secret",
+                    &::std::format_args!("*** Sensitive Data Redacted ***"),
+                )
+                .field("webhook_url", &self.webhook_url)
+                .field("window_end", &self.window_end)
+                .field("window_start", &self.window_start)
+                .finish()
+        }
+    }
+    impl ::std::fmt::Debug for ScheduledCallBatchRequestWebhookSecret {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple(stringify!(ScheduledCallBatchRequestWebhookSecret))
+                .field(&::std::format_args!("*** Sensitive Data Redacted ***"))
+                .finish()
+        }
+    }
+    impl ::std::fmt::Debug for SipOutgoing {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(SipOutgoing))
+                .field("from", &self.from)
+                .field(
+                    "password",
+                    &::std::format_args!("*** Sensitive Data Redacted ***"),
+                )
+                .field("to", &self.to)
+                .field("username", &self.username)
+                .finish()
+        }
     }
 }
 #[derive(Clone, Debug)]

@@ -220,14 +220,14 @@ pub use request::Request;
 pub use wait::{Wait, WaitError};
 // No intra-doc links in docs on a re-export of another crate's item: rustdoc
 // renders them on that item's page unresolved, and does not warn.
-/// The HTTP status type of `Error::status()` and `ResponseValue::status()`.
-pub use reqwest::StatusCode;
-/// The UUID type of the API's ids (`agent_id`, `batch_id`, …).
-pub use uuid::Uuid;
 /// The date and time library of the `date-time` fields (`created`,
 /// `windowStart`, …: `chrono::DateTime<chrono::Utc>`), for your
 /// signatures and values without a `chrono` of your own.
 pub use chrono;
+/// The HTTP status type of `Error::status()` and `ResponseValue::status()`.
+pub use reqwest::StatusCode;
+/// The UUID type of the API's ids (`agent_id`, `batch_id`, …).
+pub use uuid::Uuid;
 
 /// The public surface is designed, not leaked: each block below must fail
 /// to compile, so a generator item that becomes public again (progenitor's

@@ -316,6 +316,24 @@ fn allow_null(mut schema: Map<String, Value>) -> Value {
     }
 }
 
+/// The names of the properties the spec keeps out of `Debug`: marked
+/// `writeOnly`, or `x-sensitive` by the project's overlay, in any schema.
+pub fn sensitive_property_names() -> BTreeSet<&'static str> {
+    spec()["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flat_map(|schemas| schemas.values())
+        .filter_map(|schema| schema.get("properties").and_then(Value::as_object))
+        .flatten()
+        .filter(|(_, property)| {
+            ["writeOnly", "x-sensitive"]
+                .iter()
+                .any(|marker| property.get(*marker) == Some(&Value::Bool(true)))
+        })
+        .map(|(name, _)| name.as_str())
+        .collect()
+}
+
 /// Validates `instance` against the spec's response schema; returns one
 /// `instance path: message` line per violation.
 pub fn schema_violations(instance: &Value) -> Vec<String> {

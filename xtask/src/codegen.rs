@@ -16,7 +16,9 @@ use crate::derive::{self, Derived};
 use crate::project::Project;
 use crate::provenance::Provenance;
 use crate::rustify::{self, Rustified};
-use crate::{crates, open_enums, operation_tests, output, patch_nulls, surface, syn_modules};
+use crate::{
+    crates, open_enums, operation_tests, output, patch_nulls, redact, surface, syn_modules,
+};
 
 /// The generator, pinned exactly in Cargo.toml; named in each file's header.
 const GENERATOR: &str = "progenitor 0.15.1";
@@ -214,6 +216,10 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
     patch_nulls::rewrite(
         types_module(file)?,
         &patch_nulls::clearable_properties(&rustified.spec),
+    )?;
+    redact::rewrite(
+        types_module(file)?,
+        &redact::sensitive_properties(&rustified.spec),
     )?;
     // progenitor's `prelude` holds only `Client`, which the crate root
     // exports already.

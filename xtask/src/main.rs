@@ -14,6 +14,7 @@ mod overlay;
 mod patch_nulls;
 mod project;
 mod provenance;
+mod redact;
 mod report;
 mod rust_names;
 mod rustify;

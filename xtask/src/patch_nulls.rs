@@ -225,7 +225,7 @@ fn store_as_set(setter: &mut syn::ImplItemFn) -> Result<()> {
 }
 
 /// The JSON name of a field: its `#[serde(rename = "…")]`, or its name.
-fn json_name(field: &syn::Field) -> String {
+pub fn json_name(field: &syn::Field) -> String {
     let mut renamed = None;
     for attr in field
         .attrs

@@ -79,6 +79,10 @@ pub struct Report {
     patch_bodies: BTreeSet<String>,
     /// The generated types of both sides (empty when unknown).
     generated: BTreeSet<String>,
+    /// Added properties whose names look like secrets but that are marked
+    /// neither `writeOnly` nor sensitive: their values would show in
+    /// `Debug` (see `redact`).
+    pub unmarked_secrets: Vec<String>,
 }
 
 /// Facts of generated Rust that the spec alone does not show.
@@ -137,6 +141,26 @@ impl Report {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty() && self.descriptions.is_empty()
+    }
+
+    /// Notes the property `name` at `at` if its name looks like a secret's
+    /// and its value is text, yet nothing keeps it out of `Debug`.
+    fn check_secret(&mut self, at: &str, name: &str, schema: &Value) {
+        let schema = unwrap(schema);
+        let lowered = name.to_ascii_lowercase();
+        let secret_like = ["secret", "password", "token", "key"]
+            .iter()
+            .any(|word| lowered.contains(word));
+        let marked = [crate::redact::SENSITIVE, "writeOnly"]
+            .iter()
+            .any(|marker| is_true(schema.get(*marker)));
+        let numeric = matches!(
+            schema.get("type").and_then(Value::as_str),
+            Some("integer" | "number" | "boolean")
+        );
+        if secret_like && !marked && !numeric {
+            self.unmarked_secrets.push(at.to_owned());
+        }
     }
 
     fn compare_servers_and_auth(&mut self, before: &Value, after: &Value) {
@@ -255,6 +279,14 @@ impl Report {
                     name.clone(),
                     format!("schema added (Rust type `{rust}`)"),
                 );
+                for (property, property_schema) in schema
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    self.check_secret(&format!("{name}.{property}"), property, property_schema);
+                }
                 continue;
             };
             if let Some(old_rust) = old_names.get(name).filter(|old_rust| **old_rust != rust) {
@@ -455,6 +487,7 @@ impl Report {
                     Impact::Additive
                 };
                 let kind = if is_required { "required" } else { "optional" };
+                self.check_secret(&path, name, schema);
                 self.push(impact, path, format!("{kind} property added"));
                 continue;
             };
@@ -574,6 +607,18 @@ impl Report {
             let _ = writeln!(out, "### {heading}\n");
             for entry in entries {
                 let _ = writeln!(out, "- {}: {}", self.shown(&entry.at), entry.what);
+            }
+            out.push('\n');
+        }
+        if !self.unmarked_secrets.is_empty() {
+            out.push_str(
+                "### Secrets to mark\n\nThese added properties look like secrets, but neither \
+                 the document (`writeOnly`) nor `openapi/overlay.yaml` (`x-sensitive: true`) \
+                 marks them, so their values would show in `Debug`; mark them in the overlay \
+                 unless they hold no secret:\n\n",
+            );
+            for at in &self.unmarked_secrets {
+                let _ = writeln!(out, "- {}", self.shown(at));
             }
             out.push('\n');
         }
@@ -842,5 +887,32 @@ mod tests {
             "`types::BatchRequest::paused` (`Batch.paused`)"
         );
         assert_eq!(shown(&["Other"]), "`Batch.paused`");
+    }
+
+    #[test]
+    fn an_added_secret_like_property_that_is_not_marked_is_named() {
+        let before = json!({ "components": { "schemas": { "Batch": {
+            "type": "object", "properties": { "paused": { "type": "boolean" } }
+        }}}});
+        let mut after = before.clone();
+        let properties = after
+            .pointer_mut("/components/schemas/Batch/properties")
+            .unwrap();
+        properties["apiKey"] = json!({ "type": "string" });
+        properties["billedTokens"] = json!({ "type": "integer" });
+        properties["webhookSecret"] = json!({ "type": "string", "x-sensitive": true });
+        properties["password"] = json!({ "type": "string", "writeOnly": true });
+        after["components"]["schemas"]["Sip"] = json!({
+            "type": "object", "properties": { "authToken": { "type": "string" } }
+        });
+        let facts = RustFacts {
+            crates: Default::default(),
+            types: Default::default(),
+        };
+        let report = compare(&before, &after, &facts, &facts);
+        assert_eq!(report.unmarked_secrets, ["Batch.apiKey", "Sip.authToken"]);
+        let markdown = report.to_markdown("t");
+        assert!(markdown.contains("### Secrets to mark"), "{markdown}");
+        assert!(markdown.contains("`Batch.apiKey`"), "{markdown}");
     }
 }

@@ -26,7 +26,10 @@ fn bare_hmac(body: &[u8]) -> [u8; 32] {
 pub fn bench(c: &mut Criterion, timings: &Timings) {
     let row = serde_json::to_vec(&support::samples::realistic_rows(1)[0]).unwrap();
     let body: Vec<u8> = row.iter().copied().cycle().take(BODY_BYTES).collect();
-    let signature: String = bare_hmac(&body).iter().map(|b| format!("{b:02x}")).collect();
+    let signature: String = bare_hmac(&body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let mut headers = HeaderMap::new();
     headers.insert(TIMESTAMP_HEADER, HeaderValue::from_static(TIMESTAMP));
     headers.insert(SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());

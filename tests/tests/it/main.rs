@@ -16,6 +16,7 @@ mod hostile_responses;
 mod open_enums;
 mod production;
 mod public_surface;
+mod redaction;
 mod resume_rows;
 mod round_three;
 mod round_two;
