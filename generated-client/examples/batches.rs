@@ -130,7 +130,7 @@ pub async fn run(
 ) -> Result<String, String> {
     let args = parse_args(args).map_err(|err| format!("{err} (see --help)"))?;
     if args.help {
-        writeln!(out, "{USAGE}").map_err(write_error)?;
+        written(writeln!(out, "{USAGE}"))?;
         return Ok(String::new());
     }
     let Some((command, ids)) = args.words.split_first() else {
@@ -165,6 +165,18 @@ pub async fn run(
             (agent, batch, None)
         }
         (_, true) => return Err("--demo uses its own AGENT_ID and BATCH_ID; leave them out".into()),
+        (ids, false) if ids.len() > wanted => {
+            return Err(format!(
+                "unexpected argument {:?}: `{}` takes {}; see --help",
+                ids[wanted],
+                args.words[0],
+                if wanted == 1 {
+                    "AGENT_ID only"
+                } else {
+                    "AGENT_ID and BATCH_ID only"
+                }
+            ));
+        }
         _ if wanted == 1 => return Err("expected AGENT_ID (or --demo); see --help".to_owned()),
         _ => return Err("expected AGENT_ID and BATCH_ID (or --demo); see --help".to_owned()),
     };
@@ -204,7 +216,9 @@ pub async fn run(
         Command::Show => {
             let batch = client.get_batch(agent_id, batch_id).send().await;
             let batch = batch.map_err(|err| err.to_string())?.into_inner();
-            print_json(out, &batch)?;
+            if print_json(out, &batch)? == Printed::Closed {
+                return Ok(String::new());
+            }
             Ok(format!("batch {}", batch.batch_id))
         }
         Command::Pause | Command::Resume => {
@@ -216,7 +230,9 @@ pub async fn run(
                 .await
                 .map_err(|err| err.to_string())?
                 .into_inner();
-            print_json(out, &batch)?;
+            if print_json(out, &batch)? == Printed::Closed {
+                return Ok(String::new());
+            }
             let done = if pause { "paused" } else { "resumed" };
             Ok(format!("batch {} {done}", batch.batch_id))
         }
@@ -234,7 +250,9 @@ fn paged<'a, Op: Listing>(request: Request<'a, Op>, args: &Args) -> Request<'a, 
 }
 
 /// Prints the items of the first page, or of every page with `--all`; on
-/// a failure after some pages, the error says where to resume (`--cursor`).
+/// a failure after some pages that is worth another try, the error says
+/// where to resume (`--cursor`). A closed stdout (`| head`) ends the
+/// listing quietly, as it ends any Unix tool.
 async fn print_listing<Op: Listing>(
     request: Request<'_, Op>,
     args: &Args,
@@ -251,8 +269,12 @@ where
             Ok(Some(page)) => page,
             Ok(None) => break,
             Err(err) => {
-                out.flush().map_err(write_error)?;
-                return Err(match err.resume_cursor() {
+                if flush(out)? == Printed::Closed {
+                    return Ok(String::new());
+                }
+                // A cursor the API refused, or a listing it broke, is not
+                // one to resume from.
+                return Err(match err.resume_cursor().filter(|_| err.is_retryable()) {
                     Some(cursor) => format!("{err} (resume with --cursor {})", cursor.as_str()),
                     None => err.to_string(),
                 });
@@ -260,14 +282,18 @@ where
         };
         pages += 1;
         for item in Op::into_items(page.into_inner()) {
-            print_json(out, &item)?;
+            if print_json(out, &item)? == Printed::Closed {
+                return Ok(String::new());
+            }
             items += 1;
         }
         if !args.all {
             break;
         }
     }
-    out.flush().map_err(write_error)?;
+    if flush(out)? == Printed::Closed {
+        return Ok(String::new());
+    }
     Ok(format!("listed {items} {what} from {pages} page(s)"))
 }
 
@@ -293,13 +319,29 @@ fn status(raw: &str, any: bool) -> Result<ScheduledCallStatus, String> {
     ))
 }
 
-fn print_json(out: &mut impl Write, value: &impl Serialize) -> Result<(), String> {
-    let line = serde_json::to_string(value).map_err(|err| err.to_string())?;
-    writeln!(out, "{line}").map_err(write_error)
+/// Whether output still goes somewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Printed {
+    Written,
+    /// Whoever read stdout closed it (`| head`): stop, quietly.
+    Closed,
 }
 
-fn write_error(err: std::io::Error) -> String {
-    format!("cannot write to stdout: {err}")
+fn print_json(out: &mut impl Write, value: &impl Serialize) -> Result<Printed, String> {
+    let line = serde_json::to_string(value).map_err(|err| err.to_string())?;
+    written(writeln!(out, "{line}"))
+}
+
+fn flush(out: &mut impl Write) -> Result<Printed, String> {
+    written(out.flush())
+}
+
+fn written(result: std::io::Result<()>) -> Result<Printed, String> {
+    match result {
+        Ok(()) => Ok(Printed::Written),
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(Printed::Closed),
+        Err(err) => Err(format!("cannot write to stdout: {err}")),
+    }
 }
 
 fn parse_uuid(name: &str, value: &str) -> Result<Uuid, String> {
@@ -318,15 +360,26 @@ fn parse_args(raw: impl IntoIterator<Item = OsString>) -> Result<Args, lexopt::E
             Long("all") => args.all = true,
             Long("status") => args.status = Some(parser.value()?.string()?),
             Long("any-status") => args.any_status = true,
-            Long("page-size") => args.page_size = Some(parser.value()?.parse()?),
+            Long("page-size") => {
+                let size: u32 = number(&mut parser, "--page-size", "a whole number of at least 1")?;
+                if size == 0 {
+                    return Err("--page-size takes a whole number of at least 1, not 0".into());
+                }
+                args.page_size = Some(size);
+            }
             Long("cursor") => args.cursor = Some(parser.value()?.string()?),
-            Long("max-retries") => args.max_retries = Some(parser.value()?.parse()?),
+            Long("max-retries") => {
+                args.max_retries = Some(number(&mut parser, "--max-retries", "a whole number")?);
+            }
             Long("timeout") => {
-                let seconds: f64 = parser.value()?.parse()?;
-                args.timeout = Some(
-                    Duration::try_from_secs_f64(seconds)
-                        .map_err(|err| format!("invalid --timeout {seconds}: {err}"))?,
-                );
+                let seconds: f64 = number(&mut parser, "--timeout", "a number of seconds above 0")?;
+                let timeout = Some(seconds)
+                    .filter(|seconds| *seconds > 0.0)
+                    .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+                    .ok_or_else(|| {
+                        format!("--timeout takes a number of seconds above 0, not {seconds}")
+                    })?;
+                args.timeout = Some(timeout);
             }
             Long("help") | Short('h') => args.help = true,
             Value(word) => args.words.push(word.string()?),
@@ -334,6 +387,18 @@ fn parse_args(raw: impl IntoIterator<Item = OsString>) -> Result<Args, lexopt::E
         }
     }
     Ok(args)
+}
+
+/// The value of `flag`, parsed; an error names the flag and what it takes.
+fn number<T: std::str::FromStr>(
+    parser: &mut lexopt::Parser,
+    flag: &str,
+    takes: &str,
+) -> Result<T, lexopt::Error> {
+    let value = parser.value()?;
+    let text = value.to_string_lossy();
+    text.parse()
+        .map_err(|_| format!("{flag} takes {takes}, not {text:?}").into())
 }
 
 /// `--demo` without the `mock` feature: say how to get it.
@@ -364,7 +429,8 @@ mod demo {
 /// its scheduled calls, a row for every status the crate knows, paged as
 /// `--page-size` asks (default: two pages with an empty page between them,
 /// which must not end the listing) and filtered as `--status` asks; and the
-/// calls it created.
+/// calls it created. Every listing is paged as `--page-size` asks and
+/// answers a cursor it did not write with the API's 404.
 #[cfg(feature = "mock")]
 mod demo {
     use chrono::{DateTime, Utc};
@@ -400,9 +466,9 @@ mod demo {
             .into_iter()
             .filter(|row| status.is_none_or(|wanted| row.status == *wanted))
             .collect();
-        batches(&server, rows.len() as i64)?;
+        batches(&server, rows.len() as i64, page_size)?;
         scheduled_calls(&server, rows, status, page_size)?;
-        created_calls(&server)?;
+        created_calls(&server, page_size)?;
         Ok(server)
     }
 
@@ -418,19 +484,35 @@ mod demo {
             .map_err(|err| err.to_string())
     }
 
-    /// The agent's two batches; the first answers `show`, `pause`, `resume`.
-    fn batches(server: &MockServer, total: i64) -> Result<(), String> {
-        let listed = PaginatedScheduledCallBatchList::builder()
-            .next(None)
-            .results(vec![
-                batch(BATCH_ID, total, false)?,
-                batch(OTHER_BATCH_ID, 3, true)?,
-            ])
-            .build()
-            .map_err(|err| err.to_string())?;
+    /// The agent's two batches, paged as `--page-size` asks (default: one
+    /// page); the first answers `show`, `pause`, `resume`.
+    fn batches(server: &MockServer, total: i64, page_size: Option<u32>) -> Result<(), String> {
+        let all = [
+            batch(BATCH_ID, total, false)?,
+            batch(OTHER_BATCH_ID, 3, true)?,
+        ];
+        let path = format!("/api/agents/{AGENT_ID}/scheduled_batches");
+        let pages = paged(&all, page_size, 1);
+        let count = pages.len();
+        for (index, results) in pages.into_iter().enumerate() {
+            let (cursor, next) = links(server, &path, index, count);
+            let listed = PaginatedScheduledCallBatchList::builder()
+                .next(next)
+                .results(results)
+                .build()
+                .map_err(|err| err.to_string())?;
+            server.list_batches(|when, then| {
+                when.agent_id(&AGENT_ID)
+                    .cursor(cursor.as_deref())
+                    .page_size(page_size.map(i64::from));
+                then.ok(&listed);
+            });
+        }
         server.list_batches(|when, then| {
-            when.agent_id(&AGENT_ID);
-            then.ok(&listed);
+            when.agent_id(&AGENT_ID)
+                .into_inner()
+                .query_param_exists("cursor");
+            then.error(404, &invalid_cursor());
         });
         let shown = batch(BATCH_ID, total, false)?;
         server.get_batch(|when, then| {
@@ -451,6 +533,45 @@ mod demo {
         Ok(())
     }
 
+    /// `items` in pages of `page_size`, or (without one) in `default`
+    /// pages of about the same size.
+    fn paged<T: Clone>(items: &[T], page_size: Option<u32>, default: usize) -> Vec<Vec<T>> {
+        let size = match page_size {
+            Some(size) => size.max(1) as usize,
+            None => items.len().div_ceil(default).max(1),
+        };
+        let pages: Vec<Vec<T>> = items.chunks(size).map(<[T]>::to_vec).collect();
+        if pages.is_empty() {
+            vec![Vec::new()]
+        } else {
+            pages
+        }
+    }
+
+    /// The cursor that asks for page `index` of `count` (none for the
+    /// first), and that page's `next` link.
+    fn links(
+        server: &MockServer,
+        path: &str,
+        index: usize,
+        count: usize,
+    ) -> (Option<String>, Option<String>) {
+        let cursor = (index > 0).then(|| format!("page-{}", index + 1));
+        let next =
+            (index + 1 < count).then(|| server.url(format!("{path}?cursor=page-{}", index + 2)));
+        (cursor, next)
+    }
+
+    /// What the API answers a cursor it did not write (Django REST
+    /// framework's cursor pagination: a 404); each listing's last mock,
+    /// for a request with a cursor no page mock matched.
+    fn invalid_cursor() -> serde_json::Value {
+        serde_json::json!({ "detail": "Invalid cursor" })
+    }
+
+    /// The batch's scheduled calls, paged as `--page-size` asks (default:
+    /// two pages), with an empty page after the first, which must not end
+    /// the listing.
     fn scheduled_calls(
         server: &MockServer,
         rows: Vec<ScheduledCall>,
@@ -459,22 +580,13 @@ mod demo {
     ) -> Result<(), String> {
         let path = format!("/api/agents/{AGENT_ID}/scheduled_batches/{BATCH_ID}/scheduled_calls");
         let total = rows.len() as i64;
-        let mut pages: Vec<Vec<ScheduledCall>> = match page_size {
-            Some(0) => return Err("--page-size must be at least 1".to_owned()),
-            Some(size) => rows.chunks(size as usize).map(<[_]>::to_vec).collect(),
-            None => {
-                let (first, last) = rows.split_at(rows.len() / 2);
-                vec![first.to_vec(), last.to_vec()]
-            }
-        };
+        let mut pages = paged(&rows, page_size, 2);
         if pages.len() > 1 {
             pages.insert(1, Vec::new());
         }
         let count = pages.len();
         for (index, results) in pages.into_iter().enumerate() {
-            let cursor = (index > 0).then(|| format!("page-{}", index + 1));
-            let next = (index + 1 < count)
-                .then(|| server.url(format!("{path}?cursor=page-{}", index + 2)));
+            let (cursor, next) = links(server, &path, index, count);
             let page = PaginatedScheduledCallList::builder()
                 .next(next)
                 .results(results)
@@ -490,11 +602,18 @@ mod demo {
                 then.ok(&page);
             });
         }
+        server.list_scheduled_calls(|when, then| {
+            when.agent_id(&AGENT_ID)
+                .batch_id(&BATCH_ID)
+                .into_inner()
+                .query_param_exists("cursor");
+            then.error(404, &invalid_cursor());
+        });
         Ok(())
     }
 
     /// One call the batch created (the row of status SUCCESS points at it).
-    fn created_calls(server: &MockServer) -> Result<(), String> {
+    fn created_calls(server: &MockServer, page_size: Option<u32>) -> Result<(), String> {
         let agent = AgentBasic::builder()
             .agent_id(AGENT_ID)
             .name("Renewals".to_owned())
@@ -535,8 +654,18 @@ mod demo {
             .build()
             .map_err(|err| err.to_string())?;
         server.list_created_calls(|when, then| {
-            when.agent_id(&AGENT_ID).batch_id(&BATCH_ID);
+            when.agent_id(&AGENT_ID)
+                .batch_id(&BATCH_ID)
+                .cursor(None::<&str>)
+                .page_size(page_size.map(i64::from));
             then.ok(&page);
+        });
+        server.list_created_calls(|when, then| {
+            when.agent_id(&AGENT_ID)
+                .batch_id(&BATCH_ID)
+                .into_inner()
+                .query_param_exists("cursor");
+            then.error(404, &invalid_cursor());
         });
         Ok(())
     }

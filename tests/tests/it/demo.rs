@@ -67,7 +67,7 @@ async fn failures_are_one_line_and_print_nothing() {
     let unreachable = (ultravox_client::BASE_URL_VAR, "http://127.0.0.1:9");
     // (arguments, environment, what the error line must say)
     type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
-    let cases: [Case; 9] = [
+    let cases: [Case; 14] = [
         (
             &["scheduled", "not-a-uuid", BATCH],
             &[key],
@@ -80,6 +80,31 @@ async fn failures_are_one_line_and_print_nothing() {
         ),
         (&["scheduled"], &[key], "expected AGENT_ID and BATCH_ID"),
         (&["list"], &[key], "expected AGENT_ID"),
+        (
+            &["list", AGENT, "extra"],
+            &[key],
+            "unexpected argument \"extra\": `list` takes AGENT_ID only",
+        ),
+        (
+            &["--demo", "list", "--page-size", "-5"],
+            &[],
+            "--page-size takes a whole number of at least 1, not \"-5\"",
+        ),
+        (
+            &["--demo", "list", "--page-size", "0"],
+            &[],
+            "--page-size takes a whole number of at least 1, not 0",
+        ),
+        (
+            &["--demo", "list", "--timeout", "0"],
+            &[],
+            "--timeout takes a number of seconds above 0",
+        ),
+        (
+            &["--demo", "list", "--max-retries", "many"],
+            &[],
+            "--max-retries takes a whole number, not \"many\"",
+        ),
         (&[], &[key], "no command given"),
         (&["publish", AGENT], &[key], "unknown command \"publish\""),
         (&["--demo", "show", AGENT], &[], "--demo uses its own"),
@@ -265,5 +290,57 @@ async fn every_command_runs_against_the_demo() {
             panic!("{updated:?}")
         };
         assert_eq!(batch["paused"], paused, "{batch}");
+    }
+}
+
+/// Issue 28, item 7: the demo pages every listing as `--page-size` asks and
+/// answers a cursor it did not write as the API does; a refused cursor is
+/// not offered back to resume with.
+#[tokio::test]
+async fn the_demo_pages_every_listing_and_refuses_cursors_it_did_not_write() {
+    let (summary, batches) = run(&["--demo", "list", "--page-size", "1"], &[]).await;
+    assert_eq!(summary.unwrap(), "listed 1 batches from 1 page(s)");
+    assert_eq!(batches.len(), 1);
+    let (summary, batches) = run(&["--demo", "list", "--all", "--page-size", "1"], &[]).await;
+    assert_eq!(summary.unwrap(), "listed 2 batches from 2 page(s)");
+    assert_eq!(batches.len(), 2);
+
+    for command in ["list", "scheduled", "created"] {
+        let (refused, printed) = run(&["--demo", command, "--cursor", "abc"], &[]).await;
+        let message = refused.unwrap_err();
+        assert!(
+            message.contains("404") && message.contains("Invalid cursor"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("--cursor"),
+            "a refused cursor offered back: {message}"
+        );
+        assert!(printed.is_empty());
+    }
+}
+
+/// A reader that stops reading (`| head`) ends the run quietly, with
+/// success, as it ends any Unix tool.
+#[tokio::test]
+async fn a_closed_stdout_ends_quietly() {
+    struct Closed;
+    impl std::io::Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+    for args in [
+        &["--demo", "scheduled", "--all"][..],
+        &["--demo", "list"],
+        &["--demo", "show"],
+        &["--help"],
+    ] {
+        let words = args.iter().map(OsString::from);
+        let result = example::run(words, |_: &str| None, &mut Closed).await;
+        assert_eq!(result, Ok(String::new()), "{args:?}");
     }
 }
