@@ -481,6 +481,14 @@ fn the_dependency_lines_codegen_asks_for_compile() {
             std::fs::copy(&path, scratch.path(&format!("generated-client/src/{name}"))).unwrap();
         }
     }
+    // The manifest names its examples; the client's `[[example]]` entries
+    // must find them.
+    let examples = scratch.path("generated-client/examples");
+    std::fs::create_dir_all(&examples).unwrap();
+    for entry in std::fs::read_dir(workspace().join("generated-client/examples")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, examples.join(path.file_name().unwrap())).unwrap();
+    }
     scratch.assert_ok(&["codegen"]);
     assert!(
         scratch
