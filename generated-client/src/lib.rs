@@ -14,8 +14,11 @@
 //! [`DEFAULT_BASE_URL`] and [`API_KEY_HEADER`]. Hand-written once for every
 //! operation: construction and auth ([`Client::builder`],
 //! [`Client::from_env`]), the generic [`Request`] (retries by method,
-//! timeouts, size limits, tracing) with read-ahead paging for a [`Listing`],
-//! and one [`Error`] type. Every generated struct is `#[non_exhaustive]` and
+//! timeouts, size limits, tracing) with read-ahead paging for a [`Listing`]
+//! (resumable from a [`Cursor`], or row by row from a [`Position`]), waiting
+//! for a state ([`Request::wait_until`]), and one [`Error`] type. With the
+//! `webhooks` feature, the `webhooks` module verifies the requests Ultravox
+//! signs; secrets never show in a generated type's `Debug`. Every generated struct is `#[non_exhaustive]` and
 //! built with its builder; every enum of the spec is open
 //! ([`types::ScheduledCallStatus`] keeps a status this version does not know
 //! as `Unknown`) and `#[non_exhaustive]`.
