@@ -1073,9 +1073,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[serde(default, deserialize_with = "nullable_present")]
         ///
         ///`None` leaves the field as it is (it is not sent); `Some(None)` sends `null`, which clears it.
-        pub webhook_secret: ::std::option::Option<
-            ::std::option::Option<PatchedScheduledCallBatchRequestWebhookSecret>,
-        >,
+        pub webhook_secret: ::std::option::Option<::std::option::Option<WebhookSecret>>,
         ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
         #[serde(
             rename = "webhookUrl",
@@ -1084,9 +1082,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[serde(default, deserialize_with = "nullable_present")]
         ///
         ///`None` leaves the field as it is (it is not sent); `Some(None)` sends `null`, which clears it.
-        pub webhook_url: ::std::option::Option<
-            ::std::option::Option<PatchedScheduledCallBatchRequestWebhookUrl>,
-        >,
+        pub webhook_url: ::std::option::Option<::std::option::Option<WebhookUrl>>,
         ///The end of the time window during which calls can be made.
         #[serde(
             rename = "windowEnd",
@@ -1115,134 +1111,6 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[inline]
         pub fn builder() -> builder::PatchedScheduledCallBatchRequest {
             Default::default()
-        }
-    }
-    ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
-    #[derive(::serde::Serialize, Clone, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[non_exhaustive]
-    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
-    pub struct PatchedScheduledCallBatchRequestWebhookSecret(::std::string::String);
-    impl ::std::ops::Deref for PatchedScheduledCallBatchRequestWebhookSecret {
-        type Target = ::std::string::String;
-        #[inline]
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<PatchedScheduledCallBatchRequestWebhookSecret>
-    for ::std::string::String {
-        #[inline]
-        fn from(value: PatchedScheduledCallBatchRequestWebhookSecret) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for PatchedScheduledCallBatchRequestWebhookSecret {
-        type Err = self::error::ConversionError;
-        #[inline]
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 120usize {
-                return Err("longer than 120 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for PatchedScheduledCallBatchRequestWebhookSecret {
-        type Error = self::error::ConversionError;
-        #[inline]
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for PatchedScheduledCallBatchRequestWebhookSecret {
-        type Error = self::error::ConversionError;
-        #[inline]
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de>
-    for PatchedScheduledCallBatchRequestWebhookSecret {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[non_exhaustive]
-    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
-    pub struct PatchedScheduledCallBatchRequestWebhookUrl(::std::string::String);
-    impl ::std::ops::Deref for PatchedScheduledCallBatchRequestWebhookUrl {
-        type Target = ::std::string::String;
-        #[inline]
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<PatchedScheduledCallBatchRequestWebhookUrl>
-    for ::std::string::String {
-        #[inline]
-        fn from(value: PatchedScheduledCallBatchRequestWebhookUrl) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for PatchedScheduledCallBatchRequestWebhookUrl {
-        type Err = self::error::ConversionError;
-        #[inline]
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 200usize {
-                return Err("longer than 200 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for PatchedScheduledCallBatchRequestWebhookUrl {
-        type Error = self::error::ConversionError;
-        #[inline]
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for PatchedScheduledCallBatchRequestWebhookUrl {
-        type Error = self::error::ConversionError;
-        #[inline]
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for PatchedScheduledCallBatchRequestWebhookUrl {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Details for a Plivo call.
@@ -1508,15 +1376,13 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
             rename = "webhookSecret",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub webhook_secret: ::std::option::Option<
-            ScheduledCallBatchRequestWebhookSecret,
-        >,
+        pub webhook_secret: ::std::option::Option<WebhookSecret>,
         ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub webhook_url: ::std::option::Option<ScheduledCallBatchRequestWebhookUrl>,
+        pub webhook_url: ::std::option::Option<WebhookUrl>,
         ///The end of the time window during which calls can be made.
         #[serde(
             rename = "windowEnd",
@@ -1537,132 +1403,6 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         #[inline]
         pub fn builder() -> builder::ScheduledCallBatchRequest {
             Default::default()
-        }
-    }
-    ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
-    #[derive(::serde::Serialize, Clone, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[non_exhaustive]
-    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
-    pub struct ScheduledCallBatchRequestWebhookSecret(::std::string::String);
-    impl ::std::ops::Deref for ScheduledCallBatchRequestWebhookSecret {
-        type Target = ::std::string::String;
-        #[inline]
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ScheduledCallBatchRequestWebhookSecret>
-    for ::std::string::String {
-        #[inline]
-        fn from(value: ScheduledCallBatchRequestWebhookSecret) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ScheduledCallBatchRequestWebhookSecret {
-        type Err = self::error::ConversionError;
-        #[inline]
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 120usize {
-                return Err("longer than 120 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ScheduledCallBatchRequestWebhookSecret {
-        type Error = self::error::ConversionError;
-        #[inline]
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ScheduledCallBatchRequestWebhookSecret {
-        type Error = self::error::ConversionError;
-        #[inline]
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ScheduledCallBatchRequestWebhookSecret {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    #[non_exhaustive]
-    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
-    pub struct ScheduledCallBatchRequestWebhookUrl(::std::string::String);
-    impl ::std::ops::Deref for ScheduledCallBatchRequestWebhookUrl {
-        type Target = ::std::string::String;
-        #[inline]
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ScheduledCallBatchRequestWebhookUrl>
-    for ::std::string::String {
-        #[inline]
-        fn from(value: ScheduledCallBatchRequestWebhookUrl) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ScheduledCallBatchRequestWebhookUrl {
-        type Err = self::error::ConversionError;
-        #[inline]
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 200usize {
-                return Err("longer than 200 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ScheduledCallBatchRequestWebhookUrl {
-        type Error = self::error::ConversionError;
-        #[inline]
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ScheduledCallBatchRequestWebhookUrl {
-        type Error = self::error::ConversionError;
-        #[inline]
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ScheduledCallBatchRequestWebhookUrl {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`ScheduledCallRequest`
@@ -2039,42 +1779,159 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             Default::default()
         }
     }
+    ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
+    #[derive(::serde::Serialize, Clone, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct WebhookSecret(::std::string::String);
+    impl ::std::ops::Deref for WebhookSecret {
+        type Target = ::std::string::String;
+        #[inline]
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhookSecret> for ::std::string::String {
+        #[inline]
+        fn from(value: WebhookSecret) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for WebhookSecret {
+        type Err = self::error::ConversionError;
+        #[inline]
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 120usize {
+                return Err("longer than 120 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhookSecret {
+        type Error = self::error::ConversionError;
+        #[inline]
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WebhookSecret {
+        type Error = self::error::ConversionError;
+        #[inline]
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookSecret {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The URL to which a request will be made (synchronously) when a call in the batch is created, excluding those with an outgoing medium. Required if any call has a non-outgoing medium and not allowed otherwise.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct WebhookUrl(::std::string::String);
+    impl ::std::ops::Deref for WebhookUrl {
+        type Target = ::std::string::String;
+        #[inline]
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhookUrl> for ::std::string::String {
+        #[inline]
+        fn from(value: WebhookUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for WebhookUrl {
+        type Err = self::error::ConversionError;
+        #[inline]
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhookUrl {
+        type Error = self::error::ConversionError;
+        #[inline]
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WebhookUrl {
+        type Error = self::error::ConversionError;
+        #[inline]
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
         #[non_exhaustive]
         /// Builds a [`AgentBasic`](super::AgentBasic); start from `AgentBasic::builder()`.
         pub struct AgentBasic {
-            agent_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            agent_id: ::std::result::Result<::uuid::Uuid, FieldError>,
+            name: ::std::result::Result<::std::string::String, FieldError>,
         }
         impl ::std::default::Default for AgentBasic {
             #[inline]
             fn default() -> Self {
                 Self {
-                    agent_id: Err("no value supplied for agent_id".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    agent_id: Err(FieldError::missing("agent_id")),
+                    name: Err(FieldError::missing("name")),
                 }
             }
         }
         impl AgentBasic {
-            pub fn agent_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.agent_id = convert(
-                    value,
-                    "error converting supplied value for agent_id",
-                );
+            /// Takes `Uuid` or `&str` (parsed); see [`IntoField`] for every value it takes.
+            pub fn agent_id<V: IntoField<::uuid::Uuid>>(mut self, value: V) -> Self {
+                self.agent_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("agent_id"));
                 self
             }
-            pub fn name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.name = convert(value, "error converting supplied value for name");
+            /// Takes `String` or `&str`; see [`IntoField`] for every value it takes.
+            pub fn name<V: IntoField<::std::string::String>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.name = IntoField::into_field(value).map_err(|e| e.at("name"));
                 self
             }
         }
@@ -2084,10 +1941,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: AgentBasic,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    agent_id: value.agent_id?,
-                    name: value.name?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::AgentBasic> for AgentBasic {
@@ -2105,19 +1959,19 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct AgentGreeting {
             delay: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             prompt: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             text: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             uninterruptible: ::std::result::Result<
                 ::std::option::Option<bool>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for AgentGreeting {
@@ -2132,42 +1986,37 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl AgentGreeting {
-            pub fn delay<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.delay = convert(value, "error converting supplied value for delay");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn delay<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.delay = IntoField::into_field(value).map_err(|e| e.at("delay"));
                 self
             }
-            pub fn prompt<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.prompt = convert(
-                    value,
-                    "error converting supplied value for prompt",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn prompt<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.prompt = IntoField::into_field(value).map_err(|e| e.at("prompt"));
                 self
             }
-            pub fn text<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.text = convert(value, "error converting supplied value for text");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn text<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.text = IntoField::into_field(value).map_err(|e| e.at("text"));
                 self
             }
-            pub fn uninterruptible<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.uninterruptible = convert(
-                    value,
-                    "error converting supplied value for uninterruptible",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn uninterruptible<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.uninterruptible = IntoField::into_field(value)
+                    .map_err(|e| e.at("uninterruptible"));
                 self
             }
         }
@@ -2177,12 +2026,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: AgentGreeting,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    delay: value.delay?,
-                    prompt: value.prompt?,
-                    text: value.text?,
-                    uninterruptible: value.uninterruptible?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::AgentGreeting> for AgentGreeting {
@@ -2200,218 +2044,192 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[non_exhaustive]
         /// Builds a [`Call`](super::Call); start from `Call::builder()`.
         pub struct Call {
-            agent: ::std::result::Result<super::AgentBasic, ::std::string::String>,
+            agent: ::std::result::Result<super::AgentBasic, FieldError>,
             agent_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             billed_duration: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             billed_side_input_tokens: ::std::result::Result<
                 ::std::option::Option<i64>,
-                ::std::string::String,
+                FieldError,
             >,
             billed_side_output_tokens: ::std::result::Result<
                 ::std::option::Option<i64>,
-                ::std::string::String,
+                FieldError,
             >,
             billing_status: ::std::result::Result<
                 crate::types::BillingStatus,
-                ::std::string::String,
+                FieldError,
             >,
-            call_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            call_id: ::std::result::Result<::uuid::Uuid, FieldError>,
             callbacks: ::std::result::Result<
                 ::std::option::Option<super::Callbacks>,
-                ::std::string::String,
+                FieldError,
             >,
             client_version: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             created: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
+                FieldError,
             >,
             data_connection_config: ::std::result::Result<
                 ::std::option::Option<super::DataConnectionConfig>,
-                ::std::string::String,
+                FieldError,
             >,
             end_reason: ::std::result::Result<
                 ::std::option::Option<crate::types::EndReason>,
-                ::std::string::String,
+                FieldError,
             >,
             ended: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
+                FieldError,
             >,
             experimental_settings: ::std::result::Result<
                 ::serde_json::Value,
-                ::std::string::String,
+                FieldError,
             >,
             external_voice: ::std::result::Result<
                 ::std::option::Option<super::ExternalVoice>,
-                ::std::string::String,
+                FieldError,
             >,
-            first_speaker: ::std::result::Result<
-                crate::types::FirstSpeaker,
-                ::std::string::String,
-            >,
+            first_speaker: ::std::result::Result<crate::types::FirstSpeaker, FieldError>,
             first_speaker_settings: ::std::result::Result<
                 super::FirstSpeakerSettings,
-                ::std::string::String,
+                FieldError,
             >,
             inactivity_messages: ::std::result::Result<
                 ::std::vec::Vec<super::TimedMessage>,
-                ::std::string::String,
+                FieldError,
             >,
             initial_output_medium: ::std::result::Result<
                 crate::types::InitialOutputMedium,
-                ::std::string::String,
+                FieldError,
             >,
             initial_state: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
+                FieldError,
             >,
-            join_timeout: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
+            join_timeout: ::std::result::Result<::std::string::String, FieldError>,
             join_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             joined: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
+                FieldError,
             >,
             language_hint: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
-            max_duration: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
+            max_duration: ::std::result::Result<::std::string::String, FieldError>,
             medium: ::std::result::Result<
                 ::std::option::Option<super::CallMedium>,
-                ::std::string::String,
+                FieldError,
             >,
             metadata: ::std::result::Result<
                 ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::std::string::String,
                 >,
-                ::std::string::String,
+                FieldError,
             >,
-            model: ::std::result::Result<::std::string::String, ::std::string::String>,
-            recording_enabled: ::std::result::Result<bool, ::std::string::String>,
-            request_context: ::std::result::Result<
-                ::serde_json::Value,
-                ::std::string::String,
-            >,
+            model: ::std::result::Result<::std::string::String, FieldError>,
+            recording_enabled: ::std::result::Result<bool, FieldError>,
+            request_context: ::std::result::Result<::serde_json::Value, FieldError>,
             retention_policy: ::std::result::Result<
                 ::std::option::Option<crate::types::RetentionPolicy>,
-                ::std::string::String,
+                FieldError,
             >,
             short_summary: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             sip_details: ::std::result::Result<
                 ::std::option::Option<super::CallSipDetails>,
-                ::std::string::String,
+                FieldError,
             >,
             summary: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             system_prompt: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
-            temperature: ::std::result::Result<f64, ::std::string::String>,
+            temperature: ::std::result::Result<f64, FieldError>,
             time_exceeded_message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
-            transcript_optional: ::std::result::Result<bool, ::std::string::String>,
+            transcript_optional: ::std::result::Result<bool, FieldError>,
             vad_settings: ::std::result::Result<
                 ::std::option::Option<super::VadSettings>,
-                ::std::string::String,
+                FieldError,
             >,
             voice: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             voice_overrides: ::std::result::Result<
                 ::std::option::Option<super::ExternalVoice>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for Call {
             #[inline]
             fn default() -> Self {
                 Self {
-                    agent: Err("no value supplied for agent".to_string()),
-                    agent_id: Err("no value supplied for agent_id".to_string()),
-                    billed_duration: Err(
-                        "no value supplied for billed_duration".to_string(),
-                    ),
+                    agent: Err(FieldError::missing("agent")),
+                    agent_id: Err(FieldError::missing("agent_id")),
+                    billed_duration: Err(FieldError::missing("billed_duration")),
                     billed_side_input_tokens: Err(
-                        "no value supplied for billed_side_input_tokens".to_string(),
+                        FieldError::missing("billed_side_input_tokens"),
                     ),
                     billed_side_output_tokens: Err(
-                        "no value supplied for billed_side_output_tokens".to_string(),
+                        FieldError::missing("billed_side_output_tokens"),
                     ),
-                    billing_status: Err(
-                        "no value supplied for billing_status".to_string(),
-                    ),
-                    call_id: Err("no value supplied for call_id".to_string()),
+                    billing_status: Err(FieldError::missing("billing_status")),
+                    call_id: Err(FieldError::missing("call_id")),
                     callbacks: Ok(Default::default()),
-                    client_version: Err(
-                        "no value supplied for client_version".to_string(),
-                    ),
-                    created: Err("no value supplied for created".to_string()),
+                    client_version: Err(FieldError::missing("client_version")),
+                    created: Err(FieldError::missing("created")),
                     data_connection_config: Ok(Default::default()),
-                    end_reason: Err("no value supplied for end_reason".to_string()),
-                    ended: Err("no value supplied for ended".to_string()),
+                    end_reason: Err(FieldError::missing("end_reason")),
+                    ended: Err(FieldError::missing("ended")),
                     experimental_settings: Err(
-                        "no value supplied for experimental_settings".to_string(),
+                        FieldError::missing("experimental_settings"),
                     ),
                     external_voice: Ok(Default::default()),
-                    first_speaker: Err(
-                        "no value supplied for first_speaker".to_string(),
-                    ),
+                    first_speaker: Err(FieldError::missing("first_speaker")),
                     first_speaker_settings: Err(
-                        "no value supplied for first_speaker_settings".to_string(),
+                        FieldError::missing("first_speaker_settings"),
                     ),
                     inactivity_messages: Ok(Default::default()),
                     initial_output_medium: Err(
-                        "no value supplied for initial_output_medium".to_string(),
+                        FieldError::missing("initial_output_medium"),
                     ),
-                    initial_state: Err(
-                        "no value supplied for initial_state".to_string(),
-                    ),
+                    initial_state: Err(FieldError::missing("initial_state")),
                     join_timeout: Ok(super::defaults::call_join_timeout()),
-                    join_url: Err("no value supplied for join_url".to_string()),
-                    joined: Err("no value supplied for joined".to_string()),
+                    join_url: Err(FieldError::missing("join_url")),
+                    joined: Err(FieldError::missing("joined")),
                     language_hint: Ok(Default::default()),
                     max_duration: Ok(super::defaults::call_max_duration()),
                     medium: Ok(Default::default()),
-                    metadata: Err("no value supplied for metadata".to_string()),
+                    metadata: Err(FieldError::missing("metadata")),
                     model: Ok(super::defaults::call_model()),
                     recording_enabled: Ok(Default::default()),
-                    request_context: Err(
-                        "no value supplied for request_context".to_string(),
-                    ),
+                    request_context: Err(FieldError::missing("request_context")),
                     retention_policy: Ok(Default::default()),
-                    short_summary: Err(
-                        "no value supplied for short_summary".to_string(),
-                    ),
-                    sip_details: Err("no value supplied for sip_details".to_string()),
-                    summary: Err("no value supplied for summary".to_string()),
+                    short_summary: Err(FieldError::missing("short_summary")),
+                    sip_details: Err(FieldError::missing("sip_details")),
+                    summary: Err(FieldError::missing("summary")),
                     system_prompt: Ok(Default::default()),
                     temperature: Ok(super::defaults::call_temperature()),
                     time_exceeded_message: Ok(Default::default()),
@@ -2423,460 +2241,342 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl Call {
-            pub fn agent<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::AgentBasic>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.agent = convert(value, "error converting supplied value for agent");
+            /// Takes `AgentBasic`; see [`IntoField`] for every value it takes.
+            pub fn agent<V: IntoField<super::AgentBasic>>(mut self, value: V) -> Self {
+                self.agent = IntoField::into_field(value).map_err(|e| e.at("agent"));
                 self
             }
-            pub fn agent_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.agent_id = convert(
-                    value,
-                    "error converting supplied value for agent_id",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn agent_id<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.agent_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("agent_id"));
                 self
             }
-            pub fn billed_duration<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.billed_duration = convert(
-                    value,
-                    "error converting supplied value for billed_duration",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn billed_duration<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.billed_duration = IntoField::into_field(value)
+                    .map_err(|e| e.at("billed_duration"));
                 self
             }
-            pub fn billed_side_input_tokens<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.billed_side_input_tokens = convert(
-                    value,
-                    "error converting supplied value for billed_side_input_tokens",
-                );
+            /// Takes `i64`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn billed_side_input_tokens<V: IntoField<::std::option::Option<i64>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.billed_side_input_tokens = IntoField::into_field(value)
+                    .map_err(|e| e.at("billed_side_input_tokens"));
                 self
             }
-            pub fn billed_side_output_tokens<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.billed_side_output_tokens = convert(
-                    value,
-                    "error converting supplied value for billed_side_output_tokens",
-                );
+            /// Takes `i64`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn billed_side_output_tokens<V: IntoField<::std::option::Option<i64>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.billed_side_output_tokens = IntoField::into_field(value)
+                    .map_err(|e| e.at("billed_side_output_tokens"));
                 self
             }
-            pub fn billing_status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<crate::types::BillingStatus>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.billing_status = convert(
-                    value,
-                    "error converting supplied value for billing_status",
-                );
+            /// Takes `BillingStatus`; see [`IntoField`] for every value it takes.
+            pub fn billing_status<V: IntoField<crate::types::BillingStatus>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.billing_status = IntoField::into_field(value)
+                    .map_err(|e| e.at("billing_status"));
                 self
             }
-            pub fn call_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.call_id = convert(
-                    value,
-                    "error converting supplied value for call_id",
-                );
+            /// Takes `Uuid` or `&str` (parsed); see [`IntoField`] for every value it takes.
+            pub fn call_id<V: IntoField<::uuid::Uuid>>(mut self, value: V) -> Self {
+                self.call_id = IntoField::into_field(value).map_err(|e| e.at("call_id"));
                 self
             }
-            pub fn callbacks<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Callbacks>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.callbacks = convert(
-                    value,
-                    "error converting supplied value for callbacks",
-                );
+            /// Takes `Callbacks`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn callbacks<V: IntoField<::std::option::Option<super::Callbacks>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.callbacks = IntoField::into_field(value)
+                    .map_err(|e| e.at("callbacks"));
                 self
             }
-            pub fn client_version<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.client_version = convert(
-                    value,
-                    "error converting supplied value for client_version",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn client_version<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.client_version = IntoField::into_field(value)
+                    .map_err(|e| e.at("client_version"));
                 self
             }
-            pub fn created<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.created = convert(
-                    value,
-                    "error converting supplied value for created",
-                );
+            /// Takes `DateTime<Utc>` or `&str` (parsed); see [`IntoField`] for every value it takes.
+            pub fn created<V: IntoField<::chrono::DateTime<::chrono::offset::Utc>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.created = IntoField::into_field(value).map_err(|e| e.at("created"));
                 self
             }
-            pub fn data_connection_config<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::DataConnectionConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.data_connection_config = convert(
-                    value,
-                    "error converting supplied value for data_connection_config",
-                );
+            /// Takes `DataConnectionConfig`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn data_connection_config<
+                V: IntoField<::std::option::Option<super::DataConnectionConfig>>,
+            >(mut self, value: V) -> Self {
+                self.data_connection_config = IntoField::into_field(value)
+                    .map_err(|e| e.at("data_connection_config"));
                 self
             }
-            pub fn end_reason<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::types::EndReason>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.end_reason = convert(
-                    value,
-                    "error converting supplied value for end_reason",
-                );
+            /// Takes `EndReason`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn end_reason<
+                V: IntoField<::std::option::Option<crate::types::EndReason>>,
+            >(mut self, value: V) -> Self {
+                self.end_reason = IntoField::into_field(value)
+                    .map_err(|e| e.at("end_reason"));
                 self
             }
-            pub fn ended<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.ended = convert(value, "error converting supplied value for ended");
-                self
-            }
-            pub fn experimental_settings<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::serde_json::Value>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.experimental_settings = convert(
-                    value,
-                    "error converting supplied value for experimental_settings",
-                );
-                self
-            }
-            pub fn external_voice<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::ExternalVoice>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.external_voice = convert(
-                    value,
-                    "error converting supplied value for external_voice",
-                );
-                self
-            }
-            pub fn first_speaker<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<crate::types::FirstSpeaker>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.first_speaker = convert(
-                    value,
-                    "error converting supplied value for first_speaker",
-                );
-                self
-            }
-            pub fn first_speaker_settings<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::FirstSpeakerSettings>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.first_speaker_settings = convert(
-                    value,
-                    "error converting supplied value for first_speaker_settings",
-                );
-                self
-            }
-            pub fn inactivity_messages<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::TimedMessage>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.inactivity_messages = convert(
-                    value,
-                    "error converting supplied value for inactivity_messages",
-                );
-                self
-            }
-            pub fn initial_output_medium<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<crate::types::InitialOutputMedium>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.initial_output_medium = convert(
-                    value,
-                    "error converting supplied value for initial_output_medium",
-                );
-                self
-            }
-            pub fn initial_state<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.initial_state = convert(
-                    value,
-                    "error converting supplied value for initial_state",
-                );
-                self
-            }
-            pub fn join_timeout<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.join_timeout = convert(
-                    value,
-                    "error converting supplied value for join_timeout",
-                );
-                self
-            }
-            pub fn join_url<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.join_url = convert(
-                    value,
-                    "error converting supplied value for join_url",
-                );
-                self
-            }
-            pub fn joined<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.joined = convert(
-                    value,
-                    "error converting supplied value for joined",
-                );
-                self
-            }
-            pub fn language_hint<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.language_hint = convert(
-                    value,
-                    "error converting supplied value for language_hint",
-                );
-                self
-            }
-            pub fn max_duration<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.max_duration = convert(
-                    value,
-                    "error converting supplied value for max_duration",
-                );
-                self
-            }
-            pub fn medium<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::CallMedium>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.medium = convert(
-                    value,
-                    "error converting supplied value for medium",
-                );
-                self
-            }
-            pub fn metadata<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::string::String,
+            /// Takes `DateTime<Utc>` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn ended<
+                V: IntoField<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                     >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.metadata = convert(
-                    value,
-                    "error converting supplied value for metadata",
-                );
+            >(mut self, value: V) -> Self {
+                self.ended = IntoField::into_field(value).map_err(|e| e.at("ended"));
                 self
             }
-            pub fn model<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.model = convert(value, "error converting supplied value for model");
+            /// Takes `Value`; see [`IntoField`] for every value it takes.
+            pub fn experimental_settings<V: IntoField<::serde_json::Value>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.experimental_settings = IntoField::into_field(value)
+                    .map_err(|e| e.at("experimental_settings"));
                 self
             }
-            pub fn recording_enabled<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.recording_enabled = convert(
-                    value,
-                    "error converting supplied value for recording_enabled",
-                );
+            /// Takes `ExternalVoice`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn external_voice<
+                V: IntoField<::std::option::Option<super::ExternalVoice>>,
+            >(mut self, value: V) -> Self {
+                self.external_voice = IntoField::into_field(value)
+                    .map_err(|e| e.at("external_voice"));
                 self
             }
-            pub fn request_context<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::serde_json::Value>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.request_context = convert(
-                    value,
-                    "error converting supplied value for request_context",
-                );
+            /// Takes `FirstSpeaker`; see [`IntoField`] for every value it takes.
+            pub fn first_speaker<V: IntoField<crate::types::FirstSpeaker>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.first_speaker = IntoField::into_field(value)
+                    .map_err(|e| e.at("first_speaker"));
                 self
             }
-            pub fn retention_policy<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::types::RetentionPolicy>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.retention_policy = convert(
-                    value,
-                    "error converting supplied value for retention_policy",
-                );
+            /// Takes `FirstSpeakerSettings`; see [`IntoField`] for every value it takes.
+            pub fn first_speaker_settings<V: IntoField<super::FirstSpeakerSettings>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.first_speaker_settings = IntoField::into_field(value)
+                    .map_err(|e| e.at("first_speaker_settings"));
                 self
             }
-            pub fn short_summary<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.short_summary = convert(
-                    value,
-                    "error converting supplied value for short_summary",
-                );
+            /// Takes `Vec<TimedMessage>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn inactivity_messages<
+                V: IntoField<::std::vec::Vec<super::TimedMessage>>,
+            >(mut self, value: V) -> Self {
+                self.inactivity_messages = IntoField::into_field(value)
+                    .map_err(|e| e.at("inactivity_messages"));
                 self
             }
-            pub fn sip_details<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::CallSipDetails>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.sip_details = convert(
-                    value,
-                    "error converting supplied value for sip_details",
-                );
+            /// Takes `InitialOutputMedium`; see [`IntoField`] for every value it takes.
+            pub fn initial_output_medium<
+                V: IntoField<crate::types::InitialOutputMedium>,
+            >(mut self, value: V) -> Self {
+                self.initial_output_medium = IntoField::into_field(value)
+                    .map_err(|e| e.at("initial_output_medium"));
                 self
             }
-            pub fn summary<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.summary = convert(
-                    value,
-                    "error converting supplied value for summary",
-                );
+            /// Takes `Map<String, Value>`; see [`IntoField`] for every value it takes.
+            pub fn initial_state<
+                V: IntoField<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.initial_state = IntoField::into_field(value)
+                    .map_err(|e| e.at("initial_state"));
                 self
             }
-            pub fn system_prompt<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.system_prompt = convert(
-                    value,
-                    "error converting supplied value for system_prompt",
-                );
+            /// Takes `String` or `&str`; see [`IntoField`] for every value it takes.
+            pub fn join_timeout<V: IntoField<::std::string::String>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.join_timeout = IntoField::into_field(value)
+                    .map_err(|e| e.at("join_timeout"));
                 self
             }
-            pub fn temperature<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<f64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.temperature = convert(
-                    value,
-                    "error converting supplied value for temperature",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn join_url<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.join_url = IntoField::into_field(value)
+                    .map_err(|e| e.at("join_url"));
                 self
             }
-            pub fn time_exceeded_message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.time_exceeded_message = convert(
-                    value,
-                    "error converting supplied value for time_exceeded_message",
-                );
+            /// Takes `DateTime<Utc>` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn joined<
+                V: IntoField<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.joined = IntoField::into_field(value).map_err(|e| e.at("joined"));
                 self
             }
-            pub fn transcript_optional<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.transcript_optional = convert(
-                    value,
-                    "error converting supplied value for transcript_optional",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn language_hint<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.language_hint = IntoField::into_field(value)
+                    .map_err(|e| e.at("language_hint"));
                 self
             }
-            pub fn vad_settings<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::VadSettings>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.vad_settings = convert(
-                    value,
-                    "error converting supplied value for vad_settings",
-                );
+            /// Takes `String` or `&str`; see [`IntoField`] for every value it takes.
+            pub fn max_duration<V: IntoField<::std::string::String>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.max_duration = IntoField::into_field(value)
+                    .map_err(|e| e.at("max_duration"));
                 self
             }
-            pub fn voice<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.voice = convert(value, "error converting supplied value for voice");
+            /// Takes `CallMedium`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn medium<V: IntoField<::std::option::Option<super::CallMedium>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.medium = IntoField::into_field(value).map_err(|e| e.at("medium"));
                 self
             }
-            pub fn voice_overrides<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::ExternalVoice>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.voice_overrides = convert(
-                    value,
-                    "error converting supplied value for voice_overrides",
-                );
+            /// Takes `BTreeMap<String, String>`; see [`IntoField`] for every value it takes.
+            pub fn metadata<
+                V: IntoField<
+                        ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.metadata = IntoField::into_field(value)
+                    .map_err(|e| e.at("metadata"));
+                self
+            }
+            /// Takes `String` or `&str`; see [`IntoField`] for every value it takes.
+            pub fn model<V: IntoField<::std::string::String>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.model = IntoField::into_field(value).map_err(|e| e.at("model"));
+                self
+            }
+            /// Takes `bool`; see [`IntoField`] for every value it takes.
+            pub fn recording_enabled<V: IntoField<bool>>(mut self, value: V) -> Self {
+                self.recording_enabled = IntoField::into_field(value)
+                    .map_err(|e| e.at("recording_enabled"));
+                self
+            }
+            /// Takes `Value`; see [`IntoField`] for every value it takes.
+            pub fn request_context<V: IntoField<::serde_json::Value>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.request_context = IntoField::into_field(value)
+                    .map_err(|e| e.at("request_context"));
+                self
+            }
+            /// Takes `RetentionPolicy`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn retention_policy<
+                V: IntoField<::std::option::Option<crate::types::RetentionPolicy>>,
+            >(mut self, value: V) -> Self {
+                self.retention_policy = IntoField::into_field(value)
+                    .map_err(|e| e.at("retention_policy"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn short_summary<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.short_summary = IntoField::into_field(value)
+                    .map_err(|e| e.at("short_summary"));
+                self
+            }
+            /// Takes `CallSipDetails`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn sip_details<
+                V: IntoField<::std::option::Option<super::CallSipDetails>>,
+            >(mut self, value: V) -> Self {
+                self.sip_details = IntoField::into_field(value)
+                    .map_err(|e| e.at("sip_details"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn summary<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.summary = IntoField::into_field(value).map_err(|e| e.at("summary"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn system_prompt<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.system_prompt = IntoField::into_field(value)
+                    .map_err(|e| e.at("system_prompt"));
+                self
+            }
+            /// Takes `f64`; see [`IntoField`] for every value it takes.
+            pub fn temperature<V: IntoField<f64>>(mut self, value: V) -> Self {
+                self.temperature = IntoField::into_field(value)
+                    .map_err(|e| e.at("temperature"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn time_exceeded_message<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.time_exceeded_message = IntoField::into_field(value)
+                    .map_err(|e| e.at("time_exceeded_message"));
+                self
+            }
+            /// Takes `bool`; see [`IntoField`] for every value it takes.
+            pub fn transcript_optional<V: IntoField<bool>>(mut self, value: V) -> Self {
+                self.transcript_optional = IntoField::into_field(value)
+                    .map_err(|e| e.at("transcript_optional"));
+                self
+            }
+            /// Takes `VadSettings`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn vad_settings<V: IntoField<::std::option::Option<super::VadSettings>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.vad_settings = IntoField::into_field(value)
+                    .map_err(|e| e.at("vad_settings"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn voice<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.voice = IntoField::into_field(value).map_err(|e| e.at("voice"));
+                self
+            }
+            /// Takes `ExternalVoice`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn voice_overrides<
+                V: IntoField<::std::option::Option<super::ExternalVoice>>,
+            >(mut self, value: V) -> Self {
+                self.voice_overrides = IntoField::into_field(value)
+                    .map_err(|e| e.at("voice_overrides"));
                 self
             }
         }
@@ -2886,49 +2586,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: Call,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    agent: value.agent?,
-                    agent_id: value.agent_id?,
-                    billed_duration: value.billed_duration?,
-                    billed_side_input_tokens: value.billed_side_input_tokens?,
-                    billed_side_output_tokens: value.billed_side_output_tokens?,
-                    billing_status: value.billing_status?,
-                    call_id: value.call_id?,
-                    callbacks: value.callbacks?,
-                    client_version: value.client_version?,
-                    created: value.created?,
-                    data_connection_config: value.data_connection_config?,
-                    end_reason: value.end_reason?,
-                    ended: value.ended?,
-                    experimental_settings: value.experimental_settings?,
-                    external_voice: value.external_voice?,
-                    first_speaker: value.first_speaker?,
-                    first_speaker_settings: value.first_speaker_settings?,
-                    inactivity_messages: value.inactivity_messages?,
-                    initial_output_medium: value.initial_output_medium?,
-                    initial_state: value.initial_state?,
-                    join_timeout: value.join_timeout?,
-                    join_url: value.join_url?,
-                    joined: value.joined?,
-                    language_hint: value.language_hint?,
-                    max_duration: value.max_duration?,
-                    medium: value.medium?,
-                    metadata: value.metadata?,
-                    model: value.model?,
-                    recording_enabled: value.recording_enabled?,
-                    request_context: value.request_context?,
-                    retention_policy: value.retention_policy?,
-                    short_summary: value.short_summary?,
-                    sip_details: value.sip_details?,
-                    summary: value.summary?,
-                    system_prompt: value.system_prompt?,
-                    temperature: value.temperature?,
-                    time_exceeded_message: value.time_exceeded_message?,
-                    transcript_optional: value.transcript_optional?,
-                    vad_settings: value.vad_settings?,
-                    voice: value.voice?,
-                    voice_overrides: value.voice_overrides?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::Call> for Call {
@@ -2985,31 +2643,31 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct CallMedium {
             exotel: ::std::result::Result<
                 ::std::option::Option<super::ExotelMedium>,
-                ::std::string::String,
+                FieldError,
             >,
             plivo: ::std::result::Result<
                 ::std::option::Option<super::PlivoMedium>,
-                ::std::string::String,
+                FieldError,
             >,
             server_web_socket: ::std::result::Result<
                 ::std::option::Option<super::WebSocketMedium>,
-                ::std::string::String,
+                FieldError,
             >,
             sip: ::std::result::Result<
                 ::std::option::Option<super::SipMedium>,
-                ::std::string::String,
+                FieldError,
             >,
             telnyx: ::std::result::Result<
                 ::std::option::Option<super::TelnyxMedium>,
-                ::std::string::String,
+                FieldError,
             >,
             twilio: ::std::result::Result<
                 ::std::option::Option<super::TwilioMedium>,
-                ::std::string::String,
+                FieldError,
             >,
             web_rtc: ::std::result::Result<
                 ::std::option::Option<super::WebRtcMedium>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for CallMedium {
@@ -3027,77 +2685,60 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl CallMedium {
-            pub fn exotel<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::ExotelMedium>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.exotel = convert(
-                    value,
-                    "error converting supplied value for exotel",
-                );
+            /// Takes `ExotelMedium`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn exotel<V: IntoField<::std::option::Option<super::ExotelMedium>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.exotel = IntoField::into_field(value).map_err(|e| e.at("exotel"));
                 self
             }
-            pub fn plivo<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::PlivoMedium>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.plivo = convert(value, "error converting supplied value for plivo");
+            /// Takes `PlivoMedium`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn plivo<V: IntoField<::std::option::Option<super::PlivoMedium>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.plivo = IntoField::into_field(value).map_err(|e| e.at("plivo"));
                 self
             }
-            pub fn server_web_socket<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::WebSocketMedium>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.server_web_socket = convert(
-                    value,
-                    "error converting supplied value for server_web_socket",
-                );
+            /// Takes `WebSocketMedium`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn server_web_socket<
+                V: IntoField<::std::option::Option<super::WebSocketMedium>>,
+            >(mut self, value: V) -> Self {
+                self.server_web_socket = IntoField::into_field(value)
+                    .map_err(|e| e.at("server_web_socket"));
                 self
             }
-            pub fn sip<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::SipMedium>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.sip = convert(value, "error converting supplied value for sip");
+            /// Takes `SipMedium`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn sip<V: IntoField<::std::option::Option<super::SipMedium>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.sip = IntoField::into_field(value).map_err(|e| e.at("sip"));
                 self
             }
-            pub fn telnyx<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::TelnyxMedium>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.telnyx = convert(
-                    value,
-                    "error converting supplied value for telnyx",
-                );
+            /// Takes `TelnyxMedium`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn telnyx<V: IntoField<::std::option::Option<super::TelnyxMedium>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.telnyx = IntoField::into_field(value).map_err(|e| e.at("telnyx"));
                 self
             }
-            pub fn twilio<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::TwilioMedium>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.twilio = convert(
-                    value,
-                    "error converting supplied value for twilio",
-                );
+            /// Takes `TwilioMedium`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn twilio<V: IntoField<::std::option::Option<super::TwilioMedium>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.twilio = IntoField::into_field(value).map_err(|e| e.at("twilio"));
                 self
             }
-            pub fn web_rtc<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::WebRtcMedium>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.web_rtc = convert(
-                    value,
-                    "error converting supplied value for web_rtc",
-                );
+            /// Takes `WebRtcMedium`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn web_rtc<V: IntoField<::std::option::Option<super::WebRtcMedium>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.web_rtc = IntoField::into_field(value).map_err(|e| e.at("web_rtc"));
                 self
             }
         }
@@ -3107,15 +2748,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: CallMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    exotel: value.exotel?,
-                    plivo: value.plivo?,
-                    server_web_socket: value.server_web_socket?,
-                    sip: value.sip?,
-                    telnyx: value.telnyx?,
-                    twilio: value.twilio?,
-                    web_rtc: value.web_rtc?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::CallMedium> for CallMedium {
@@ -3138,49 +2771,37 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct CallSipDetails {
             billed_duration: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             termination_reason: ::std::result::Result<
                 ::std::option::Option<crate::types::TerminationReason>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for CallSipDetails {
             #[inline]
             fn default() -> Self {
                 Self {
-                    billed_duration: Err(
-                        "no value supplied for billed_duration".to_string(),
-                    ),
-                    termination_reason: Err(
-                        "no value supplied for termination_reason".to_string(),
-                    ),
+                    billed_duration: Err(FieldError::missing("billed_duration")),
+                    termination_reason: Err(FieldError::missing("termination_reason")),
                 }
             }
         }
         impl CallSipDetails {
-            pub fn billed_duration<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.billed_duration = convert(
-                    value,
-                    "error converting supplied value for billed_duration",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn billed_duration<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.billed_duration = IntoField::into_field(value)
+                    .map_err(|e| e.at("billed_duration"));
                 self
             }
-            pub fn termination_reason<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::types::TerminationReason>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.termination_reason = convert(
-                    value,
-                    "error converting supplied value for termination_reason",
-                );
+            /// Takes `TerminationReason`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn termination_reason<
+                V: IntoField<::std::option::Option<crate::types::TerminationReason>>,
+            >(mut self, value: V) -> Self {
+                self.termination_reason = IntoField::into_field(value)
+                    .map_err(|e| e.at("termination_reason"));
                 self
             }
         }
@@ -3190,10 +2811,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: CallSipDetails,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    billed_duration: value.billed_duration?,
-                    termination_reason: value.termination_reason?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::CallSipDetails> for CallSipDetails {
@@ -3211,11 +2829,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct Callback {
             secrets: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for Callback {
@@ -3228,23 +2846,20 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl Callback {
-            pub fn secrets<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.secrets = convert(
-                    value,
-                    "error converting supplied value for secrets",
-                );
+            /// Takes `Vec<String>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn secrets<V: IntoField<::std::vec::Vec<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.secrets = IntoField::into_field(value).map_err(|e| e.at("secrets"));
                 self
             }
-            pub fn url<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.url = convert(value, "error converting supplied value for url");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn url<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.url = IntoField::into_field(value).map_err(|e| e.at("url"));
                 self
             }
         }
@@ -3254,10 +2869,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: Callback,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    secrets: value.secrets?,
-                    url: value.url?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::Callback> for Callback {
@@ -3275,15 +2887,15 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct Callbacks {
             billed: ::std::result::Result<
                 ::std::option::Option<super::Callback>,
-                ::std::string::String,
+                FieldError,
             >,
             ended: ::std::result::Result<
                 ::std::option::Option<super::Callback>,
-                ::std::string::String,
+                FieldError,
             >,
             joined: ::std::result::Result<
                 ::std::option::Option<super::Callback>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for Callbacks {
@@ -3297,34 +2909,28 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl Callbacks {
-            pub fn billed<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Callback>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.billed = convert(
-                    value,
-                    "error converting supplied value for billed",
-                );
+            /// Takes `Callback`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn billed<V: IntoField<::std::option::Option<super::Callback>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.billed = IntoField::into_field(value).map_err(|e| e.at("billed"));
                 self
             }
-            pub fn ended<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Callback>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.ended = convert(value, "error converting supplied value for ended");
+            /// Takes `Callback`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn ended<V: IntoField<::std::option::Option<super::Callback>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.ended = IntoField::into_field(value).map_err(|e| e.at("ended"));
                 self
             }
-            pub fn joined<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Callback>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.joined = convert(
-                    value,
-                    "error converting supplied value for joined",
-                );
+            /// Takes `Callback`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn joined<V: IntoField<::std::option::Option<super::Callback>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.joined = IntoField::into_field(value).map_err(|e| e.at("joined"));
                 self
             }
         }
@@ -3334,11 +2940,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: Callbacks,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    billed: value.billed?,
-                    ended: value.ended?,
-                    joined: value.joined?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::Callbacks> for Callbacks {
@@ -3357,20 +2959,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct CartesiaGenerationConfig {
             emotion: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             pronunciation_dict_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
-            speed: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
-            volume: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
+            speed: ::std::result::Result<::std::option::Option<f32>, FieldError>,
+            volume: ::std::result::Result<::std::option::Option<f32>, FieldError>,
         }
         impl ::std::default::Default for CartesiaGenerationConfig {
             #[inline]
@@ -3384,45 +2980,36 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl CartesiaGenerationConfig {
-            pub fn emotion<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.emotion = convert(
-                    value,
-                    "error converting supplied value for emotion",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn emotion<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.emotion = IntoField::into_field(value).map_err(|e| e.at("emotion"));
                 self
             }
-            pub fn pronunciation_dict_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.pronunciation_dict_id = convert(
-                    value,
-                    "error converting supplied value for pronunciation_dict_id",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn pronunciation_dict_id<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.pronunciation_dict_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("pronunciation_dict_id"));
                 self
             }
-            pub fn speed<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.speed = convert(value, "error converting supplied value for speed");
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn speed<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.speed = IntoField::into_field(value).map_err(|e| e.at("speed"));
                 self
             }
-            pub fn volume<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.volume = convert(
-                    value,
-                    "error converting supplied value for volume",
-                );
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn volume<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.volume = IntoField::into_field(value).map_err(|e| e.at("volume"));
                 self
             }
         }
@@ -3433,12 +3020,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: CartesiaGenerationConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    emotion: value.emotion?,
-                    pronunciation_dict_id: value.pronunciation_dict_id?,
-                    speed: value.speed?,
-                    volume: value.volume?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::CartesiaGenerationConfig>
@@ -3459,27 +3041,24 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct CartesiaVoice {
             emotion: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             emotions: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             generation_config: ::std::result::Result<
                 ::std::option::Option<super::CartesiaGenerationConfig>,
-                ::std::string::String,
+                FieldError,
             >,
             model: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
-            speed: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
+            speed: ::std::result::Result<::std::option::Option<f32>, FieldError>,
             voice_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for CartesiaVoice {
@@ -3496,66 +3075,54 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl CartesiaVoice {
-            pub fn emotion<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.emotion = convert(
-                    value,
-                    "error converting supplied value for emotion",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn emotion<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.emotion = IntoField::into_field(value).map_err(|e| e.at("emotion"));
                 self
             }
-            pub fn emotions<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.emotions = convert(
-                    value,
-                    "error converting supplied value for emotions",
-                );
+            /// Takes `Vec<String>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn emotions<V: IntoField<::std::vec::Vec<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.emotions = IntoField::into_field(value)
+                    .map_err(|e| e.at("emotions"));
                 self
             }
-            pub fn generation_config<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CartesiaGenerationConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.generation_config = convert(
-                    value,
-                    "error converting supplied value for generation_config",
-                );
+            /// Takes `CartesiaGenerationConfig`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn generation_config<
+                V: IntoField<::std::option::Option<super::CartesiaGenerationConfig>>,
+            >(mut self, value: V) -> Self {
+                self.generation_config = IntoField::into_field(value)
+                    .map_err(|e| e.at("generation_config"));
                 self
             }
-            pub fn model<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.model = convert(value, "error converting supplied value for model");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn model<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.model = IntoField::into_field(value).map_err(|e| e.at("model"));
                 self
             }
-            pub fn speed<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.speed = convert(value, "error converting supplied value for speed");
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn speed<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.speed = IntoField::into_field(value).map_err(|e| e.at("speed"));
                 self
             }
-            pub fn voice_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.voice_id = convert(
-                    value,
-                    "error converting supplied value for voice_id",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn voice_id<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.voice_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("voice_id"));
                 self
             }
         }
@@ -3565,14 +3132,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: CartesiaVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    emotion: value.emotion?,
-                    emotions: value.emotions?,
-                    generation_config: value.generation_config?,
-                    model: value.model?,
-                    speed: value.speed?,
-                    voice_id: value.voice_id?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::CartesiaVoice> for CartesiaVoice {
@@ -3596,12 +3156,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::option::Option<
                     crate::types::DataConnectionAudioConfigChannelMode,
                 >,
-                ::std::string::String,
+                FieldError,
             >,
-            sample_rate: ::std::result::Result<
-                ::std::option::Option<i32>,
-                ::std::string::String,
-            >,
+            sample_rate: ::std::result::Result<::std::option::Option<i32>, FieldError>,
         }
         impl ::std::default::Default for DataConnectionAudioConfig {
             #[inline]
@@ -3613,30 +3170,25 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl DataConnectionAudioConfig {
-            pub fn channel_mode<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        crate::types::DataConnectionAudioConfigChannelMode,
+            /// Takes `DataConnectionAudioConfigChannelMode`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn channel_mode<
+                V: IntoField<
+                        ::std::option::Option<
+                            crate::types::DataConnectionAudioConfigChannelMode,
+                        >,
                     >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.channel_mode = convert(
-                    value,
-                    "error converting supplied value for channel_mode",
-                );
+            >(mut self, value: V) -> Self {
+                self.channel_mode = IntoField::into_field(value)
+                    .map_err(|e| e.at("channel_mode"));
                 self
             }
-            pub fn sample_rate<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.sample_rate = convert(
-                    value,
-                    "error converting supplied value for sample_rate",
-                );
+            /// Takes `i32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn sample_rate<V: IntoField<::std::option::Option<i32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.sample_rate = IntoField::into_field(value)
+                    .map_err(|e| e.at("sample_rate"));
                 self
             }
         }
@@ -3647,10 +3199,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: DataConnectionAudioConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    channel_mode: value.channel_mode?,
-                    sample_rate: value.sample_rate?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::DataConnectionAudioConfig>
@@ -3669,22 +3218,22 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct DataConnectionConfig {
             audio_config: ::std::result::Result<
                 ::std::option::Option<super::DataConnectionAudioConfig>,
-                ::std::string::String,
+                FieldError,
             >,
             data_messages: ::std::result::Result<
                 ::std::option::Option<super::EnabledDataMessages>,
-                ::std::string::String,
+                FieldError,
             >,
             headers: ::std::result::Result<
                 ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::std::string::String,
                 >,
-                ::std::string::String,
+                FieldError,
             >,
             websocket_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for DataConnectionConfig {
@@ -3699,57 +3248,40 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl DataConnectionConfig {
-            pub fn audio_config<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::DataConnectionAudioConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.audio_config = convert(
-                    value,
-                    "error converting supplied value for audio_config",
-                );
+            /// Takes `DataConnectionAudioConfig`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn audio_config<
+                V: IntoField<::std::option::Option<super::DataConnectionAudioConfig>>,
+            >(mut self, value: V) -> Self {
+                self.audio_config = IntoField::into_field(value)
+                    .map_err(|e| e.at("audio_config"));
                 self
             }
-            pub fn data_messages<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::EnabledDataMessages>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.data_messages = convert(
-                    value,
-                    "error converting supplied value for data_messages",
-                );
+            /// Takes `EnabledDataMessages`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn data_messages<
+                V: IntoField<::std::option::Option<super::EnabledDataMessages>>,
+            >(mut self, value: V) -> Self {
+                self.data_messages = IntoField::into_field(value)
+                    .map_err(|e| e.at("data_messages"));
                 self
             }
-            pub fn headers<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::string::String,
+            /// Takes `BTreeMap<String, String>`; see [`IntoField`] for every value it takes.
+            pub fn headers<
+                V: IntoField<
+                        ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
                     >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.headers = convert(
-                    value,
-                    "error converting supplied value for headers",
-                );
+            >(mut self, value: V) -> Self {
+                self.headers = IntoField::into_field(value).map_err(|e| e.at("headers"));
                 self
             }
-            pub fn websocket_url<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.websocket_url = convert(
-                    value,
-                    "error converting supplied value for websocket_url",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn websocket_url<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.websocket_url = IntoField::into_field(value)
+                    .map_err(|e| e.at("websocket_url"));
                 self
             }
         }
@@ -3760,12 +3292,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: DataConnectionConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    audio_config: value.audio_config?,
-                    data_messages: value.data_messages?,
-                    headers: value.headers?,
-                    websocket_url: value.websocket_url?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::DataConnectionConfig> for DataConnectionConfig {
@@ -3783,13 +3310,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[non_exhaustive]
         /// Builds a [`DtmfHandling`](super::DtmfHandling); start from `DtmfHandling::builder()`.
         pub struct DtmfHandling {
-            ignore: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
+            ignore: ::std::result::Result<::std::option::Option<bool>, FieldError>,
             user_text_message: ::std::result::Result<
                 ::std::option::Option<super::DtmfUserTextMessage>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for DtmfHandling {
@@ -3802,28 +3326,20 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl DtmfHandling {
-            pub fn ignore<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.ignore = convert(
-                    value,
-                    "error converting supplied value for ignore",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn ignore<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.ignore = IntoField::into_field(value).map_err(|e| e.at("ignore"));
                 self
             }
-            pub fn user_text_message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::DtmfUserTextMessage>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.user_text_message = convert(
-                    value,
-                    "error converting supplied value for user_text_message",
-                );
+            /// Takes `DtmfUserTextMessage`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn user_text_message<
+                V: IntoField<::std::option::Option<super::DtmfUserTextMessage>>,
+            >(mut self, value: V) -> Self {
+                self.user_text_message = IntoField::into_field(value)
+                    .map_err(|e| e.at("user_text_message"));
                 self
             }
         }
@@ -3833,10 +3349,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: DtmfHandling,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    ignore: value.ignore?,
-                    user_text_message: value.user_text_message?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::DtmfHandling> for DtmfHandling {
@@ -3854,11 +3367,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct DtmfUserTextMessage {
             text: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             urgency: ::std::result::Result<
                 ::std::option::Option<crate::types::DtmfUserTextMessageUrgency>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for DtmfUserTextMessage {
@@ -3871,25 +3384,21 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl DtmfUserTextMessage {
-            pub fn text<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.text = convert(value, "error converting supplied value for text");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn text<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.text = IntoField::into_field(value).map_err(|e| e.at("text"));
                 self
             }
-            pub fn urgency<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::types::DtmfUserTextMessageUrgency>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.urgency = convert(
-                    value,
-                    "error converting supplied value for urgency",
-                );
+            /// Takes `DtmfUserTextMessageUrgency`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn urgency<
+                V: IntoField<
+                        ::std::option::Option<crate::types::DtmfUserTextMessageUrgency>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.urgency = IntoField::into_field(value).map_err(|e| e.at("urgency"));
                 self
             }
         }
@@ -3900,10 +3409,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: DtmfUserTextMessage,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    text: value.text?,
-                    urgency: value.urgency?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::DtmfUserTextMessage> for DtmfUserTextMessage {
@@ -3921,47 +3427,38 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct ElevenLabsVoice {
             enable_ssml_parsing: ::std::result::Result<
                 ::std::option::Option<bool>,
-                ::std::string::String,
+                FieldError,
             >,
             max_sample_rate: ::std::result::Result<
                 ::std::option::Option<i32>,
-                ::std::string::String,
+                FieldError,
             >,
             model: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             optimize_streaming_latency: ::std::result::Result<
                 ::std::option::Option<i32>,
-                ::std::string::String,
+                FieldError,
             >,
             pronunciation_dictionaries: ::std::result::Result<
                 ::std::vec::Vec<super::PronunciationDictionaryReference>,
-                ::std::string::String,
+                FieldError,
             >,
             similarity_boost: ::std::result::Result<
                 ::std::option::Option<f32>,
-                ::std::string::String,
+                FieldError,
             >,
-            speed: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
-            stability: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
-            style: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
+            speed: ::std::result::Result<::std::option::Option<f32>, FieldError>,
+            stability: ::std::result::Result<::std::option::Option<f32>, FieldError>,
+            style: ::std::result::Result<::std::option::Option<f32>, FieldError>,
             use_speaker_boost: ::std::result::Result<
                 ::std::option::Option<bool>,
-                ::std::string::String,
+                FieldError,
             >,
             voice_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for ElevenLabsVoice {
@@ -3983,118 +3480,99 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ElevenLabsVoice {
-            pub fn enable_ssml_parsing<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.enable_ssml_parsing = convert(
-                    value,
-                    "error converting supplied value for enable_ssml_parsing",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn enable_ssml_parsing<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.enable_ssml_parsing = IntoField::into_field(value)
+                    .map_err(|e| e.at("enable_ssml_parsing"));
                 self
             }
-            pub fn max_sample_rate<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.max_sample_rate = convert(
-                    value,
-                    "error converting supplied value for max_sample_rate",
-                );
+            /// Takes `i32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn max_sample_rate<V: IntoField<::std::option::Option<i32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.max_sample_rate = IntoField::into_field(value)
+                    .map_err(|e| e.at("max_sample_rate"));
                 self
             }
-            pub fn model<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.model = convert(value, "error converting supplied value for model");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn model<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.model = IntoField::into_field(value).map_err(|e| e.at("model"));
                 self
             }
-            pub fn optimize_streaming_latency<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.optimize_streaming_latency = convert(
-                    value,
-                    "error converting supplied value for optimize_streaming_latency",
-                );
+            /// Takes `i32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn optimize_streaming_latency<V: IntoField<::std::option::Option<i32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.optimize_streaming_latency = IntoField::into_field(value)
+                    .map_err(|e| e.at("optimize_streaming_latency"));
                 self
             }
-            pub fn pronunciation_dictionaries<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::PronunciationDictionaryReference>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.pronunciation_dictionaries = convert(
-                    value,
-                    "error converting supplied value for pronunciation_dictionaries",
-                );
+            /// Takes `Vec<PronunciationDictionaryReference>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn pronunciation_dictionaries<
+                V: IntoField<::std::vec::Vec<super::PronunciationDictionaryReference>>,
+            >(mut self, value: V) -> Self {
+                self.pronunciation_dictionaries = IntoField::into_field(value)
+                    .map_err(|e| e.at("pronunciation_dictionaries"));
                 self
             }
-            pub fn similarity_boost<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.similarity_boost = convert(
-                    value,
-                    "error converting supplied value for similarity_boost",
-                );
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn similarity_boost<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.similarity_boost = IntoField::into_field(value)
+                    .map_err(|e| e.at("similarity_boost"));
                 self
             }
-            pub fn speed<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.speed = convert(value, "error converting supplied value for speed");
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn speed<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.speed = IntoField::into_field(value).map_err(|e| e.at("speed"));
                 self
             }
-            pub fn stability<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stability = convert(
-                    value,
-                    "error converting supplied value for stability",
-                );
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn stability<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.stability = IntoField::into_field(value)
+                    .map_err(|e| e.at("stability"));
                 self
             }
-            pub fn style<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.style = convert(value, "error converting supplied value for style");
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn style<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.style = IntoField::into_field(value).map_err(|e| e.at("style"));
                 self
             }
-            pub fn use_speaker_boost<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.use_speaker_boost = convert(
-                    value,
-                    "error converting supplied value for use_speaker_boost",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn use_speaker_boost<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.use_speaker_boost = IntoField::into_field(value)
+                    .map_err(|e| e.at("use_speaker_boost"));
                 self
             }
-            pub fn voice_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.voice_id = convert(
-                    value,
-                    "error converting supplied value for voice_id",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn voice_id<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.voice_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("voice_id"));
                 self
             }
         }
@@ -4104,19 +3582,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: ElevenLabsVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    enable_ssml_parsing: value.enable_ssml_parsing?,
-                    max_sample_rate: value.max_sample_rate?,
-                    model: value.model?,
-                    optimize_streaming_latency: value.optimize_streaming_latency?,
-                    pronunciation_dictionaries: value.pronunciation_dictionaries?,
-                    similarity_boost: value.similarity_boost?,
-                    speed: value.speed?,
-                    stability: value.stability?,
-                    style: value.style?,
-                    use_speaker_boost: value.use_speaker_boost?,
-                    voice_id: value.voice_id?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::ElevenLabsVoice> for ElevenLabsVoice {
@@ -4141,57 +3607,36 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[non_exhaustive]
         /// Builds a [`EnabledDataMessages`](super::EnabledDataMessages); start from `EnabledDataMessages::builder()`.
         pub struct EnabledDataMessages {
-            call_event: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            call_started: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
+            call_event: ::std::result::Result<::std::option::Option<bool>, FieldError>,
+            call_started: ::std::result::Result<::std::option::Option<bool>, FieldError>,
             client_tool_invocation: ::std::result::Result<
                 ::std::option::Option<bool>,
-                ::std::string::String,
+                FieldError,
             >,
             data_connection_tool_invocation: ::std::result::Result<
                 ::std::option::Option<bool>,
-                ::std::string::String,
+                FieldError,
             >,
-            debug: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
+            debug: ::std::result::Result<::std::option::Option<bool>, FieldError>,
             invoking_tool: ::std::result::Result<
                 ::std::option::Option<bool>,
-                ::std::string::String,
+                FieldError,
             >,
             playback_clear_buffer: ::std::result::Result<
                 ::std::option::Option<bool>,
-                ::std::string::String,
+                FieldError,
             >,
-            pong: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            state: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            tool_used: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            transcript: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
+            pong: ::std::result::Result<::std::option::Option<bool>, FieldError>,
+            state: ::std::result::Result<::std::option::Option<bool>, FieldError>,
+            tool_used: ::std::result::Result<::std::option::Option<bool>, FieldError>,
+            transcript: ::std::result::Result<::std::option::Option<bool>, FieldError>,
             user_started_speaking: ::std::result::Result<
                 ::std::option::Option<bool>,
-                ::std::string::String,
+                FieldError,
             >,
             user_stopped_speaking: ::std::result::Result<
                 ::std::option::Option<bool>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for EnabledDataMessages {
@@ -4215,138 +3660,117 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl EnabledDataMessages {
-            pub fn call_event<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.call_event = convert(
-                    value,
-                    "error converting supplied value for call_event",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn call_event<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.call_event = IntoField::into_field(value)
+                    .map_err(|e| e.at("call_event"));
                 self
             }
-            pub fn call_started<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.call_started = convert(
-                    value,
-                    "error converting supplied value for call_started",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn call_started<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.call_started = IntoField::into_field(value)
+                    .map_err(|e| e.at("call_started"));
                 self
             }
-            pub fn client_tool_invocation<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.client_tool_invocation = convert(
-                    value,
-                    "error converting supplied value for client_tool_invocation",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn client_tool_invocation<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.client_tool_invocation = IntoField::into_field(value)
+                    .map_err(|e| e.at("client_tool_invocation"));
                 self
             }
-            pub fn data_connection_tool_invocation<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.data_connection_tool_invocation = convert(
-                    value,
-                    "error converting supplied value for data_connection_tool_invocation",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn data_connection_tool_invocation<
+                V: IntoField<::std::option::Option<bool>>,
+            >(mut self, value: V) -> Self {
+                self.data_connection_tool_invocation = IntoField::into_field(value)
+                    .map_err(|e| e.at("data_connection_tool_invocation"));
                 self
             }
-            pub fn debug<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.debug = convert(value, "error converting supplied value for debug");
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn debug<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.debug = IntoField::into_field(value).map_err(|e| e.at("debug"));
                 self
             }
-            pub fn invoking_tool<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.invoking_tool = convert(
-                    value,
-                    "error converting supplied value for invoking_tool",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn invoking_tool<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.invoking_tool = IntoField::into_field(value)
+                    .map_err(|e| e.at("invoking_tool"));
                 self
             }
-            pub fn playback_clear_buffer<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.playback_clear_buffer = convert(
-                    value,
-                    "error converting supplied value for playback_clear_buffer",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn playback_clear_buffer<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.playback_clear_buffer = IntoField::into_field(value)
+                    .map_err(|e| e.at("playback_clear_buffer"));
                 self
             }
-            pub fn pong<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.pong = convert(value, "error converting supplied value for pong");
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn pong<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.pong = IntoField::into_field(value).map_err(|e| e.at("pong"));
                 self
             }
-            pub fn state<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.state = convert(value, "error converting supplied value for state");
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn state<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.state = IntoField::into_field(value).map_err(|e| e.at("state"));
                 self
             }
-            pub fn tool_used<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.tool_used = convert(
-                    value,
-                    "error converting supplied value for tool_used",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn tool_used<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.tool_used = IntoField::into_field(value)
+                    .map_err(|e| e.at("tool_used"));
                 self
             }
-            pub fn transcript<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.transcript = convert(
-                    value,
-                    "error converting supplied value for transcript",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn transcript<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.transcript = IntoField::into_field(value)
+                    .map_err(|e| e.at("transcript"));
                 self
             }
-            pub fn user_started_speaking<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.user_started_speaking = convert(
-                    value,
-                    "error converting supplied value for user_started_speaking",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn user_started_speaking<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.user_started_speaking = IntoField::into_field(value)
+                    .map_err(|e| e.at("user_started_speaking"));
                 self
             }
-            pub fn user_stopped_speaking<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.user_stopped_speaking = convert(
-                    value,
-                    "error converting supplied value for user_stopped_speaking",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn user_stopped_speaking<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.user_stopped_speaking = IntoField::into_field(value)
+                    .map_err(|e| e.at("user_stopped_speaking"));
                 self
             }
         }
@@ -4357,22 +3781,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: EnabledDataMessages,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    call_event: value.call_event?,
-                    call_started: value.call_started?,
-                    client_tool_invocation: value.client_tool_invocation?,
-                    data_connection_tool_invocation: value
-                        .data_connection_tool_invocation?,
-                    debug: value.debug?,
-                    invoking_tool: value.invoking_tool?,
-                    playback_clear_buffer: value.playback_clear_buffer?,
-                    pong: value.pong?,
-                    state: value.state?,
-                    tool_used: value.tool_used?,
-                    transcript: value.transcript?,
-                    user_started_speaking: value.user_started_speaking?,
-                    user_stopped_speaking: value.user_stopped_speaking?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::EnabledDataMessages> for EnabledDataMessages {
@@ -4403,7 +3812,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct ExotelMedium {
             dtmf_handling: ::std::result::Result<
                 ::std::option::Option<super::DtmfHandling>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for ExotelMedium {
@@ -4415,15 +3824,12 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ExotelMedium {
-            pub fn dtmf_handling<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::DtmfHandling>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.dtmf_handling = convert(
-                    value,
-                    "error converting supplied value for dtmf_handling",
-                );
+            /// Takes `DtmfHandling`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn dtmf_handling<
+                V: IntoField<::std::option::Option<super::DtmfHandling>>,
+            >(mut self, value: V) -> Self {
+                self.dtmf_handling = IntoField::into_field(value)
+                    .map_err(|e| e.at("dtmf_handling"));
                 self
             }
         }
@@ -4433,9 +3839,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: ExotelMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    dtmf_handling: value.dtmf_handling?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::ExotelMedium> for ExotelMedium {
@@ -4452,31 +3856,31 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct ExternalVoice {
             cartesia: ::std::result::Result<
                 ::std::option::Option<super::CartesiaVoice>,
-                ::std::string::String,
+                FieldError,
             >,
             eleven_labs: ::std::result::Result<
                 ::std::option::Option<super::ElevenLabsVoice>,
-                ::std::string::String,
+                FieldError,
             >,
             generic: ::std::result::Result<
                 ::std::option::Option<super::GenericVoice>,
-                ::std::string::String,
+                FieldError,
             >,
             google: ::std::result::Result<
                 ::std::option::Option<super::GoogleVoice>,
-                ::std::string::String,
+                FieldError,
             >,
             inworld: ::std::result::Result<
                 ::std::option::Option<super::InworldVoice>,
-                ::std::string::String,
+                FieldError,
             >,
             lmnt: ::std::result::Result<
                 ::std::option::Option<super::LmntVoice>,
-                ::std::string::String,
+                FieldError,
             >,
             respeecher: ::std::result::Result<
                 ::std::option::Option<super::RespeecherVoice>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for ExternalVoice {
@@ -4494,82 +3898,61 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ExternalVoice {
-            pub fn cartesia<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::CartesiaVoice>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.cartesia = convert(
-                    value,
-                    "error converting supplied value for cartesia",
-                );
+            /// Takes `CartesiaVoice`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn cartesia<V: IntoField<::std::option::Option<super::CartesiaVoice>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.cartesia = IntoField::into_field(value)
+                    .map_err(|e| e.at("cartesia"));
                 self
             }
-            pub fn eleven_labs<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ElevenLabsVoice>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.eleven_labs = convert(
-                    value,
-                    "error converting supplied value for eleven_labs",
-                );
+            /// Takes `ElevenLabsVoice`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn eleven_labs<
+                V: IntoField<::std::option::Option<super::ElevenLabsVoice>>,
+            >(mut self, value: V) -> Self {
+                self.eleven_labs = IntoField::into_field(value)
+                    .map_err(|e| e.at("eleven_labs"));
                 self
             }
-            pub fn generic<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::GenericVoice>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.generic = convert(
-                    value,
-                    "error converting supplied value for generic",
-                );
+            /// Takes `GenericVoice`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn generic<V: IntoField<::std::option::Option<super::GenericVoice>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.generic = IntoField::into_field(value).map_err(|e| e.at("generic"));
                 self
             }
-            pub fn google<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::GoogleVoice>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.google = convert(
-                    value,
-                    "error converting supplied value for google",
-                );
+            /// Takes `GoogleVoice`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn google<V: IntoField<::std::option::Option<super::GoogleVoice>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.google = IntoField::into_field(value).map_err(|e| e.at("google"));
                 self
             }
-            pub fn inworld<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::InworldVoice>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.inworld = convert(
-                    value,
-                    "error converting supplied value for inworld",
-                );
+            /// Takes `InworldVoice`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn inworld<V: IntoField<::std::option::Option<super::InworldVoice>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.inworld = IntoField::into_field(value).map_err(|e| e.at("inworld"));
                 self
             }
-            pub fn lmnt<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::LmntVoice>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.lmnt = convert(value, "error converting supplied value for lmnt");
+            /// Takes `LmntVoice`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn lmnt<V: IntoField<::std::option::Option<super::LmntVoice>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.lmnt = IntoField::into_field(value).map_err(|e| e.at("lmnt"));
                 self
             }
-            pub fn respeecher<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::RespeecherVoice>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.respeecher = convert(
-                    value,
-                    "error converting supplied value for respeecher",
-                );
+            /// Takes `RespeecherVoice`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn respeecher<
+                V: IntoField<::std::option::Option<super::RespeecherVoice>>,
+            >(mut self, value: V) -> Self {
+                self.respeecher = IntoField::into_field(value)
+                    .map_err(|e| e.at("respeecher"));
                 self
             }
         }
@@ -4579,15 +3962,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: ExternalVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    cartesia: value.cartesia?,
-                    eleven_labs: value.eleven_labs?,
-                    generic: value.generic?,
-                    google: value.google?,
-                    inworld: value.inworld?,
-                    lmnt: value.lmnt?,
-                    respeecher: value.respeecher?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::ExternalVoice> for ExternalVoice {
@@ -4610,15 +3985,15 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct FallbackAgentGreeting {
             delay: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             prompt: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             text: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for FallbackAgentGreeting {
@@ -4632,31 +4007,28 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl FallbackAgentGreeting {
-            pub fn delay<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.delay = convert(value, "error converting supplied value for delay");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn delay<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.delay = IntoField::into_field(value).map_err(|e| e.at("delay"));
                 self
             }
-            pub fn prompt<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.prompt = convert(
-                    value,
-                    "error converting supplied value for prompt",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn prompt<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.prompt = IntoField::into_field(value).map_err(|e| e.at("prompt"));
                 self
             }
-            pub fn text<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.text = convert(value, "error converting supplied value for text");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn text<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.text = IntoField::into_field(value).map_err(|e| e.at("text"));
                 self
             }
         }
@@ -4667,11 +4039,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: FallbackAgentGreeting,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    delay: value.delay?,
-                    prompt: value.prompt?,
-                    text: value.text?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::FallbackAgentGreeting>
@@ -4691,11 +4059,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct FirstSpeakerSettings {
             agent: ::std::result::Result<
                 ::std::option::Option<super::AgentGreeting>,
-                ::std::string::String,
+                FieldError,
             >,
             user: ::std::result::Result<
                 ::std::option::Option<super::UserGreeting>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for FirstSpeakerSettings {
@@ -4708,20 +4076,20 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl FirstSpeakerSettings {
-            pub fn agent<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentGreeting>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.agent = convert(value, "error converting supplied value for agent");
+            /// Takes `AgentGreeting`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn agent<V: IntoField<::std::option::Option<super::AgentGreeting>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.agent = IntoField::into_field(value).map_err(|e| e.at("agent"));
                 self
             }
-            pub fn user<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::UserGreeting>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.user = convert(value, "error converting supplied value for user");
+            /// Takes `UserGreeting`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn user<V: IntoField<::std::option::Option<super::UserGreeting>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.user = IntoField::into_field(value).map_err(|e| e.at("user"));
                 self
             }
         }
@@ -4732,10 +4100,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: FirstSpeakerSettings,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    agent: value.agent?,
-                    user: value.user?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::FirstSpeakerSettings> for FirstSpeakerSettings {
@@ -4753,38 +4118,38 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct GenericVoice {
             body: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
+                FieldError,
             >,
             headers: ::std::result::Result<
                 ::std::collections::BTreeMap<
                     ::std::string::String,
                     ::std::string::String,
                 >,
-                ::std::string::String,
+                FieldError,
             >,
             json_audio_field_path: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             json_byte_encoding: ::std::result::Result<
                 ::std::option::Option<crate::types::GenericVoiceJsonByteEncoding>,
-                ::std::string::String,
+                FieldError,
             >,
             response_mime_type: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             response_sample_rate: ::std::result::Result<
                 ::std::option::Option<i32>,
-                ::std::string::String,
+                FieldError,
             >,
             response_words_per_minute: ::std::result::Result<
                 ::std::option::Option<i32>,
-                ::std::string::String,
+                FieldError,
             >,
             url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for GenericVoice {
@@ -4803,95 +4168,77 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl GenericVoice {
-            pub fn body<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.body = convert(value, "error converting supplied value for body");
-                self
-            }
-            pub fn headers<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::string::String,
+            /// Takes `Map<String, Value>`; see [`IntoField`] for every value it takes.
+            pub fn body<
+                V: IntoField<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                     >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.headers = convert(
-                    value,
-                    "error converting supplied value for headers",
-                );
+            >(mut self, value: V) -> Self {
+                self.body = IntoField::into_field(value).map_err(|e| e.at("body"));
                 self
             }
-            pub fn json_audio_field_path<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.json_audio_field_path = convert(
-                    value,
-                    "error converting supplied value for json_audio_field_path",
-                );
+            /// Takes `BTreeMap<String, String>`; see [`IntoField`] for every value it takes.
+            pub fn headers<
+                V: IntoField<
+                        ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.headers = IntoField::into_field(value).map_err(|e| e.at("headers"));
                 self
             }
-            pub fn json_byte_encoding<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::types::GenericVoiceJsonByteEncoding>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.json_byte_encoding = convert(
-                    value,
-                    "error converting supplied value for json_byte_encoding",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn json_audio_field_path<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.json_audio_field_path = IntoField::into_field(value)
+                    .map_err(|e| e.at("json_audio_field_path"));
                 self
             }
-            pub fn response_mime_type<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.response_mime_type = convert(
-                    value,
-                    "error converting supplied value for response_mime_type",
-                );
+            /// Takes `GenericVoiceJsonByteEncoding`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn json_byte_encoding<
+                V: IntoField<
+                        ::std::option::Option<crate::types::GenericVoiceJsonByteEncoding>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.json_byte_encoding = IntoField::into_field(value)
+                    .map_err(|e| e.at("json_byte_encoding"));
                 self
             }
-            pub fn response_sample_rate<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.response_sample_rate = convert(
-                    value,
-                    "error converting supplied value for response_sample_rate",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn response_mime_type<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.response_mime_type = IntoField::into_field(value)
+                    .map_err(|e| e.at("response_mime_type"));
                 self
             }
-            pub fn response_words_per_minute<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.response_words_per_minute = convert(
-                    value,
-                    "error converting supplied value for response_words_per_minute",
-                );
+            /// Takes `i32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn response_sample_rate<V: IntoField<::std::option::Option<i32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.response_sample_rate = IntoField::into_field(value)
+                    .map_err(|e| e.at("response_sample_rate"));
                 self
             }
-            pub fn url<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.url = convert(value, "error converting supplied value for url");
+            /// Takes `i32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn response_words_per_minute<V: IntoField<::std::option::Option<i32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.response_words_per_minute = IntoField::into_field(value)
+                    .map_err(|e| e.at("response_words_per_minute"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn url<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.url = IntoField::into_field(value).map_err(|e| e.at("url"));
                 self
             }
         }
@@ -4901,16 +4248,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: GenericVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    body: value.body?,
-                    headers: value.headers?,
-                    json_audio_field_path: value.json_audio_field_path?,
-                    json_byte_encoding: value.json_byte_encoding?,
-                    response_mime_type: value.response_mime_type?,
-                    response_sample_rate: value.response_sample_rate?,
-                    response_words_per_minute: value.response_words_per_minute?,
-                    url: value.url?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::GenericVoice> for GenericVoice {
@@ -4932,13 +4270,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[non_exhaustive]
         /// Builds a [`GoogleVoice`](super::GoogleVoice); start from `GoogleVoice::builder()`.
         pub struct GoogleVoice {
-            speaking_rate: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
+            speaking_rate: ::std::result::Result<::std::option::Option<f32>, FieldError>,
             voice_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for GoogleVoice {
@@ -4951,26 +4286,22 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl GoogleVoice {
-            pub fn speaking_rate<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.speaking_rate = convert(
-                    value,
-                    "error converting supplied value for speaking_rate",
-                );
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn speaking_rate<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.speaking_rate = IntoField::into_field(value)
+                    .map_err(|e| e.at("speaking_rate"));
                 self
             }
-            pub fn voice_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.voice_id = convert(
-                    value,
-                    "error converting supplied value for voice_id",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn voice_id<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.voice_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("voice_id"));
                 self
             }
         }
@@ -4980,10 +4311,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: GoogleVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    speaking_rate: value.speaking_rate?,
-                    voice_id: value.voice_id?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::GoogleVoice> for GoogleVoice {
@@ -5001,23 +4329,17 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct InworldVoice {
             apply_text_normalization: ::std::result::Result<
                 ::std::option::Option<bool>,
-                ::std::string::String,
+                FieldError,
             >,
             model_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
-            speaking_rate: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
-            temperature: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
+            speaking_rate: ::std::result::Result<::std::option::Option<f32>, FieldError>,
+            temperature: ::std::result::Result<::std::option::Option<f32>, FieldError>,
             voice_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for InworldVoice {
@@ -5033,59 +4355,49 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl InworldVoice {
-            pub fn apply_text_normalization<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.apply_text_normalization = convert(
-                    value,
-                    "error converting supplied value for apply_text_normalization",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn apply_text_normalization<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.apply_text_normalization = IntoField::into_field(value)
+                    .map_err(|e| e.at("apply_text_normalization"));
                 self
             }
-            pub fn model_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.model_id = convert(
-                    value,
-                    "error converting supplied value for model_id",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn model_id<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.model_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("model_id"));
                 self
             }
-            pub fn speaking_rate<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.speaking_rate = convert(
-                    value,
-                    "error converting supplied value for speaking_rate",
-                );
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn speaking_rate<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.speaking_rate = IntoField::into_field(value)
+                    .map_err(|e| e.at("speaking_rate"));
                 self
             }
-            pub fn temperature<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.temperature = convert(
-                    value,
-                    "error converting supplied value for temperature",
-                );
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn temperature<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.temperature = IntoField::into_field(value)
+                    .map_err(|e| e.at("temperature"));
                 self
             }
-            pub fn voice_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.voice_id = convert(
-                    value,
-                    "error converting supplied value for voice_id",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn voice_id<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.voice_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("voice_id"));
                 self
             }
         }
@@ -5095,13 +4407,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: InworldVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    apply_text_normalization: value.apply_text_normalization?,
-                    model_id: value.model_id?,
-                    speaking_rate: value.speaking_rate?,
-                    temperature: value.temperature?,
-                    voice_id: value.voice_id?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::InworldVoice> for InworldVoice {
@@ -5122,19 +4428,16 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct LmntVoice {
             conversational: ::std::result::Result<
                 ::std::option::Option<bool>,
-                ::std::string::String,
+                FieldError,
             >,
             model: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
-            speed: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
+            speed: ::std::result::Result<::std::option::Option<f32>, FieldError>,
             voice_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for LmntVoice {
@@ -5149,42 +4452,38 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl LmntVoice {
-            pub fn conversational<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.conversational = convert(
-                    value,
-                    "error converting supplied value for conversational",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn conversational<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.conversational = IntoField::into_field(value)
+                    .map_err(|e| e.at("conversational"));
                 self
             }
-            pub fn model<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.model = convert(value, "error converting supplied value for model");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn model<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.model = IntoField::into_field(value).map_err(|e| e.at("model"));
                 self
             }
-            pub fn speed<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.speed = convert(value, "error converting supplied value for speed");
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn speed<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.speed = IntoField::into_field(value).map_err(|e| e.at("speed"));
                 self
             }
-            pub fn voice_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.voice_id = convert(
-                    value,
-                    "error converting supplied value for voice_id",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn voice_id<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.voice_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("voice_id"));
                 self
             }
         }
@@ -5194,12 +4493,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: LmntVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    conversational: value.conversational?,
-                    model: value.model?,
-                    speed: value.speed?,
-                    voice_id: value.voice_id?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::LmntVoice> for LmntVoice {
@@ -5219,20 +4513,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct PaginatedCallList {
             next: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             previous: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
-            results: ::std::result::Result<
-                ::std::vec::Vec<super::Call>,
-                ::std::string::String,
-            >,
-            total: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
+            results: ::std::result::Result<::std::vec::Vec<super::Call>, FieldError>,
+            total: ::std::result::Result<::std::option::Option<i64>, FieldError>,
         }
         impl ::std::default::Default for PaginatedCallList {
             #[inline]
@@ -5240,48 +4528,43 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 Self {
                     next: Ok(Default::default()),
                     previous: Ok(Default::default()),
-                    results: Err("no value supplied for results".to_string()),
+                    results: Err(FieldError::missing("results")),
                     total: Ok(Default::default()),
                 }
             }
         }
         impl PaginatedCallList {
-            pub fn next<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.next = convert(value, "error converting supplied value for next");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn next<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.next = IntoField::into_field(value).map_err(|e| e.at("next"));
                 self
             }
-            pub fn previous<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.previous = convert(
-                    value,
-                    "error converting supplied value for previous",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn previous<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.previous = IntoField::into_field(value)
+                    .map_err(|e| e.at("previous"));
                 self
             }
-            pub fn results<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Call>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.results = convert(
-                    value,
-                    "error converting supplied value for results",
-                );
+            /// Takes `Vec<Call>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn results<V: IntoField<::std::vec::Vec<super::Call>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.results = IntoField::into_field(value).map_err(|e| e.at("results"));
                 self
             }
-            pub fn total<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.total = convert(value, "error converting supplied value for total");
+            /// Takes `i64`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn total<V: IntoField<::std::option::Option<i64>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.total = IntoField::into_field(value).map_err(|e| e.at("total"));
                 self
             }
         }
@@ -5291,12 +4574,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: PaginatedCallList,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    next: value.next?,
-                    previous: value.previous?,
-                    results: value.results?,
-                    total: value.total?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::PaginatedCallList> for PaginatedCallList {
@@ -5316,20 +4594,17 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct PaginatedScheduledCallBatchList {
             next: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             previous: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             results: ::std::result::Result<
                 ::std::vec::Vec<super::ScheduledCallBatch>,
-                ::std::string::String,
+                FieldError,
             >,
-            total: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
+            total: ::std::result::Result<::std::option::Option<i64>, FieldError>,
         }
         impl ::std::default::Default for PaginatedScheduledCallBatchList {
             #[inline]
@@ -5337,48 +4612,43 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 Self {
                     next: Ok(Default::default()),
                     previous: Ok(Default::default()),
-                    results: Err("no value supplied for results".to_string()),
+                    results: Err(FieldError::missing("results")),
                     total: Ok(Default::default()),
                 }
             }
         }
         impl PaginatedScheduledCallBatchList {
-            pub fn next<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.next = convert(value, "error converting supplied value for next");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn next<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.next = IntoField::into_field(value).map_err(|e| e.at("next"));
                 self
             }
-            pub fn previous<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.previous = convert(
-                    value,
-                    "error converting supplied value for previous",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn previous<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.previous = IntoField::into_field(value)
+                    .map_err(|e| e.at("previous"));
                 self
             }
-            pub fn results<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledCallBatch>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.results = convert(
-                    value,
-                    "error converting supplied value for results",
-                );
+            /// Takes `Vec<ScheduledCallBatch>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn results<V: IntoField<::std::vec::Vec<super::ScheduledCallBatch>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.results = IntoField::into_field(value).map_err(|e| e.at("results"));
                 self
             }
-            pub fn total<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.total = convert(value, "error converting supplied value for total");
+            /// Takes `i64`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn total<V: IntoField<::std::option::Option<i64>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.total = IntoField::into_field(value).map_err(|e| e.at("total"));
                 self
             }
         }
@@ -5389,12 +4659,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: PaginatedScheduledCallBatchList,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    next: value.next?,
-                    previous: value.previous?,
-                    results: value.results?,
-                    total: value.total?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::PaginatedScheduledCallBatchList>
@@ -5415,20 +4680,17 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct PaginatedScheduledCallList {
             next: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             previous: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             results: ::std::result::Result<
                 ::std::vec::Vec<super::ScheduledCall>,
-                ::std::string::String,
+                FieldError,
             >,
-            total: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
+            total: ::std::result::Result<::std::option::Option<i64>, FieldError>,
         }
         impl ::std::default::Default for PaginatedScheduledCallList {
             #[inline]
@@ -5436,48 +4698,43 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 Self {
                     next: Ok(Default::default()),
                     previous: Ok(Default::default()),
-                    results: Err("no value supplied for results".to_string()),
+                    results: Err(FieldError::missing("results")),
                     total: Ok(Default::default()),
                 }
             }
         }
         impl PaginatedScheduledCallList {
-            pub fn next<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.next = convert(value, "error converting supplied value for next");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn next<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.next = IntoField::into_field(value).map_err(|e| e.at("next"));
                 self
             }
-            pub fn previous<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.previous = convert(
-                    value,
-                    "error converting supplied value for previous",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn previous<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.previous = IntoField::into_field(value)
+                    .map_err(|e| e.at("previous"));
                 self
             }
-            pub fn results<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledCall>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.results = convert(
-                    value,
-                    "error converting supplied value for results",
-                );
+            /// Takes `Vec<ScheduledCall>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn results<V: IntoField<::std::vec::Vec<super::ScheduledCall>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.results = IntoField::into_field(value).map_err(|e| e.at("results"));
                 self
             }
-            pub fn total<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.total = convert(value, "error converting supplied value for total");
+            /// Takes `i64`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn total<V: IntoField<::std::option::Option<i64>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.total = IntoField::into_field(value).map_err(|e| e.at("total"));
                 self
             }
         }
@@ -5488,12 +4745,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: PaginatedScheduledCallList,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    next: value.next?,
-                    previous: value.previous?,
-                    results: value.results?,
-                    total: value.total?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::PaginatedScheduledCallList>
@@ -5514,43 +4766,32 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct PatchedScheduledCallBatchRequest {
             calls: ::std::result::Result<
                 ::std::vec::Vec<super::ScheduledCallRequest>,
-                ::std::string::String,
+                FieldError,
             >,
-            paused: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
+            paused: ::std::result::Result<::std::option::Option<bool>, FieldError>,
             throttle: ::std::result::Result<
                 ::std::option::Option<::std::option::Option<::std::string::String>>,
-                ::std::string::String,
+                FieldError,
             >,
             webhook_secret: ::std::result::Result<
-                ::std::option::Option<
-                    ::std::option::Option<
-                        super::PatchedScheduledCallBatchRequestWebhookSecret,
-                    >,
-                >,
-                ::std::string::String,
+                ::std::option::Option<::std::option::Option<super::WebhookSecret>>,
+                FieldError,
             >,
             webhook_url: ::std::result::Result<
-                ::std::option::Option<
-                    ::std::option::Option<
-                        super::PatchedScheduledCallBatchRequestWebhookUrl,
-                    >,
-                >,
-                ::std::string::String,
+                ::std::option::Option<::std::option::Option<super::WebhookUrl>>,
+                FieldError,
             >,
             window_end: ::std::result::Result<
                 ::std::option::Option<
                     ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 >,
-                ::std::string::String,
+                FieldError,
             >,
             window_start: ::std::result::Result<
                 ::std::option::Option<
                     ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 >,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for PatchedScheduledCallBatchRequest {
@@ -5568,99 +4809,75 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl PatchedScheduledCallBatchRequest {
-            pub fn calls<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledCallRequest>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.calls = convert(value, "error converting supplied value for calls");
+            /// Takes `Vec<ScheduledCallRequest>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn calls<V: IntoField<::std::vec::Vec<super::ScheduledCallRequest>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.calls = IntoField::into_field(value).map_err(|e| e.at("calls"));
                 self
             }
-            pub fn paused<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.paused = convert(
-                    value,
-                    "error converting supplied value for paused",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn paused<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.paused = IntoField::into_field(value).map_err(|e| e.at("paused"));
                 self
             }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
             ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
-            pub fn throttle<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.throttle = (convert(
-                    value,
-                    "error converting supplied value for throttle",
-                ))
+            pub fn throttle<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.throttle = (IntoField::into_field(value)
+                    .map_err(|e| e.at("throttle")))
                     .map(::std::option::Option::Some);
                 self
             }
+            /// Takes `WebhookSecret`, or an `Option` of it; see [`IntoField`] for every value it takes.
             ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
-            pub fn webhook_secret<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::PatchedScheduledCallBatchRequestWebhookSecret,
+            pub fn webhook_secret<
+                V: IntoField<::std::option::Option<super::WebhookSecret>>,
+            >(mut self, value: V) -> Self {
+                self.webhook_secret = (IntoField::into_field(value)
+                    .map_err(|e| e.at("webhook_secret")))
+                    .map(::std::option::Option::Some);
+                self
+            }
+            /// Takes `WebhookUrl`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
+            pub fn webhook_url<V: IntoField<::std::option::Option<super::WebhookUrl>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.webhook_url = (IntoField::into_field(value)
+                    .map_err(|e| e.at("webhook_url")))
+                    .map(::std::option::Option::Some);
+                self
+            }
+            /// Takes `DateTime<Utc>` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
+            pub fn window_end<
+                V: IntoField<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                     >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.webhook_secret = (convert(
-                    value,
-                    "error converting supplied value for webhook_secret",
-                ))
+            >(mut self, value: V) -> Self {
+                self.window_end = (IntoField::into_field(value)
+                    .map_err(|e| e.at("window_end")))
                     .map(::std::option::Option::Some);
                 self
             }
+            /// Takes `DateTime<Utc>` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
             ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
-            pub fn webhook_url<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::PatchedScheduledCallBatchRequestWebhookUrl,
+            pub fn window_start<
+                V: IntoField<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                     >,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.webhook_url = (convert(
-                    value,
-                    "error converting supplied value for webhook_url",
-                ))
-                    .map(::std::option::Option::Some);
-                self
-            }
-            ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
-            pub fn window_end<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.window_end = (convert(
-                    value,
-                    "error converting supplied value for window_end",
-                ))
-                    .map(::std::option::Option::Some);
-                self
-            }
-            ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
-            pub fn window_start<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.window_start = (convert(
-                    value,
-                    "error converting supplied value for window_start",
-                ))
+            >(mut self, value: V) -> Self {
+                self.window_start = (IntoField::into_field(value)
+                    .map_err(|e| e.at("window_start")))
                     .map(::std::option::Option::Some);
                 self
             }
@@ -5672,15 +4889,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: PatchedScheduledCallBatchRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    calls: value.calls?,
-                    paused: value.paused?,
-                    throttle: value.throttle?,
-                    webhook_secret: value.webhook_secret?,
-                    webhook_url: value.webhook_url?,
-                    window_end: value.window_end?,
-                    window_start: value.window_start?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::PatchedScheduledCallBatchRequest>
@@ -5704,11 +4913,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct PlivoMedium {
             dtmf_handling: ::std::result::Result<
                 ::std::option::Option<super::DtmfHandling>,
-                ::std::string::String,
+                FieldError,
             >,
             outgoing: ::std::result::Result<
                 ::std::option::Option<super::PlivoMediumOutgoingRequestParams>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for PlivoMedium {
@@ -5721,28 +4930,22 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl PlivoMedium {
-            pub fn dtmf_handling<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::DtmfHandling>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.dtmf_handling = convert(
-                    value,
-                    "error converting supplied value for dtmf_handling",
-                );
+            /// Takes `DtmfHandling`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn dtmf_handling<
+                V: IntoField<::std::option::Option<super::DtmfHandling>>,
+            >(mut self, value: V) -> Self {
+                self.dtmf_handling = IntoField::into_field(value)
+                    .map_err(|e| e.at("dtmf_handling"));
                 self
             }
-            pub fn outgoing<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PlivoMediumOutgoingRequestParams>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.outgoing = convert(
-                    value,
-                    "error converting supplied value for outgoing",
-                );
+            /// Takes `PlivoMediumOutgoingRequestParams`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn outgoing<
+                V: IntoField<
+                        ::std::option::Option<super::PlivoMediumOutgoingRequestParams>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.outgoing = IntoField::into_field(value)
+                    .map_err(|e| e.at("outgoing"));
                 self
             }
         }
@@ -5752,10 +4955,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: PlivoMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    dtmf_handling: value.dtmf_handling?,
-                    outgoing: value.outgoing?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::PlivoMedium> for PlivoMedium {
@@ -5773,15 +4973,15 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct PlivoMediumOutgoingRequestParams {
             additional_params: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
+                FieldError,
             >,
             from: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             to: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for PlivoMediumOutgoingRequestParams {
@@ -5795,33 +4995,30 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl PlivoMediumOutgoingRequestParams {
-            pub fn additional_params<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.additional_params = convert(
-                    value,
-                    "error converting supplied value for additional_params",
-                );
+            /// Takes `Map<String, Value>`; see [`IntoField`] for every value it takes.
+            pub fn additional_params<
+                V: IntoField<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.additional_params = IntoField::into_field(value)
+                    .map_err(|e| e.at("additional_params"));
                 self
             }
-            pub fn from<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.from = convert(value, "error converting supplied value for from");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn from<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.from = IntoField::into_field(value).map_err(|e| e.at("from"));
                 self
             }
-            pub fn to<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.to = convert(value, "error converting supplied value for to");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn to<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.to = IntoField::into_field(value).map_err(|e| e.at("to"));
                 self
             }
         }
@@ -5832,11 +5029,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: PlivoMediumOutgoingRequestParams,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    additional_params: value.additional_params?,
-                    from: value.from?,
-                    to: value.to?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::PlivoMediumOutgoingRequestParams>
@@ -5856,11 +5049,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct PronunciationDictionaryReference {
             dictionary_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             version_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for PronunciationDictionaryReference {
@@ -5873,26 +5066,20 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl PronunciationDictionaryReference {
-            pub fn dictionary_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.dictionary_id = convert(
-                    value,
-                    "error converting supplied value for dictionary_id",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn dictionary_id<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.dictionary_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("dictionary_id"));
                 self
             }
-            pub fn version_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.version_id = convert(
-                    value,
-                    "error converting supplied value for version_id",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn version_id<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.version_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("version_id"));
                 self
             }
         }
@@ -5903,10 +5090,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: PronunciationDictionaryReference,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    dictionary_id: value.dictionary_id?,
-                    version_id: value.version_id?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::PronunciationDictionaryReference>
@@ -5925,43 +5109,28 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct RespeecherVoice {
             frequency_penalty: ::std::result::Result<
                 ::std::option::Option<f32>,
-                ::std::string::String,
+                FieldError,
             >,
-            min_p: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
+            min_p: ::std::result::Result<::std::option::Option<f32>, FieldError>,
             model: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             presence_penalty: ::std::result::Result<
                 ::std::option::Option<f32>,
-                ::std::string::String,
+                FieldError,
             >,
             repetition_penalty: ::std::result::Result<
                 ::std::option::Option<f32>,
-                ::std::string::String,
+                FieldError,
             >,
-            seed: ::std::result::Result<
-                ::std::option::Option<i32>,
-                ::std::string::String,
-            >,
-            temperature: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
-            top_k: ::std::result::Result<
-                ::std::option::Option<i32>,
-                ::std::string::String,
-            >,
-            top_p: ::std::result::Result<
-                ::std::option::Option<f32>,
-                ::std::string::String,
-            >,
+            seed: ::std::result::Result<::std::option::Option<i32>, FieldError>,
+            temperature: ::std::result::Result<::std::option::Option<f32>, FieldError>,
+            top_k: ::std::result::Result<::std::option::Option<i32>, FieldError>,
+            top_p: ::std::result::Result<::std::option::Option<f32>, FieldError>,
             voice_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for RespeecherVoice {
@@ -5982,99 +5151,89 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl RespeecherVoice {
-            pub fn frequency_penalty<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.frequency_penalty = convert(
-                    value,
-                    "error converting supplied value for frequency_penalty",
-                );
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn frequency_penalty<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.frequency_penalty = IntoField::into_field(value)
+                    .map_err(|e| e.at("frequency_penalty"));
                 self
             }
-            pub fn min_p<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.min_p = convert(value, "error converting supplied value for min_p");
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn min_p<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.min_p = IntoField::into_field(value).map_err(|e| e.at("min_p"));
                 self
             }
-            pub fn model<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.model = convert(value, "error converting supplied value for model");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn model<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.model = IntoField::into_field(value).map_err(|e| e.at("model"));
                 self
             }
-            pub fn presence_penalty<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.presence_penalty = convert(
-                    value,
-                    "error converting supplied value for presence_penalty",
-                );
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn presence_penalty<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.presence_penalty = IntoField::into_field(value)
+                    .map_err(|e| e.at("presence_penalty"));
                 self
             }
-            pub fn repetition_penalty<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.repetition_penalty = convert(
-                    value,
-                    "error converting supplied value for repetition_penalty",
-                );
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn repetition_penalty<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.repetition_penalty = IntoField::into_field(value)
+                    .map_err(|e| e.at("repetition_penalty"));
                 self
             }
-            pub fn seed<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.seed = convert(value, "error converting supplied value for seed");
+            /// Takes `i32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn seed<V: IntoField<::std::option::Option<i32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.seed = IntoField::into_field(value).map_err(|e| e.at("seed"));
                 self
             }
-            pub fn temperature<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.temperature = convert(
-                    value,
-                    "error converting supplied value for temperature",
-                );
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn temperature<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.temperature = IntoField::into_field(value)
+                    .map_err(|e| e.at("temperature"));
                 self
             }
-            pub fn top_k<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.top_k = convert(value, "error converting supplied value for top_k");
+            /// Takes `i32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn top_k<V: IntoField<::std::option::Option<i32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.top_k = IntoField::into_field(value).map_err(|e| e.at("top_k"));
                 self
             }
-            pub fn top_p<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.top_p = convert(value, "error converting supplied value for top_p");
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn top_p<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.top_p = IntoField::into_field(value).map_err(|e| e.at("top_p"));
                 self
             }
-            pub fn voice_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.voice_id = convert(
-                    value,
-                    "error converting supplied value for voice_id",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn voice_id<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.voice_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("voice_id"));
                 self
             }
         }
@@ -6084,18 +5243,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: RespeecherVoice,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    frequency_penalty: value.frequency_penalty?,
-                    min_p: value.min_p?,
-                    model: value.model?,
-                    presence_penalty: value.presence_penalty?,
-                    repetition_penalty: value.repetition_penalty?,
-                    seed: value.seed?,
-                    temperature: value.temperature?,
-                    top_k: value.top_k?,
-                    top_p: value.top_p?,
-                    voice_id: value.voice_id?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::RespeecherVoice> for RespeecherVoice {
@@ -6119,135 +5267,110 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[non_exhaustive]
         /// Builds a [`ScheduledCall`](super::ScheduledCall); start from `ScheduledCall::builder()`.
         pub struct ScheduledCall {
-            batch_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            batch_id: ::std::result::Result<::uuid::Uuid, FieldError>,
             call_id: ::std::result::Result<
                 ::std::option::Option<::uuid::Uuid>,
-                ::std::string::String,
+                FieldError,
             >,
             error: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             experimental_settings: ::std::result::Result<
                 ::std::option::Option<::serde_json::Value>,
-                ::std::string::String,
+                FieldError,
             >,
             medium: ::std::result::Result<
                 ::std::option::Option<super::CallMedium>,
-                ::std::string::String,
+                FieldError,
             >,
             metadata: ::std::result::Result<
                 ::std::option::Option<::serde_json::Value>,
-                ::std::string::String,
+                FieldError,
             >,
-            status: ::std::result::Result<
-                crate::types::ScheduledCallStatus,
-                ::std::string::String,
-            >,
+            status: ::std::result::Result<crate::types::ScheduledCallStatus, FieldError>,
             template_context: ::std::result::Result<
                 ::std::option::Option<::serde_json::Value>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for ScheduledCall {
             #[inline]
             fn default() -> Self {
                 Self {
-                    batch_id: Err("no value supplied for batch_id".to_string()),
-                    call_id: Err("no value supplied for call_id".to_string()),
-                    error: Err("no value supplied for error".to_string()),
+                    batch_id: Err(FieldError::missing("batch_id")),
+                    call_id: Err(FieldError::missing("call_id")),
+                    error: Err(FieldError::missing("error")),
                     experimental_settings: Ok(Default::default()),
                     medium: Ok(Default::default()),
                     metadata: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Err(FieldError::missing("status")),
                     template_context: Ok(Default::default()),
                 }
             }
         }
         impl ScheduledCall {
-            pub fn batch_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.batch_id = convert(
-                    value,
-                    "error converting supplied value for batch_id",
-                );
+            /// Takes `Uuid` or `&str` (parsed); see [`IntoField`] for every value it takes.
+            pub fn batch_id<V: IntoField<::uuid::Uuid>>(mut self, value: V) -> Self {
+                self.batch_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("batch_id"));
                 self
             }
-            pub fn call_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.call_id = convert(
-                    value,
-                    "error converting supplied value for call_id",
-                );
+            /// Takes `Uuid` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn call_id<V: IntoField<::std::option::Option<::uuid::Uuid>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.call_id = IntoField::into_field(value).map_err(|e| e.at("call_id"));
                 self
             }
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.error = convert(value, "error converting supplied value for error");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn error<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.error = IntoField::into_field(value).map_err(|e| e.at("error"));
                 self
             }
-            pub fn experimental_settings<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.experimental_settings = convert(
-                    value,
-                    "error converting supplied value for experimental_settings",
-                );
+            /// Takes `Value`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn experimental_settings<
+                V: IntoField<::std::option::Option<::serde_json::Value>>,
+            >(mut self, value: V) -> Self {
+                self.experimental_settings = IntoField::into_field(value)
+                    .map_err(|e| e.at("experimental_settings"));
                 self
             }
-            pub fn medium<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::CallMedium>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.medium = convert(
-                    value,
-                    "error converting supplied value for medium",
-                );
+            /// Takes `CallMedium`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn medium<V: IntoField<::std::option::Option<super::CallMedium>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.medium = IntoField::into_field(value).map_err(|e| e.at("medium"));
                 self
             }
-            pub fn metadata<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.metadata = convert(
-                    value,
-                    "error converting supplied value for metadata",
-                );
+            /// Takes `Value`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn metadata<V: IntoField<::std::option::Option<::serde_json::Value>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.metadata = IntoField::into_field(value)
+                    .map_err(|e| e.at("metadata"));
                 self
             }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<crate::types::ScheduledCallStatus>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = convert(
-                    value,
-                    "error converting supplied value for status",
-                );
+            /// Takes `ScheduledCallStatus`; see [`IntoField`] for every value it takes.
+            pub fn status<V: IntoField<crate::types::ScheduledCallStatus>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.status = IntoField::into_field(value).map_err(|e| e.at("status"));
                 self
             }
-            pub fn template_context<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.template_context = convert(
-                    value,
-                    "error converting supplied value for template_context",
-                );
+            /// Takes `Value`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn template_context<
+                V: IntoField<::std::option::Option<::serde_json::Value>>,
+            >(mut self, value: V) -> Self {
+                self.template_context = IntoField::into_field(value)
+                    .map_err(|e| e.at("template_context"));
                 self
             }
         }
@@ -6257,16 +5380,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: ScheduledCall,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    batch_id: value.batch_id?,
-                    call_id: value.call_id?,
-                    error: value.error?,
-                    experimental_settings: value.experimental_settings?,
-                    medium: value.medium?,
-                    metadata: value.metadata?,
-                    status: value.status?,
-                    template_context: value.template_context?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::ScheduledCall> for ScheduledCall {
@@ -6288,55 +5402,50 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[non_exhaustive]
         /// Builds a [`ScheduledCallBatch`](super::ScheduledCallBatch); start from `ScheduledCallBatch::builder()`.
         pub struct ScheduledCallBatch {
-            batch_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-            completed_count: ::std::result::Result<i64, ::std::string::String>,
+            batch_id: ::std::result::Result<::uuid::Uuid, FieldError>,
+            completed_count: ::std::result::Result<i64, FieldError>,
             created: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
-                ::std::string::String,
+                FieldError,
             >,
             ended_at: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
+                FieldError,
             >,
-            paused: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
+            paused: ::std::result::Result<::std::option::Option<bool>, FieldError>,
             throttle: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
-            total_count: ::std::result::Result<i64, ::std::string::String>,
+            total_count: ::std::result::Result<i64, FieldError>,
             webhook_secret: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             webhook_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             window_end: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
+                FieldError,
             >,
             window_start: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for ScheduledCallBatch {
             #[inline]
             fn default() -> Self {
                 Self {
-                    batch_id: Err("no value supplied for batch_id".to_string()),
-                    completed_count: Err(
-                        "no value supplied for completed_count".to_string(),
-                    ),
-                    created: Err("no value supplied for created".to_string()),
-                    ended_at: Err("no value supplied for ended_at".to_string()),
+                    batch_id: Err(FieldError::missing("batch_id")),
+                    completed_count: Err(FieldError::missing("completed_count")),
+                    created: Err(FieldError::missing("created")),
+                    ended_at: Err(FieldError::missing("ended_at")),
                     paused: Ok(Default::default()),
                     throttle: Ok(Default::default()),
-                    total_count: Err("no value supplied for total_count".to_string()),
+                    total_count: Err(FieldError::missing("total_count")),
                     webhook_secret: Ok(Default::default()),
                     webhook_url: Ok(Default::default()),
                     window_end: Ok(Default::default()),
@@ -6345,131 +5454,93 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ScheduledCallBatch {
-            pub fn batch_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.batch_id = convert(
-                    value,
-                    "error converting supplied value for batch_id",
-                );
+            /// Takes `Uuid` or `&str` (parsed); see [`IntoField`] for every value it takes.
+            pub fn batch_id<V: IntoField<::uuid::Uuid>>(mut self, value: V) -> Self {
+                self.batch_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("batch_id"));
                 self
             }
-            pub fn completed_count<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.completed_count = convert(
-                    value,
-                    "error converting supplied value for completed_count",
-                );
+            /// Takes `i64`; see [`IntoField`] for every value it takes.
+            pub fn completed_count<V: IntoField<i64>>(mut self, value: V) -> Self {
+                self.completed_count = IntoField::into_field(value)
+                    .map_err(|e| e.at("completed_count"));
                 self
             }
-            pub fn created<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.created = convert(
-                    value,
-                    "error converting supplied value for created",
-                );
+            /// Takes `DateTime<Utc>` or `&str` (parsed); see [`IntoField`] for every value it takes.
+            pub fn created<V: IntoField<::chrono::DateTime<::chrono::offset::Utc>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.created = IntoField::into_field(value).map_err(|e| e.at("created"));
                 self
             }
-            pub fn ended_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.ended_at = convert(
-                    value,
-                    "error converting supplied value for ended_at",
-                );
+            /// Takes `DateTime<Utc>` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn ended_at<
+                V: IntoField<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.ended_at = IntoField::into_field(value)
+                    .map_err(|e| e.at("ended_at"));
                 self
             }
-            pub fn paused<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.paused = convert(
-                    value,
-                    "error converting supplied value for paused",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn paused<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.paused = IntoField::into_field(value).map_err(|e| e.at("paused"));
                 self
             }
-            pub fn throttle<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.throttle = convert(
-                    value,
-                    "error converting supplied value for throttle",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn throttle<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.throttle = IntoField::into_field(value)
+                    .map_err(|e| e.at("throttle"));
                 self
             }
-            pub fn total_count<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.total_count = convert(
-                    value,
-                    "error converting supplied value for total_count",
-                );
+            /// Takes `i64`; see [`IntoField`] for every value it takes.
+            pub fn total_count<V: IntoField<i64>>(mut self, value: V) -> Self {
+                self.total_count = IntoField::into_field(value)
+                    .map_err(|e| e.at("total_count"));
                 self
             }
-            pub fn webhook_secret<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.webhook_secret = convert(
-                    value,
-                    "error converting supplied value for webhook_secret",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn webhook_secret<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.webhook_secret = IntoField::into_field(value)
+                    .map_err(|e| e.at("webhook_secret"));
                 self
             }
-            pub fn webhook_url<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.webhook_url = convert(
-                    value,
-                    "error converting supplied value for webhook_url",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn webhook_url<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.webhook_url = IntoField::into_field(value)
+                    .map_err(|e| e.at("webhook_url"));
                 self
             }
-            pub fn window_end<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.window_end = convert(
-                    value,
-                    "error converting supplied value for window_end",
-                );
+            /// Takes `DateTime<Utc>` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn window_end<
+                V: IntoField<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.window_end = IntoField::into_field(value)
+                    .map_err(|e| e.at("window_end"));
                 self
             }
-            pub fn window_start<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.window_start = convert(
-                    value,
-                    "error converting supplied value for window_start",
-                );
+            /// Takes `DateTime<Utc>` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn window_start<
+                V: IntoField<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.window_start = IntoField::into_field(value)
+                    .map_err(|e| e.at("window_start"));
                 self
             }
         }
@@ -6479,19 +5550,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: ScheduledCallBatch,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    batch_id: value.batch_id?,
-                    completed_count: value.completed_count?,
-                    created: value.created?,
-                    ended_at: value.ended_at?,
-                    paused: value.paused?,
-                    throttle: value.throttle?,
-                    total_count: value.total_count?,
-                    webhook_secret: value.webhook_secret?,
-                    webhook_url: value.webhook_url?,
-                    window_end: value.window_end?,
-                    window_start: value.window_start?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::ScheduledCallBatch> for ScheduledCallBatch {
@@ -6518,38 +5577,35 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct ScheduledCallBatchRequest {
             calls: ::std::result::Result<
                 ::std::vec::Vec<super::ScheduledCallRequest>,
-                ::std::string::String,
+                FieldError,
             >,
-            paused: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
+            paused: ::std::result::Result<::std::option::Option<bool>, FieldError>,
             throttle: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             webhook_secret: ::std::result::Result<
-                ::std::option::Option<super::ScheduledCallBatchRequestWebhookSecret>,
-                ::std::string::String,
+                ::std::option::Option<super::WebhookSecret>,
+                FieldError,
             >,
             webhook_url: ::std::result::Result<
-                ::std::option::Option<super::ScheduledCallBatchRequestWebhookUrl>,
-                ::std::string::String,
+                ::std::option::Option<super::WebhookUrl>,
+                FieldError,
             >,
             window_end: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
+                FieldError,
             >,
             window_start: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for ScheduledCallBatchRequest {
             #[inline]
             fn default() -> Self {
                 Self {
-                    calls: Err("no value supplied for calls".to_string()),
+                    calls: Err(FieldError::missing("calls")),
                     paused: Ok(Default::default()),
                     throttle: Ok(Default::default()),
                     webhook_secret: Ok(Default::default()),
@@ -6560,86 +5616,66 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ScheduledCallBatchRequest {
-            pub fn calls<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledCallRequest>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.calls = convert(value, "error converting supplied value for calls");
+            /// Takes `Vec<ScheduledCallRequest>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn calls<V: IntoField<::std::vec::Vec<super::ScheduledCallRequest>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.calls = IntoField::into_field(value).map_err(|e| e.at("calls"));
                 self
             }
-            pub fn paused<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.paused = convert(
-                    value,
-                    "error converting supplied value for paused",
-                );
+            /// Takes `bool`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn paused<V: IntoField<::std::option::Option<bool>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.paused = IntoField::into_field(value).map_err(|e| e.at("paused"));
                 self
             }
-            pub fn throttle<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.throttle = convert(
-                    value,
-                    "error converting supplied value for throttle",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn throttle<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.throttle = IntoField::into_field(value)
+                    .map_err(|e| e.at("throttle"));
                 self
             }
-            pub fn webhook_secret<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ScheduledCallBatchRequestWebhookSecret>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.webhook_secret = convert(
-                    value,
-                    "error converting supplied value for webhook_secret",
-                );
+            /// Takes `WebhookSecret`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn webhook_secret<
+                V: IntoField<::std::option::Option<super::WebhookSecret>>,
+            >(mut self, value: V) -> Self {
+                self.webhook_secret = IntoField::into_field(value)
+                    .map_err(|e| e.at("webhook_secret"));
                 self
             }
-            pub fn webhook_url<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ScheduledCallBatchRequestWebhookUrl>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.webhook_url = convert(
-                    value,
-                    "error converting supplied value for webhook_url",
-                );
+            /// Takes `WebhookUrl`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn webhook_url<V: IntoField<::std::option::Option<super::WebhookUrl>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.webhook_url = IntoField::into_field(value)
+                    .map_err(|e| e.at("webhook_url"));
                 self
             }
-            pub fn window_end<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.window_end = convert(
-                    value,
-                    "error converting supplied value for window_end",
-                );
+            /// Takes `DateTime<Utc>` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn window_end<
+                V: IntoField<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.window_end = IntoField::into_field(value)
+                    .map_err(|e| e.at("window_end"));
                 self
             }
-            pub fn window_start<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.window_start = convert(
-                    value,
-                    "error converting supplied value for window_start",
-                );
+            /// Takes `DateTime<Utc>` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn window_start<
+                V: IntoField<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.window_start = IntoField::into_field(value)
+                    .map_err(|e| e.at("window_start"));
                 self
             }
         }
@@ -6650,15 +5686,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: ScheduledCallBatchRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    calls: value.calls?,
-                    paused: value.paused?,
-                    throttle: value.throttle?,
-                    webhook_secret: value.webhook_secret?,
-                    webhook_url: value.webhook_url?,
-                    window_end: value.window_end?,
-                    window_start: value.window_start?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::ScheduledCallBatchRequest>
@@ -6682,19 +5710,19 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct ScheduledCallRequest {
             experimental_settings: ::std::result::Result<
                 ::std::option::Option<::serde_json::Value>,
-                ::std::string::String,
+                FieldError,
             >,
             medium: ::std::result::Result<
                 ::std::option::Option<super::CallMedium>,
-                ::std::string::String,
+                FieldError,
             >,
             metadata: ::std::result::Result<
                 ::std::option::Option<::serde_json::Value>,
-                ::std::string::String,
+                FieldError,
             >,
             template_context: ::std::result::Result<
                 ::std::option::Option<::serde_json::Value>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for ScheduledCallRequest {
@@ -6709,48 +5737,37 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ScheduledCallRequest {
-            pub fn experimental_settings<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.experimental_settings = convert(
-                    value,
-                    "error converting supplied value for experimental_settings",
-                );
+            /// Takes `Value`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn experimental_settings<
+                V: IntoField<::std::option::Option<::serde_json::Value>>,
+            >(mut self, value: V) -> Self {
+                self.experimental_settings = IntoField::into_field(value)
+                    .map_err(|e| e.at("experimental_settings"));
                 self
             }
-            pub fn medium<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::CallMedium>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.medium = convert(
-                    value,
-                    "error converting supplied value for medium",
-                );
+            /// Takes `CallMedium`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn medium<V: IntoField<::std::option::Option<super::CallMedium>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.medium = IntoField::into_field(value).map_err(|e| e.at("medium"));
                 self
             }
-            pub fn metadata<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.metadata = convert(
-                    value,
-                    "error converting supplied value for metadata",
-                );
+            /// Takes `Value`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn metadata<V: IntoField<::std::option::Option<::serde_json::Value>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.metadata = IntoField::into_field(value)
+                    .map_err(|e| e.at("metadata"));
                 self
             }
-            pub fn template_context<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.template_context = convert(
-                    value,
-                    "error converting supplied value for template_context",
-                );
+            /// Takes `Value`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn template_context<
+                V: IntoField<::std::option::Option<::serde_json::Value>>,
+            >(mut self, value: V) -> Self {
+                self.template_context = IntoField::into_field(value)
+                    .map_err(|e| e.at("template_context"));
                 self
             }
         }
@@ -6761,12 +5778,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: ScheduledCallRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    experimental_settings: value.experimental_settings?,
-                    medium: value.medium?,
-                    metadata: value.metadata?,
-                    template_context: value.template_context?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::ScheduledCallRequest> for ScheduledCallRequest {
@@ -6797,7 +5809,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 _value: SipIncoming,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {})
+                _value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::SipIncoming> for SipIncoming {
@@ -6812,11 +5824,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct SipMedium {
             incoming: ::std::result::Result<
                 ::std::option::Option<super::SipIncoming>,
-                ::std::string::String,
+                FieldError,
             >,
             outgoing: ::std::result::Result<
                 ::std::option::Option<super::SipOutgoing>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for SipMedium {
@@ -6829,26 +5841,22 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl SipMedium {
-            pub fn incoming<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::SipIncoming>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.incoming = convert(
-                    value,
-                    "error converting supplied value for incoming",
-                );
+            /// Takes `SipIncoming`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn incoming<V: IntoField<::std::option::Option<super::SipIncoming>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.incoming = IntoField::into_field(value)
+                    .map_err(|e| e.at("incoming"));
                 self
             }
-            pub fn outgoing<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::SipOutgoing>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.outgoing = convert(
-                    value,
-                    "error converting supplied value for outgoing",
-                );
+            /// Takes `SipOutgoing`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn outgoing<V: IntoField<::std::option::Option<super::SipOutgoing>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.outgoing = IntoField::into_field(value)
+                    .map_err(|e| e.at("outgoing"));
                 self
             }
         }
@@ -6858,10 +5866,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: SipMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    incoming: value.incoming?,
-                    outgoing: value.outgoing?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::SipMedium> for SipMedium {
@@ -6879,19 +5884,19 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct SipOutgoing {
             from: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             password: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             to: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             username: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for SipOutgoing {
@@ -6906,42 +5911,38 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl SipOutgoing {
-            pub fn from<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.from = convert(value, "error converting supplied value for from");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn from<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.from = IntoField::into_field(value).map_err(|e| e.at("from"));
                 self
             }
-            pub fn password<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.password = convert(
-                    value,
-                    "error converting supplied value for password",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn password<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.password = IntoField::into_field(value)
+                    .map_err(|e| e.at("password"));
                 self
             }
-            pub fn to<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.to = convert(value, "error converting supplied value for to");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn to<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.to = IntoField::into_field(value).map_err(|e| e.at("to"));
                 self
             }
-            pub fn username<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.username = convert(
-                    value,
-                    "error converting supplied value for username",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn username<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.username = IntoField::into_field(value)
+                    .map_err(|e| e.at("username"));
                 self
             }
         }
@@ -6951,12 +5952,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: SipOutgoing,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    from: value.from?,
-                    password: value.password?,
-                    to: value.to?,
-                    username: value.username?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::SipOutgoing> for SipOutgoing {
@@ -6976,11 +5972,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct TelnyxMedium {
             dtmf_handling: ::std::result::Result<
                 ::std::option::Option<super::DtmfHandling>,
-                ::std::string::String,
+                FieldError,
             >,
             outgoing: ::std::result::Result<
                 ::std::option::Option<super::TelnyxMediumOutgoingRequestParams>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for TelnyxMedium {
@@ -6993,28 +5989,22 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl TelnyxMedium {
-            pub fn dtmf_handling<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::DtmfHandling>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.dtmf_handling = convert(
-                    value,
-                    "error converting supplied value for dtmf_handling",
-                );
+            /// Takes `DtmfHandling`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn dtmf_handling<
+                V: IntoField<::std::option::Option<super::DtmfHandling>>,
+            >(mut self, value: V) -> Self {
+                self.dtmf_handling = IntoField::into_field(value)
+                    .map_err(|e| e.at("dtmf_handling"));
                 self
             }
-            pub fn outgoing<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::TelnyxMediumOutgoingRequestParams>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.outgoing = convert(
-                    value,
-                    "error converting supplied value for outgoing",
-                );
+            /// Takes `TelnyxMediumOutgoingRequestParams`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn outgoing<
+                V: IntoField<
+                        ::std::option::Option<super::TelnyxMediumOutgoingRequestParams>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.outgoing = IntoField::into_field(value)
+                    .map_err(|e| e.at("outgoing"));
                 self
             }
         }
@@ -7024,10 +6014,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: TelnyxMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    dtmf_handling: value.dtmf_handling?,
-                    outgoing: value.outgoing?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::TelnyxMedium> for TelnyxMedium {
@@ -7045,15 +6032,15 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct TelnyxMediumOutgoingRequestParams {
             additional_params: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
+                FieldError,
             >,
             from: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             to: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for TelnyxMediumOutgoingRequestParams {
@@ -7067,33 +6054,30 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl TelnyxMediumOutgoingRequestParams {
-            pub fn additional_params<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.additional_params = convert(
-                    value,
-                    "error converting supplied value for additional_params",
-                );
+            /// Takes `Map<String, Value>`; see [`IntoField`] for every value it takes.
+            pub fn additional_params<
+                V: IntoField<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.additional_params = IntoField::into_field(value)
+                    .map_err(|e| e.at("additional_params"));
                 self
             }
-            pub fn from<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.from = convert(value, "error converting supplied value for from");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn from<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.from = IntoField::into_field(value).map_err(|e| e.at("from"));
                 self
             }
-            pub fn to<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.to = convert(value, "error converting supplied value for to");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn to<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.to = IntoField::into_field(value).map_err(|e| e.at("to"));
                 self
             }
         }
@@ -7104,11 +6088,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: TelnyxMediumOutgoingRequestParams,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    additional_params: value.additional_params?,
-                    from: value.from?,
-                    to: value.to?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::TelnyxMediumOutgoingRequestParams>
@@ -7128,15 +6108,15 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct TimedMessage {
             duration: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             end_behavior: ::std::result::Result<
                 ::std::option::Option<crate::types::TimedMessageEndBehavior>,
-                ::std::string::String,
+                FieldError,
             >,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for TimedMessage {
@@ -7150,39 +6130,31 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl TimedMessage {
-            pub fn duration<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.duration = convert(
-                    value,
-                    "error converting supplied value for duration",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn duration<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.duration = IntoField::into_field(value)
+                    .map_err(|e| e.at("duration"));
                 self
             }
-            pub fn end_behavior<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::types::TimedMessageEndBehavior>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.end_behavior = convert(
-                    value,
-                    "error converting supplied value for end_behavior",
-                );
+            /// Takes `TimedMessageEndBehavior`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn end_behavior<
+                V: IntoField<
+                        ::std::option::Option<crate::types::TimedMessageEndBehavior>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.end_behavior = IntoField::into_field(value)
+                    .map_err(|e| e.at("end_behavior"));
                 self
             }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = convert(
-                    value,
-                    "error converting supplied value for message",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn message<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.message = IntoField::into_field(value).map_err(|e| e.at("message"));
                 self
             }
         }
@@ -7192,11 +6164,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: TimedMessage,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    duration: value.duration?,
-                    end_behavior: value.end_behavior?,
-                    message: value.message?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::TimedMessage> for TimedMessage {
@@ -7215,11 +6183,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct TwilioMedium {
             dtmf_handling: ::std::result::Result<
                 ::std::option::Option<super::DtmfHandling>,
-                ::std::string::String,
+                FieldError,
             >,
             outgoing: ::std::result::Result<
                 ::std::option::Option<super::TwilioMediumOutgoingRequestParams>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for TwilioMedium {
@@ -7232,28 +6200,22 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl TwilioMedium {
-            pub fn dtmf_handling<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::DtmfHandling>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.dtmf_handling = convert(
-                    value,
-                    "error converting supplied value for dtmf_handling",
-                );
+            /// Takes `DtmfHandling`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn dtmf_handling<
+                V: IntoField<::std::option::Option<super::DtmfHandling>>,
+            >(mut self, value: V) -> Self {
+                self.dtmf_handling = IntoField::into_field(value)
+                    .map_err(|e| e.at("dtmf_handling"));
                 self
             }
-            pub fn outgoing<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::TwilioMediumOutgoingRequestParams>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.outgoing = convert(
-                    value,
-                    "error converting supplied value for outgoing",
-                );
+            /// Takes `TwilioMediumOutgoingRequestParams`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn outgoing<
+                V: IntoField<
+                        ::std::option::Option<super::TwilioMediumOutgoingRequestParams>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.outgoing = IntoField::into_field(value)
+                    .map_err(|e| e.at("outgoing"));
                 self
             }
         }
@@ -7263,10 +6225,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: TwilioMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    dtmf_handling: value.dtmf_handling?,
-                    outgoing: value.outgoing?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::TwilioMedium> for TwilioMedium {
@@ -7284,15 +6243,15 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct TwilioMediumOutgoingRequestParams {
             additional_params: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
+                FieldError,
             >,
             from: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             to: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for TwilioMediumOutgoingRequestParams {
@@ -7306,33 +6265,30 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl TwilioMediumOutgoingRequestParams {
-            pub fn additional_params<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.additional_params = convert(
-                    value,
-                    "error converting supplied value for additional_params",
-                );
+            /// Takes `Map<String, Value>`; see [`IntoField`] for every value it takes.
+            pub fn additional_params<
+                V: IntoField<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.additional_params = IntoField::into_field(value)
+                    .map_err(|e| e.at("additional_params"));
                 self
             }
-            pub fn from<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.from = convert(value, "error converting supplied value for from");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn from<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.from = IntoField::into_field(value).map_err(|e| e.at("from"));
                 self
             }
-            pub fn to<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.to = convert(value, "error converting supplied value for to");
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn to<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.to = IntoField::into_field(value).map_err(|e| e.at("to"));
                 self
             }
         }
@@ -7343,11 +6299,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: TwilioMediumOutgoingRequestParams,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    additional_params: value.additional_params?,
-                    from: value.from?,
-                    to: value.to?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::TwilioMediumOutgoingRequestParams>
@@ -7367,7 +6319,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct UserGreeting {
             fallback: ::std::result::Result<
                 ::std::option::Option<super::FallbackAgentGreeting>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for UserGreeting {
@@ -7379,17 +6331,12 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl UserGreeting {
-            pub fn fallback<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::FallbackAgentGreeting>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.fallback = convert(
-                    value,
-                    "error converting supplied value for fallback",
-                );
+            /// Takes `FallbackAgentGreeting`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn fallback<
+                V: IntoField<::std::option::Option<super::FallbackAgentGreeting>>,
+            >(mut self, value: V) -> Self {
+                self.fallback = IntoField::into_field(value)
+                    .map_err(|e| e.at("fallback"));
                 self
             }
         }
@@ -7399,7 +6346,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: UserGreeting,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { fallback: value.fallback? })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::UserGreeting> for UserGreeting {
@@ -7416,19 +6363,19 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct VadSettings {
             frame_activation_threshold: ::std::result::Result<
                 ::std::option::Option<f32>,
-                ::std::string::String,
+                FieldError,
             >,
             minimum_interruption_duration: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             minimum_turn_duration: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             turn_endpoint_delay: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for VadSettings {
@@ -7443,48 +6390,37 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl VadSettings {
-            pub fn frame_activation_threshold<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.frame_activation_threshold = convert(
-                    value,
-                    "error converting supplied value for frame_activation_threshold",
-                );
+            /// Takes `f32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn frame_activation_threshold<V: IntoField<::std::option::Option<f32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.frame_activation_threshold = IntoField::into_field(value)
+                    .map_err(|e| e.at("frame_activation_threshold"));
                 self
             }
-            pub fn minimum_interruption_duration<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.minimum_interruption_duration = convert(
-                    value,
-                    "error converting supplied value for minimum_interruption_duration",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn minimum_interruption_duration<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.minimum_interruption_duration = IntoField::into_field(value)
+                    .map_err(|e| e.at("minimum_interruption_duration"));
                 self
             }
-            pub fn minimum_turn_duration<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.minimum_turn_duration = convert(
-                    value,
-                    "error converting supplied value for minimum_turn_duration",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn minimum_turn_duration<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.minimum_turn_duration = IntoField::into_field(value)
+                    .map_err(|e| e.at("minimum_turn_duration"));
                 self
             }
-            pub fn turn_endpoint_delay<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.turn_endpoint_delay = convert(
-                    value,
-                    "error converting supplied value for turn_endpoint_delay",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn turn_endpoint_delay<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.turn_endpoint_delay = IntoField::into_field(value)
+                    .map_err(|e| e.at("turn_endpoint_delay"));
                 self
             }
         }
@@ -7494,12 +6430,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: VadSettings,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    frame_activation_threshold: value.frame_activation_threshold?,
-                    minimum_interruption_duration: value.minimum_interruption_duration?,
-                    minimum_turn_duration: value.minimum_turn_duration?,
-                    turn_endpoint_delay: value.turn_endpoint_delay?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::VadSettings> for VadSettings {
@@ -7521,7 +6452,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct WebRtcMedium {
             data_messages: ::std::result::Result<
                 ::std::option::Option<super::EnabledDataMessages>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for WebRtcMedium {
@@ -7533,17 +6464,12 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl WebRtcMedium {
-            pub fn data_messages<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::EnabledDataMessages>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.data_messages = convert(
-                    value,
-                    "error converting supplied value for data_messages",
-                );
+            /// Takes `EnabledDataMessages`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn data_messages<
+                V: IntoField<::std::option::Option<super::EnabledDataMessages>>,
+            >(mut self, value: V) -> Self {
+                self.data_messages = IntoField::into_field(value)
+                    .map_err(|e| e.at("data_messages"));
                 self
             }
         }
@@ -7553,9 +6479,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: WebRtcMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    data_messages: value.data_messages?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::WebRtcMedium> for WebRtcMedium {
@@ -7572,23 +6496,23 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub struct WebSocketMedium {
             client_buffer_size_ms: ::std::result::Result<
                 ::std::option::Option<i32>,
-                ::std::string::String,
+                FieldError,
             >,
             data_messages: ::std::result::Result<
                 ::std::option::Option<super::EnabledDataMessages>,
-                ::std::string::String,
+                FieldError,
             >,
             input_sample_rate: ::std::result::Result<
                 ::std::option::Option<i32>,
-                ::std::string::String,
+                FieldError,
             >,
             media_idle_timeout: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
-                ::std::string::String,
+                FieldError,
             >,
             output_sample_rate: ::std::result::Result<
                 ::std::option::Option<i32>,
-                ::std::string::String,
+                FieldError,
             >,
         }
         impl ::std::default::Default for WebSocketMedium {
@@ -7604,61 +6528,47 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl WebSocketMedium {
-            pub fn client_buffer_size_ms<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.client_buffer_size_ms = convert(
-                    value,
-                    "error converting supplied value for client_buffer_size_ms",
-                );
+            /// Takes `i32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn client_buffer_size_ms<V: IntoField<::std::option::Option<i32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.client_buffer_size_ms = IntoField::into_field(value)
+                    .map_err(|e| e.at("client_buffer_size_ms"));
                 self
             }
-            pub fn data_messages<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::EnabledDataMessages>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.data_messages = convert(
-                    value,
-                    "error converting supplied value for data_messages",
-                );
+            /// Takes `EnabledDataMessages`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn data_messages<
+                V: IntoField<::std::option::Option<super::EnabledDataMessages>>,
+            >(mut self, value: V) -> Self {
+                self.data_messages = IntoField::into_field(value)
+                    .map_err(|e| e.at("data_messages"));
                 self
             }
-            pub fn input_sample_rate<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.input_sample_rate = convert(
-                    value,
-                    "error converting supplied value for input_sample_rate",
-                );
+            /// Takes `i32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn input_sample_rate<V: IntoField<::std::option::Option<i32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.input_sample_rate = IntoField::into_field(value)
+                    .map_err(|e| e.at("input_sample_rate"));
                 self
             }
-            pub fn media_idle_timeout<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.media_idle_timeout = convert(
-                    value,
-                    "error converting supplied value for media_idle_timeout",
-                );
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn media_idle_timeout<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.media_idle_timeout = IntoField::into_field(value)
+                    .map_err(|e| e.at("media_idle_timeout"));
                 self
             }
-            pub fn output_sample_rate<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.output_sample_rate = convert(
-                    value,
-                    "error converting supplied value for output_sample_rate",
-                );
+            /// Takes `i32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn output_sample_rate<V: IntoField<::std::option::Option<i32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.output_sample_rate = IntoField::into_field(value)
+                    .map_err(|e| e.at("output_sample_rate"));
                 self
             }
         }
@@ -7668,13 +6578,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             fn try_from(
                 value: WebSocketMedium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    client_buffer_size_ms: value.client_buffer_size_ms?,
-                    data_messages: value.data_messages?,
-                    input_sample_rate: value.input_sample_rate?,
-                    media_idle_timeout: value.media_idle_timeout?,
-                    output_sample_rate: value.output_sample_rate?,
-                })
+                value.finish().map_err(super::error::ConversionError::from)
             }
         }
         impl ::std::convert::From<super::WebSocketMedium> for WebSocketMedium {
@@ -8238,16 +7142,1937 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::convert::TryFrom::try_from(self)
             }
         }
-        /// A setter's value converted, or the error its `build()` reports.
-        fn convert<T, U>(
-            value: T,
-            context: &'static str,
-        ) -> ::std::result::Result<U, ::std::string::String>
-        where
-            T: ::std::convert::TryInto<U>,
-            T::Error: ::std::fmt::Display,
-        {
-            value.try_into().map_err(|e| format!("{context}: {e}"))
+        impl AgentBasic {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::AgentBasic, FieldError> {
+                let value = self;
+                let built = super::AgentBasic {
+                    agent_id: value.agent_id?,
+                    name: value.name?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl AgentGreeting {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::AgentGreeting, FieldError> {
+                let value = self;
+                let built = super::AgentGreeting {
+                    delay: value.delay?,
+                    prompt: value.prompt?,
+                    text: value.text?,
+                    uninterruptible: value.uninterruptible?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl Call {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::Call, FieldError> {
+                let value = self;
+                let built = super::Call {
+                    agent: value.agent?,
+                    agent_id: value.agent_id?,
+                    billed_duration: value.billed_duration?,
+                    billed_side_input_tokens: value.billed_side_input_tokens?,
+                    billed_side_output_tokens: value.billed_side_output_tokens?,
+                    billing_status: value.billing_status?,
+                    call_id: value.call_id?,
+                    callbacks: value.callbacks?,
+                    client_version: value.client_version?,
+                    created: value.created?,
+                    data_connection_config: value.data_connection_config?,
+                    end_reason: value.end_reason?,
+                    ended: value.ended?,
+                    experimental_settings: value.experimental_settings?,
+                    external_voice: value.external_voice?,
+                    first_speaker: value.first_speaker?,
+                    first_speaker_settings: value.first_speaker_settings?,
+                    inactivity_messages: value.inactivity_messages?,
+                    initial_output_medium: value.initial_output_medium?,
+                    initial_state: value.initial_state?,
+                    join_timeout: value.join_timeout?,
+                    join_url: value.join_url?,
+                    joined: value.joined?,
+                    language_hint: value.language_hint?,
+                    max_duration: value.max_duration?,
+                    medium: value.medium?,
+                    metadata: value.metadata?,
+                    model: value.model?,
+                    recording_enabled: value.recording_enabled?,
+                    request_context: value.request_context?,
+                    retention_policy: value.retention_policy?,
+                    short_summary: value.short_summary?,
+                    sip_details: value.sip_details?,
+                    summary: value.summary?,
+                    system_prompt: value.system_prompt?,
+                    temperature: value.temperature?,
+                    time_exceeded_message: value.time_exceeded_message?,
+                    transcript_optional: value.transcript_optional?,
+                    vad_settings: value.vad_settings?,
+                    voice: value.voice?,
+                    voice_overrides: value.voice_overrides?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl CallMedium {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::CallMedium, FieldError> {
+                let value = self;
+                let built = super::CallMedium {
+                    exotel: value.exotel?,
+                    plivo: value.plivo?,
+                    server_web_socket: value.server_web_socket?,
+                    sip: value.sip?,
+                    telnyx: value.telnyx?,
+                    twilio: value.twilio?,
+                    web_rtc: value.web_rtc?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl CallSipDetails {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::CallSipDetails, FieldError> {
+                let value = self;
+                let built = super::CallSipDetails {
+                    billed_duration: value.billed_duration?,
+                    termination_reason: value.termination_reason?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl Callback {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::Callback, FieldError> {
+                let value = self;
+                let built = super::Callback {
+                    secrets: value.secrets?,
+                    url: value.url?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl Callbacks {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::Callbacks, FieldError> {
+                let value = self;
+                let built = super::Callbacks {
+                    billed: value.billed?,
+                    ended: value.ended?,
+                    joined: value.joined?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl CartesiaGenerationConfig {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::CartesiaGenerationConfig, FieldError> {
+                let value = self;
+                let built = super::CartesiaGenerationConfig {
+                    emotion: value.emotion?,
+                    pronunciation_dict_id: value.pronunciation_dict_id?,
+                    speed: value.speed?,
+                    volume: value.volume?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl CartesiaVoice {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::CartesiaVoice, FieldError> {
+                let value = self;
+                let built = super::CartesiaVoice {
+                    emotion: value.emotion?,
+                    emotions: value.emotions?,
+                    generation_config: value.generation_config?,
+                    model: value.model?,
+                    speed: value.speed?,
+                    voice_id: value.voice_id?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl DataConnectionAudioConfig {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::DataConnectionAudioConfig, FieldError> {
+                let value = self;
+                let built = super::DataConnectionAudioConfig {
+                    channel_mode: value.channel_mode?,
+                    sample_rate: value.sample_rate?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl DataConnectionConfig {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::DataConnectionConfig, FieldError> {
+                let value = self;
+                let built = super::DataConnectionConfig {
+                    audio_config: value.audio_config?,
+                    data_messages: value.data_messages?,
+                    headers: value.headers?,
+                    websocket_url: value.websocket_url?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl DtmfHandling {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::DtmfHandling, FieldError> {
+                let value = self;
+                let built = super::DtmfHandling {
+                    ignore: value.ignore?,
+                    user_text_message: value.user_text_message?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl DtmfUserTextMessage {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::DtmfUserTextMessage, FieldError> {
+                let value = self;
+                let built = super::DtmfUserTextMessage {
+                    text: value.text?,
+                    urgency: value.urgency?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl ElevenLabsVoice {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::ElevenLabsVoice, FieldError> {
+                let value = self;
+                let built = super::ElevenLabsVoice {
+                    enable_ssml_parsing: value.enable_ssml_parsing?,
+                    max_sample_rate: value.max_sample_rate?,
+                    model: value.model?,
+                    optimize_streaming_latency: value.optimize_streaming_latency?,
+                    pronunciation_dictionaries: value.pronunciation_dictionaries?,
+                    similarity_boost: value.similarity_boost?,
+                    speed: value.speed?,
+                    stability: value.stability?,
+                    style: value.style?,
+                    use_speaker_boost: value.use_speaker_boost?,
+                    voice_id: value.voice_id?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl EnabledDataMessages {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::EnabledDataMessages, FieldError> {
+                let value = self;
+                let built = super::EnabledDataMessages {
+                    call_event: value.call_event?,
+                    call_started: value.call_started?,
+                    client_tool_invocation: value.client_tool_invocation?,
+                    data_connection_tool_invocation: value
+                        .data_connection_tool_invocation?,
+                    debug: value.debug?,
+                    invoking_tool: value.invoking_tool?,
+                    playback_clear_buffer: value.playback_clear_buffer?,
+                    pong: value.pong?,
+                    state: value.state?,
+                    tool_used: value.tool_used?,
+                    transcript: value.transcript?,
+                    user_started_speaking: value.user_started_speaking?,
+                    user_stopped_speaking: value.user_stopped_speaking?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl ExotelMedium {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::ExotelMedium, FieldError> {
+                let value = self;
+                let built = super::ExotelMedium {
+                    dtmf_handling: value.dtmf_handling?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl ExternalVoice {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::ExternalVoice, FieldError> {
+                let value = self;
+                let built = super::ExternalVoice {
+                    cartesia: value.cartesia?,
+                    eleven_labs: value.eleven_labs?,
+                    generic: value.generic?,
+                    google: value.google?,
+                    inworld: value.inworld?,
+                    lmnt: value.lmnt?,
+                    respeecher: value.respeecher?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl FallbackAgentGreeting {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::FallbackAgentGreeting, FieldError> {
+                let value = self;
+                let built = super::FallbackAgentGreeting {
+                    delay: value.delay?,
+                    prompt: value.prompt?,
+                    text: value.text?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl FirstSpeakerSettings {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::FirstSpeakerSettings, FieldError> {
+                let value = self;
+                let built = super::FirstSpeakerSettings {
+                    agent: value.agent?,
+                    user: value.user?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl GenericVoice {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::GenericVoice, FieldError> {
+                let value = self;
+                let built = super::GenericVoice {
+                    body: value.body?,
+                    headers: value.headers?,
+                    json_audio_field_path: value.json_audio_field_path?,
+                    json_byte_encoding: value.json_byte_encoding?,
+                    response_mime_type: value.response_mime_type?,
+                    response_sample_rate: value.response_sample_rate?,
+                    response_words_per_minute: value.response_words_per_minute?,
+                    url: value.url?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl GoogleVoice {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::GoogleVoice, FieldError> {
+                let value = self;
+                let built = super::GoogleVoice {
+                    speaking_rate: value.speaking_rate?,
+                    voice_id: value.voice_id?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl InworldVoice {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::InworldVoice, FieldError> {
+                let value = self;
+                let built = super::InworldVoice {
+                    apply_text_normalization: value.apply_text_normalization?,
+                    model_id: value.model_id?,
+                    speaking_rate: value.speaking_rate?,
+                    temperature: value.temperature?,
+                    voice_id: value.voice_id?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl LmntVoice {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::LmntVoice, FieldError> {
+                let value = self;
+                let built = super::LmntVoice {
+                    conversational: value.conversational?,
+                    model: value.model?,
+                    speed: value.speed?,
+                    voice_id: value.voice_id?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl PaginatedCallList {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::PaginatedCallList, FieldError> {
+                let value = self;
+                let built = super::PaginatedCallList {
+                    next: value.next?,
+                    previous: value.previous?,
+                    results: value.results?,
+                    total: value.total?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl PaginatedScheduledCallBatchList {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<
+                super::PaginatedScheduledCallBatchList,
+                FieldError,
+            > {
+                let value = self;
+                let built = super::PaginatedScheduledCallBatchList {
+                    next: value.next?,
+                    previous: value.previous?,
+                    results: value.results?,
+                    total: value.total?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl PaginatedScheduledCallList {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::PaginatedScheduledCallList, FieldError> {
+                let value = self;
+                let built = super::PaginatedScheduledCallList {
+                    next: value.next?,
+                    previous: value.previous?,
+                    results: value.results?,
+                    total: value.total?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl PatchedScheduledCallBatchRequest {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<
+                super::PatchedScheduledCallBatchRequest,
+                FieldError,
+            > {
+                let value = self;
+                let built = super::PatchedScheduledCallBatchRequest {
+                    calls: value.calls?,
+                    paused: value.paused?,
+                    throttle: value.throttle?,
+                    webhook_secret: value.webhook_secret?,
+                    webhook_url: value.webhook_url?,
+                    window_end: value.window_end?,
+                    window_start: value.window_start?,
+                };
+                check_items(
+                        &built.calls,
+                        ::std::option::Option::Some(1usize),
+                        ::std::option::Option::None,
+                        true,
+                    )
+                    .map_err(|e| e.at("calls"))?;
+                check_uri(&built.webhook_url).map_err(|e| e.at("webhook_url"))?;
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl PlivoMedium {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::PlivoMedium, FieldError> {
+                let value = self;
+                let built = super::PlivoMedium {
+                    dtmf_handling: value.dtmf_handling?,
+                    outgoing: value.outgoing?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl PlivoMediumOutgoingRequestParams {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<
+                super::PlivoMediumOutgoingRequestParams,
+                FieldError,
+            > {
+                let value = self;
+                let built = super::PlivoMediumOutgoingRequestParams {
+                    additional_params: value.additional_params?,
+                    from: value.from?,
+                    to: value.to?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl PronunciationDictionaryReference {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<
+                super::PronunciationDictionaryReference,
+                FieldError,
+            > {
+                let value = self;
+                let built = super::PronunciationDictionaryReference {
+                    dictionary_id: value.dictionary_id?,
+                    version_id: value.version_id?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl RespeecherVoice {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::RespeecherVoice, FieldError> {
+                let value = self;
+                let built = super::RespeecherVoice {
+                    frequency_penalty: value.frequency_penalty?,
+                    min_p: value.min_p?,
+                    model: value.model?,
+                    presence_penalty: value.presence_penalty?,
+                    repetition_penalty: value.repetition_penalty?,
+                    seed: value.seed?,
+                    temperature: value.temperature?,
+                    top_k: value.top_k?,
+                    top_p: value.top_p?,
+                    voice_id: value.voice_id?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl ScheduledCall {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::ScheduledCall, FieldError> {
+                let value = self;
+                let built = super::ScheduledCall {
+                    batch_id: value.batch_id?,
+                    call_id: value.call_id?,
+                    error: value.error?,
+                    experimental_settings: value.experimental_settings?,
+                    medium: value.medium?,
+                    metadata: value.metadata?,
+                    status: value.status?,
+                    template_context: value.template_context?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl ScheduledCallBatch {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::ScheduledCallBatch, FieldError> {
+                let value = self;
+                let built = super::ScheduledCallBatch {
+                    batch_id: value.batch_id?,
+                    completed_count: value.completed_count?,
+                    created: value.created?,
+                    ended_at: value.ended_at?,
+                    paused: value.paused?,
+                    throttle: value.throttle?,
+                    total_count: value.total_count?,
+                    webhook_secret: value.webhook_secret?,
+                    webhook_url: value.webhook_url?,
+                    window_end: value.window_end?,
+                    window_start: value.window_start?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl ScheduledCallBatchRequest {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::ScheduledCallBatchRequest, FieldError> {
+                let value = self;
+                let built = super::ScheduledCallBatchRequest {
+                    calls: value.calls?,
+                    paused: value.paused?,
+                    throttle: value.throttle?,
+                    webhook_secret: value.webhook_secret?,
+                    webhook_url: value.webhook_url?,
+                    window_end: value.window_end?,
+                    window_start: value.window_start?,
+                };
+                check_items(
+                        &built.calls,
+                        ::std::option::Option::Some(1usize),
+                        ::std::option::Option::None,
+                        false,
+                    )
+                    .map_err(|e| e.at("calls"))?;
+                check_uri(&built.webhook_url).map_err(|e| e.at("webhook_url"))?;
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl ScheduledCallRequest {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::ScheduledCallRequest, FieldError> {
+                let value = self;
+                let built = super::ScheduledCallRequest {
+                    experimental_settings: value.experimental_settings?,
+                    medium: value.medium?,
+                    metadata: value.metadata?,
+                    template_context: value.template_context?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl SipIncoming {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::SipIncoming, FieldError> {
+                let _value = self;
+                let built = super::SipIncoming {};
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl SipMedium {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::SipMedium, FieldError> {
+                let value = self;
+                let built = super::SipMedium {
+                    incoming: value.incoming?,
+                    outgoing: value.outgoing?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl SipOutgoing {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::SipOutgoing, FieldError> {
+                let value = self;
+                let built = super::SipOutgoing {
+                    from: value.from?,
+                    password: value.password?,
+                    to: value.to?,
+                    username: value.username?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl TelnyxMedium {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::TelnyxMedium, FieldError> {
+                let value = self;
+                let built = super::TelnyxMedium {
+                    dtmf_handling: value.dtmf_handling?,
+                    outgoing: value.outgoing?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl TelnyxMediumOutgoingRequestParams {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<
+                super::TelnyxMediumOutgoingRequestParams,
+                FieldError,
+            > {
+                let value = self;
+                let built = super::TelnyxMediumOutgoingRequestParams {
+                    additional_params: value.additional_params?,
+                    from: value.from?,
+                    to: value.to?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl TimedMessage {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::TimedMessage, FieldError> {
+                let value = self;
+                let built = super::TimedMessage {
+                    duration: value.duration?,
+                    end_behavior: value.end_behavior?,
+                    message: value.message?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl TwilioMedium {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::TwilioMedium, FieldError> {
+                let value = self;
+                let built = super::TwilioMedium {
+                    dtmf_handling: value.dtmf_handling?,
+                    outgoing: value.outgoing?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl TwilioMediumOutgoingRequestParams {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<
+                super::TwilioMediumOutgoingRequestParams,
+                FieldError,
+            > {
+                let value = self;
+                let built = super::TwilioMediumOutgoingRequestParams {
+                    additional_params: value.additional_params?,
+                    from: value.from?,
+                    to: value.to?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl UserGreeting {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::UserGreeting, FieldError> {
+                let value = self;
+                let built = super::UserGreeting {
+                    fallback: value.fallback?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl VadSettings {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::VadSettings, FieldError> {
+                let value = self;
+                let built = super::VadSettings {
+                    frame_activation_threshold: value.frame_activation_threshold?,
+                    minimum_interruption_duration: value.minimum_interruption_duration?,
+                    minimum_turn_duration: value.minimum_turn_duration?,
+                    turn_endpoint_delay: value.turn_endpoint_delay?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl WebRtcMedium {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::WebRtcMedium, FieldError> {
+                let value = self;
+                let built = super::WebRtcMedium {
+                    data_messages: value.data_messages?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl WebSocketMedium {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::WebSocketMedium, FieldError> {
+                let value = self;
+                let built = super::WebSocketMedium {
+                    client_buffer_size_ms: value.client_buffer_size_ms?,
+                    data_messages: value.data_messages?,
+                    input_sample_rate: value.input_sample_rate?,
+                    media_idle_timeout: value.media_idle_timeout?,
+                    output_sample_rate: value.output_sample_rate?,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        /// A value a builder's setter takes for a field of type `T`:
+        ///
+        /// - a `T`, and for an optional field (`T` = `Option<U>`) a `U` alone;
+        /// - for a string, a `&str` or a `&String`; for a string with a
+        ///   length or a pattern (a newtype such as [`WebhookSecret`](super::WebhookSecret)),
+        ///   a `&str`, a `&String` or a `String`, checked as the newtype's
+        ///   `TryFrom` checks; for a UUID or a date-time, a `&str`, parsed;
+        /// - for a field whose type has a builder, that builder (and for a
+        ///   list of them, a `Vec` of builders): it is built when the
+        ///   parent is, and an error inside it is reported with its path,
+        ///   such as `calls[3].medium.twilio.outgoing.to: no value supplied`.
+        ///
+        /// The crate implements it; a setter's error shows at `build()`.
+        pub trait IntoField<T> {
+            /// The field's value, or why there is none.
+            fn into_field(self) -> ::std::result::Result<T, FieldError>;
+        }
+        impl<T> IntoField<T> for T {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<T, FieldError> {
+                ::std::result::Result::Ok(self)
+            }
+        }
+        impl<T> IntoField<::std::option::Option<T>> for T {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<::std::option::Option<T>, FieldError> {
+                ::std::result::Result::Ok(::std::option::Option::Some(self))
+            }
+        }
+        /// Why a builder's field has no value: where (the field's path from
+        /// the value being built, as in `calls[3].medium.twilio.outgoing.to`)
+        /// and what went wrong. `build()` reports it as its error's message,
+        /// `path: message`.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct FieldError {
+            path: ::std::string::String,
+            message: ::std::borrow::Cow<'static, str>,
+        }
+        impl FieldError {
+            #[inline]
+            fn missing(field: &'static str) -> Self {
+                Self {
+                    path: field.to_owned(),
+                    message: ::std::borrow::Cow::Borrowed("no value supplied"),
+                }
+            }
+            #[inline]
+            fn invalid(error: impl ::std::fmt::Display) -> Self {
+                Self {
+                    path: ::std::string::String::new(),
+                    message: ::std::borrow::Cow::Owned(error.to_string()),
+                }
+            }
+            /// The same error, one field further out.
+            #[inline]
+            fn at(self, field: &str) -> Self {
+                let path = match self.path.chars().next() {
+                    None => field.to_owned(),
+                    Some('[') => format!("{field}{}", self.path),
+                    Some(_) => format!("{field}.{}", self.path),
+                };
+                Self { path, ..self }
+            }
+            /// The same error, at an item of a list.
+            #[inline]
+            fn at_index(self, index: usize) -> Self {
+                let path = match self.path.chars().next() {
+                    None | Some('[') => format!("[{index}]{}", self.path),
+                    Some(_) => format!("[{index}].{}", self.path),
+                };
+                Self { path, ..self }
+            }
+            /// Where: the field's path, `calls[3].medium.twilio.outgoing.to`.
+            pub fn path(&self) -> &str {
+                &self.path
+            }
+            /// What went wrong, without the path.
+            pub fn message(&self) -> &str {
+                &self.message
+            }
+        }
+        impl ::std::fmt::Display for FieldError {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                if self.path.is_empty() {
+                    f.write_str(&self.message)
+                } else {
+                    write!(f, "{}: {}", self.path, self.message)
+                }
+            }
+        }
+        impl ::std::error::Error for FieldError {}
+        impl ::std::convert::From<FieldError> for super::error::ConversionError {
+            #[inline]
+            fn from(error: FieldError) -> Self {
+                error.to_string().into()
+            }
+        }
+        /// The text of a value whose property is `format: uri`.
+        trait Text {
+            fn text(&self) -> ::std::option::Option<&str>;
+        }
+        impl Text for ::std::string::String {
+            #[inline]
+            fn text(&self) -> ::std::option::Option<&str> {
+                ::std::option::Option::Some(self)
+            }
+        }
+        impl<T: Text> Text for ::std::option::Option<T> {
+            #[inline]
+            fn text(&self) -> ::std::option::Option<&str> {
+                self.as_ref().and_then(Text::text)
+            }
+        }
+        /// `format: uri`: an absolute URI (with a scheme).
+        fn check_uri(value: &impl Text) -> ::std::result::Result<(), FieldError> {
+            match value.text() {
+                ::std::option::Option::Some(text) => {
+                    ::reqwest::Url::parse(text)
+                        .map(|_| ())
+                        .map_err(|e| FieldError::invalid(
+                            format!("not an absolute URI ({e})"),
+                        ))
+                }
+                ::std::option::Option::None => ::std::result::Result::Ok(()),
+            }
+        }
+        /// The number of items of a list, if there is one.
+        trait Items {
+            fn count(&self) -> ::std::option::Option<usize>;
+        }
+        impl<T> Items for ::std::vec::Vec<T> {
+            #[inline]
+            fn count(&self) -> ::std::option::Option<usize> {
+                ::std::option::Option::Some(self.len())
+            }
+        }
+        impl<T: Items> Items for ::std::option::Option<T> {
+            #[inline]
+            fn count(&self) -> ::std::option::Option<usize> {
+                self.as_ref().and_then(Items::count)
+            }
+        }
+        /// `minItems` / `maxItems`; an optional list that is empty is not
+        /// sent, so it is not checked.
+        fn check_items(
+            value: &impl Items,
+            min: ::std::option::Option<usize>,
+            max: ::std::option::Option<usize>,
+            empty_is_unset: bool,
+        ) -> ::std::result::Result<(), FieldError> {
+            let ::std::option::Option::Some(count) = value.count() else {
+                return ::std::result::Result::Ok(());
+            };
+            if count == 0 && empty_is_unset {
+                return ::std::result::Result::Ok(());
+            }
+            if let ::std::option::Option::Some(min) = min && count < min {
+                return ::std::result::Result::Err(
+                    FieldError::invalid(
+                        format!("{count} item(s), at least {min} required"),
+                    ),
+                );
+            }
+            if let ::std::option::Option::Some(max) = max && count > max {
+                return ::std::result::Result::Err(
+                    FieldError::invalid(
+                        format!("{count} item(s), at most {max} allowed"),
+                    ),
+                );
+            }
+            ::std::result::Result::Ok(())
+        }
+        impl<'a> IntoField<::chrono::DateTime<::chrono::offset::Utc>> for &'a str {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                FieldError,
+            > {
+                let value = self;
+                value.parse().map_err(FieldError::invalid)
+            }
+        }
+        impl<
+            'a,
+        > IntoField<::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>>
+        for &'a str {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                FieldError,
+            > {
+                IntoField::<::chrono::DateTime<::chrono::offset::Utc>>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl<'a> IntoField<::std::string::String> for &'a str {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<::std::string::String, FieldError> {
+                let value = self;
+                Ok(value.to_owned())
+            }
+        }
+        impl<'a> IntoField<::std::string::String> for &'a ::std::string::String {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<::std::string::String, FieldError> {
+                let value = self;
+                Ok(value.clone())
+            }
+        }
+        impl<'a> IntoField<::std::option::Option<::std::string::String>> for &'a str {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            > {
+                IntoField::<::std::string::String>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl<'a> IntoField<::std::option::Option<::std::string::String>>
+        for &'a ::std::string::String {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            > {
+                IntoField::<::std::string::String>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl<'a> IntoField<::uuid::Uuid> for &'a str {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<::uuid::Uuid, FieldError> {
+                let value = self;
+                value.parse().map_err(FieldError::invalid)
+            }
+        }
+        impl<'a> IntoField<::std::option::Option<::uuid::Uuid>> for &'a str {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<::std::option::Option<::uuid::Uuid>, FieldError> {
+                IntoField::<::uuid::Uuid>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::AgentGreeting> for AgentGreeting {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::AgentGreeting, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::AgentGreeting>> for AgentGreeting {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::AgentGreeting>,
+                FieldError,
+            > {
+                IntoField::<super::AgentGreeting>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::CallMedium> for CallMedium {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::CallMedium, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::CallMedium>> for CallMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::CallMedium>,
+                FieldError,
+            > {
+                IntoField::<super::CallMedium>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::CallSipDetails> for CallSipDetails {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::CallSipDetails, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::CallSipDetails>> for CallSipDetails {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::CallSipDetails>,
+                FieldError,
+            > {
+                IntoField::<super::CallSipDetails>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::Callback> for Callback {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::Callback, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::Callback>> for Callback {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::Callback>,
+                FieldError,
+            > {
+                IntoField::<super::Callback>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::Callbacks> for Callbacks {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::Callbacks, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::Callbacks>> for Callbacks {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::Callbacks>,
+                FieldError,
+            > {
+                IntoField::<super::Callbacks>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::CartesiaGenerationConfig> for CartesiaGenerationConfig {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::CartesiaGenerationConfig, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::CartesiaGenerationConfig>>
+        for CartesiaGenerationConfig {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::CartesiaGenerationConfig>,
+                FieldError,
+            > {
+                IntoField::<super::CartesiaGenerationConfig>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::CartesiaVoice> for CartesiaVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::CartesiaVoice, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::CartesiaVoice>> for CartesiaVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::CartesiaVoice>,
+                FieldError,
+            > {
+                IntoField::<super::CartesiaVoice>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::DataConnectionAudioConfig> for DataConnectionAudioConfig {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::DataConnectionAudioConfig, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::DataConnectionAudioConfig>>
+        for DataConnectionAudioConfig {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::DataConnectionAudioConfig>,
+                FieldError,
+            > {
+                IntoField::<super::DataConnectionAudioConfig>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::DataConnectionConfig> for DataConnectionConfig {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::DataConnectionConfig, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::DataConnectionConfig>>
+        for DataConnectionConfig {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::DataConnectionConfig>,
+                FieldError,
+            > {
+                IntoField::<super::DataConnectionConfig>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::DtmfHandling> for DtmfHandling {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::DtmfHandling, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::DtmfHandling>> for DtmfHandling {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::DtmfHandling>,
+                FieldError,
+            > {
+                IntoField::<super::DtmfHandling>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::DtmfUserTextMessage> for DtmfUserTextMessage {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::DtmfUserTextMessage, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::DtmfUserTextMessage>>
+        for DtmfUserTextMessage {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::DtmfUserTextMessage>,
+                FieldError,
+            > {
+                IntoField::<super::DtmfUserTextMessage>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::ElevenLabsVoice> for ElevenLabsVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::ElevenLabsVoice, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::ElevenLabsVoice>>
+        for ElevenLabsVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ElevenLabsVoice>,
+                FieldError,
+            > {
+                IntoField::<super::ElevenLabsVoice>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::EnabledDataMessages> for EnabledDataMessages {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::EnabledDataMessages, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::EnabledDataMessages>>
+        for EnabledDataMessages {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::EnabledDataMessages>,
+                FieldError,
+            > {
+                IntoField::<super::EnabledDataMessages>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::ExotelMedium> for ExotelMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::ExotelMedium, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::ExotelMedium>> for ExotelMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ExotelMedium>,
+                FieldError,
+            > {
+                IntoField::<super::ExotelMedium>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::ExternalVoice> for ExternalVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::ExternalVoice, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::ExternalVoice>> for ExternalVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ExternalVoice>,
+                FieldError,
+            > {
+                IntoField::<super::ExternalVoice>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::FallbackAgentGreeting> for FallbackAgentGreeting {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::FallbackAgentGreeting, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::FallbackAgentGreeting>>
+        for FallbackAgentGreeting {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::FallbackAgentGreeting>,
+                FieldError,
+            > {
+                IntoField::<super::FallbackAgentGreeting>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::GenericVoice> for GenericVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::GenericVoice, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::GenericVoice>> for GenericVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::GenericVoice>,
+                FieldError,
+            > {
+                IntoField::<super::GenericVoice>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::GoogleVoice> for GoogleVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::GoogleVoice, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::GoogleVoice>> for GoogleVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::GoogleVoice>,
+                FieldError,
+            > {
+                IntoField::<super::GoogleVoice>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::InworldVoice> for InworldVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::InworldVoice, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::InworldVoice>> for InworldVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::InworldVoice>,
+                FieldError,
+            > {
+                IntoField::<super::InworldVoice>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::LmntVoice> for LmntVoice {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::LmntVoice, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::LmntVoice>> for LmntVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::LmntVoice>,
+                FieldError,
+            > {
+                IntoField::<super::LmntVoice>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::PlivoMedium> for PlivoMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::PlivoMedium, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::PlivoMedium>> for PlivoMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::PlivoMedium>,
+                FieldError,
+            > {
+                IntoField::<super::PlivoMedium>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::PlivoMediumOutgoingRequestParams>
+        for PlivoMediumOutgoingRequestParams {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                super::PlivoMediumOutgoingRequestParams,
+                FieldError,
+            > {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::PlivoMediumOutgoingRequestParams>>
+        for PlivoMediumOutgoingRequestParams {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::PlivoMediumOutgoingRequestParams>,
+                FieldError,
+            > {
+                IntoField::<super::PlivoMediumOutgoingRequestParams>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::RespeecherVoice> for RespeecherVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::RespeecherVoice, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::RespeecherVoice>>
+        for RespeecherVoice {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::RespeecherVoice>,
+                FieldError,
+            > {
+                IntoField::<super::RespeecherVoice>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::SipIncoming> for SipIncoming {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::SipIncoming, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::SipIncoming>> for SipIncoming {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::SipIncoming>,
+                FieldError,
+            > {
+                IntoField::<super::SipIncoming>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::SipMedium> for SipMedium {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::SipMedium, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::SipMedium>> for SipMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::SipMedium>,
+                FieldError,
+            > {
+                IntoField::<super::SipMedium>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::SipOutgoing> for SipOutgoing {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::SipOutgoing, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::SipOutgoing>> for SipOutgoing {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::SipOutgoing>,
+                FieldError,
+            > {
+                IntoField::<super::SipOutgoing>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::TelnyxMedium> for TelnyxMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::TelnyxMedium, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::TelnyxMedium>> for TelnyxMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::TelnyxMedium>,
+                FieldError,
+            > {
+                IntoField::<super::TelnyxMedium>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::TelnyxMediumOutgoingRequestParams>
+        for TelnyxMediumOutgoingRequestParams {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                super::TelnyxMediumOutgoingRequestParams,
+                FieldError,
+            > {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::TelnyxMediumOutgoingRequestParams>>
+        for TelnyxMediumOutgoingRequestParams {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::TelnyxMediumOutgoingRequestParams>,
+                FieldError,
+            > {
+                IntoField::<super::TelnyxMediumOutgoingRequestParams>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::TwilioMedium> for TwilioMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::TwilioMedium, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::TwilioMedium>> for TwilioMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::TwilioMedium>,
+                FieldError,
+            > {
+                IntoField::<super::TwilioMedium>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::TwilioMediumOutgoingRequestParams>
+        for TwilioMediumOutgoingRequestParams {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                super::TwilioMediumOutgoingRequestParams,
+                FieldError,
+            > {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::TwilioMediumOutgoingRequestParams>>
+        for TwilioMediumOutgoingRequestParams {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::TwilioMediumOutgoingRequestParams>,
+                FieldError,
+            > {
+                IntoField::<super::TwilioMediumOutgoingRequestParams>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::UserGreeting> for UserGreeting {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::UserGreeting, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::UserGreeting>> for UserGreeting {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::UserGreeting>,
+                FieldError,
+            > {
+                IntoField::<super::UserGreeting>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::VadSettings> for VadSettings {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::VadSettings, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::VadSettings>> for VadSettings {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::VadSettings>,
+                FieldError,
+            > {
+                IntoField::<super::VadSettings>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::WebRtcMedium> for WebRtcMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::WebRtcMedium, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::WebRtcMedium>> for WebRtcMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::WebRtcMedium>,
+                FieldError,
+            > {
+                IntoField::<super::WebRtcMedium>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<super::WebSocketMedium> for WebSocketMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::WebSocketMedium, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::WebSocketMedium>>
+        for WebSocketMedium {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::WebSocketMedium>,
+                FieldError,
+            > {
+                IntoField::<super::WebSocketMedium>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl<'a> IntoField<super::WebhookSecret> for &'a str {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::WebhookSecret, FieldError> {
+                let value = self;
+                ::std::convert::TryFrom::try_from(value).map_err(FieldError::invalid)
+            }
+        }
+        impl IntoField<super::WebhookSecret> for ::std::string::String {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::WebhookSecret, FieldError> {
+                let value = self;
+                ::std::convert::TryFrom::try_from(value).map_err(FieldError::invalid)
+            }
+        }
+        impl<'a> IntoField<super::WebhookSecret> for &'a ::std::string::String {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::WebhookSecret, FieldError> {
+                let value = self;
+                ::std::convert::TryFrom::try_from(value.as_str())
+                    .map_err(FieldError::invalid)
+            }
+        }
+        impl<'a> IntoField<::std::option::Option<super::WebhookSecret>> for &'a str {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::WebhookSecret>,
+                FieldError,
+            > {
+                IntoField::<super::WebhookSecret>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<::std::option::Option<super::WebhookSecret>>
+        for ::std::string::String {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::WebhookSecret>,
+                FieldError,
+            > {
+                IntoField::<super::WebhookSecret>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl<'a> IntoField<::std::option::Option<super::WebhookSecret>>
+        for &'a ::std::string::String {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::WebhookSecret>,
+                FieldError,
+            > {
+                IntoField::<super::WebhookSecret>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl<'a> IntoField<super::WebhookUrl> for &'a str {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::WebhookUrl, FieldError> {
+                let value = self;
+                ::std::convert::TryFrom::try_from(value).map_err(FieldError::invalid)
+            }
+        }
+        impl IntoField<super::WebhookUrl> for ::std::string::String {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::WebhookUrl, FieldError> {
+                let value = self;
+                ::std::convert::TryFrom::try_from(value).map_err(FieldError::invalid)
+            }
+        }
+        impl<'a> IntoField<super::WebhookUrl> for &'a ::std::string::String {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::WebhookUrl, FieldError> {
+                let value = self;
+                ::std::convert::TryFrom::try_from(value.as_str())
+                    .map_err(FieldError::invalid)
+            }
+        }
+        impl<'a> IntoField<::std::option::Option<super::WebhookUrl>> for &'a str {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::WebhookUrl>,
+                FieldError,
+            > {
+                IntoField::<super::WebhookUrl>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<::std::option::Option<super::WebhookUrl>>
+        for ::std::string::String {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::WebhookUrl>,
+                FieldError,
+            > {
+                IntoField::<super::WebhookUrl>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl<'a> IntoField<::std::option::Option<super::WebhookUrl>>
+        for &'a ::std::string::String {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::WebhookUrl>,
+                FieldError,
+            > {
+                IntoField::<super::WebhookUrl>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<::std::vec::Vec<super::ScheduledCallRequest>>
+        for ::std::vec::Vec<ScheduledCallRequest> {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::vec::Vec<super::ScheduledCallRequest>,
+                FieldError,
+            > {
+                let value = self;
+                value
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, item)| item.finish().map_err(|e| e.at_index(index)))
+                    .collect()
+            }
+        }
+        impl IntoField<super::AgentBasic> for AgentBasic {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::AgentBasic, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<super::FirstSpeakerSettings> for FirstSpeakerSettings {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::FirstSpeakerSettings, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl Text for super::WebhookUrl {
+            #[inline]
+            fn text(&self) -> ::std::option::Option<&str> {
+                ::std::option::Option::Some(self.as_str())
+            }
         }
         impl ::std::fmt::Debug for Callback {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -10266,13 +11091,6 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 .finish()
         }
     }
-    impl ::std::fmt::Debug for PatchedScheduledCallBatchRequestWebhookSecret {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.debug_tuple(stringify!(PatchedScheduledCallBatchRequestWebhookSecret))
-                .field(&::std::format_args!("*** Sensitive Data Redacted ***"))
-                .finish()
-        }
-    }
     impl ::std::fmt::Debug for ScheduledCallBatch {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct(stringify!(ScheduledCallBatch))
@@ -10309,13 +11127,6 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 .finish()
         }
     }
-    impl ::std::fmt::Debug for ScheduledCallBatchRequestWebhookSecret {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.debug_tuple(stringify!(ScheduledCallBatchRequestWebhookSecret))
-                .field(&::std::format_args!("*** Sensitive Data Redacted ***"))
-                .finish()
-        }
-    }
     impl ::std::fmt::Debug for SipOutgoing {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_struct(stringify!(SipOutgoing))
@@ -10326,6 +11137,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 )
                 .field("to", &self.to)
                 .field("username", &self.username)
+                .finish()
+        }
+    }
+    impl ::std::fmt::Debug for WebhookSecret {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple(stringify!(WebhookSecret))
+                .field(&::std::format_args!("*** Sensitive Data Redacted ***"))
                 .finish()
         }
     }

@@ -17,7 +17,8 @@ use crate::project::Project;
 use crate::provenance::Provenance;
 use crate::rustify::{self, Rustified};
 use crate::{
-    crates, open_enums, operation_tests, output, patch_nulls, redact, surface, syn_modules,
+    builders, crates, open_enums, operation_tests, output, patch_nulls, redact, surface,
+    syn_modules,
 };
 
 /// The generator, pinned exactly in Cargo.toml; named in each file's header.
@@ -212,7 +213,7 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
     semver_safe_types(types_module(file)?);
     json_schema_behind_feature(types_module(file)?);
     inline_type_impls(types_module(file)?);
-    shared_setter_conversion(types_module(file)?);
+    builders::rewrite(types_module(file)?, &rustified.spec)?;
     patch_nulls::rewrite(
         types_module(file)?,
         &patch_nulls::clearable_properties(&rustified.spec),
@@ -265,84 +266,6 @@ fn inline_type_impls(types: &mut [syn::Item]) {
     for item in types {
         Inline.visit_item_mut(item);
     }
-}
-
-/// typify's builder setters each convert their value in a closure that
-/// formats the error (`value.try_into().map_err(|e| format!("error
-/// converting supplied value for name: {e}"))`): 244 closures and `format!`s
-/// that the client type-checks and borrow-checks on every build. Each such
-/// setter calls one generic function of the builder module instead, which
-/// does the same, with the same message (the client crate's non-incremental
-/// debug build: 3.68 s -> 3.39 s); a setter of another shape is left as
-/// typify made it.
-fn shared_setter_conversion(types: &mut [syn::Item]) {
-    use syn::visit_mut::VisitMut;
-
-    struct Setters {
-        rewritten: bool,
-    }
-    impl VisitMut for Setters {
-        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-            if let Some(replacement) = setter_conversion(expr) {
-                *expr = replacement;
-                self.rewritten = true;
-            } else {
-                syn::visit_mut::visit_expr_mut(self, expr);
-            }
-        }
-    }
-    let Some(builders) = syn_modules::items_mut(types, "builder") else {
-        return;
-    };
-    let mut setters = Setters { rewritten: false };
-    for item in builders.iter_mut() {
-        setters.visit_item_mut(item);
-    }
-    if setters.rewritten {
-        builders.push(syn::parse_quote! {
-            /// A setter's value converted, or the error its `build()` reports.
-            fn convert<T, U>(value: T, context: &'static str) -> ::std::result::Result<U, ::std::string::String>
-            where
-                T: ::std::convert::TryInto<U>,
-                T::Error: ::std::fmt::Display,
-            {
-                value.try_into().map_err(|e| format!("{context}: {e}"))
-            }
-        });
-    }
-}
-
-/// `convert(value, "error converting supplied value for name")` for
-/// `value.try_into().map_err(|e| format!("error converting supplied value
-/// for name: {e}"))`, else `None`.
-fn setter_conversion(expr: &syn::Expr) -> Option<syn::Expr> {
-    let syn::Expr::MethodCall(map_err) = expr else {
-        return None;
-    };
-    let syn::Expr::MethodCall(try_into) = &*map_err.receiver else {
-        return None;
-    };
-    if map_err.method != "map_err" || try_into.method != "try_into" || !try_into.args.is_empty() {
-        return None;
-    }
-    let syn::Expr::Path(value) = &*try_into.receiver else {
-        return None;
-    };
-    let [syn::Expr::Closure(closure)] = map_err.args.iter().collect::<Vec<_>>()[..] else {
-        return None;
-    };
-    let syn::Expr::Macro(format) = &*closure.body else {
-        return None;
-    };
-    if !format.mac.path.is_ident("format") || closure.inputs.len() != 1 {
-        return None;
-    }
-    let message: syn::LitStr = syn::parse2(format.mac.tokens.clone()).ok()?;
-    let context = message.value().strip_suffix(": {e}")?.to_owned();
-    if context.contains(['{', '}']) {
-        return None;
-    }
-    Some(syn::parse_quote!(convert(#value, #context)))
 }
 
 /// The types' JSON Schema (`schemars::JsonSchema`) is the client's feature
@@ -642,75 +565,6 @@ fn with_header(code: &str, shown: &str) -> String {
 mod tests {
     use super::*;
     use crate::{document, project, slice};
-
-    /// typify's setter conversion becomes a call of the shared `convert`,
-    /// with the same message; any other shape is left alone.
-    #[test]
-    fn setter_conversions_call_the_shared_function() {
-        let setter: syn::Expr = syn::parse_quote! {
-            value.try_into().map_err(|e| format!("error converting supplied value for name: {e}"))
-        };
-        let rewritten = setter_conversion(&setter).expect("typify's shape is rewritten");
-        assert_eq!(
-            quote::quote!(#rewritten).to_string(),
-            quote::quote!(convert(value, "error converting supplied value for name")).to_string()
-        );
-        let others: [syn::Expr; 4] = [
-            // a message with another argument than the error
-            syn::parse_quote!(value.try_into().map_err(|e| format!("for {}: {e}", 1))),
-            // a message that does not end with the error
-            syn::parse_quote!(value.try_into().map_err(|e| format!("{e} for name"))),
-            // not a conversion of a plain value
-            syn::parse_quote!(f(value).try_into().map_err(|e| format!("for name: {e}"))),
-            // another method than `map_err`
-            syn::parse_quote!(value.try_into().unwrap_or(|e| format!("for name: {e}"))),
-        ];
-        for other in others {
-            assert!(
-                setter_conversion(&other).is_none(),
-                "{}",
-                quote::quote!(#other)
-            );
-        }
-    }
-
-    /// The rewritten builder module defines `convert` once, and a builder
-    /// without such setters gains nothing.
-    #[test]
-    fn the_builder_module_gains_convert_only_when_used() {
-        let mut with_setters: Vec<syn::Item> = vec![syn::parse_quote! {
-            pub mod builder {
-                impl Thing {
-                    pub fn name<T>(mut self, value: T) -> Self
-                    where
-                        T: ::std::convert::TryInto<String>,
-                        T::Error: ::std::fmt::Display,
-                    {
-                        self.name = value
-                            .try_into()
-                            .map_err(|e| format!("error converting supplied value for name: {e}"));
-                        self
-                    }
-                }
-            }
-        }];
-        shared_setter_conversion(&mut with_setters);
-        let code = quote::quote!(#(#with_setters)*).to_string();
-        assert_eq!(code.matches("fn convert").count(), 1, "{code}");
-        assert!(
-            code.contains("convert (value , \"error converting supplied value for name\")"),
-            "{code}"
-        );
-        assert!(!code.contains("for name: {e}"), "{code}");
-
-        let mut without: Vec<syn::Item> = vec![syn::parse_quote! {
-            pub mod builder {
-                impl Thing {}
-            }
-        }];
-        shared_setter_conversion(&mut without);
-        assert!(!quote::quote!(#(#without)*).to_string().contains("convert"));
-    }
 
     /// Every operation of the vendor's whole document derives and generates
     /// (in memory, with the dependency lines codegen asks for applied).

@@ -1,5 +1,6 @@
 //! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 
+mod builders;
 mod codegen;
 mod crates;
 mod derive;

@@ -131,6 +131,7 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
             strip_constraints(schema);
         }
     }
+    share_constrained_strings(&mut renamed);
 
     let enums = renamed
         .iter()
@@ -648,6 +649,92 @@ fn reached_from_responses(spec: &Value, schemas: &BTreeMap<String, Value>) -> BT
     closure(pending, schemas)
 }
 
+/// A constrained string that only requests send becomes a newtype named
+/// after its owner (`ScheduledCallBatchRequestWebhookSecret`): the create
+/// and PATCH bodies, which repeat the same property, would each get one.
+/// A property of the same name and shape in two or more schemas becomes one
+/// named schema, `WebhookSecret`, which both reference (annotations such as
+/// the description and `x-sensitive` stay on each property), unless that
+/// name is taken.
+fn share_constrained_strings(schemas: &mut BTreeMap<String, Value>) {
+    // (property, shape without annotations) -> owners.
+    let mut groups = BTreeMap::<(String, String), Vec<String>>::new();
+    for (owner, schema) in schemas.iter() {
+        for (property, child) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(shape) = constrained_string_shape(child) {
+                groups
+                    .entry((property.clone(), shape.to_string()))
+                    .or_default()
+                    .push(owner.clone());
+            }
+        }
+    }
+    for ((property, shape), owners) in groups {
+        let name = property.to_upper_camel_case();
+        if owners.len() < 2 || schemas.contains_key(&name) {
+            continue;
+        }
+        let mut shared: Value = serde_json::from_str(&shape).expect("a shape is JSON");
+        for owner in &owners {
+            let child = &mut schemas.get_mut(owner).expect("an owner")["properties"][&property];
+            let Some(map) = child.as_object_mut() else {
+                continue;
+            };
+            if let Some(description) = map.get("description")
+                && shared.get("description").is_none()
+            {
+                shared["description"] = description.clone();
+            }
+            let nullable = map.get("nullable") == Some(&Value::Bool(true));
+            map.retain(|key, _| !SHAPE_KEYS.contains(&key.as_str()) && key != "nullable");
+            map.insert(
+                "allOf".to_owned(),
+                json!([{ "$ref": format!("{SCHEMA_REF}{name}") }]),
+            );
+            if nullable {
+                map.insert("nullable".to_owned(), Value::Bool(true));
+            }
+        }
+        schemas.insert(name, shared);
+    }
+}
+
+/// The keys that make a string's shape; the rest annotate it.
+const SHAPE_KEYS: [&str; 5] = ["type", "format", "pattern", "minLength", "maxLength"];
+
+/// The shape of an inline string with a length or pattern (which typify
+/// makes a newtype of), without its annotations; `None` for anything else.
+fn constrained_string_shape(schema: &Value) -> Option<Value> {
+    let map = schema.as_object()?;
+    if map.get("type").and_then(Value::as_str) != Some("string")
+        || map.contains_key("enum")
+        || !["pattern", "minLength", "maxLength"]
+            .iter()
+            .any(|key| map.contains_key(*key))
+        || map.keys().any(|key| {
+            !SHAPE_KEYS.contains(&key.as_str())
+                && !matches!(
+                    key.as_str(),
+                    "description" | "nullable" | "readOnly" | "writeOnly" | "example"
+                )
+                && !key.starts_with("x-")
+        })
+    {
+        return None;
+    }
+    Some(Value::Object(
+        map.iter()
+            .filter(|(key, _)| SHAPE_KEYS.contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect(),
+    ))
+}
+
 /// The named schemas `pending` name, and every one they reach.
 fn closure(mut pending: Vec<String>, schemas: &BTreeMap<String, Value>) -> BTreeSet<String> {
     let mut reached = BTreeSet::new();
@@ -737,8 +824,10 @@ fn string_enum(name: &str, origin: &str, schema: &Value) -> Option<StringEnum> {
 
 #[cfg(test)]
 mod tests {
-    use super::{markdown_text, rustify};
+    use super::{markdown_text, rustify, share_constrained_strings};
+    use serde_json::Value;
     use serde_json::json;
+    use std::collections::BTreeMap;
 
     /// drf-spectacular's one component for both directions: the request
     /// body gets a twin without the server's fields, and the response type
@@ -854,5 +943,54 @@ mod tests {
         let mut names: Vec<&str> = schemas.keys().map(String::as_str).collect();
         names.sort();
         assert_eq!(names, ["Call", "EndReason", "Null"]);
+    }
+
+    /// A constrained string property repeated in two schemas becomes one
+    /// named schema; annotations stay on each property; a single use, an
+    /// unconstrained string or a taken name changes nothing.
+    #[test]
+    fn repeated_constrained_strings_share_one_schema() {
+        let secret = json!({ "type": "string", "maxLength": 120, "nullable": true,
+                             "description": "The secret.", "x-sensitive": true });
+        let mut schemas: BTreeMap<String, Value> = [
+            (
+                "Create",
+                json!({ "properties": { "webhookSecret": secret, "note": { "type": "string" },
+                                               "once": { "type": "string", "maxLength": 9 } } }),
+            ),
+            (
+                "Patch",
+                json!({ "properties": { "webhookSecret": secret, "note": { "type": "string" } } }),
+            ),
+        ]
+        .into_iter()
+        .map(|(name, schema)| (name.to_owned(), schema))
+        .collect();
+        share_constrained_strings(&mut schemas);
+        assert_eq!(
+            schemas["WebhookSecret"],
+            json!({ "type": "string", "maxLength": 120, "description": "The secret." })
+        );
+        for owner in ["Create", "Patch"] {
+            assert_eq!(
+                schemas[owner]["properties"]["webhookSecret"],
+                json!({ "allOf": [{ "$ref": "#/components/schemas/WebhookSecret" }], "nullable": true,
+                        "description": "The secret.", "x-sensitive": true })
+            );
+            assert_eq!(
+                schemas[owner]["properties"]["note"],
+                json!({ "type": "string" })
+            );
+        }
+        assert_eq!(schemas.len(), 3, "{schemas:?}");
+
+        let mut taken = schemas.clone();
+        taken.remove("WebhookSecret");
+        taken.insert("WebhookSecret".to_owned(), json!({ "type": "object" }));
+        for owner in ["Create", "Patch"] {
+            taken.get_mut(owner).unwrap()["properties"]["webhookSecret"] = secret.clone();
+        }
+        share_constrained_strings(&mut taken);
+        assert_eq!(taken["Create"]["properties"]["webhookSecret"], secret);
     }
 }

@@ -2,6 +2,7 @@
 //! its time on), one module per concern.
 
 mod batches;
+mod builders;
 mod client;
 mod consumer_dependencies;
 mod decode_properties;

@@ -68,7 +68,7 @@ fn builders_finish_with_build_and_name_what_is_missing() {
         .build()
         .unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("no value supplied for"), "{message}");
+    assert!(message.ends_with(": no value supplied"), "{message}");
 }
 
 /// The README's table of client methods is the exposed operations: every
