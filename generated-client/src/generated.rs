@@ -7,6 +7,21 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///The body of an account webhook's request (`/api/webhooks`): which event, and the call it is about. Decode it from a verified request with `Verified::decode` (feature `webhooks`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct AccountWebhookEvent {
+        pub call: Call,
+        pub event: crate::types::Events,
+    }
+    impl AccountWebhookEvent {
+        /// Starts a [`builder::AccountWebhookEvent`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
+        pub fn builder() -> builder::AccountWebhookEvent {
+            Default::default()
+        }
+    }
     ///`AgentBasic`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -1903,6 +1918,56 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`AccountWebhookEvent`](super::AccountWebhookEvent); start from `AccountWebhookEvent::builder()`.
+        pub struct AccountWebhookEvent {
+            call: ::std::result::Result<super::Call, FieldError>,
+            event: ::std::result::Result<crate::types::Events, FieldError>,
+        }
+        impl ::std::default::Default for AccountWebhookEvent {
+            #[inline]
+            fn default() -> Self {
+                Self {
+                    call: Err(FieldError::missing("call")),
+                    event: Err(FieldError::missing("event")),
+                }
+            }
+        }
+        impl AccountWebhookEvent {
+            /// Takes `Call`; see [`IntoField`] for every value it takes.
+            pub fn call<V: IntoField<super::Call>>(mut self, value: V) -> Self {
+                self.call = IntoField::into_field(value).map_err(|e| e.at("call"));
+                self
+            }
+            /// Takes `Events`; see [`IntoField`] for every value it takes.
+            pub fn event<V: IntoField<crate::types::Events>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.event = IntoField::into_field(value).map_err(|e| e.at("event"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AccountWebhookEvent>
+        for super::AccountWebhookEvent {
+            type Error = super::error::ConversionError;
+            #[inline]
+            fn try_from(
+                value: AccountWebhookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                value.finish().map_err(super::error::ConversionError::from)
+            }
+        }
+        impl ::std::convert::From<super::AccountWebhookEvent> for AccountWebhookEvent {
+            #[inline]
+            fn from(value: super::AccountWebhookEvent) -> Self {
+                Self {
+                    call: Ok(value.call),
+                    event: Ok(value.event),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         #[non_exhaustive]
         /// Builds a [`AgentBasic`](super::AgentBasic); start from `AgentBasic::builder()`.
@@ -6593,6 +6658,18 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 }
             }
         }
+        impl AccountWebhookEvent {
+            /// The [`AccountWebhookEvent`](super::AccountWebhookEvent), or the first required field left unset or the first value that does not convert.
+            #[inline]
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::AccountWebhookEvent,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
         impl AgentBasic {
             /// The [`AgentBasic`](super::AgentBasic), or the first required field left unset or the first value that does not convert.
             #[inline]
@@ -7140,6 +7217,20 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 super::error::ConversionError,
             > {
                 ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl AccountWebhookEvent {
+            /// The value, or the first field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::AccountWebhookEvent, FieldError> {
+                let value = self;
+                let built = super::AccountWebhookEvent {
+                    call: value.call?,
+                    event: value.event?,
+                };
+                ::std::result::Result::Ok(built)
             }
         }
         impl AgentBasic {
@@ -9059,6 +9150,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 value.finish()
             }
         }
+        impl IntoField<super::Call> for Call {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::Call, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
         impl IntoField<super::FirstSpeakerSettings> for FirstSpeakerSettings {
             #[inline]
             fn into_field(
@@ -9924,6 +10022,159 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "* `unjoined` - Client never joined\n* `hangup` - Client hung up\n* `agent_hangup` - Agent hung up\n* `timeout` - Call timed out\n* `connection_error` - Connection error\n* `system_error` - System error",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
+    /// * `call.started` - Fired when a call starts
+    /// * `call.joined` - Fired when a call is joined
+    /// * `call.ended` - Fired when a call ends
+    /// * `call.billed` - Fired when a call is billed
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum Events {
+        /// `call.started`
+        CallStarted,
+        /// `call.joined`
+        CallJoined,
+        /// `call.ended`
+        CallEnded,
+        /// `call.billed`
+        CallBilled,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl Events {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [Events; 4] = [
+            Events::CallStarted,
+            Events::CallJoined,
+            Events::CallEnded,
+            Events::CallBilled,
+        ];
+        /// The value as the API spells it.
+        #[inline]
+        pub fn as_str(&self) -> &str {
+            match self {
+                Events::CallStarted => "call.started",
+                Events::CallJoined => "call.joined",
+                Events::CallEnded => "call.ended",
+                Events::CallBilled => "call.billed",
+                Events::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        #[inline]
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| Events::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        #[inline]
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "call.started" => ::std::option::Option::Some(Events::CallStarted),
+                "call.joined" => ::std::option::Option::Some(Events::CallJoined),
+                "call.ended" => ::std::option::Option::Some(Events::CallEnded),
+                "call.billed" => ::std::option::Option::Some(Events::CallBilled),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for Events {
+        #[inline]
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(Events::Unknown(crate::UnknownValue::new(value)))
+        }
+        #[inline]
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for Events {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        #[inline]
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for Events {
+        #[inline]
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for Events {}
+    impl ::std::hash::Hash for Events {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for Events {
+        #[inline]
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for Events {
+        #[inline]
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for Events {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for Events {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Events {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<Self>::new("a Events string"),
+                )
+        }
+    }
+    #[cfg(feature = "json-schema")]
+    impl ::schemars::JsonSchema for Events {
+        #[inline]
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("Events")
+        }
+        #[inline]
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "* `call.started` - Fired when a call starts\n* `call.joined` - Fired when a call is joined\n* `call.ended` - Fired when a call ends\n* `call.billed` - Fired when a call is billed",
                 Self::KNOWN.iter().map(Self::as_str),
             )
         }

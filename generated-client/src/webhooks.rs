@@ -32,6 +32,28 @@
 //!     Ok(())
 //! }
 //! ```
+//!
+//! An account webhook's request (`/api/webhooks`) is typed: its body is a
+//! [`types::AccountWebhookEvent`](crate::types::AccountWebhookEvent), the
+//! event an open enum of the events the API's document names (an event
+//! added later arrives as `Unknown`, kept as sent) and the call the
+//! generated [`types::Call`](crate::types::Call).
+//!
+//! ```
+//! use std::time::SystemTime;
+//! use ultravox_client::types::{AccountWebhookEvent, Events};
+//! use ultravox_client::webhooks::Verifier;
+//!
+//! fn receive(headers: &http::HeaderMap, body: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+//!     let verifier = Verifier::new(["the old secret", "the new secret"]);
+//!     let event: AccountWebhookEvent = verifier.verify(headers, body, SystemTime::now())?.decode()?;
+//!     match event.event {
+//!         Events::CallEnded => println!("call {} ended: {:?}", event.call.call_id, event.call.end_reason),
+//!         other => println!("{other} for call {}", event.call.call_id),
+//!     }
+//!     Ok(())
+//! }
+//! ```
 
 use std::fmt;
 use std::time::{Duration, SystemTime};

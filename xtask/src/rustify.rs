@@ -558,14 +558,24 @@ fn drop_null_alternatives(spec: &mut Value, schemas: &mut BTreeMap<String, Value
         .for_each(|schema| walk(schema, &null_only));
 }
 
-/// Leaves out the schemas no operation reaches: the component a request
+/// Leaves out the schemas no operation reaches (and no `x-exposed` mark
+/// keeps): the component a request
 /// body used before it got its twin, `NullEnum` once no `oneOf` names it.
 /// A public type nothing returns or takes would only be noise.
 fn drop_unreached(spec: &Value, schemas: &mut BTreeMap<String, Value>) {
     let mut pending = Vec::new();
     refs_below(&spec["paths"], &mut pending);
+    pending.extend(exposed(schemas));
     let reached = closure(pending, schemas);
     schemas.retain(|name, _| reached.contains(name));
+}
+
+/// The schemas marked `x-exposed` (see `slice::EXPOSED`).
+fn exposed(schemas: &BTreeMap<String, Value>) -> impl Iterator<Item = String> + '_ {
+    schemas
+        .iter()
+        .filter(|(_, schema)| schema.get(crate::slice::EXPOSED) == Some(&Value::Bool(true)))
+        .map(|(name, _)| name.clone())
 }
 
 /// Removes `dropped` from `schema`'s properties and `required`.
@@ -646,6 +656,8 @@ fn reached_from_responses(spec: &Value, schemas: &BTreeMap<String, Value>) -> BT
     for response in responses {
         refs_below(response, &mut pending);
     }
+    // An exposed schema is received too (a webhook's body).
+    pending.extend(exposed(schemas));
     closure(pending, schemas)
 }
 

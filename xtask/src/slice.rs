@@ -100,7 +100,27 @@ pub fn check_operations(document: &Value, operations: &[Operation], shown: &str)
     Ok(())
 }
 
-/// The slice of `document` that `operations` need; `shown` names the
+/// The mark (set by `openapi/overlay.yaml`) of a schema the crate exposes
+/// though no exposed operation reaches it, such as the body of the account
+/// webhooks' requests, which the vendor's document does not describe.
+pub const EXPOSED: &str = "x-exposed";
+
+const SCHEMA_REF: &str = "#/components/schemas/";
+
+/// The names of the schemas marked [`EXPOSED`].
+pub fn exposed_schemas(document: &Value) -> Vec<String> {
+    document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, schema)| schema.get(EXPOSED) == Some(&Value::Bool(true)))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// The slice of `document` that `operations` need (and the exposed
+/// schemas); `shown` names the
 /// document in errors.
 pub fn slice(document: &Value, operations: &[Operation], shown: &str) -> Result<Value> {
     let mut paths = Map::new();
@@ -121,6 +141,12 @@ pub fn slice(document: &Value, operations: &[Operation], shown: &str) -> Result<
     let mut pending: Vec<(String, String)> = Vec::new();
     for (path, item) in &paths {
         collect_refs(item, &format!("/paths/{}", escape(path)), &mut pending);
+    }
+    for name in exposed_schemas(document) {
+        pending.push((
+            format!("{SCHEMA_REF}{}", escape(&name)),
+            format!("`{EXPOSED}` on schema {name}"),
+        ));
     }
     let mut seen = BTreeSet::new();
     while let Some((reference, at)) = pending.pop() {

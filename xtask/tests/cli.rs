@@ -70,6 +70,31 @@ fn slicing_the_older_document_gives_the_16_schema_shape() {
     }
 }
 
+/// A schema no exposed operation reaches is generated when the overlay
+/// marks it `x-exposed` (the account webhooks' event), and only then.
+#[test]
+fn a_schema_marked_exposed_is_generated_though_no_operation_reaches_it() {
+    let scratch = Scratch::new(&data(NEWER));
+    scratch.assert_ok(&["codegen"]);
+    assert!(!schema_names(&scratch.derived()).contains(&"EventsEnum".to_owned()));
+    let overlay = scratch.read("openapi/overlay.yaml");
+    scratch.write(
+        "openapi/overlay.yaml",
+        &format!(
+            "{overlay}\n  - description: test — expose the events\n    \
+             target: \"$.components.schemas.EventsEnum\"\n    \
+             update:\n      x-exposed: true\n"
+        ),
+    );
+    scratch.assert_ok(&["codegen"]);
+    assert!(schema_names(&scratch.derived()).contains(&"EventsEnum".to_owned()));
+    let generated = scratch.read("generated-client/src/generated.rs");
+    assert!(
+        generated.contains("pub enum Events {"),
+        "no `Events` generated"
+    );
+}
+
 #[test]
 fn sync_reports_the_changes_and_a_second_sync_changes_nothing() {
     let scratch = Scratch::generated(&data(OLDER));

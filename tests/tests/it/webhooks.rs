@@ -308,3 +308,53 @@ async fn the_example_endpoint_accepts_signed_requests_and_refuses_the_rest() {
     );
     server.abort();
 }
+
+/// An account webhook's body decodes into the generated `AccountWebhookEvent`:
+/// every event the spec's enum names, each with the spec's `Call`, and an
+/// event this version does not know kept as sent.
+#[test]
+fn account_events_decode_typed_from_a_verified_body() {
+    use hmac::Mac;
+    use support::operation_checks::sample_json;
+    use ultravox_client::types::{AccountWebhookEvent, Call, Events};
+
+    let schema = support::spec::schema("AccountWebhookEvent");
+    let events_enum = support::spec::resolve(&schema["properties"]["event"]);
+    let mut events: Vec<&str> = events_enum["enum"]
+        .as_array()
+        .expect("the event is an enum")
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    assert!(!events.is_empty());
+    events.push("call.transferred-in-a-later-release");
+    let call = sample_json::<Call>();
+    let secret = "account-webhook-secret";
+    let timestamp = "2026-12-04T18:00:00Z";
+    let now: SystemTime = timestamp.parse::<DateTime<Utc>>().unwrap().into();
+    for event in events {
+        let body =
+            serde_json::to_vec(&serde_json::json!({ "event": event, "call": call })).unwrap();
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(&body);
+        mac.update(timestamp.as_bytes());
+        let signature: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        let mut headers = HeaderMap::new();
+        headers.insert(TIMESTAMP_HEADER, HeaderValue::from_static(timestamp));
+        headers.insert(SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+
+        let verified = verify([secret], &headers, &body, now).unwrap();
+        let decoded: AccountWebhookEvent = verified.decode().unwrap();
+        assert_eq!(decoded.event.as_str(), event);
+        assert_eq!(decoded.event, Events::from_api_value(event));
+        assert_eq!(
+            decoded.call,
+            serde_json::from_value::<Call>(call.clone()).unwrap()
+        );
+    }
+}

@@ -30,7 +30,7 @@ const OPERATIONS: &str = "\
 ";
 
 /// A scratch project: the fixture's operations, the repository's overlay
-/// and client manifest, with `upstream` as the vendor's document and nothing
+/// (without its `x-exposed` marks) and client manifest, with `upstream` as the vendor's document and nothing
 /// derived yet.
 pub struct Scratch {
     pub dir: tempfile::TempDir,
@@ -67,6 +67,15 @@ impl Scratch {
             })
             .collect();
         std::fs::write(&manifest, lines).unwrap();
+        // Nor the schemas the repository exposes beyond its operations.
+        let overlay = dir.path().join("openapi/overlay.yaml");
+        let kept: String = std::fs::read_to_string(&overlay)
+            .unwrap()
+            .lines()
+            .filter(|line| line.trim() != "x-exposed: true")
+            .map(|line| format!("{line}\n"))
+            .collect();
+        std::fs::write(&overlay, kept).unwrap();
         Self { dir }
     }
 
