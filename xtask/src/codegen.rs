@@ -38,7 +38,7 @@ pub fn run(project: &Project, check: bool) -> Result<()> {
                     diffs.push_str(&format!("\n{shown} is stale:\n{diff}\n"));
                     stale.push(shown);
                 }
-                None => println!("{shown}: up to date"),
+                None => crate::sinks::terminal::out(&format!("{shown}: up to date\n")),
             }
         }
         if !stale.is_empty() {
@@ -53,7 +53,7 @@ pub fn run(project: &Project, check: bool) -> Result<()> {
     let changed = output::write_all(&files)?;
     for ((path, _), changed) in files.iter().zip(changed) {
         let state = if changed { "updated" } else { "unchanged" };
-        println!("{}: {state}", project.show(path));
+        crate::sinks::terminal::out(&format!("{}: {state}\n", project.show(path)));
     }
     Ok(())
 }
@@ -100,6 +100,9 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
     surface::fix_mock_collections(&mut mocks);
     surface::add_mock_error_helpers(&mut mocks);
 
+    for (file, name) in [(&client, "generated.rs"), (&mocks, "generated_httpmock.rs")] {
+        crate::sinks::rustdoc::check(file, &format!("{name} from {shown}"))?;
+    }
     let manifest = project.client_manifest();
     let lock = project.root.join("Cargo.lock");
     for (file, name) in [(&client, "generated.rs"), (&mocks, "generated_httpmock.rs")] {

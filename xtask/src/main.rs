@@ -20,11 +20,11 @@ mod report;
 mod rust_names;
 mod rustify;
 mod semver;
+mod sinks;
 mod slice;
 mod surface;
 mod syn_modules;
 mod sync;
-mod text;
 mod watch;
 
 use std::process::ExitCode;
@@ -39,18 +39,18 @@ fn main() -> ExitCode {
     let flags = match flags::Xtask::from_env() {
         Ok(flags) => flags,
         Err(err) if err.is_help() => {
-            println!("{err}");
+            sinks::terminal::out(&format!("{err}\n"));
             return ExitCode::SUCCESS;
         }
         Err(err) => {
-            eprintln!("error: {err}; see `cargo xtask --help`");
+            sinks::terminal::err(&format!("error: {err}; see `cargo xtask --help`\n"));
             return ExitCode::FAILURE;
         }
     };
     match run(flags) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            sinks::terminal::err(&format!("error: {err:#}\n"));
             ExitCode::FAILURE
         }
     }

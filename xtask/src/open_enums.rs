@@ -37,17 +37,21 @@ pub fn tokens(enums: &[StringEnum]) -> Result<TokenStream> {
 
 fn one(string_enum: &StringEnum) -> Result<TokenStream> {
     let name = format_ident!("{}", string_enum.name);
-    let description = string_enum
-        .description
-        .clone()
-        .unwrap_or_else(|| format!("A value of the spec's `{}`.", string_enum.origin));
+    let description = string_enum.description.clone().unwrap_or_else(|| {
+        format!(
+            "A value of the spec's {}.",
+            crate::sinks::rustdoc::code_span(&string_enum.origin)
+        )
+    });
     let doc_lines = description.lines().map(|line| format!(" {line}"));
     let values = &string_enum.values;
     let variants: Vec<_> = variant_names(string_enum)?
         .iter()
         .map(|variant| format_ident!("{variant}"))
         .collect();
-    let variant_docs = values.iter().map(|value| format!(" `{value}`"));
+    let variant_docs = values
+        .iter()
+        .map(|value| format!(" {}", crate::sinks::rustdoc::code_span(value)));
     let count = proc_macro2::Literal::usize_unsuffixed(values.len());
     let expecting = format!("a {} string", string_enum.name);
     let name_text = string_enum.name.as_str();

@@ -27,7 +27,7 @@ pub fn run(project: &Project) -> Result<()> {
     let shown = project.show(&path);
     let upstream = document::load(&path, &shown, "the vendor's OpenAPI document")?;
     let exposed = derive::exposed_operations(project)?;
-    print!("{}", table(&list(&upstream, &exposed)));
+    crate::sinks::terminal::out(&table(&list(&upstream, &exposed)));
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 //! matches it (the vendor's document is never edited by hand: the
 //! project's changes go to the overlay).
 
+use crate::sinks::markdown::code;
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -121,20 +122,22 @@ impl Provenance {
 
     /// The record for messages: source, date, sha256, validators.
     pub fn to_markdown(&self) -> String {
+        // The source, the validators and (through them) the date come from
+        // the vendor's server: shown as inert code.
         let mut lines = vec![
-            format!("- source: {}", self.source),
+            format!("- source: {}", code(&self.source)),
             format!(
                 "- published: {} (fetched {})",
-                self.published(),
-                self.fetched
+                code(&self.published()),
+                code(&self.fetched)
             ),
-            format!("- sha256: `{}`", self.sha256),
+            format!("- sha256: {}", code(&self.sha256)),
         ];
         if let Some(etag) = &self.validators.etag {
-            lines.push(format!("- ETag: `{etag}`"));
+            lines.push(format!("- ETag: {}", code(etag)));
         }
         if let Some(date) = &self.validators.last_modified {
-            lines.push(format!("- Last-Modified: {date}"));
+            lines.push(format!("- Last-Modified: {}", code(date)));
         }
         lines.join("\n") + "\n"
     }

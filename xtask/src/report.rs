@@ -18,6 +18,7 @@
 //! the generated code now uses. Constructing the generated structs with
 //! struct literals is not covered: use their builders or `Default`.
 
+use crate::sinks::markdown::code;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -186,7 +187,11 @@ impl Report {
             self.push(
                 Impact::Breaking,
                 "components.securitySchemes".to_owned(),
-                format!("authentication changes from {old} to {new}"),
+                format!(
+                    "authentication changes from {} to {}",
+                    code(&old.to_string()),
+                    code(&new.to_string())
+                ),
             );
         }
     }
@@ -277,7 +282,7 @@ impl Report {
                 self.push(
                     Impact::Additive,
                     name.clone(),
-                    format!("schema added (Rust type `{rust}`)"),
+                    format!("schema added (Rust type {})", code(&rust)),
                 );
                 for (property, property_schema) in schema
                     .get("properties")
@@ -293,7 +298,11 @@ impl Report {
                 self.push(
                     Impact::Breaking,
                     name.clone(),
-                    format!("the public type `{old_rust}` is renamed `{rust}`"),
+                    format!(
+                        "the public type {} is renamed {}",
+                        code(old_rust),
+                        code(&rust)
+                    ),
                 );
             }
             let (old_kind, new_kind) = (kind(previous), kind(schema));
@@ -301,7 +310,10 @@ impl Report {
                 self.push(
                     Impact::Breaking,
                     name.clone(),
-                    format!("the generated type `{rust}` changes from {old_kind} to {new_kind}"),
+                    format!(
+                        "the generated type {} changes from {old_kind} to {new_kind}",
+                        code(&rust)
+                    ),
                 );
             }
             self.compare_schema(name, previous, schema, true);
@@ -311,7 +323,7 @@ impl Report {
             self.push(
                 Impact::Breaking,
                 name.clone(),
-                format!("schema removed (Rust type `{rust}` is gone)"),
+                format!("schema removed (Rust type {} is gone)", code(&rust)),
             );
         }
     }
@@ -441,14 +453,14 @@ impl Report {
             self.push(
                 Impact::Additive,
                 at.to_owned(),
-                format!("enum value {value} added"),
+                format!("enum value {} added", code(&value.to_string())),
             );
         }
         for value in old.iter().filter(|v| !new.contains(v)) {
             self.push(
                 Impact::Breaking,
                 at.to_owned(),
-                format!("enum value {value} removed"),
+                format!("enum value {} removed", code(&value.to_string())),
             );
         }
     }
@@ -568,8 +580,8 @@ impl Report {
 
     fn shown(&self, at: &str) -> String {
         match self.rust_path(at) {
-            Some(rust) => format!("`{rust}` (`{at}`)"),
-            None => format!("`{at}`"),
+            Some(rust) => format!("{} ({})", code(&rust), code(at)),
+            None => code(at),
         }
     }
 
@@ -671,7 +683,7 @@ fn parameters(operation: &Value) -> BTreeMap<String, Value> {
         .filter_map(|p| {
             let name = p.get("name")?.as_str()?;
             let location = p.get("in")?.as_str()?;
-            Some((format!("{location} parameter `{name}`"), p.clone()))
+            Some((format!("{location} parameter {name}"), p.clone()))
         })
         .collect()
 }
@@ -739,13 +751,13 @@ fn strip_descriptions(node: &Value) -> Value {
 fn show(value: Option<Value>) -> String {
     value.map_or_else(
         || "(none)".to_owned(),
-        |v| format!("`{}`", v.as_str().map_or(v.to_string(), str::to_owned)),
+        |v| code(&v.as_str().map_or(v.to_string(), str::to_owned)),
     )
 }
 
 fn show_type(schema: &Value) -> String {
     match schema.get("$ref").and_then(Value::as_str) {
-        Some(reference) => format!("`{}`", reference.rsplit('/').next().unwrap_or(reference)),
+        Some(reference) => code(reference.rsplit('/').next().unwrap_or(reference)),
         None => show(schema.get("type").cloned()),
     }
 }

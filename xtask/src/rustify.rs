@@ -17,6 +17,7 @@ use heck::ToUpperCamelCase;
 use serde_json::{Map, Value, json};
 
 use crate::rust_names;
+use crate::sinks::rustdoc::{code_span, doc_text};
 
 const SCHEMA_REF: &str = "#/components/schemas/";
 
@@ -148,16 +149,17 @@ pub fn rustify(derived: &Value) -> Result<Rustified> {
     })
 }
 
-/// Descriptions become rustdoc as they are: make the vendor's text render
-/// as written there. `<Stream url=… />` would be swallowed as HTML, and a
-/// bare URL is not a link.
+/// Descriptions, summaries and titles become rustdoc: through the rustdoc
+/// sink's encoder (`sinks::rustdoc::doc_text`), so that the vendor's text
+/// renders as written there and nothing in it runs as a doctest or renders
+/// as HTML.
 fn doc_safe(node: Value) -> Value {
     match node {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(key, value)| match (key.as_str(), value) {
-                    ("description", Value::String(text)) => {
-                        (key, Value::String(markdown_text(&text)))
+                    ("description" | "summary" | "title", Value::String(text)) => {
+                        (key, Value::String(doc_text(&text)))
                     }
                     // Examples and enum values are data, not prose.
                     ("example" | "enum" | "default", value) => (key, value),
@@ -168,40 +170,6 @@ fn doc_safe(node: Value) -> Value {
         Value::Array(items) => Value::Array(items.into_iter().map(doc_safe).collect()),
         other => other,
     }
-}
-
-fn markdown_text(text: &str) -> String {
-    // Odd pieces are inside `code spans`, which render as written.
-    text.split('`')
-        .enumerate()
-        .map(|(index, piece)| {
-            if index % 2 == 1 {
-                piece.to_owned()
-            } else {
-                prose(piece)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("`")
-}
-
-/// Prose: `<` escaped so it is not read as HTML, bare URLs made links (a
-/// URL ends at whitespace of any kind, line breaks included, and trailing
-/// punctuation stays outside the link).
-fn prose(text: &str) -> String {
-    text.replace('<', "\\<")
-        .split_inclusive(char::is_whitespace)
-        .map(|piece| {
-            let word = piece.trim_end_matches(char::is_whitespace);
-            let space = &piece[word.len()..];
-            let trimmed = word.trim_end_matches(['.', ',', ')', ';', ':', '!', '?']);
-            if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
-                format!("<{trimmed}>{}{space}", &word[trimmed.len()..])
-            } else {
-                piece.to_owned()
-            }
-        })
-        .collect()
 }
 
 fn rename_refs(node: &mut Value, names: &BTreeMap<String, String>) {
@@ -783,7 +751,7 @@ fn strip_constraints(schema: &mut Value) {
         Value::Object(map) => {
             let removed: Vec<String> = CONSTRAINTS
                 .iter()
-                .filter_map(|key| Some(format!("`{key}: {}`", map.remove(*key)?)))
+                .filter_map(|key| Some(code_span(&format!("{key}: {}", map.remove(*key)?))))
                 .collect();
             if !removed.is_empty() {
                 let note = format!(
@@ -836,7 +804,8 @@ fn string_enum(name: &str, origin: &str, schema: &Value) -> Option<StringEnum> {
 
 #[cfg(test)]
 mod tests {
-    use super::{markdown_text, rustify, share_constrained_strings};
+    use super::{rustify, share_constrained_strings};
+    use crate::sinks::rustdoc::doc_text as markdown_text;
     use serde_json::Value;
     use serde_json::json;
     use std::collections::BTreeMap;

@@ -97,7 +97,7 @@ pub fn judge(project: &Project, baseline: &str) -> Judgement {
                 output.status,
                 first.map_or_else(String::new, |line| format!(
                     ": {}",
-                    crate::text::one_line(line)
+                    crate::sinks::line::one_line(line)
                 ))
             ))
         }

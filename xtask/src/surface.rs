@@ -6,6 +6,7 @@
 //! and body methods. Everything is read from progenitor's output and the
 //! spec; nothing names an operation by hand.
 
+use crate::sinks::rustdoc::code_span;
 use anyhow::{Context, Result, bail};
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
@@ -328,10 +329,9 @@ fn doc_lines(facts: &Facts) -> Vec<String> {
         }
     }
     let sends = format!(
-        "Sends `{} {}` (operation `{}`).",
-        facts.method.to_uppercase(),
-        facts.path,
-        facts.operation.id
+        "Sends {} (operation {}).",
+        code_span(&format!("{} {}", facts.method.to_uppercase(), facts.path)),
+        code_span(&facts.operation.id)
     );
     let mut out: Vec<String> = doc.join("\n\n").lines().map(|l| format!(" {l}")).collect();
     if !out.is_empty() {
@@ -353,9 +353,9 @@ fn marker(facts: &Facts) -> TokenStream {
     let method = &facts.operation.name;
     let http_method = facts.method.to_uppercase();
     let doc = format!(
-        " The operation `{id}`: `{} {}`, sent by [`Client::{method}`](super::Client::{method}).",
-        facts.method.to_uppercase(),
-        facts.path
+        " The operation {}: {}, sent by [`Client::{method}`](super::Client::{method}).",
+        code_span(id),
+        code_span(&format!("{} {}", facts.method.to_uppercase(), facts.path))
     );
     let is_json = |ty: &syn::Type| {
         quote!(#ty)
@@ -473,9 +473,9 @@ fn forwarding_impl(facts: &Facts) -> TokenStream {
                 .map(str::to_owned)
                 .unwrap_or_else(|| {
                     format!(
-                        "The `{}` {} parameter.",
-                        parameter["name"].as_str().unwrap_or(&name),
-                        parameter["in"].as_str().unwrap_or("query")
+                        "The {} {} parameter.",
+                        code_span(parameter["name"].as_str().unwrap_or(&name)),
+                        code_span(parameter["in"].as_str().unwrap_or("query"))
                     )
                 }),
             (_, None) => format!("Sets `{name}`."),

@@ -90,7 +90,7 @@ impl Synced {
         let changed = output::write_all(&self.files)?;
         for ((path, _), changed) in self.files.iter().zip(changed) {
             let state = if changed { "updated" } else { "unchanged" };
-            eprintln!("{}: {state}", project.show(path));
+            crate::sinks::terminal::err(&format!("{}: {state}\n", project.show(path)));
         }
         Ok(())
     }
@@ -104,7 +104,7 @@ pub fn run(
 ) -> Result<()> {
     match prepare(project, from, limits)? {
         Prepared::Unchanged(reason) => {
-            println!("No changes: {reason}; no file changed.");
+            crate::sinks::terminal::out(&format!("No changes: {reason}; no file changed.\n"));
             Ok(())
         }
         Prepared::Changed(mut synced) => {
@@ -113,7 +113,7 @@ pub fn run(
                 synced.files.push((path.to_path_buf(), markdown.clone()));
             }
             synced.write(project)?;
-            print!("{markdown}");
+            crate::sinks::terminal::out(&markdown);
             Ok(())
         }
     }

@@ -19,8 +19,10 @@ use crate::project::Project;
 use crate::provenance::Provenance;
 use crate::report::{Impact, Verdict};
 use crate::semver::{self, Judgement};
+use crate::sinks::line::one_line;
+use crate::sinks::markdown::code;
+use crate::sinks::terminal;
 use crate::sync::{self, Fetched, Prepared, Source, Synced};
-use crate::text::one_line;
 
 /// What the watch found; the process exits 0, 0 and 2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,7 +77,7 @@ pub fn run(
         .and_then(|previous| Ok((sync::fetch(from, previous.as_ref(), limits)?, previous)));
     let (fetched, refusal_record) = match fetched {
         Ok((Fetched::NotModified(reason), _)) => {
-            eprintln!("unchanged: {reason}");
+            terminal::err(&format!("unchanged: {reason}\n"));
             write("outcome", "unchanged\n")?;
             return Ok(Outcome::Unchanged);
         }
@@ -90,14 +92,14 @@ pub fn run(
     };
     let synced = match fetched {
         Ok(Prepared::Unchanged(reason)) => {
-            eprintln!("unchanged: {reason}");
+            terminal::err(&format!("unchanged: {reason}\n"));
             write("outcome", "unchanged\n")?;
             return Ok(Outcome::Unchanged);
         }
         Ok(Prepared::Changed(synced)) => synced,
         Err(err) => {
             let cause = one_line(&format!("{err:#}"));
-            eprintln!("refused: {cause}");
+            terminal::err(&format!("refused: {cause}\n"));
             write(
                 "failure.md",
                 &failure(&cause, from, refusal_record.as_ref()),
@@ -116,24 +118,28 @@ pub fn run(
         baseline,
         version: &version,
     };
-    write("title.txt", &format!("{}\n", pull_request.title()))?;
+    write(
+        "title.txt",
+        &format!("{}\n", one_line(&pull_request.title())),
+    )?;
     write("body.md", &pull_request.body())?;
     write("labels.txt", &pull_request.labels().join("\n"))?;
     write("commit-message.txt", &pull_request.commit_message())?;
     write("outcome", &format!("{}\n", Outcome::Changed.as_str()))?;
-    eprintln!("changed: {}", pull_request.title());
+    terminal::err(&format!("changed: {}\n", pull_request.title()));
     Ok(Outcome::Changed)
 }
 
 fn failure(cause: &str, from: &Source, record: Option<&Provenance>) -> String {
     let mut text = format!(
         "The Ultravox API document was refused; the client was not changed.\n\n\
-         **Cause:** {cause}\n\n## Document\n\n"
+         **Cause:** {}\n\n## Document\n\n",
+        code(cause)
     );
     match record {
         Some(record) => text.push_str(&record.to_markdown()),
         None => {
-            let _ = writeln!(text, "- source: {}", from.shown());
+            let _ = writeln!(text, "- source: {}", code(&from.shown()));
         }
     }
     text.push_str(
@@ -270,8 +276,8 @@ impl PullRequest<'_> {
                 body,
                 "> **This document ({}) is older than the committed one ({}).** The vendor \
                  may have served a stale copy; check before merging.\n",
-                synced.provenance.published(),
-                previous.unwrap_or_default()
+                code(&synced.provenance.published()),
+                code(&previous.unwrap_or_default())
             );
         }
         let _ = writeln!(body, "## {}\n", self.title());
@@ -297,10 +303,10 @@ impl PullRequest<'_> {
         );
         let row = |label: &str, record: &Provenance| {
             format!(
-                "| {label} | {} | `{}` | {} |\n",
-                record.published(),
-                &record.sha256[..16.min(record.sha256.len())],
-                record.source
+                "| {label} | {} | {} | {} |\n",
+                code(&record.published()),
+                code(record.sha256.get(..16).unwrap_or(&record.sha256)),
+                code(&record.source)
             )
         };
         match &synced.previous {
@@ -329,17 +335,28 @@ impl PullRequest<'_> {
             Verdict::Additive => "feat(api)",
             Verdict::Docs => "docs(api)",
         };
-        let mut message = format!("{kind}: {}\n\n", self.title());
+        // Every line is one line: a name with a line break cannot add a
+        // trailer (`Co-authored-by:`) that release-plz or GitHub would read.
+        let mut message = format!("{kind}: {}\n\n", one_line(&self.title()));
         for entry in &self.synced.report.entries {
-            let _ = writeln!(message, "- {}: {}", entry.at, entry.what);
+            let _ = writeln!(
+                message,
+                "- {}",
+                one_line(&format!("{}: {}", entry.at, entry.what))
+            );
         }
         for at in &self.synced.report.descriptions {
-            let _ = writeln!(message, "- {at}: description changed");
+            let _ = writeln!(
+                message,
+                "- {}",
+                one_line(&format!("{at}: description changed"))
+            );
         }
         let _ = writeln!(
             message,
             "\nSource: {} (sha256 {})",
-            self.synced.provenance.source, self.synced.provenance.sha256
+            one_line(&self.synced.provenance.source),
+            one_line(&self.synced.provenance.sha256)
         );
         message
     }

@@ -131,7 +131,7 @@ fn an_additive_document_opens_a_feat_pull_request_with_the_verdicts() {
         "**Version bump:** `ultravox-client` 0.2.0 → 0.2.1",
         "**cargo-semver-checks** against `HEAD`: no semver update required",
         "| previous | (no record) |",
-        "| new | 2026-07-02 |",
+        "| new | `2026-07-02` |",
         "`types::WebRtcMedium::data_messages` (`ultravox.v1.CallMedium_WebRtcMedium.dataMessages`)",
         "### Descriptions changed",
         "### How to review",
@@ -370,7 +370,7 @@ fn an_older_document_than_the_committed_one_is_flagged() {
     let body = watched.file("body.md");
     assert!(
         body.contains(
-            "**This document (2025-09-29) is older than the committed one (2026-07-02).**"
+            "**This document (`2025-09-29`) is older than the committed one (`2026-07-02`).**"
         ),
         "{body}"
     );

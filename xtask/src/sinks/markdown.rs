@@ -1,0 +1,58 @@
+//! Markdown that GitHub renders: the change report, the pull request's
+//! `body.md`, the refusal issue's `failure.md`, CHANGELOG entries. Text from
+//! the document or the server is shown as an inline code span, in which
+//! GitHub links no mention (`@user`), no reference (`#1`), no URL and
+//! renders no HTML, link or image.
+
+/// `text` as one inert inline code span, fenced with more backticks than
+/// any run in it, on one line (line breaks and hidden characters escaped),
+/// with `|` escaped so that it cannot end a table cell.
+pub fn code(text: &str) -> String {
+    let line = super::reveal(text, false).replace('|', "\\|");
+    if line.is_empty() {
+        return "(empty)".to_owned();
+    }
+    let longest_run = line
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or_default();
+    let fence = "`".repeat(longest_run + 1);
+    // A span that starts or ends with a backtick needs a space inside the
+    // fence (which CommonMark strips again).
+    let pad = if line.starts_with('`') || line.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{line}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code;
+
+    #[test]
+    fn every_hostile_string_is_one_code_span() {
+        for hostile in super::super::HOSTILE {
+            let span = code(hostile);
+            assert!(!span.contains(['\n', '\r']), "{span:?}");
+            assert!(!span.chars().any(super::super::is_hidden), "{span:?}");
+            // One span: the fence opens and closes it, nothing in between
+            // is as long.
+            let fence_len = span.chars().take_while(|&c| c == '`').count();
+            let inner = &span[fence_len..span.len() - fence_len];
+            assert!(span.ends_with(&"`".repeat(fence_len)), "{span}");
+            assert!(
+                inner.split(|c| c != '`').all(|run| run.len() < fence_len),
+                "{span}"
+            );
+            assert!(!inner.replace("\\|", "").contains('|'), "{span}");
+        }
+        assert_eq!(code("a ` b"), "``a ` b``");
+        assert_eq!(code("`x`"), "`` `x` ``");
+        assert_eq!(code("@octocat"), "`@octocat`");
+        assert_eq!(code("a|b"), "`a\\|b`");
+        assert_eq!(code(""), "(empty)");
+    }
+}

@@ -1,0 +1,74 @@
+//! Where text from the vendor's document or server leaves the xtask, and
+//! the one encoder each such sink has. Every string that comes from the
+//! document (names, descriptions, patterns, paths, the server URL) or from
+//! the vendor's server (`ETag`, `Last-Modified`, error bodies) is untrusted:
+//! it may change the API the crate describes, nothing else.
+//!
+//! | sink | encoder | what it prevents |
+//! | --- | --- | --- |
+//! | rustdoc (doc comments of generated code) | [`rustdoc::doc_text`], [`rustdoc::code_span`] | doctests (code blocks of any kind are `text`), raw HTML, bidi and control characters rustc rejects |
+//! | Rust identifiers and literals | `quote` / `syn` (literals are escaped by construction); names are checked by `names` | code outside a literal |
+//! | Markdown (the report, `body.md`, `failure.md`, CHANGELOG entries) | [`markdown::code`] | mentions, references, HTML, links, images, broken code spans, raw newlines |
+//! | one-line outputs (title, labels, commit message, `$GITHUB_OUTPUT`) | [`line::one_line`] | a line break or a control character (a forged trailer, label or workflow command) |
+//! | the terminal (stdout and stderr of every command) | [`terminal::escape`], through [`terminal::out`] and [`terminal::err`] | escape sequences, lone CRs, bidi reordering |
+//! | the lock file (`openapi/upstream.lock`) | the `toml` crate's serializer | a value that ends its string |
+
+pub mod line;
+pub mod markdown;
+pub mod rustdoc;
+pub mod terminal;
+
+/// Whether `c` must never reach a sink as itself: a control character
+/// (C0 but `\n` and `\t`, DEL, C1), a bidirectional control, or an
+/// invisible one (zero-width characters, the byte-order mark, line and
+/// paragraph separators).
+pub fn is_hidden(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c,
+            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// `c` as visible text: `\u{1b}`.
+pub fn escaped(c: char) -> String {
+    format!("\\u{{{:x}}}", c as u32)
+}
+
+/// `text` with every [`is_hidden`] character (and, unless `keep_lines`,
+/// `\n` and `\t`) written out as an escape; a CRLF pair stays a line break
+/// when lines are kept.
+pub fn reveal(text: &str, keep_lines: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if keep_lines && chars.peek() == Some(&'\n') => {}
+            '\n' if !keep_lines => out.push_str("\\n"),
+            '\t' if !keep_lines => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if is_hidden(c) => out.push_str(&escaped(c)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The hostile strings each encoder is tested on (see the tests of each
+/// sink and `xtask/tests/hostile.rs`).
+#[cfg(test)]
+pub const HOSTILE: &[&str] = &[
+    "```\nfn main() { std::process::exit(1) }\n```",
+    "```rust,no_run\n# fn hidden() {}\npanic!()\n```",
+    "~~~ignore\nx\n~~~",
+    "text\n\n    indented_code();\n",
+    "`<img src=x onerror=alert(1)>`",
+    "<img src=x onerror=alert(1)>",
+    "a ` b <script>alert(1)</script>",
+    "@octocat #1 <!-- ![x](https://evil.example/x.png) [link](https://evil.example)",
+    "name\nCo-authored-by: Mallory <m@evil.example>",
+    "lone\rcarriage return",
+    "\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{1b}]8;;https://evil.example\u{1b}\\link",
+    "::add-mask::secret",
+    "bidi \u{202E}txet\u{202C} and zero\u{200B}width",
+    "| cell | break |",
+];

@@ -1,0 +1,259 @@
+//! The vendor's document is untrusted input: documents made from the real
+//! one by small hostile edits, synced or watched on a scratch project. Each
+//! test is one class of attack (see `xtask/src/sinks/mod.rs` for the sinks
+//! and their encoders).
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Value, json};
+use support::{NEWER, OLDER, Scratch, data, workspace};
+
+/// The real document, as JSON to edit.
+fn newer() -> Value {
+    serde_saphyr::from_str(&data(NEWER)).unwrap()
+}
+
+fn text(document: &Value) -> String {
+    serde_json::to_string_pretty(document).unwrap()
+}
+
+/// The listing operation every scratch project exposes.
+fn listing(document: &mut Value) -> &mut Value {
+    document["paths"]["/api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls"]["get"]
+        .as_object_mut()
+        .map(|_| ())
+        .unwrap();
+    &mut document["paths"]["/api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls"]["get"]
+}
+
+fn schema<'d>(document: &'d mut Value, name: &str) -> &'d mut Value {
+    let schema = &mut document["components"]["schemas"][name];
+    assert!(schema.is_object(), "no schema {name}");
+    schema
+}
+
+/// Every doc comment of `code` (`///` lines): code blocks are `text`, and
+/// outside code spans and blocks no HTML tag opens.
+fn assert_docs_inert(code: &str) {
+    let mut in_block = false;
+    for line in code.lines() {
+        let Some(doc) = line.trim_start().strip_prefix("///") else {
+            continue;
+        };
+        let doc = doc.trim_start();
+        if doc.starts_with("```") || doc.starts_with("~~~") {
+            if !in_block {
+                assert_eq!(doc, "```text", "a code block rustdoc would run:\n{line}");
+            }
+            in_block = !in_block;
+            continue;
+        }
+        if in_block {
+            continue;
+        }
+        let outside: String = doc
+            .split('`')
+            .enumerate()
+            .filter(|(index, _)| index % 2 == 0)
+            .map(|(_, piece)| piece.replace("\\<", ""))
+            .collect();
+        for tag in ["<img", "<script", "<div"] {
+            assert!(!outside.contains(tag), "HTML in rustdoc:\n{line}");
+        }
+    }
+    assert!(!in_block, "a code block left open");
+}
+
+/// 1. Nothing of the document runs: fenced blocks of any info string,
+///    hidden `# ` lines, an indented block and HTML, in a schema, a
+///    property, an operation, a parameter and an enum.
+#[test]
+fn document_text_never_becomes_a_doctest_or_html() {
+    let mut document = newer();
+    let fenced = "Calls.\n\n```rust\n# fn hidden() { std::process::exit(3) }\nfn main() {}\n```";
+    schema(&mut document, "ScheduledCall")["description"] = json!(fenced);
+    schema(&mut document, "ScheduledCall")["properties"]["error"]["description"] =
+        json!("Why.\n\n    std::process::abort();\n\nThe end.");
+    schema(&mut document, "ScheduledCallStatusEnum")["description"] = json!(
+        "`<img src=x onerror=alert(1)>` and <img src=x onerror=alert(2)> ` unclosed <script>"
+    );
+    let operation = listing(&mut document);
+    operation["description"] = json!("~~~ignore\npanic!()\n~~~\n```compile_fail,should_panic\nx\n");
+    operation["parameters"][0]["description"] =
+        json!("<div onclick=x>cursor</div>\n```\nrun()\n```");
+    let scratch = Scratch::new(&text(&document));
+    scratch.assert_ok(&["codegen"]);
+    let generated = scratch.read("generated-client/src/generated.rs");
+    assert_docs_inert(&generated);
+    for shown in [
+        "```text",
+        "fn hidden()",
+        "std::process::abort();",
+        "\\<img src=x",
+    ] {
+        assert!(generated.contains(shown), "{shown} is not shown as text");
+    }
+}
+
+/// The terminal never receives a control character from the document.
+#[test]
+fn sync_shows_control_characters_escaped() {
+    let scratch = Scratch::generated(&data(NEWER));
+    let mut document = newer();
+    schema(&mut document, "ScheduledCall")["properties"]["evil\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\rhidden"] =
+        json!({ "type": "string" });
+    let (_, output) = scratch.sync_text(&text(&document), "json");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    for stream in [&stdout, &stderr] {
+        assert!(!stream.contains(['\u{1b}', '\u{7}', '\r']), "{stream:?}");
+    }
+    assert!(stdout.contains("evil\\u{1b}]52"), "{stdout}");
+}
+
+/// `$GITHUB_OUTPUT` as the runner reads it: `NAME=VALUE` lines and
+/// `NAME<<DELIMITER` … `DELIMITER` blocks; a later key wins.
+fn parse_github_output(text: &str) -> BTreeMap<String, String> {
+    let mut outputs = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let heredoc = line.find("<<");
+        let equals = line.find('=');
+        match (heredoc, equals) {
+            (Some(at), equals) if equals.is_none_or(|e| at < e) => {
+                let (name, delimiter) = (&line[..at], &line[at + 2..]);
+                let mut value = Vec::new();
+                for next in lines.by_ref() {
+                    if next == delimiter {
+                        break;
+                    }
+                    value.push(next);
+                }
+                outputs.insert(name.to_owned(), value.join("\n"));
+            }
+            (_, Some(at)) => {
+                outputs.insert(line[..at].to_owned(), line[at + 1..].to_owned());
+            }
+            _ => panic!("not an output line: {line:?}"),
+        }
+    }
+    outputs
+}
+
+/// The workflow step that turns the watch's files into the pull request's
+/// inputs, as written in `.github/workflows/upstream.yml`.
+fn pull_request_inputs_step() -> String {
+    let workflow: Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(workspace().join(".github/workflows/upstream.yml")).unwrap(),
+    )
+    .unwrap();
+    workflow["jobs"]["watch"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|step| step["name"] == "Pull request inputs")
+        .and_then(|step| step["run"].as_str())
+        .expect("the step `Pull request inputs`")
+        .to_owned()
+}
+
+/// 4. The pull request says what happened, only: a document whose names
+///    carry a commit trailer, a mention, a reference, a comment and an
+///    image sets no title, label or trailer, and renders inert.
+#[test]
+fn the_pull_request_carries_no_document_text_but_inert() {
+    let scratch = Scratch::generated(&data(OLDER));
+    let mut document = newer();
+    let properties = &mut schema(&mut document, "ScheduledCall")["properties"];
+    let trailer = "note\nCo-authored-by: Mallory <m@evil.example>\nSigned-off-by: M";
+    let markdown =
+        "tag @octocat #1 <!-- ![x](https://evil.example/x.png) [y](https://evil.example)";
+    properties[trailer] = json!({ "type": "string", "nullable": true });
+    properties[markdown] = json!({ "type": "string", "nullable": true });
+    let newer = scratch.write("ultravox-openapi-2026-07-02.json", &text(&document));
+    let out = tempfile::tempdir().unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    let output = scratch.run_with_path(
+        &[
+            "watch",
+            "--from",
+            newer.to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+        Some(tools.path()),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let file = |name: &str| std::fs::read_to_string(out.path().join(name)).unwrap();
+
+    let github_output = out.path().join("github-output");
+    let status = std::process::Command::new("bash")
+        .args(["-e", "-c", &pull_request_inputs_step()])
+        .env("WATCH_DIR", out.path())
+        .env("GITHUB_OUTPUT", &github_output)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let outputs = parse_github_output(&std::fs::read_to_string(&github_output).unwrap());
+    assert_eq!(outputs.len(), 3, "{outputs:?}");
+    assert_eq!(outputs["title"], file("title.txt").trim_end());
+    assert_eq!(outputs["labels"], file("labels.txt").trim_end());
+    assert_eq!(outputs["message"], file("commit-message.txt").trim_end());
+
+    assert_eq!(file("title.txt").lines().count(), 1);
+    assert!(
+        file("labels.txt")
+            .lines()
+            .all(|label| label.starts_with("api:") || label.starts_with("semver:")),
+        "{}",
+        file("labels.txt")
+    );
+    let message = file("commit-message.txt");
+    for line in message.lines() {
+        for trailer in ["Co-authored-by:", "Signed-off-by:"] {
+            assert!(!line.starts_with(trailer), "a forged trailer:\n{message}");
+        }
+    }
+    assert!(
+        message.contains("note\\nCo-authored-by: Mallory"),
+        "{message}"
+    );
+
+    let body = file("body.md");
+    for line in body.lines() {
+        let outside: String = line
+            .split('`')
+            .enumerate()
+            .filter(|(index, _)| index % 2 == 0)
+            .map(|(_, piece)| piece)
+            .collect();
+        for live in [
+            "@octocat",
+            "#1",
+            "<!--",
+            "![x]",
+            "](https://evil",
+            "Co-authored-by",
+        ] {
+            assert!(!outside.contains(live), "live {live:?} in body.md:\n{line}");
+        }
+    }
+    assert!(body.contains("@octocat"), "the name is shown, as code");
+}
+
+#[test]
+fn github_output_is_parsed_as_the_runner_does() {
+    let parsed = parse_github_output("a=1\nb<<X\nline 1\nline 2\nX\na=2\n");
+    assert_eq!(parsed["a"], "2");
+    assert_eq!(parsed["b"], "line 1\nline 2");
+    assert!(
+        Path::new(&workspace())
+            .join(".github/workflows/upstream.yml")
+            .exists()
+    );
+}
