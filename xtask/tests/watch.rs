@@ -375,7 +375,7 @@ fn an_older_document_than_the_committed_one_is_flagged() {
         "{body}"
     );
     assert!(
-        body.contains("| previous | 2026-07-02 |") && body.contains("| new | 2025-09-29 |"),
+        body.contains("| previous | `2026-07-02` |") && body.contains("| new | `2025-09-29` |"),
         "{body}"
     );
 }
