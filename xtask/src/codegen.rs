@@ -117,13 +117,12 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
     )?)
     .context("the generated operation tests are not valid Rust")?;
 
+    let client_code = with_header(&prettyplease::unparse(&client), &shown);
+    crate::refusals::budget::check_generated(client_code.len(), "generated.rs", &shown)?;
     let out_dir = project.out_dir();
     Ok(vec![
         (spec_path, derive::to_text(&derived.spec)),
-        (
-            out_dir.join("generated.rs"),
-            with_header(&prettyplease::unparse(&client), &shown),
-        ),
+        (out_dir.join("generated.rs"), client_code),
         (
             out_dir.join("generated_httpmock.rs"),
             with_header(&prettyplease::unparse(&mocks), &shown),

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::project::Project;
 use crate::slice::{self, Operation};
-use crate::{document, overlay};
+use crate::{document, overlay, refusals};
 
 /// The derived spec and the operations it was sliced for.
 pub struct Derived {
@@ -18,6 +18,7 @@ pub struct Derived {
 /// Derives the spec from `upstream` (already parsed; `shown` names it).
 pub fn derive(project: &Project, mut upstream: Value, shown: &str) -> Result<Derived> {
     document::check_openapi_version(&upstream, shown)?;
+    refusals::check_document(&upstream, shown)?;
     let operations = exposed_operations(project)?;
     slice::check_operations(&upstream, &operations, shown)?;
     let overlay_path = project.overlay();
@@ -25,6 +26,7 @@ pub fn derive(project: &Project, mut upstream: Value, shown: &str) -> Result<Der
     let overlay = overlay::load(&overlay_path, &overlay_shown)?;
     overlay::apply(&overlay, &mut upstream, &overlay_shown, shown)?;
     let spec = slice::slice(&upstream, &operations, shown)?;
+    refusals::check_derived(&spec, shown)?;
     Ok(Derived { spec, operations })
 }
 

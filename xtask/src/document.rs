@@ -31,13 +31,17 @@ pub fn parse(text: &str, shown: &str) -> Result<Value> {
     }
     // JSON first: it is what most tools write, and its errors are exact.
     if text.trim_start().starts_with('{') {
-        return serde_json::from_str(text).map_err(|err| {
+        let invalid = |err: serde_json::Error| {
             anyhow!(
                 "{shown}:{}:{}: invalid JSON: {err}",
                 err.line(),
                 err.column()
             )
-        });
+        };
+        // serde_json keeps the last of two equal keys silently (YAML's
+        // parser refuses them): which one did the vendor mean?
+        serde_json::from_str::<UniqueKeys>(text).map_err(invalid)?;
+        return serde_json::from_str(text).map_err(invalid);
     }
     let value: Value = serde_saphyr::from_str(text).map_err(|err| {
         let at = err
@@ -87,5 +91,74 @@ fn cause(message: &str) -> &str {
     match line.split_once(": ") {
         Some((location, rest)) if location.starts_with("line ") => rest,
         _ => line,
+    }
+}
+
+/// Any JSON value, refused when an object has a key twice.
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut keys = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !keys.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key {} appears twice in one object",
+                    crate::sinks::line::one_line(&format!("{key:?}"))
+                )));
+            }
+            map.next_value::<UniqueKeys>()?;
+        }
+        Ok(UniqueKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_json_key_twice_in_one_object_is_refused() {
+        let err = super::parse(r#"{"openapi": "3.0.3", "a": {"x": 1, "x": 2}}"#, "doc")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"x\" appears twice"), "{err}");
+        super::parse(r#"{"a": [{"x": 1}, {"x": 2}]}"#, "doc").unwrap();
     }
 }

@@ -16,6 +16,9 @@ xflags::xflags! {
         cmd codegen {
             /// Write nothing; fail if any derived or generated file is stale.
             optional --check
+            /// Multiply the budgets on the generated code's size (enum values,
+            /// properties, schemas, bytes) by FACTOR (default 1).
+            optional --budget factor: u32
         }
 
         /// Take in a newly published vendor document: download (or read) and
@@ -29,6 +32,9 @@ xflags::xflags! {
             optional --report file: PathBuf
             /// Limit on the download, in seconds (default 50).
             optional --timeout seconds: u64
+            /// Multiply the budgets on the generated code's size (enum values,
+            /// properties, schemas, bytes) by FACTOR (default 1).
+            optional --budget factor: u32
         }
 
         /// The scheduled job's step: sync in the working tree and write
@@ -44,6 +50,9 @@ xflags::xflags! {
             optional --baseline rev: String
             /// Limit on the download, in seconds (default 50).
             optional --timeout seconds: u64
+            /// Multiply the budgets on the generated code's size (enum values,
+            /// properties, schemas, bytes) by FACTOR (default 1).
+            optional --budget factor: u32
         }
 
         /// Every operation of the vendor's document: operationId, method,

@@ -16,6 +16,7 @@ mod patch_nulls;
 mod project;
 mod provenance;
 mod redact;
+mod refusals;
 mod report;
 mod rust_names;
 mod rustify;
@@ -68,6 +69,13 @@ fn run(flags: flags::Xtask) -> Result<ExitCode> {
         total: timeout.map_or(download::Limits::default().total, Duration::from_secs),
         ..download::Limits::default()
     };
+    let budget = match &flags.subcommand {
+        XtaskCmd::Codegen(codegen) => codegen.budget,
+        XtaskCmd::Sync(sync) => sync.budget,
+        XtaskCmd::Watch(watch) => watch.budget,
+        _ => None,
+    };
+    refusals::budget::set_factor(budget.unwrap_or(1) as usize);
     match flags.subcommand {
         XtaskCmd::Codegen(codegen) => codegen::run(&project, codegen.check)?,
         XtaskCmd::Sync(sync) => {

@@ -165,13 +165,26 @@ pub fn fetch(from: &Source, previous: Option<&Provenance>, limits: Limits) -> Re
                 }
             }
         }
-        Source::File(path) => (
-            document::read_text(path, &shown, "an OpenAPI document (YAML or JSON)")?,
-            Validators::default(),
-        ),
+        Source::File(path) => (read_capped(path, &shown)?, Validators::default()),
     };
     let provenance = Provenance::new(from.recorded(), text.as_bytes(), validators);
     Ok(Fetched::Document { text, provenance })
+}
+
+/// A document file, refused (before it is read) above the download's size
+/// limit.
+fn read_capped(path: &Path, shown: &str) -> Result<String> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {shown}; check that the file exists"))?
+        .len();
+    if size > download::MAX_BYTES {
+        anyhow::bail!(
+            "{shown} is {size} bytes, over the size limit of {} bytes (32 MiB) that downloads \
+             have too; it is not the vendor's document",
+            download::MAX_BYTES
+        );
+    }
+    document::read_text(path, shown, "an OpenAPI document (YAML or JSON)")
 }
 
 /// Derives and generates everything from a fetched document, in memory;
@@ -193,15 +206,19 @@ pub fn build(
     }
 
     // A document cut short (a dropped connection the server did not
-    // announce) fails somewhere inside; the cause is the cut, not the symptom.
+    // announce) fails somewhere inside; a complete one may well lack the
+    // final newline too (the vendor's revision of 2025-01), so the cut is
+    // named as a possibility beside the cause, never instead of it.
     let truncated = |err: anyhow::Error| {
         if text.ends_with('\n') {
             err
         } else {
-            err.context(format!(
-                "{shown} looks truncated: it ends mid-line after {} bytes; download it again",
+            let note = format!(
+                "(the document also ends mid-line after {} bytes: if it was cut short, \
+                 download it again)",
                 text.len()
-            ))
+            );
+            anyhow::anyhow!("{err:#} {note}")
         }
     };
     let upstream = document::parse(&text, &shown).map_err(truncated)?;
@@ -212,6 +229,10 @@ pub fn build(
         .with_context(|| format!("{shown} was not taken in; no file changed"))?;
 
     let before_spec = committed_spec(project)?;
+    let overlay_path = project.overlay();
+    let overlay = document::load(&overlay_path, &project.show(&overlay_path), "the overlay")?;
+    crate::refusals::origin::check_change(&before_spec, &derived.spec, &overlay, &shown)
+        .with_context(|| format!("{shown} was not taken in; no file changed"))?;
     let before_code = std::fs::read_to_string(project.out_dir().join("generated.rs")).ok();
     let after_code = files
         .iter()

@@ -108,11 +108,13 @@ fn sync_shows_control_characters_escaped() {
     let (_, output) = scratch.sync_text(&text(&document), "json");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    // Refused (such a name cannot be Rust), and the refusal shows it escaped.
+    assert!(!output.status.success(), "{stdout}");
     for stream in [&stdout, &stderr] {
         assert!(!stream.contains(['\u{1b}', '\u{7}', '\r']), "{stream:?}");
     }
-    assert!(stdout.contains("evil\\u{1b}]52"), "{stdout}");
+    assert!(stderr.contains("evil\\u{1b}]52"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 /// `$GITHUB_OUTPUT` as the runner reads it: `NAME=VALUE` lines and
@@ -168,12 +170,16 @@ fn pull_request_inputs_step() -> String {
 fn the_pull_request_carries_no_document_text_but_inert() {
     let scratch = Scratch::generated(&data(OLDER));
     let mut document = newer();
-    let properties = &mut schema(&mut document, "ScheduledCall")["properties"];
-    let trailer = "note\nCo-authored-by: Mallory <m@evil.example>\nSigned-off-by: M";
     let markdown =
         "tag @octocat #1 <!-- ![x](https://evil.example/x.png) [y](https://evil.example)";
-    properties[trailer] = json!({ "type": "string", "nullable": true });
-    properties[markdown] = json!({ "type": "string", "nullable": true });
+    schema(&mut document, "ScheduledCall")["properties"][markdown] =
+        json!({ "type": "string", "nullable": true });
+    schema(&mut document, "ScheduledCallStatusEnum")["enum"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!(
+            "x` Co-authored-by: Mallory <m@evil.example> @octocat"
+        ));
     let newer = scratch.write("ultravox-openapi-2026-07-02.json", &text(&document));
     let out = tempfile::tempdir().unwrap();
     let tools = tempfile::tempdir().unwrap();
@@ -220,8 +226,8 @@ fn the_pull_request_carries_no_document_text_but_inert() {
         }
     }
     assert!(
-        message.contains("note\\nCo-authored-by: Mallory"),
-        "{message}"
+        message.contains("Co-authored-by: Mallory"),
+        "shown, inside a line: {message}"
     );
 
     let body = file("body.md");
@@ -234,7 +240,7 @@ fn the_pull_request_carries_no_document_text_but_inert() {
             .collect();
         for live in [
             "@octocat",
-            "#1",
+            "#1 ",
             "<!--",
             "![x]",
             "](https://evil",
@@ -255,5 +261,192 @@ fn github_output_is_parsed_as_the_runner_does() {
         Path::new(&workspace())
             .join(".github/workflows/upstream.yml")
             .exists()
+    );
+}
+
+/// 2 and 4. A name that carries a line break (a forged trailer) is refused;
+///    the refusal issue shows it inert, on one line.
+#[test]
+fn a_name_with_a_line_break_is_refused_and_shown_inert() {
+    let scratch = Scratch::generated(&data(OLDER));
+    let mut document = newer();
+    schema(&mut document, "ScheduledCall")["properties"]["note\nCo-authored-by: Mallory <m@evil.example>"] =
+        json!({ "type": "string" });
+    let newer = scratch.write("ultravox-openapi-2026-07-02.json", &text(&document));
+    let out = tempfile::tempdir().unwrap();
+    let output = scratch.run(&[
+        "watch",
+        "--from",
+        newer.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let failure = std::fs::read_to_string(out.path().join("failure.md")).unwrap();
+    let cause = failure
+        .lines()
+        .find(|line| line.starts_with("**Cause:**"))
+        .expect("a cause line");
+    assert!(cause.contains("note\\nCo-authored-by"), "{failure}");
+    assert!(
+        !failure
+            .lines()
+            .any(|line| line.starts_with("Co-authored-by")),
+        "{failure}"
+    );
+}
+
+/// Syncs `document` into a project generated from the real one; asserts
+/// the refusal names each of `needles` and changes no file.
+fn assert_sync_refused(document: &Value, needles: &[&str]) -> Scratch {
+    let scratch = Scratch::generated(&data(NEWER));
+    let from = scratch.write("download.json", &text(document));
+    scratch.assert_rejected(&["sync", "--from", from.to_str().unwrap()], needles);
+    scratch
+}
+
+/// 2. Accepted means it builds: names that collide once sanitised, names
+///    with hidden or non-ASCII characters, invalid header parameters, the
+///    auth header as a parameter, paths that leave the base URL, duplicate
+///    operationIds and JSON duplicate keys are refused, naming the place.
+#[test]
+fn what_would_not_build_is_refused_naming_it() {
+    for (a, b) in [
+        ("self", "Self"),
+        ("fooBar", "foo_bar"),
+        ("pageSize", "page_size"),
+    ] {
+        let mut document = newer();
+        let properties = &mut schema(&mut document, "ScheduledCall")["properties"];
+        properties[a] = json!({ "type": "string" });
+        properties[b] = json!({ "type": "string" });
+        assert_sync_refused(&document, &[a, b, "same Rust name"]);
+    }
+    for name in ["caf\u{e9}", "zero\u{200b}width", "x\u{202e}y", "!!!"] {
+        let mut document = newer();
+        schema(&mut document, "ScheduledCall")["properties"][name] = json!({ "type": "string" });
+        assert_sync_refused(&document, &["ScheduledCall", "cannot become a Rust name"]);
+    }
+    for header in ["Bad\r\nHeader", "X-API-Key"] {
+        let mut document = newer();
+        listing(&mut document)["parameters"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({ "name": header, "in": "header", "schema": { "type": "string" } }));
+        assert_sync_refused(&document, &["header parameter"]);
+    }
+    let mut document = newer();
+    let paths = document["paths"].as_object_mut().unwrap();
+    let key = "/api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls";
+    let mut item = paths[key].clone();
+    item["get"]["operationId"] = json!("evil_admin");
+    paths.insert(format!("{key}/../../../admin"), item);
+    assert_sync_refused(&document, &["`..` segment"]);
+
+    let mut document = newer();
+    let id = listing(&mut document)["operationId"].clone();
+    let first_other = document["paths"]
+        .as_object_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|(path, _)| !path.ends_with("/scheduled_calls"))
+        .map(|(_, item)| item)
+        .unwrap();
+    let method = ["get", "post", "put", "patch", "delete"]
+        .into_iter()
+        .find(|m| first_other.get(*m).is_some())
+        .unwrap();
+    first_other[method]["operationId"] = id;
+    assert_sync_refused(&document, &["used twice"]);
+
+    let scratch = Scratch::generated(&data(NEWER));
+    let duplicated = text(&newer()).replacen(
+        "\"openapi\":",
+        "\"info\": {\"title\": \"forged\", \"version\": \"0\"},\n  \"openapi\":",
+        1,
+    );
+    let from = scratch.write("download.json", &duplicated);
+    scratch.assert_rejected(
+        &["sync", "--from", from.to_str().unwrap()],
+        &["\"info\" appears twice"],
+    );
+}
+
+/// 3. The key stays with the API's origin: a new host, port or scheme is
+///    refused unless the overlay lists it; `http://` never passes.
+#[test]
+fn the_origin_moves_only_where_the_overlay_allows() {
+    for url in [
+        "https://evil.example",
+        "https://api.ultravox.ai:8443",
+        "http://api.ultravox.ai",
+    ] {
+        let mut document = newer();
+        document["servers"][0]["url"] = json!(url);
+        assert_sync_refused(&document, &[url]);
+    }
+    let mut document = newer();
+    document["servers"][0]["url"] = json!("https://api2.ultravox.ai");
+    let scratch = Scratch::generated(&data(NEWER));
+    let overlay = scratch.read("openapi/overlay.yaml");
+    scratch.write(
+        "openapi/overlay.yaml",
+        &overlay.replacen(
+            "actions:",
+            "x-allowed-origins:\n  - https://api2.ultravox.ai\nactions:",
+            1,
+        ),
+    );
+    let from = scratch.write("download.json", &text(&document));
+    let report = scratch.assert_ok(&["sync", "--from", from.to_str().unwrap()]);
+    assert!(report.contains("https://api2.ultravox.ai"), "{report}");
+}
+
+/// 6. No hang, bounded work: component cycles without structure are
+///    refused at once, naming the cycle; a document over a budget names
+///    what is big; `--from FILE` has the download's size cap.
+#[test]
+fn cycles_and_oversized_documents_are_refused_at_once() {
+    let started = std::time::Instant::now();
+    let mut document = newer();
+    document["components"]["parameters"] = json!({
+        "P": { "$ref": "#/components/parameters/Q" },
+        "Q": { "$ref": "#/components/parameters/P" },
+    });
+    listing(&mut document)["parameters"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "$ref": "#/components/parameters/P" }));
+    assert_sync_refused(
+        &document,
+        &["#/components/parameters/P → #/components/parameters/Q"],
+    );
+
+    let mut document = newer();
+    let medium = schema(&mut document, "ScheduledCall")["properties"]["medium"].clone();
+    assert!(medium.is_object());
+    document["components"]["schemas"]["LoopA"] = json!({ "$ref": "#/components/schemas/LoopB" });
+    document["components"]["schemas"]["LoopB"] = json!({ "$ref": "#/components/schemas/LoopA" });
+    schema(&mut document, "ScheduledCall")["properties"]["loop"] =
+        json!({ "$ref": "#/components/schemas/LoopA" });
+    assert_sync_refused(&document, &["LoopA", "LoopB", "no structure"]);
+
+    let mut document = newer();
+    let values: Vec<String> = (0..100_000).map(|i| format!("value_{i}")).collect();
+    schema(&mut document, "ScheduledCallStatusEnum")["enum"] = json!(values);
+    assert_sync_refused(&document, &["100000 values", "--budget"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let scratch = Scratch::generated(&data(NEWER));
+    let big = scratch.path("big.yaml");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(33 * 1024 * 1024).unwrap();
+    scratch.assert_rejected(
+        &["sync", "--from", big.to_str().unwrap()],
+        &["over the size limit"],
     );
 }

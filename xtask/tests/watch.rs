@@ -272,7 +272,7 @@ fn bad_downloads_are_refused_naming_the_cause_and_change_nothing() {
         (
             vec![Reply::ok(half.to_owned())],
             &[],
-            vec!["looks truncated", "ends mid-line"],
+            vec!["ends mid-line", "cut short", "points at nothing"],
         ),
         (
             vec![Reply::ok(newer.replacen(
