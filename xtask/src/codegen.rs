@@ -25,6 +25,17 @@ use crate::{
 const GENERATOR: &str = "progenitor 0.15.1";
 
 pub fn run(project: &Project, check: bool) -> Result<()> {
+    let journal = project.root.join(output::JOURNAL);
+    if check && journal.exists() {
+        bail!(
+            "{} holds a write that a killed `cargo xtask sync` or `codegen` left unfinished; \
+             run `cargo xtask codegen` (or the same sync again) to complete or undo it",
+            project.show(&journal)
+        );
+    }
+    if output::recover(&project.root)? {
+        crate::sinks::terminal::err("completed or undid an interrupted write\n");
+    }
     verify_upstream(project)?;
     let derived = derive::derive_committed(project)?;
     let files = outputs(project, &derived)?;
@@ -50,7 +61,7 @@ pub fn run(project: &Project, check: bool) -> Result<()> {
         }
         return Ok(());
     }
-    let changed = output::write_all(&files)?;
+    let changed = output::write_all(&project.root, &files)?;
     for ((path, _), changed) in files.iter().zip(changed) {
         let state = if changed { "updated" } else { "unchanged" };
         crate::sinks::terminal::out(&format!("{}: {state}\n", project.show(path)));

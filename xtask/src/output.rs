@@ -8,51 +8,125 @@ use anyhow::{Context, Result};
 /// How many diff lines `--check` prints before eliding the rest.
 const MAX_DIFF_LINES: usize = 40;
 
-/// Writes every file whose contents changed, or none of them; returns which
-/// changed. Each new file is written to a temp file beside its target first;
-/// only when all are written are they renamed into place, and a failed rename
-/// puts back the files already replaced. A failure never leaves a
-/// half-written file or a half-updated set.
-pub fn write_all(files: &[(PathBuf, String)]) -> Result<Vec<bool>> {
-    let mut staged = Vec::new();
+/// Where a write in progress keeps its files, under the project root.
+pub const JOURNAL: &str = ".xtask-write";
+
+/// Writes every file whose contents changed, all or nothing, even if the
+/// process is killed at any moment; returns which changed. The new files
+/// are first written (and synced) into the journal directory under `root`,
+/// then its plan is committed with one rename, then each file is renamed
+/// into place, then the journal is removed. A process killed before the
+/// commit leaves the old tree (and a journal that the next run deletes);
+/// killed after it, a plan that the next run of any command completes
+/// ([`recover`]). Every target must be under `root`.
+pub fn write_all(root: &Path, files: &[(PathBuf, String)]) -> Result<Vec<bool>> {
+    recover(root)?;
+    let journal = root.join(JOURNAL);
     let mut changed = Vec::new();
+    let mut plan = Vec::new();
     for (path, contents) in files {
-        let old = std::fs::read(path).ok();
-        let is_changed = old.as_deref() != Some(contents.as_bytes());
+        let is_changed = std::fs::read(path).ok().as_deref() != Some(contents.as_bytes());
         changed.push(is_changed);
-        if is_changed {
-            staged.push((path, stage(path, contents)?, old));
+        if !is_changed {
+            continue;
         }
-    }
-    let mut replaced: Vec<(&PathBuf, Option<Vec<u8>>)> = Vec::new();
-    for (path, temp, old) in staged {
-        if let Err(err) = temp.persist(path) {
-            for (path, old) in replaced {
-                // Best effort: the error below says what happened.
-                let _ = match old {
-                    Some(bytes) => std::fs::write(path, bytes),
-                    None => std::fs::remove_file(path),
-                };
-            }
-            return Err(err.error).with_context(|| {
-                format!("cannot replace {}; no file was changed", path.display())
-            });
+        let relative = path.strip_prefix(root).with_context(|| {
+            format!(
+                "{} is outside the project {}",
+                path.display(),
+                root.display()
+            )
+        })?;
+        if plan.is_empty() {
+            std::fs::create_dir_all(&journal)
+                .with_context(|| format!("cannot create {}", journal.display()))?;
         }
-        replaced.push((path, old));
+        let staged = journal.join(plan.len().to_string());
+        write_synced(&staged, contents.as_bytes())?;
+        plan.push(relative.to_string_lossy().into_owned());
     }
+    if plan.is_empty() {
+        return Ok(changed);
+    }
+    // The commit point: from here on, the new tree is what a rerun makes.
+    let text = serde_json::to_string(&plan).expect("strings serialize");
+    write_synced(&journal.join("plan.tmp"), text.as_bytes())?;
+    std::fs::rename(journal.join("plan.tmp"), journal.join("plan.json"))
+        .with_context(|| format!("cannot commit the write in {}", journal.display()))?;
+    sync_dir(&journal);
+    complete(root)?;
     Ok(changed)
 }
 
-fn stage(path: &Path, contents: &str) -> Result<tempfile::NamedTempFile> {
-    let dir = path
-        .parent()
-        .with_context(|| format!("{} has no parent directory", path.display()))?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    temp.write_all(contents.as_bytes())
-        .and_then(|()| temp.as_file().sync_all())
-        .with_context(|| format!("cannot write a temporary file in {}", dir.display()))?;
-    Ok(temp)
+/// Finishes or discards a write a killed process left: with a committed
+/// plan, moves the rest of its files into place; without one, removes the
+/// journal (the tree is the old one). Returns whether there was one.
+pub fn recover(root: &Path) -> Result<bool> {
+    let journal = root.join(JOURNAL);
+    if !journal.exists() {
+        return Ok(false);
+    }
+    if journal.join("plan.json").exists() {
+        complete(root)?;
+    } else {
+        std::fs::remove_dir_all(&journal)
+            .with_context(|| format!("cannot remove the unfinished {}", journal.display()))?;
+    }
+    Ok(true)
+}
+
+/// Moves every staged file of the committed plan into place (a file moved
+/// already is gone from the journal), then removes the journal.
+fn complete(root: &Path) -> Result<()> {
+    let journal = root.join(JOURNAL);
+    let plan_path = journal.join("plan.json");
+    let text = std::fs::read_to_string(&plan_path)
+        .with_context(|| format!("cannot read {}", plan_path.display()))?;
+    let plan: Vec<String> = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is damaged; delete {} and run the command again",
+            plan_path.display(),
+            journal.display()
+        )
+    })?;
+    for (index, relative) in plan.iter().enumerate() {
+        let staged = journal.join(index.to_string());
+        if !staged.exists() {
+            continue;
+        }
+        let target = root.join(relative);
+        std::fs::rename(&staged, &target).with_context(|| {
+            format!(
+                "cannot move {} into place; run the command again to finish the write",
+                target.display()
+            )
+        })?;
+    }
+    if let Some(parent) = plan
+        .first()
+        .and_then(|first| root.join(first).parent().map(Path::to_path_buf))
+    {
+        sync_dir(&parent);
+    }
+    std::fs::remove_file(&plan_path)
+        .and_then(|()| std::fs::remove_dir_all(&journal))
+        .with_context(|| format!("cannot remove {}", journal.display()))
+}
+
+fn write_synced(path: &Path, contents: &[u8]) -> Result<()> {
+    let mut file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Makes a directory's renames durable (best effort: not every platform
+/// can open a directory).
+fn sync_dir(dir: &Path) {
+    if let Ok(dir) = std::fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
 }
 
 /// A short unified diff from the file at `path` to `expected`, or `None` when

@@ -87,7 +87,7 @@ impl Synced {
 
     /// Writes every file, or none.
     pub fn write(&self, project: &Project) -> Result<()> {
-        let changed = output::write_all(&self.files)?;
+        let changed = output::write_all(&project.root, &self.files)?;
         for ((path, _), changed) in self.files.iter().zip(changed) {
             let state = if changed { "updated" } else { "unchanged" };
             crate::sinks::terminal::err(&format!("{}: {state}\n", project.show(path)));
@@ -102,17 +102,24 @@ pub fn run(
     report_path: Option<&Path>,
     limits: Limits,
 ) -> Result<()> {
+    // A write a killed run left is finished (or undone) first: otherwise the
+    // vendor copy, replaced already, would say "no changes" over a broken tree.
+    if output::recover(&project.root)? {
+        crate::sinks::terminal::err("completed or undid an interrupted write\n");
+    }
     match prepare(project, from, limits)? {
         Prepared::Unchanged(reason) => {
             crate::sinks::terminal::out(&format!("No changes: {reason}; no file changed.\n"));
             Ok(())
         }
-        Prepared::Changed(mut synced) => {
+        Prepared::Changed(synced) => {
             let markdown = synced.report.to_markdown(&synced.title());
-            if let Some(path) = report_path {
-                synced.files.push((path.to_path_buf(), markdown.clone()));
-            }
             synced.write(project)?;
+            // Not part of the tree: anywhere the caller says.
+            if let Some(path) = report_path {
+                std::fs::write(path, &markdown)
+                    .with_context(|| format!("cannot write the report {}", path.display()))?;
+            }
             crate::sinks::terminal::out(&markdown);
             Ok(())
         }

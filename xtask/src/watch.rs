@@ -73,6 +73,9 @@ pub fn run(
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
     };
 
+    if crate::output::recover(&project.root)? {
+        terminal::err("completed or undid an interrupted write\n");
+    }
     let fetched = sync::recorded(project)
         .and_then(|previous| Ok((sync::fetch(from, previous.as_ref(), limits)?, previous)));
     let (fetched, refusal_record) = match fetched {

@@ -450,3 +450,131 @@ fn cycles_and_oversized_documents_are_refused_at_once() {
         &["over the size limit"],
     );
 }
+
+/// The project's files, by path relative to it.
+fn tree(scratch: &Scratch) -> BTreeMap<std::path::PathBuf, Vec<u8>> {
+    scratch
+        .files()
+        .into_iter()
+        .map(|(path, bytes)| {
+            (
+                path.strip_prefix(scratch.path("")).unwrap().to_path_buf(),
+                bytes,
+            )
+        })
+        .collect()
+}
+
+/// 7. All or nothing, even under SIGKILL: a sync killed at any moment
+///    leaves the old tree, or a journal that `codegen --check` names and
+///    the same sync run again completes; it never leaves a mixed tree or a
+///    stray temporary file.
+#[test]
+fn a_sync_killed_at_any_moment_is_completed_by_the_next_run() {
+    let (expected_new, took) = {
+        let scratch = Scratch::generated(&data(OLDER));
+        let from = scratch.write("download.yaml", &data(NEWER));
+        let started = std::time::Instant::now();
+        scratch.assert_ok(&["sync", "--from", from.to_str().unwrap()]);
+        (tree(&scratch), started.elapsed())
+    };
+    let mut outcomes = BTreeMap::<&str, usize>::new();
+    // Kills spread over the whole run, as long as it takes on this machine.
+    for step in 0..12u32 {
+        let delay_ms = (took * step / 8).as_millis() as u64;
+        let scratch = Scratch::generated(&data(OLDER));
+        let from = scratch.write("download.yaml", &data(NEWER));
+        let old = tree(&scratch);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["sync", "--from", from.to_str().unwrap(), "--root"])
+            .arg(scratch.path(""))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let after = tree(&scratch);
+        let outcome = if after == old {
+            "old tree"
+        } else if after == expected_new {
+            "new tree"
+        } else {
+            // Only the journal may differ from one of the two trees.
+            let journal = scratch.path(".xtask-write");
+            assert!(
+                journal.exists(),
+                "a mixed tree without a journal at {delay_ms} ms"
+            );
+            let check = scratch.run(&["codegen", "--check"]);
+            let stderr = String::from_utf8_lossy(&check.stderr);
+            assert!(
+                !check.status.success() && stderr.contains(".xtask-write"),
+                "{stderr}"
+            );
+            "journal"
+        };
+        *outcomes.entry(outcome).or_default() += 1;
+        scratch.assert_ok(&["sync", "--from", from.to_str().unwrap()]);
+        assert!(
+            tree(&scratch) == expected_new,
+            "the rerun after a kill at {delay_ms} ms ({outcome}) did not reach the new tree"
+        );
+    }
+    assert!(outcomes.values().sum::<usize>() == 12, "{outcomes:?}");
+}
+
+/// 7, deterministically: the states a kill can leave, made by hand. A
+/// journal with a committed plan and half its files moved is completed; one
+/// without a plan is discarded; `codegen --check` names either.
+#[test]
+fn an_interrupted_write_is_completed_or_undone_by_the_next_run() {
+    let expected_new = {
+        let scratch = Scratch::generated(&data(OLDER));
+        let from = scratch.write("download.yaml", &data(NEWER));
+        scratch.assert_ok(&["sync", "--from", from.to_str().unwrap()]);
+        tree(&scratch)
+    };
+    for committed in [true, false] {
+        let scratch = Scratch::generated(&data(OLDER));
+        let from = scratch.write("download.yaml", &data(NEWER));
+        let old = tree(&scratch);
+        let changed: Vec<&std::path::PathBuf> = expected_new
+            .iter()
+            .filter(|(path, bytes)| old.get(*path) != Some(*bytes))
+            .map(|(path, _)| path)
+            .collect();
+        assert!(changed.len() >= 4, "{changed:?}");
+        let journal = scratch.path(".xtask-write");
+        std::fs::create_dir_all(&journal).unwrap();
+        for (index, path) in changed.iter().enumerate() {
+            std::fs::write(journal.join(index.to_string()), &expected_new[*path]).unwrap();
+        }
+        if committed {
+            let plan: Vec<String> = changed.iter().map(|p| p.display().to_string()).collect();
+            std::fs::write(
+                journal.join("plan.json"),
+                serde_json::to_string(&plan).unwrap(),
+            )
+            .unwrap();
+            // Killed after moving the first half into place.
+            for (index, path) in changed.iter().enumerate().take(changed.len() / 2) {
+                std::fs::rename(
+                    journal.join(index.to_string()),
+                    scratch.path(&path.display().to_string()),
+                )
+                .unwrap();
+            }
+        }
+        let check = scratch.run(&["codegen", "--check"]);
+        let stderr = String::from_utf8_lossy(&check.stderr);
+        assert!(
+            !check.status.success() && stderr.contains(".xtask-write"),
+            "{stderr}"
+        );
+        scratch.assert_ok(&["sync", "--from", from.to_str().unwrap()]);
+        assert!(!journal.exists());
+        assert!(tree(&scratch) == expected_new, "committed: {committed}");
+    }
+}
