@@ -3,6 +3,7 @@
 //! be reached, and conditional on what was fetched last, so an unchanged
 //! document costs a 304.
 
+use crate::sinks::line::one_line;
 use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
@@ -67,24 +68,77 @@ pub fn download(url: &str, known: Option<&Validators>, limits: Limits) -> Result
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(limits.connect))
         .timeout_global(Some(limits.total))
-        .max_redirects(MAX_REDIRECTS)
+        // Redirects are followed here, only within the URL's origin.
+        .max_redirects(0)
         .http_status_as_error(false)
         .user_agent(concat!("ultravox-client-xtask/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
+    let origin = crate::refusals::origin::origin(url);
     let attempt = || -> std::result::Result<Downloaded, Failure> {
-        let mut request = agent.get(url);
-        if let Some(known) = known {
-            if let Some(etag) = &known.etag {
-                request = request.header("If-None-Match", etag);
+        let mut current = url.to_owned();
+        let mut redirects = 0;
+        let (mut response, asked) = loop {
+            let mut request = agent.get(&current);
+            let mut asked = false;
+            if let Some(known) = known {
+                if let Some(etag) = &known.etag {
+                    request = request.header("If-None-Match", etag);
+                    asked = true;
+                }
+                if let Some(date) = &known.last_modified {
+                    request = request.header("If-Modified-Since", date);
+                    asked = true;
+                }
             }
-            if let Some(date) = &known.last_modified {
-                request = request.header("If-Modified-Since", date);
+            let response = request.call().map_err(|err| failure(url, limits, err))?;
+            if !response.status().is_redirection() || response.status() == 304 {
+                break (response, asked);
             }
-        }
-        let mut response = request.call().map_err(|err| failure(url, limits, err))?;
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default();
+            let next = if location.starts_with('/') && !location.starts_with("//") {
+                let base = origin_prefix(&current);
+                format!("{base}{location}")
+            } else {
+                location.to_owned()
+            };
+            if crate::refusals::origin::origin(&next) != origin || origin.is_none() {
+                return Err(Failure {
+                    message: format!(
+                        "{url} redirected to {}, which is not on its origin; the document must \
+                         come from where the workflow says, so it was not fetched",
+                        one_line(location)
+                    ),
+                    transient: false,
+                });
+            }
+            redirects += 1;
+            if redirects > MAX_REDIRECTS {
+                return Err(Failure {
+                    message: format!(
+                        "{url} redirected more than {MAX_REDIRECTS} times (a redirect loop?)"
+                    ),
+                    transient: false,
+                });
+            }
+            current = next;
+        };
         let status = response.status();
         if status == 304 {
+            if !asked {
+                return Err(Failure {
+                    message: format!(
+                        "{url} answered 304 Not Modified to a request that named no version \
+                         (no If-None-Match, no If-Modified-Since): the server or a cache in \
+                         between is wrong; nothing was taken in"
+                    ),
+                    transient: false,
+                });
+            }
             return Ok(Downloaded::NotModified);
         }
         if !status.is_success() {
@@ -111,12 +165,40 @@ pub fn download(url: &str, known: Option<&Validators>, limits: Limits) -> Result
             etag: header("etag"),
             last_modified: header("last-modified"),
         };
+        if let Some(encoding) =
+            header("content-encoding").filter(|encoding| !encoding.eq_ignore_ascii_case("identity"))
+        {
+            return Err(Failure {
+                message: format!(
+                    "{url} sent a body compressed with {} although none was asked for; the \
+                     document is taken in as sent, uncompressed",
+                    one_line(&encoding)
+                ),
+                transient: false,
+            });
+        }
         let bytes = response
             .body_mut()
             .with_config()
             .limit(MAX_BYTES)
             .read_to_vec()
-            .map_err(|err| failure(url, limits, err))?;
+            .map_err(|err| match err {
+                // The head arrived: a failure now is a body cut short.
+                ureq::Error::Io(io) => Failure {
+                    message: format!(
+                        "{url} sent a body cut short ({io}); it was not taken in, download it \
+                         again"
+                    ),
+                    transient: true,
+                },
+                err => failure(url, limits, err),
+            })?;
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            return Err(Failure {
+                message: format!("{url} sent a gzip-compressed body without saying so"),
+                transient: false,
+            });
+        }
         Ok(Downloaded::Document { bytes, validators })
     };
     let backoff = ExponentialBuilder::default()
@@ -157,6 +239,17 @@ fn failure(url: &str, limits: Limits, err: ureq::Error) -> Failure {
         _ => (format!("cannot download {url}: {err}"), false),
     };
     Failure { message, transient }
+}
+
+/// `scheme://authority` of `url`.
+fn origin_prefix(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            format!("{scheme}://{authority}")
+        }
+        None => String::new(),
+    }
 }
 
 /// Whether `source` names a URL rather than a file.

@@ -578,3 +578,57 @@ fn an_interrupted_write_is_completed_or_undone_by_the_next_run() {
         assert!(tree(&scratch) == expected_new, "committed: {committed}");
     }
 }
+
+/// 8. Provenance is the truth: a redirect to another origin, a 304 to a
+///    request that named no version, a compressed body and a body cut
+///    short are refused naming that cause; a redirect within the origin is
+///    followed.
+#[test]
+fn downloads_are_refused_for_their_real_cause() {
+    use support::http::{Reply, Server};
+    let newer = data(NEWER);
+    let cases: Vec<(Vec<Reply>, &[&str])> = vec![
+        (
+            vec![Reply::status(302, "").header("location", "https://evil.example/schema.yaml")],
+            &[
+                "redirected to https://evil.example/schema.yaml",
+                "not on its origin",
+            ],
+        ),
+        (
+            vec![Reply::status(304, "")],
+            &["304 Not Modified", "named no version"],
+        ),
+        (
+            vec![Reply::ok(newer.clone()).header("content-encoding", "gzip")],
+            &["compressed with gzip"],
+        ),
+        (
+            vec![Reply::ok(vec![0x1f, 0x8b, 8, 0, 0, 0])],
+            &["gzip-compressed body"],
+        ),
+        (
+            vec![Reply::Short {
+                announced: newer.len(),
+                body: newer.as_bytes()[..1000].to_vec(),
+            }],
+            &["cut short"],
+        ),
+    ];
+    let scratch = Scratch::generated(&data(OLDER));
+    for (script, needles) in cases {
+        let server = Server::start(script);
+        scratch.assert_rejected(&["sync", "--from", &server.url, "--timeout", "5"], needles);
+    }
+    let server = Server::start(vec![
+        Reply::status(301, "").header("location", "/api/schema2/"),
+        Reply::ok(newer),
+    ]);
+    scratch.assert_ok(&["sync", "--from", &server.url]);
+    assert_eq!(server.requests().len(), 2);
+    assert!(
+        server.requests()[1][0].starts_with("GET /api/schema2/"),
+        "{:?}",
+        server.requests()
+    );
+}

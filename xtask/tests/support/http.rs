@@ -18,6 +18,9 @@ pub enum Reply {
     },
     /// Read the request, then say nothing for this long.
     Stall(Duration),
+    /// A 200 whose `Content-Length` announces more than `body`, then the
+    /// connection closes: a body cut short.
+    Short { announced: usize, body: Vec<u8> },
 }
 
 impl Reply {
@@ -78,6 +81,13 @@ impl Server {
                 };
                 match reply {
                     Reply::Stall(time) => std::thread::sleep(time),
+                    Reply::Short { announced, body } => {
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-length: {announced}\r\nconnection: close\r\n\r\n"
+                        );
+                        let _ = stream.write_all(head.as_bytes());
+                        let _ = stream.write_all(&body);
+                    }
                     Reply::Http {
                         status,
                         headers,
