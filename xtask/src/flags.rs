@@ -48,6 +48,10 @@ xflags::xflags! {
             required --out dir: PathBuf
             /// The git revision cargo-semver-checks compares with (default HEAD).
             optional --baseline rev: String
+            /// The program that checks the regenerated client builds, run as
+            /// `PROGRAM check --locked --all-features -p ultravox-client`
+            /// (default cargo); a failure is a refusal.
+            optional --check-with program: PathBuf
             /// Limit on the download, in seconds (default 50).
             optional --timeout seconds: u64
             /// Multiply the budgets on the generated code's size (enum values,

@@ -87,7 +87,15 @@ fn run(flags: flags::Xtask) -> Result<ExitCode> {
             let from = sync::Source::parse(&watch.from)?;
             let baseline = watch.baseline.as_deref().unwrap_or("HEAD");
             let out = absolute(watch.out)?;
-            let outcome = watch::run(&project, &from, &out, baseline, limits(watch.timeout))?;
+            let check_with = watch.check_with.unwrap_or_else(|| "cargo".into());
+            let outcome = watch::run(
+                &project,
+                &from,
+                &out,
+                baseline,
+                &check_with,
+                limits(watch.timeout),
+            )?;
             if outcome == watch::Outcome::Refused {
                 return Ok(ExitCode::from(2));
             }

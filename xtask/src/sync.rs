@@ -86,6 +86,34 @@ impl Synced {
     }
 
     /// Writes every file, or none.
+    /// What the files this sync writes hold now (`None`: no such file).
+    pub fn previous_files(&self) -> Vec<(PathBuf, Option<String>)> {
+        self.files
+            .iter()
+            .map(|(path, _)| (path.clone(), std::fs::read_to_string(path).ok()))
+            .collect()
+    }
+
+    /// Puts back `previous` (from [`Self::previous_files`]) after a write.
+    pub fn restore(
+        &self,
+        project: &Project,
+        previous: Vec<(PathBuf, Option<String>)>,
+    ) -> Result<()> {
+        let (kept, added): (Vec<_>, Vec<_>) =
+            previous.into_iter().partition(|(_, text)| text.is_some());
+        let kept: Vec<(PathBuf, String)> = kept
+            .into_iter()
+            .map(|(path, text)| (path, text.unwrap_or_default()))
+            .collect();
+        output::write_all(&project.root, &kept)?;
+        for (path, _) in added {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", project.show(&path)))?;
+        }
+        Ok(())
+    }
+
     pub fn write(&self, project: &Project) -> Result<()> {
         let changed = output::write_all(&project.root, &self.files)?;
         for ((path, _), changed) in self.files.iter().zip(changed) {

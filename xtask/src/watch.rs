@@ -58,6 +58,7 @@ pub fn run(
     from: &Source,
     out: &Path,
     baseline: &str,
+    check_with: &Path,
     limits: Limits,
 ) -> Result<Outcome> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -111,7 +112,23 @@ pub fn run(
             return Ok(Outcome::Refused);
         }
     };
+    let previous = synced.previous_files();
     synced.write(project)?;
+    // The backstop: no pull request carries a client that does not build.
+    if let Err(cause) = builds(project, check_with) {
+        synced.restore(project, previous)?;
+        let cause = one_line(&format!(
+            "{} was not taken in; no file changed: the regenerated client does not build: {cause}",
+            from.shown()
+        ));
+        terminal::err(&format!("refused: {cause}\n"));
+        write(
+            "failure.md",
+            &failure(&cause, from, refusal_record.as_ref()),
+        )?;
+        write("outcome", "refused\n")?;
+        return Ok(Outcome::Refused);
+    }
 
     let judgement = semver::judge(project, baseline);
     let version = client_version(project)?;
@@ -131,6 +148,37 @@ pub fn run(
     write("outcome", &format!("{}\n", Outcome::Changed.as_str()))?;
     terminal::err(&format!("changed: {}\n", pull_request.title()));
     Ok(Outcome::Changed)
+}
+
+/// Runs `PROGRAM check` on the client with every feature; the first error
+/// line of a failure.
+fn builds(project: &Project, program: &Path) -> std::result::Result<(), String> {
+    let output = std::process::Command::new(program)
+        .args([
+            "check",
+            "--locked",
+            "--quiet",
+            "--all-features",
+            "-p",
+            "ultravox-client",
+        ])
+        .current_dir(&project.root)
+        .output()
+        .map_err(|err| format!("cannot run `{} check` ({err})", program.display()))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let first = stderr
+        .lines()
+        .find(|line| line.starts_with("error"))
+        .or_else(|| stderr.lines().find(|line| !line.trim().is_empty()))
+        .unwrap_or("no output");
+    Err(format!(
+        "`{} check` failed ({}): {first}",
+        program.display(),
+        output.status
+    ))
 }
 
 fn failure(cause: &str, from: &Source, record: Option<&Provenance>) -> String {

@@ -190,6 +190,8 @@ fn the_pull_request_carries_no_document_text_but_inert() {
             newer.to_str().unwrap(),
             "--out",
             out.path().to_str().unwrap(),
+            "--check-with",
+            "/bin/true",
         ],
         Some(tools.path()),
     );
@@ -280,6 +282,8 @@ fn a_name_with_a_line_break_is_refused_and_shown_inert() {
         newer.to_str().unwrap(),
         "--out",
         out.path().to_str().unwrap(),
+        "--check-with",
+        "/bin/true",
     ]);
     assert_eq!(output.status.code(), Some(2));
     let failure = std::fs::read_to_string(out.path().join("failure.md")).unwrap();
@@ -631,4 +635,44 @@ fn downloads_are_refused_for_their_real_cause() {
         "{:?}",
         server.requests()
     );
+}
+
+/// 2, the backstop: `watch` says `changed` only for a client that builds;
+/// a check that fails is a refusal naming the compiler's error, and the
+/// tree is put back.
+#[test]
+fn a_client_that_does_not_build_is_refused_and_the_tree_put_back() {
+    let scratch = Scratch::generated(&data(OLDER));
+    let before = tree(&scratch);
+    let newer = scratch.write("ultravox-openapi-2026-07-02.yaml", &data(NEWER));
+    let tools = tempfile::tempdir().unwrap();
+    let check = tools.path().join("fake-cargo");
+    std::fs::write(
+        &check,
+        "#!/bin/sh\necho '   Compiling ultravox-client' >&2\n\
+         echo 'error[E0428]: the name `Foo` is defined multiple times' >&2\nexit 101\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&check, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let output = scratch.run(&[
+        "watch",
+        "--from",
+        newer.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--check-with",
+        check.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let failure = std::fs::read_to_string(out.path().join("failure.md")).unwrap();
+    assert!(
+        failure.contains("does not build") && failure.contains("E0428"),
+        "{failure}"
+    );
+    let mut after = tree(&scratch);
+    after.remove(std::path::Path::new("ultravox-openapi-2026-07-02.yaml"));
+    assert!(after == before, "the tree was not put back");
 }
