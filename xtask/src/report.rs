@@ -585,9 +585,28 @@ impl Report {
         }
     }
 
+    /// The note that the API's server changes (every client's key goes
+    /// there), for the first lines of the report and the pull request.
+    pub fn server_note(&self) -> Option<String> {
+        self.entries
+            .iter()
+            .find(|entry| entry.at == "servers")
+            .map(|entry| {
+                format!(
+                    "> **The API's server changes:** {}. Every client built from this sends its \
+                     API key there; `openapi/overlay.yaml` allows the new origin.\n",
+                    entry.what
+                )
+            })
+    }
+
     /// The report as Markdown, fit to paste into a pull request.
     pub fn to_markdown(&self, title: &str) -> String {
         let mut out = format!("## {title}\n\n");
+        if let Some(note) = self.server_note() {
+            out.push_str(&note);
+            out.push('\n');
+        }
         if self.is_empty() {
             out.push_str("No changes to the part of the API this client uses.\n");
             return out;

@@ -307,6 +307,9 @@ impl PullRequest<'_> {
         let synced = self.synced;
         let report = &synced.report;
         let mut body = String::new();
+        if let Some(note) = report.server_note() {
+            let _ = writeln!(body, "{note}");
+        }
         if self.disagree() {
             let _ = writeln!(
                 body,
