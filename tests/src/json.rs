@@ -83,7 +83,16 @@ fn collect_differences(path: &str, left: &Value, right: &Value, out: &mut Vec<St
                 collect_differences(&format!("{path}[{index}]"), a, b, out);
             }
         }
+        (Value::String(l), Value::String(r)) if same_instant(l, r) => {}
         _ if left != right => out.push(format!("{path}: {left} != {right}")),
         _ => {}
     }
+}
+
+/// Two RFC 3339 date-times for the same instant: the API may write
+/// `1970-01-01T00:00:00.000000Z` where the client writes
+/// `1970-01-01T00:00:00Z`, and both are the same value.
+fn same_instant(left: &str, right: &str) -> bool {
+    let instant = |text: &str| chrono::DateTime::parse_from_rfc3339(text).ok();
+    matches!((instant(left), instant(right)), (Some(l), Some(r)) if l == r)
 }

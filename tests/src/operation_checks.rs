@@ -150,19 +150,58 @@ fn instance(schema: &Value, root: &Value, stack: &mut Vec<String>) -> Option<Val
     })
 }
 
-/// A string that matches `pattern` (the vendor's patterns are protobuf
-/// durations and simple identifiers), or plain text without one.
-fn matching_text(pattern: Option<&str>) -> &'static str {
+/// A string that matches `pattern`, or plain text without one: the first of
+/// a few plain candidates that matches (the vendor's patterns are mostly
+/// protobuf durations and simple identifiers, and plain samples keep the
+/// snapshots readable), else one generated from the pattern itself, so a
+/// pattern the vendor adds needs no hand-made sample.
+fn matching_text(pattern: Option<&str>) -> String {
     const CANDIDATES: [&str; 6] = ["text", "1s", "1", "a", "A", "a-1"];
     let Some(pattern) = pattern else {
-        return CANDIDATES[0];
+        return CANDIDATES[0].to_owned();
     };
     let regex = regex::Regex::new(pattern)
         .unwrap_or_else(|err| panic!("the spec's pattern {pattern:?} is not a regex: {err}"));
-    CANDIDATES
-        .into_iter()
-        .find(|candidate| regex.is_match(candidate))
-        .unwrap_or_else(|| panic!("no sample matches the pattern {pattern:?}; add one here"))
+    if let Some(candidate) = CANDIDATES.into_iter().find(|c| regex.is_match(c)) {
+        return candidate.to_owned();
+    }
+    generated_text(pattern, &regex)
+        .unwrap_or_else(|| panic!("no string can be generated for the pattern {pattern:?}"))
+}
+
+/// A string proptest's regex strategy makes for `pattern`, deterministic
+/// (the same on every run), that `regex` matches.
+fn generated_text(pattern: &str, regex: &regex::Regex) -> Option<String> {
+    use proptest::strategy::{Strategy, ValueTree};
+    // The strategy generates whole matches; anchors say nothing more.
+    let unanchored = pattern.strip_prefix('^').unwrap_or(pattern);
+    let unanchored = unanchored.strip_suffix('$').unwrap_or(unanchored);
+    let strategy = proptest::string::string_regex(unanchored).ok()?;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    (0..100)
+        .filter_map(|_| strategy.new_tree(&mut runner).ok())
+        .map(|tree| tree.current())
+        .find(|text| regex.is_match(text))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_pattern_without_a_plain_sample_gets_a_generated_one() {
+        for pattern in [
+            "^[a-z]{2}-[a-z]+$",
+            "^\\+[1-9][0-9]{6,14}$",
+            "^v[0-9]+\\.[0-9]+$",
+        ] {
+            let text = super::matching_text(Some(pattern));
+            assert!(
+                regex::Regex::new(pattern).unwrap().is_match(&text),
+                "{pattern}: {text:?}"
+            );
+            assert_eq!(super::matching_text(Some(pattern)), text, "deterministic");
+        }
+        assert_eq!(super::matching_text(Some("^[0-9]+s$")), "1s");
+    }
 }
 
 fn is_required(schema: &Value, name: &str) -> bool {
