@@ -89,6 +89,11 @@ fn verify_upstream(project: &Project) -> Result<()> {
 pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, String)>> {
     let spec_path = project.derived();
     let shown = project.show(&spec_path);
+    crate::refusals::names::check_parameter_methods(
+        &derived.spec,
+        &request_methods(project)?,
+        &shown,
+    )?;
     let rustified = rustify::rustify(&derived.spec)?;
     let openapi: OpenAPI = serde_json::from_value(rustified.spec.clone())
         .map_err(|err| anyhow!("{shown} is not a valid OpenAPI 3.0 document: {err}"))?;
@@ -143,6 +148,53 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
             with_header(&prettyplease::unparse(&operation_tests), &shown),
         ),
     ])
+}
+
+/// The methods every request has: those of `Request` in the client's
+/// hand-written source, and progenitor's builder's own.
+fn request_methods(project: &Project) -> Result<std::collections::BTreeSet<String>> {
+    let mut methods: std::collections::BTreeSet<String> =
+        ["send", "new", "body", "body_map", "map_builder"]
+            .map(str::to_owned)
+            .into();
+    let dir = project.out_dir();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        // A project without the hand-written layer (a test's scratch copy).
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(methods),
+        Err(err) => {
+            return Err(err).with_context(|| format!("cannot list {}", project.show(&dir)));
+        }
+    };
+    for entry in entries {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if !name.ends_with(".rs") || name.starts_with("generated") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", project.show(&path)))?;
+        let Ok(file) = syn::parse_file(&text) else {
+            continue;
+        };
+        for item in &file.items {
+            if let syn::Item::Impl(block) = item
+                && block.trait_.is_none()
+                && matches!(&*block.self_ty, syn::Type::Path(ty)
+                    if ty.path.segments.last().is_some_and(|last| last.ident == "Request"))
+            {
+                for member in &block.items {
+                    if let syn::ImplItem::Fn(function) = member {
+                        methods.insert(function.sig.ident.to_string());
+                    }
+                }
+            }
+        }
+    }
+    Ok(methods)
 }
 
 fn settings(rustified: &Rustified) -> GenerationSettings {

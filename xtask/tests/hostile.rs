@@ -340,6 +340,13 @@ fn what_would_not_build_is_refused_naming_it() {
         assert_sync_refused(&document, &["header parameter"]);
     }
     let mut document = newer();
+    listing(&mut document)["parameters"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "name": "send", "in": "query", "schema": { "type": "string" } }));
+    assert_sync_refused(&document, &["parameter send", "request method `send`"]);
+
+    let mut document = newer();
     let paths = document["paths"].as_object_mut().unwrap();
     let key = "/api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls";
     let mut item = paths[key].clone();

@@ -86,6 +86,58 @@ pub fn check(spec: &Value, shown: &str) -> Result<()> {
     Ok(())
 }
 
+/// Every query and path parameter becomes a method of the operation's
+/// request, beside the request's own (`send`, `pages`, `timeout`, … in
+/// `taken`): a parameter named like one would not compile.
+pub fn check_parameter_methods(
+    spec: &Value,
+    taken: &std::collections::BTreeSet<String>,
+    shown: &str,
+) -> Result<()> {
+    for (path, item) in spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let parameters = item
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .chain(
+                    operation
+                        .get("parameters")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten(),
+                );
+            for parameter in parameters {
+                let Some(name) = parameter.get("name").and_then(Value::as_str) else {
+                    continue;
+                };
+                let rust = name.to_snake_case();
+                if taken.contains(&rust) {
+                    bail!(
+                        "{shown}: the parameter {} of {} {} would become the request method \
+                         `{rust}`, which every request has already (generated-client/src/); \
+                         the client would not compile. Report it to Ultravox, or rename the \
+                         parameter with an action in openapi/overlay.yaml",
+                        one_line(name),
+                        method.to_uppercase(),
+                        one_line(path)
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The properties of `schema` and of every schema inside it.
 fn check_schema(schema: &Value, at: &str, shown: &str) -> Result<()> {
     let Some(map) = schema.as_object() else {
@@ -248,6 +300,18 @@ mod tests {
             "doc",
         )
         .unwrap();
+    }
+
+    #[test]
+    fn a_parameter_named_like_a_request_method_is_refused() {
+        let spec = json!({ "paths": { "/a": { "get": { "parameters": [{ "name": "send", "in": "query" }] } } } });
+        let taken = ["send".to_owned(), "pages".to_owned()].into();
+        let err = super::check_parameter_methods(&spec, &taken, "doc")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("send") && err.contains("GET /a"), "{err}");
+        let spec = json!({ "paths": { "/a": { "get": { "parameters": [{ "name": "status", "in": "query" }] } } } });
+        super::check_parameter_methods(&spec, &taken, "doc").unwrap();
     }
 
     #[test]
