@@ -184,26 +184,6 @@ fn generated_text(pattern: &str, regex: &regex::Regex) -> Option<String> {
         .find(|text| regex.is_match(text))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_pattern_without_a_plain_sample_gets_a_generated_one() {
-        for pattern in [
-            "^[a-z]{2}-[a-z]+$",
-            "^\\+[1-9][0-9]{6,14}$",
-            "^v[0-9]+\\.[0-9]+$",
-        ] {
-            let text = super::matching_text(Some(pattern));
-            assert!(
-                regex::Regex::new(pattern).unwrap().is_match(&text),
-                "{pattern}: {text:?}"
-            );
-            assert_eq!(super::matching_text(Some(pattern)), text, "deterministic");
-        }
-        assert_eq!(super::matching_text(Some("^[0-9]+s$")), "1s");
-    }
-}
-
 fn is_required(schema: &Value, name: &str) -> bool {
     schema["required"]
         .as_array()
@@ -366,4 +346,24 @@ where
         .unwrap_or_else(|err| panic!("{}: {err}", Op::OPERATION_ID));
     assert_eq!(items.len(), 2 * per_page, "{}", Op::OPERATION_ID);
     assert_eq!(server.requests(), 2, "{}", Op::OPERATION_ID);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_pattern_without_a_plain_sample_gets_a_generated_one() {
+        for pattern in [
+            "^[a-z]{2}-[a-z]+$",
+            "^\\+[1-9][0-9]{6,14}$",
+            "^v[0-9]+\\.[0-9]+$",
+        ] {
+            let text = super::matching_text(Some(pattern));
+            assert!(
+                regex::Regex::new(pattern).unwrap().is_match(&text),
+                "{pattern}: {text:?}"
+            );
+            assert_eq!(super::matching_text(Some(pattern)), text, "deterministic");
+        }
+        assert_eq!(super::matching_text(Some("^[0-9]+s$")), "1s");
+    }
 }
