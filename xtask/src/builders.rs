@@ -36,8 +36,8 @@ struct Checks {
 /// docs). Fails when a builder does not have typify's shape any more.
 pub fn rewrite(types: &mut [syn::Item], spec: &Value) -> Result<()> {
     let newtypes = string_newtypes(types);
-    let checks = checks(types, spec);
     let sent = crate::rustify::reached_from_request_bodies(spec);
+    let checks = checks(types, spec, &sent);
     let builders = crate::syn_modules::items_mut(types, "builder")
         .context("progenitor's `types` module has no `builder` module; has its layout changed?")?;
     let names: BTreeSet<String> = builders
@@ -90,7 +90,11 @@ pub fn rewrite(types: &mut [syn::Item], spec: &Value) -> Result<()> {
     for target in targets.values() {
         for item in into_field_impls(target, &names, &newtypes, &sent) {
             // One impl per (input, target), however many setters need it.
-            if impls.insert(quote!(#item).to_string()) {
+            let syn::Item::Impl(block) = &item else {
+                continue;
+            };
+            let (input, trait_path) = (&block.self_ty, block.trait_.as_ref().map(|(path, _)| path));
+            if impls.insert(quote!(#input #trait_path).to_string()) {
                 builders.push(item);
             }
         }
@@ -614,8 +618,8 @@ fn string_newtypes(types: &[syn::Item]) -> BTreeSet<String> {
 fn checks(
     types: &[syn::Item],
     spec: &Value,
+    sent: &BTreeSet<String>,
 ) -> BTreeMap<String, BTreeMap<String, (Checks, Option<String>)>> {
-    let sent = crate::rustify::reached_from_request_bodies(spec);
     let schemas = spec.pointer("/components/schemas");
     let resolve = |property: &Value| -> Value {
         // A shared schema behind `allOf: [$ref]` carries the format.

@@ -177,24 +177,51 @@ fn request_methods(project: &Project) -> Result<std::collections::BTreeSet<Strin
         }
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", project.show(&path)))?;
-        let Ok(file) = syn::parse_file(&text) else {
-            continue;
-        };
-        for item in &file.items {
-            if let syn::Item::Impl(block) = item
-                && block.trait_.is_none()
-                && matches!(&*block.self_ty, syn::Type::Path(ty)
-                    if ty.path.segments.last().is_some_and(|last| last.ident == "Request"))
-            {
-                for member in &block.items {
-                    if let syn::ImplItem::Fn(function) = member {
-                        methods.insert(function.sig.ident.to_string());
+        methods.extend(request_impl_methods(&text));
+    }
+    Ok(methods)
+}
+
+/// The names of the functions in `impl … Request<…> { … }` blocks (not
+/// trait impls) of `source`. Scanned as text, not parsed: this runs on every
+/// codegen, and the methods are what rustfmt lays out one per `fn` line.
+fn request_impl_methods(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut depth: Option<usize> = None;
+    for line in source.lines() {
+        let trimmed = line.trim_start();
+        match depth {
+            None => {
+                if trimmed.starts_with("impl")
+                    && trimmed.contains("Request<")
+                    && !trimmed.contains(" for ")
+                    && trimmed.ends_with('{')
+                {
+                    depth = Some(1);
+                }
+            }
+            Some(level) => {
+                if level == 1 {
+                    let signature = trimmed
+                        .trim_start_matches("pub ")
+                        .trim_start_matches("pub(crate) ")
+                        .trim_start_matches("async ");
+                    if let Some(rest) = signature.strip_prefix("fn ") {
+                        let name: String = rest
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        names.push(name);
                     }
                 }
+                let opened = line.matches('{').count();
+                let closed = line.matches('}').count();
+                let level = (level + opened).saturating_sub(closed);
+                depth = (level > 0).then_some(level);
             }
         }
     }
-    Ok(methods)
+    names
 }
 
 fn settings(rustified: &Rustified) -> GenerationSettings {
@@ -630,6 +657,29 @@ fn with_header(code: &str, shown: &str) -> String {
 mod tests {
     use super::*;
     use crate::{document, project, slice};
+
+    /// The scan finds the request's own methods in the client's source.
+    #[test]
+    fn the_requests_own_methods_are_found() {
+        let project = Project::at(project::workspace_root());
+        let methods = request_methods(&project).unwrap();
+        for method in [
+            "send",
+            "pages",
+            "stream",
+            "timeout",
+            "max_retries",
+            "wait_until",
+        ] {
+            assert!(methods.contains(method), "{method}: {methods:?}");
+        }
+        assert_eq!(
+            request_impl_methods(
+                "impl<'a> Request<'a, Op> {\n    pub fn a(&self) {\n        if x { }\n    }\n    async fn b() {}\n}\nimpl Clone for Request<'_> {\n    fn clone() {}\n}\n"
+            ),
+            ["a", "b"]
+        );
+    }
 
     /// Every operation of the vendor's whole document derives and generates
     /// (in memory, with the dependency lines codegen asks for applied).

@@ -576,16 +576,14 @@ pub fn properties_marked(schema: &Value, marker: &str) -> Vec<String> {
 /// The named schemas of `spec` a request body reaches (they get request
 /// twins when they have `readOnly` or `writeOnly` properties).
 pub fn reached_from_request_bodies(spec: &Value) -> BTreeSet<String> {
-    let schemas: BTreeMap<String, Value> = spec
+    let schemas = spec
         .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .map(|schemas| schemas.clone().into_iter().collect())
-        .unwrap_or_default();
+        .and_then(Value::as_object);
     let mut pending = Vec::new();
     for body in request_bodies(spec) {
         refs_below(body, &mut pending);
     }
-    closure(pending, &schemas)
+    closure_by(pending, |name| schemas?.get(name))
 }
 
 fn request_bodies(spec: &Value) -> Vec<&Value> {
@@ -716,11 +714,19 @@ fn constrained_string_shape(schema: &Value) -> Option<Value> {
 }
 
 /// The named schemas `pending` name, and every one they reach.
-fn closure(mut pending: Vec<String>, schemas: &BTreeMap<String, Value>) -> BTreeSet<String> {
+fn closure(pending: Vec<String>, schemas: &BTreeMap<String, Value>) -> BTreeSet<String> {
+    closure_by(pending, |name| schemas.get(name))
+}
+
+/// The same, with the schemas looked up by `schema`.
+fn closure_by<'s>(
+    mut pending: Vec<String>,
+    schema: impl Fn(&str) -> Option<&'s Value>,
+) -> BTreeSet<String> {
     let mut reached = BTreeSet::new();
     while let Some(name) = pending.pop() {
         if reached.insert(name.clone())
-            && let Some(schema) = schemas.get(&name)
+            && let Some(schema) = schema(&name)
         {
             refs_below(schema, &mut pending);
         }

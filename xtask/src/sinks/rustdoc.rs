@@ -192,7 +192,15 @@ pub fn check(file: &syn::File, shown: &str) -> anyhow::Result<()> {
                     _ => None,
                 })
                 .collect();
+            // Only a line with a backtick, a tilde, a `<` or indentation
+            // can open a code block or a tag: most docs have none.
+            let suspect = lines.iter().any(|line| {
+                line.contains(['`', '~', '<'])
+                    || line.trim_start_matches(' ').len() + 4 <= line.len()
+                    || line.contains('\t')
+            });
             if self.found.is_none()
+                && suspect
                 && let Some(problem) = runnable_or_html(&lines.join("\n"))
             {
                 self.found = Some(problem);
@@ -201,6 +209,11 @@ pub fn check(file: &syn::File, shown: &str) -> anyhow::Result<()> {
     }
     impl<'ast> Visit<'ast> for Docs {
         fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+        // Docs are on items, fields, variants and methods, never inside a
+        // body or a type.
+        fn visit_block(&mut self, _: &'ast syn::Block) {}
+        fn visit_type(&mut self, _: &'ast syn::Type) {}
+        fn visit_signature(&mut self, _: &'ast syn::Signature) {}
         fn visit_item(&mut self, item: &'ast syn::Item) {
             if let Some(attrs) = item_attrs(item) {
                 self.attrs(attrs);
