@@ -1,32 +1,19 @@
 //! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 
-mod builders;
-mod codegen;
-mod crates;
+// The pipeline, stage by stage: the vendor's document comes in (fetch),
+// becomes the derived spec (derive, with what a document may not do in
+// refusals), then Rust (generate), then a change report and a pull request
+// (review). sync and operations run the stages; sinks is where text leaves.
 mod derive;
-mod document;
-mod download;
+mod fetch;
 mod flags;
-mod open_enums;
-mod operation_tests;
+mod generate;
 mod operations;
-mod output;
-mod overlay;
-mod patch_nulls;
 mod project;
-mod provenance;
-mod redact;
 mod refusals;
-mod report;
-mod rust_names;
-mod rustify;
-mod semver;
+mod review;
 mod sinks;
-mod slice;
-mod surface;
-mod syn_modules;
 mod sync;
-mod watch;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -65,9 +52,12 @@ fn run(flags: flags::Xtask) -> Result<ExitCode> {
         None => project::workspace_root(),
     };
     let project = Project::at(root);
-    let limits = |timeout: Option<u64>| download::Limits {
-        total: timeout.map_or(download::Limits::default().total, Duration::from_secs),
-        ..download::Limits::default()
+    let limits = |timeout: Option<u64>| fetch::download::Limits {
+        total: timeout.map_or(
+            fetch::download::Limits::default().total,
+            Duration::from_secs,
+        ),
+        ..fetch::download::Limits::default()
     };
     let budget = match &flags.subcommand {
         XtaskCmd::Codegen(codegen) => codegen.budget,
@@ -77,7 +67,7 @@ fn run(flags: flags::Xtask) -> Result<ExitCode> {
     };
     refusals::budget::set_factor(budget.unwrap_or(1) as usize);
     match flags.subcommand {
-        XtaskCmd::Codegen(codegen) => codegen::run(&project, codegen.check)?,
+        XtaskCmd::Codegen(codegen) => generate::run(&project, codegen.check)?,
         XtaskCmd::Sync(sync) => {
             let report = sync.report.map(absolute).transpose()?;
             let from = sync::Source::parse(&sync.from)?;
@@ -88,7 +78,7 @@ fn run(flags: flags::Xtask) -> Result<ExitCode> {
             let baseline = watch.baseline.as_deref().unwrap_or("HEAD");
             let out = absolute(watch.out)?;
             let check_with = watch.check_with.unwrap_or_else(|| "cargo".into());
-            let outcome = watch::run(
+            let outcome = review::watch::run(
                 &project,
                 &from,
                 &out,
@@ -96,12 +86,12 @@ fn run(flags: flags::Xtask) -> Result<ExitCode> {
                 &check_with,
                 limits(watch.timeout),
             )?;
-            if outcome == watch::Outcome::Refused {
+            if outcome == review::watch::Outcome::Refused {
                 return Ok(ExitCode::from(2));
             }
         }
         XtaskCmd::Operations(_) => operations::run(&project)?,
-        XtaskCmd::Semver(semver) => semver::run(&project, &semver.baseline)?,
+        XtaskCmd::Semver(semver) => review::semver::run(&project, &semver.baseline)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use serde_json::Value;
 
+use crate::derive::slice::{self, METHODS};
 use crate::project::Project;
-use crate::slice::{self, METHODS};
-use crate::{derive, document};
+use crate::{derive, fetch::document};
 
 /// One operation of the document.
 #[derive(Debug, PartialEq, Eq)]

@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use crate::download::{self, Downloaded, Limits, Validators};
+use crate::fetch::download::{self, Downloaded, Limits, Validators};
+use crate::fetch::provenance::{self, Provenance};
+use crate::generate::{self, crates, output, syn_modules};
 use crate::project::Project;
-use crate::provenance::{self, Provenance};
-use crate::report::{self, Report, RustFacts};
-use crate::{codegen, crates, derive, document, output, syn_modules};
+use crate::review::report::{self, Report, RustFacts};
+use crate::{derive, fetch::document};
 
 /// Where a document comes from.
 #[derive(Clone, Debug)]
@@ -260,7 +261,7 @@ pub fn build(
     let derived = derive::derive(project, upstream, &shown)
         .map_err(truncated)
         .with_context(|| format!("{shown} was not taken in; no file changed"))?;
-    let mut files = codegen::outputs(project, &derived)
+    let mut files = generate::outputs(project, &derived)
         .with_context(|| format!("{shown} was not taken in; no file changed"))?;
 
     let before_spec = committed_spec(project)?;

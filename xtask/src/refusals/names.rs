@@ -8,8 +8,8 @@ use anyhow::{Result, bail};
 use heck::ToSnakeCase;
 use serde_json::Value;
 
+use crate::derive::slice::METHODS;
 use crate::sinks::line::one_line;
-use crate::slice::METHODS;
 
 /// Longer names are refused: nobody types them, and they bloat the code.
 pub const MAX_NAME: usize = 100;

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use anyhow::{Result, bail};
 use serde_json::Value;
 
+use crate::derive::slice::METHODS;
 use crate::sinks::line::one_line;
-use crate::slice::METHODS;
 
 /// Each operationId once in the whole document: the slice would pick one
 /// of two at random, and progenitor would name two methods alike.

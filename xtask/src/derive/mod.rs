@@ -1,13 +1,20 @@
-//! vendor document + operations + overlay → the derived spec
-//! (`openapi/ultravox.json`): the overlay is applied to the whole document,
-//! then the exposed operations are sliced out.
+//! Stage 2, derive: vendor document + operations + overlay → the derived
+//! spec (`openapi/ultravox.json`): the overlay is applied to the whole
+//! document, then the exposed operations are sliced out, then checked
+//! (`crate::refusals`); `rustify` turns the derived spec into the
+//! generator's input.
+
+pub mod overlay;
+pub mod rust_names;
+pub mod rustify;
+pub mod slice;
 
 use anyhow::Result;
 use serde_json::Value;
 
 use crate::project::Project;
-use crate::slice::{self, Operation};
-use crate::{document, overlay, refusals};
+use crate::{fetch::document, refusals};
+use slice::Operation;
 
 /// The derived spec and the operations it was sliced for.
 pub struct Derived {

@@ -30,7 +30,7 @@ pub fn sensitive_properties(spec: &Value) -> BTreeMap<String, BTreeSet<String>> 
         .filter_map(|(name, schema)| {
             let marked: BTreeSet<String> = [SENSITIVE, "writeOnly"]
                 .into_iter()
-                .flat_map(|marker| crate::rustify::properties_marked(schema, marker))
+                .flat_map(|marker| crate::derive::rustify::properties_marked(schema, marker))
                 .collect();
             (!marked.is_empty()).then(|| (name.clone(), marked))
         })
@@ -69,7 +69,7 @@ pub fn rewrite(
         };
         let mut found = BTreeSet::new();
         for field in &fields.named {
-            let json_name = crate::patch_nulls::json_name(field);
+            let json_name = crate::generate::patch_nulls::json_name(field);
             if !properties.contains(&json_name) {
                 continue;
             }
@@ -91,7 +91,7 @@ pub fn rewrite(
         if let Some(missing) = properties.difference(&found).next() {
             bail!(
                 "`{}.{missing}` is sensitive, but no generated field was found for it; update \
-                 xtask/src/redact.rs for the generator's output",
+                 xtask/src/generate/redact.rs for the generator's output",
                 item.ident
             );
         }
@@ -119,7 +119,7 @@ pub fn rewrite(
             });
         }
     }
-    let Some(builders) = crate::syn_modules::items_mut(types, "builder") else {
+    let Some(builders) = crate::generate::syn_modules::items_mut(types, "builder") else {
         bail!("progenitor's `types` module has no `builder` module; has its layout changed?");
     };
     let mut builder_impls = Vec::new();
@@ -177,7 +177,7 @@ fn remove_debug_derive(item: &mut syn::ItemStruct) -> Result<()> {
     }
     if !removed {
         bail!(
-            "`{}` has a sensitive property but derives no `Debug`; update xtask/src/redact.rs \
+            "`{}` has a sensitive property but derives no `Debug`; update xtask/src/generate/redact.rs \
              for the generator's output",
             item.ident
         );

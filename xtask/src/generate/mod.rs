@@ -1,5 +1,17 @@
-//! `cargo xtask codegen`: vendor document + operations + overlay → the
-//! derived spec → progenitor → formatted, committed Rust.
+//! Stage 3, generate (`cargo xtask codegen`): the derived spec (from the
+//! vendor document, the operations and the overlay) → progenitor → the
+//! rewrites of this module's submodules → formatted, committed Rust,
+//! written all or nothing.
+
+pub mod builders;
+pub mod crates;
+pub mod open_enums;
+pub mod operation_tests;
+pub mod output;
+pub mod patch_nulls;
+pub mod redact;
+pub mod surface;
+pub mod syn_modules;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -12,14 +24,10 @@ use progenitor_impl::{
 use quote::quote;
 use serde_json::Value;
 
+use crate::derive::rustify::{self, Rustified};
 use crate::derive::{self, Derived};
+use crate::fetch::provenance::Provenance;
 use crate::project::Project;
-use crate::provenance::Provenance;
-use crate::rustify::{self, Rustified};
-use crate::{
-    builders, crates, open_enums, operation_tests, output, patch_nulls, redact, surface,
-    syn_modules,
-};
 
 /// The generator, pinned exactly in Cargo.toml; named in each file's header.
 const GENERATOR: &str = "progenitor 0.15.1";
@@ -263,7 +271,7 @@ fn check_type_names(file: &syn::File, rustified: &Rustified) -> Result<()> {
         if let Some(prefix) = rustified.raw_prefixes.iter().find(|p| name.starts_with(*p)) {
             bail!(
                 "the generated type `{name}` still carries the upstream prefix `{prefix}`; \
-                 extend the naming rule in xtask/src/rust_names.rs"
+                 extend the naming rule in xtask/src/derive/rust_names.rs"
             );
         }
     }
@@ -656,7 +664,7 @@ fn with_header(code: &str, shown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{document, project, slice};
+    use crate::{derive::slice, fetch::document, project};
 
     /// The scan finds the request's own methods in the client's source.
     #[test]

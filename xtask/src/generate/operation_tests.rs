@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::slice::Operation;
+use crate::derive::slice::Operation;
 
 /// The success statuses progenitor's mocks name (`then.ok(...)`), best first.
 const SUCCESS_MOCKS: [&str; 5] = ["ok", "created", "accepted", "no_content", "reset_content"];

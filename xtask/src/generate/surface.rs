@@ -13,8 +13,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::slice::{METHODS, Operation};
-use crate::syn_modules;
+use crate::derive::slice::{METHODS, Operation};
+use crate::generate::syn_modules;
 
 /// What one operation looks like in the spec and in progenitor's output.
 struct Facts<'f> {

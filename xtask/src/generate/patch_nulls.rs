@@ -43,10 +43,11 @@ pub fn clearable_properties(spec: &Value) -> BTreeMap<String, BTreeSet<String>> 
             .flatten()
             .filter_map(Value::as_str)
             .collect();
-        let clearable: BTreeSet<String> = crate::rustify::properties_marked(schema, "nullable")
-            .into_iter()
-            .filter(|property| !required.contains(property.as_str()))
-            .collect();
+        let clearable: BTreeSet<String> =
+            crate::derive::rustify::properties_marked(schema, "nullable")
+                .into_iter()
+                .filter(|property| !required.contains(property.as_str()))
+                .collect();
         if !clearable.is_empty() {
             out.insert(name.to_owned(), clearable);
         }
@@ -83,7 +84,7 @@ pub fn rewrite(
             if !is_option(&field.ty) {
                 bail!(
                     "`{}.{json_name}` is optional and nullable in a PATCH body, but its \
-                     generated field is not an `Option`; update xtask/src/patch_nulls.rs for \
+                     generated field is not an `Option`; update xtask/src/generate/patch_nulls.rs for \
                      the generator's output",
                     item.ident
                 );
@@ -108,14 +109,14 @@ pub fn rewrite(
         if found != properties.len() {
             bail!(
                 "the PATCH body `{schema}` has {} optional nullable properties ({}), but {found} \
-                 generated fields were found for them; update xtask/src/patch_nulls.rs for the \
+                 generated fields were found for them; update xtask/src/generate/patch_nulls.rs for the \
                  generator's output",
                 properties.len(),
                 properties.iter().cloned().collect::<Vec<_>>().join(", ")
             );
         }
     }
-    let Some(builders) = crate::syn_modules::items_mut(types, "builder") else {
+    let Some(builders) = crate::generate::syn_modules::items_mut(types, "builder") else {
         bail!("progenitor's `types` module has no `builder` module; has its layout changed?");
     };
     for (name, fields) in &rewritten {
@@ -187,7 +188,7 @@ fn rewrite_builder(builders: &mut [syn::Item], name: &str, fields: &[String]) ->
     if changed != 2 * fields.len() {
         bail!(
             "the builder of `{name}` lacks a field or setter for {}; update \
-             xtask/src/patch_nulls.rs for the generator's output",
+             xtask/src/generate/patch_nulls.rs for the generator's output",
             fields.join(", ")
         );
     }
@@ -206,7 +207,7 @@ fn wrap_result_value(ty: &mut syn::Type) -> Result<()> {
         *value = syn::parse_quote!(::std::option::Option<#inner>);
         return Ok(());
     }
-    bail!("a builder field is not a `Result`; update xtask/src/patch_nulls.rs")
+    bail!("a builder field is not a `Result`; update xtask/src/generate/patch_nulls.rs")
 }
 
 /// `self.field = EXPR;` → `self.field = (EXPR).map(Some);`
@@ -219,7 +220,7 @@ fn store_as_set(setter: &mut syn::ImplItemFn) -> Result<()> {
         }
     }
     bail!(
-        "the setter `{}` has no assignment; update xtask/src/patch_nulls.rs",
+        "the setter `{}` has no assignment; update xtask/src/generate/patch_nulls.rs",
         setter.sig.ident
     )
 }

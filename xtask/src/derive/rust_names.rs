@@ -72,7 +72,7 @@ pub fn rust_names<'a>(
         if let Some((other, _)) = out.iter().find(|(_, taken)| **taken == name) {
             bail!(
                 "the schemas `{other}` and `{schema}` would both be named `{name}` in Rust; \
-                 extend the naming rule in xtask/src/rust_names.rs"
+                 extend the naming rule in xtask/src/derive/rust_names.rs"
             );
         }
         out.insert((*schema).to_owned(), name);

@@ -14,11 +14,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::download::Limits;
+use crate::fetch::download::Limits;
+use crate::fetch::provenance::Provenance;
 use crate::project::Project;
-use crate::provenance::Provenance;
-use crate::report::{Impact, Verdict};
-use crate::semver::{self, Judgement};
+use crate::review::report::{Impact, Verdict};
+use crate::review::semver::{self, Judgement};
 use crate::sinks::line::one_line;
 use crate::sinks::markdown::code;
 use crate::sinks::terminal;
@@ -74,7 +74,7 @@ pub fn run(
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
     };
 
-    if crate::output::recover(&project.root)? {
+    if crate::generate::output::recover(&project.root)? {
         terminal::err("completed or undid an interrupted write\n");
     }
     let fetched = sync::recorded(project)

@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
-use crate::download::Validators;
+use crate::fetch::download::Validators;
 
 /// The record of one fetched document.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -24,9 +24,9 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use crate::rust_names;
-use crate::rustify::CONSTRAINTS;
-use crate::slice::METHODS;
+use crate::derive::rust_names;
+use crate::derive::rustify::CONSTRAINTS;
+use crate::derive::slice::METHODS;
 
 /// What a whole report means for the crate.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -100,9 +100,9 @@ pub fn compare(
     rust_after: &RustFacts,
 ) -> Report {
     let mut report = Report {
-        request_reached: crate::rustify::reached_from_request_bodies(after),
-        patch_bodies: crate::patch_nulls::patch_bodies(before)
-            .union(&crate::patch_nulls::patch_bodies(after))
+        request_reached: crate::derive::rustify::reached_from_request_bodies(after),
+        patch_bodies: crate::generate::patch_nulls::patch_bodies(before)
+            .union(&crate::generate::patch_nulls::patch_bodies(after))
             .cloned()
             .collect(),
         generated: rust_before
@@ -152,7 +152,7 @@ impl Report {
         let secret_like = ["secret", "password", "token", "key"]
             .iter()
             .any(|word| lowered.contains(word));
-        let marked = [crate::redact::SENSITIVE, "writeOnly"]
+        let marked = [crate::generate::redact::SENSITIVE, "writeOnly"]
             .iter()
             .any(|marker| is_true(schema.get(*marker)));
         let numeric = matches!(

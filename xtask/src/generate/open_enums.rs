@@ -12,7 +12,7 @@ use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::rustify::StringEnum;
+use crate::derive::rustify::StringEnum;
 
 /// Where the generated enums live, as the generated code names them.
 pub const MODULE: &str = "crate::types";
@@ -180,7 +180,7 @@ fn variant_names(string_enum: &StringEnum) -> Result<Vec<String>> {
         if let Some(other) = seen.insert(name.clone(), value) {
             bail!(
                 "the enum `{}` has values `{other}` and `{value}` that both become the variant \
-                 `{name}`; extend the naming in xtask/src/open_enums.rs",
+                 `{name}`; extend the naming in xtask/src/generate/open_enums.rs",
                 string_enum.name
             );
         }

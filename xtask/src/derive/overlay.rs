@@ -11,7 +11,7 @@ use roas_overlay::v1_0::Overlay;
 use roas_overlay::validation::Validate;
 use serde_json::Value;
 
-use crate::document;
+use crate::fetch::document;
 
 /// Reads and validates the overlay at `path`.
 pub fn load(path: &Path, shown: &str) -> Result<Overlay> {

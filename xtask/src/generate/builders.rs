@@ -36,9 +36,9 @@ struct Checks {
 /// docs). Fails when a builder does not have typify's shape any more.
 pub fn rewrite(types: &mut [syn::Item], spec: &Value) -> Result<()> {
     let newtypes = string_newtypes(types);
-    let sent = crate::rustify::reached_from_request_bodies(spec);
+    let sent = crate::derive::rustify::reached_from_request_bodies(spec);
     let checks = checks(types, spec, &sent);
-    let builders = crate::syn_modules::items_mut(types, "builder")
+    let builders = crate::generate::syn_modules::items_mut(types, "builder")
         .context("progenitor's `types` module has no `builder` module; has its layout changed?")?;
     let names: BTreeSet<String> = builders
         .iter()
@@ -128,7 +128,7 @@ fn field_errors(builder: &mut syn::ItemStruct) -> Result<()> {
             .and_then(|arguments| arguments.args.iter_mut().nth(1))
             .with_context(|| {
                 format!(
-                    "the builder field `{}.{}` is not a `Result`; update xtask/src/builders.rs \
+                    "the builder field `{}.{}` is not a `Result`; update xtask/src/generate/builders.rs \
                      for the generator's output",
                     builder.ident,
                     field
@@ -206,7 +206,7 @@ fn setter_takes_into_field(setter: &mut syn::ImplItemFn) -> Result<syn::Type> {
     let unexpected = || {
         format!(
             "the builder setter `{name}` is not typify's `TryInto` setter; update \
-             xtask/src/builders.rs for the generator's output"
+             xtask/src/generate/builders.rs for the generator's output"
         )
     };
     let target = setter
@@ -379,7 +379,7 @@ fn finish(
     let unexpected = || {
         format!(
             "the builder of `{name}` does not convert with `Ok(Self {{ … }})`; update \
-             xtask/src/builders.rs for the generator's output"
+             xtask/src/generate/builders.rs for the generator's output"
         )
     };
     let function = block
@@ -647,7 +647,8 @@ fn checks(
             continue;
         };
         for field in &fields.named {
-            let Some(property) = properties.get(crate::patch_nulls::json_name(field)) else {
+            let Some(property) = properties.get(crate::generate::patch_nulls::json_name(field))
+            else {
                 continue;
             };
             let shape = resolve(property);
@@ -660,7 +661,7 @@ fn checks(
             if checks == Checks::default() {
                 continue;
             }
-            let json_name = Value::String(crate::patch_nulls::json_name(field));
+            let json_name = Value::String(crate::generate::patch_nulls::json_name(field));
             checks.empty_is_unset = !spec
                 .pointer(&format!("/components/schemas/{name}/required"))
                 .and_then(Value::as_array)
@@ -998,7 +999,7 @@ mod tests {
         });
         let err = rewrite(&mut types, &spec()).unwrap_err().to_string();
         assert!(
-            err.contains("`paused`") && err.contains("xtask/src/builders.rs"),
+            err.contains("`paused`") && err.contains("xtask/src/generate/builders.rs"),
             "{err}"
         );
     }

@@ -16,7 +16,7 @@ use anyhow::{Result, bail};
 use heck::ToUpperCamelCase;
 use serde_json::{Map, Value, json};
 
-use crate::rust_names;
+use crate::derive::rust_names;
 use crate::sinks::rustdoc::{code_span, doc_text};
 
 const SCHEMA_REF: &str = "#/components/schemas/";
@@ -448,7 +448,7 @@ fn split_request_schemas(spec: &mut Value, schemas: &mut BTreeMap<String, Value>
         if schemas.contains_key(twin) {
             bail!(
                 "the schema `{name}` needs a request twin without its readOnly properties, but \
-                 `{twin}` is taken; extend the rule in xtask/src/rustify.rs"
+                 `{twin}` is taken; extend the rule in xtask/src/derive/rustify.rs"
             );
         }
         let mut schema = schemas[name].clone();
@@ -542,7 +542,7 @@ fn drop_unreached(spec: &Value, schemas: &mut BTreeMap<String, Value>) {
 fn exposed(schemas: &BTreeMap<String, Value>) -> impl Iterator<Item = String> + '_ {
     schemas
         .iter()
-        .filter(|(_, schema)| schema.get(crate::slice::EXPOSED) == Some(&Value::Bool(true)))
+        .filter(|(_, schema)| schema.get(crate::derive::slice::EXPOSED) == Some(&Value::Bool(true)))
         .map(|(name, _)| name.clone())
 }
 
