@@ -2,18 +2,19 @@
 
 // The pipeline, stage by stage: the vendor's document comes in (fetch),
 // becomes the derived spec (derive, with what a document may not do in
-// refusals), then Rust (generate), then a change report and a pull request
-// (review). sync and operations run the stages; sinks is where text leaves.
+// derive::refusals), then Rust (generate), then a change report and a pull request
+// (review). sync, watch and operations run the stages; sinks is where
+// text leaves.
 mod derive;
 mod fetch;
 mod flags;
 mod generate;
 mod operations;
 mod project;
-mod refusals;
 mod review;
 mod sinks;
 mod sync;
+mod watch;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -65,7 +66,7 @@ fn run(flags: flags::Xtask) -> Result<ExitCode> {
         XtaskCmd::Watch(watch) => watch.budget,
         _ => None,
     };
-    refusals::budget::set_factor(budget.unwrap_or(1) as usize);
+    derive::refusals::budget::set_factor(budget.unwrap_or(1) as usize);
     match flags.subcommand {
         XtaskCmd::Codegen(codegen) => generate::run(&project, codegen.check)?,
         XtaskCmd::Sync(sync) => {
@@ -78,7 +79,7 @@ fn run(flags: flags::Xtask) -> Result<ExitCode> {
             let baseline = watch.baseline.as_deref().unwrap_or("HEAD");
             let out = absolute(watch.out)?;
             let check_with = watch.check_with.unwrap_or_else(|| "cargo".into());
-            let outcome = review::watch::run(
+            let outcome = watch::run(
                 &project,
                 &from,
                 &out,
@@ -86,7 +87,7 @@ fn run(flags: flags::Xtask) -> Result<ExitCode> {
                 &check_with,
                 limits(watch.timeout),
             )?;
-            if outcome == review::watch::Outcome::Refused {
+            if outcome == watch::Outcome::Refused {
                 return Ok(ExitCode::from(2));
             }
         }
@@ -94,4 +95,77 @@ fn run(flags: flags::Xtask) -> Result<ExitCode> {
         XtaskCmd::Semver(semver) => review::semver::run(&project, &semver.baseline)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// The top-level modules use each other in one direction only (fetch →
+    /// derive → generate → review → sync → watch), never in a circle.
+    #[test]
+    fn modules_do_not_import_each_other_in_a_circle() {
+        let src = crate::project::workspace_root().join("xtask/src");
+        let mut uses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut pending = vec![src.clone()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                    continue;
+                }
+                let relative = path.strip_prefix(&src).unwrap();
+                let module = relative
+                    .components()
+                    .next()
+                    .unwrap()
+                    .as_os_str()
+                    .to_string_lossy()
+                    .trim_end_matches(".rs")
+                    .to_owned();
+                let text = std::fs::read_to_string(&path).unwrap();
+                // Code only: what quote! writes for the client is not a use.
+                let code: String = text
+                    .lines()
+                    .take_while(|line| !line.starts_with("#[cfg(test)]"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                for (at, _) in code.match_indices("crate::") {
+                    let name: String = code[at + 7..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    if name != module && src.join(format!("{name}.rs")).exists()
+                        || src.join(&name).is_dir() && name != module
+                    {
+                        uses.entry(module.clone()).or_default().insert(name);
+                    }
+                }
+            }
+        }
+        fn reaches(
+            from: &str,
+            to: &str,
+            uses: &BTreeMap<String, BTreeSet<String>>,
+            seen: &mut BTreeSet<String>,
+        ) -> bool {
+            uses.get(from).into_iter().flatten().any(|next| {
+                next == to || (seen.insert(next.clone()) && reaches(next, to, uses, seen))
+            })
+        }
+        // The scan sees the imports (else the test says nothing).
+        assert!(
+            uses["watch"].contains("sync") && uses["generate"].contains("derive"),
+            "{uses:#?}"
+        );
+        for (module, used) in &uses {
+            for other in used {
+                assert!(
+                    !reaches(other, module, &uses, &mut BTreeSet::new()),
+                    "{module} uses {other}, which leads back to {module}: {uses:#?}"
+                );
+            }
+        }
+    }
 }

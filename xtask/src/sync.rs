@@ -267,7 +267,7 @@ pub fn build(
     let before_spec = committed_spec(project)?;
     let overlay_path = project.overlay();
     let overlay = document::load(&overlay_path, &project.show(&overlay_path), "the overlay")?;
-    crate::refusals::origin::check_change(&before_spec, &derived.spec, &overlay, &shown)
+    crate::derive::refusals::origin::check_change(&before_spec, &derived.spec, &overlay, &shown)
         .with_context(|| format!("{shown} was not taken in; no file changed"))?;
     let before_code = std::fs::read_to_string(project.out_dir().join("generated.rs")).ok();
     let after_code = files

@@ -1,10 +1,11 @@
 //! Stage 2, derive: vendor document + operations + overlay → the derived
 //! spec (`openapi/ultravox.json`): the overlay is applied to the whole
 //! document, then the exposed operations are sliced out, then checked
-//! (`crate::refusals`); `rustify` turns the derived spec into the
+//! (`crate::derive::refusals`); `rustify` turns the derived spec into the
 //! generator's input.
 
 pub mod overlay;
+pub mod refusals;
 pub mod rust_names;
 pub mod rustify;
 pub mod slice;
@@ -12,8 +13,8 @@ pub mod slice;
 use anyhow::Result;
 use serde_json::Value;
 
+use crate::fetch::document;
 use crate::project::Project;
-use crate::{fetch::document, refusals};
 use slice::Operation;
 
 /// The derived spec and the operations it was sliced for.

@@ -74,7 +74,7 @@ pub fn download(url: &str, known: Option<&Validators>, limits: Limits) -> Result
         .user_agent(concat!("ultravox-client-xtask/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
-    let origin = crate::refusals::origin::origin(url);
+    let origin = super::origin::origin(url);
     let attempt = || -> std::result::Result<Downloaded, Failure> {
         let mut current = url.to_owned();
         let mut redirects = 0;
@@ -106,7 +106,7 @@ pub fn download(url: &str, known: Option<&Validators>, limits: Limits) -> Result
             } else {
                 location.to_owned()
             };
-            if crate::refusals::origin::origin(&next) != origin || origin.is_none() {
+            if super::origin::origin(&next) != origin || origin.is_none() {
                 return Err(Failure {
                     message: format!(
                         "{url} redirected to {}, which is not on its origin; the document must \

@@ -4,4 +4,5 @@
 
 pub mod document;
 pub mod download;
+pub mod origin;
 pub mod provenance;

@@ -97,7 +97,7 @@ fn verify_upstream(project: &Project) -> Result<()> {
 pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, String)>> {
     let spec_path = project.derived();
     let shown = project.show(&spec_path);
-    crate::refusals::names::check_parameter_methods(
+    crate::derive::refusals::names::check_parameter_methods(
         &derived.spec,
         &request_methods(project)?,
         &shown,
@@ -142,7 +142,7 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
     .context("the generated operation tests are not valid Rust")?;
 
     let client_code = with_header(&prettyplease::unparse(&client), &shown);
-    crate::refusals::budget::check_generated(client_code.len(), "generated.rs", &shown)?;
+    crate::derive::refusals::budget::check_generated(client_code.len(), "generated.rs", &shown)?;
     let out_dir = project.out_dir();
     Ok(vec![
         (spec_path, derive::to_text(&derived.spec)),

@@ -1,7 +1,6 @@
 //! Stage 4, review: what a change means for the people who merge it. The
-//! change report and its verdict, cargo-semver-checks' verdict, and the
-//! watch's pull request.
+//! change report and its verdict, and cargo-semver-checks' verdict (the
+//! watch turns them into a pull request).
 
 pub mod report;
 pub mod semver;
-pub mod watch;

@@ -7,37 +7,11 @@
 use anyhow::{Result, bail};
 use serde_json::Value;
 
+use crate::fetch::origin::origin;
 use crate::sinks::line::one_line;
 
 /// The overlay's list of origins the API may move to.
 pub const ALLOWED: &str = "x-allowed-origins";
-
-/// `scheme://host:port`, lowercased, with the scheme's default port.
-pub fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let authority = rest.split(['/', '?', '#']).next()?;
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) if !host.ends_with(']') || authority.starts_with('[') => {
-            match port.parse::<u16>() {
-                Ok(port) => (host, port),
-                Err(_) => return None,
-            }
-        }
-        _ => (
-            authority,
-            match scheme.as_str() {
-                "https" => 443,
-                "http" => 80,
-                _ => return None,
-            },
-        ),
-    };
-    Some(format!("{scheme}://{}:{port}", host.to_ascii_lowercase()))
-}
 
 /// The first server's URL.
 pub fn server(spec: &Value) -> Option<&str> {
