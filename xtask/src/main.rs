@@ -136,9 +136,9 @@ mod tests {
                         .chars()
                         .take_while(|c| c.is_ascii_lowercase() || *c == '_')
                         .collect();
-                    if name != module && src.join(format!("{name}.rs")).exists()
-                        || src.join(&name).is_dir() && name != module
-                    {
+                    let is_module =
+                        src.join(format!("{name}.rs")).exists() || src.join(&name).is_dir();
+                    if name != module && is_module {
                         uses.entry(module.clone()).or_default().insert(name);
                     }
                 }
