@@ -18,8 +18,12 @@
 //! (resumable from a [`Cursor`], or row by row from a [`Position`]), waiting
 //! for a state ([`Request::wait_until`]), and one [`Error`] type. With the
 //! `webhooks` feature, the `webhooks` module verifies the requests Ultravox
-//! signs; secrets never show in a generated type's `Debug`. Every generated struct is `#[non_exhaustive]` and
-//! built with its builder; every enum of the spec is open
+//! signs (an account webhook's body decodes into
+//! [`types::AccountWebhookEvent`]); secrets never show in a generated type's
+//! `Debug`. Every generated struct is `#[non_exhaustive]` and built with its
+//! builder, whose setters take `&str` for strings and a child's builder for a
+//! child ([`types::builder::IntoField`]), and whose `build()` names the path
+//! of a field it refuses; every enum of the spec is open
 //! ([`types::ScheduledCallStatus`] keeps a status this version does not know
 //! as `Unknown`) and `#[non_exhaustive]`.
 //!
