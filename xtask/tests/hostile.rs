@@ -117,6 +117,24 @@ fn sync_shows_control_characters_escaped() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
+/// Runs `watch --from FROM --out OUT --check-with CHECK` with no other tool
+/// on `PATH` (so no cargo-semver-checks: the verdict is `semver:unknown`).
+fn watch(scratch: &Scratch, from: &Path, out: &Path, check: &Path) -> std::process::Output {
+    let no_tools = tempfile::tempdir().unwrap();
+    scratch.run_with_path(
+        &[
+            "watch",
+            "--from",
+            from.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--check-with",
+            check.to_str().unwrap(),
+        ],
+        Some(no_tools.path()),
+    )
+}
+
 /// `$GITHUB_OUTPUT` as the runner reads it: `NAME=VALUE` lines and
 /// `NAME<<DELIMITER` … `DELIMITER` blocks; a later key wins.
 fn parse_github_output(text: &str) -> BTreeMap<String, String> {
@@ -182,19 +200,7 @@ fn the_pull_request_carries_no_document_text_but_inert() {
         ));
     let newer = scratch.write("ultravox-openapi-2026-07-02.json", &text(&document));
     let out = tempfile::tempdir().unwrap();
-    let tools = tempfile::tempdir().unwrap();
-    let output = scratch.run_with_path(
-        &[
-            "watch",
-            "--from",
-            newer.to_str().unwrap(),
-            "--out",
-            out.path().to_str().unwrap(),
-            "--check-with",
-            "/bin/true",
-        ],
-        Some(tools.path()),
-    );
+    let output = watch(&scratch, &newer, out.path(), Path::new("/bin/true"));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     let file = |name: &str| std::fs::read_to_string(out.path().join(name)).unwrap();
@@ -276,15 +282,7 @@ fn a_name_with_a_line_break_is_refused_and_shown_inert() {
         json!({ "type": "string" });
     let newer = scratch.write("ultravox-openapi-2026-07-02.json", &text(&document));
     let out = tempfile::tempdir().unwrap();
-    let output = scratch.run(&[
-        "watch",
-        "--from",
-        newer.to_str().unwrap(),
-        "--out",
-        out.path().to_str().unwrap(),
-        "--check-with",
-        "/bin/true",
-    ]);
+    let output = watch(&scratch, &newer, out.path(), Path::new("/bin/true"));
     assert_eq!(output.status.code(), Some(2));
     let failure = std::fs::read_to_string(out.path().join("failure.md")).unwrap();
     let cause = failure
@@ -668,15 +666,7 @@ fn a_client_that_does_not_build_is_refused_and_the_tree_put_back() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&check, std::fs::Permissions::from_mode(0o755)).unwrap();
     let out = tempfile::tempdir().unwrap();
-    let output = scratch.run(&[
-        "watch",
-        "--from",
-        newer.to_str().unwrap(),
-        "--out",
-        out.path().to_str().unwrap(),
-        "--check-with",
-        check.to_str().unwrap(),
-    ]);
+    let output = watch(&scratch, &newer, out.path(), &check);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     let failure = std::fs::read_to_string(out.path().join("failure.md")).unwrap();

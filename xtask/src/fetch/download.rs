@@ -101,7 +101,7 @@ pub fn download(url: &str, known: Option<&Validators>, limits: Limits) -> Result
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or_default();
             let next = if location.starts_with('/') && !location.starts_with("//") {
-                let base = origin_prefix(&current);
+                let base = super::origin::scheme_and_authority(&current);
                 format!("{base}{location}")
             } else {
                 location.to_owned()
@@ -239,17 +239,6 @@ fn failure(url: &str, limits: Limits, err: ureq::Error) -> Failure {
         _ => (format!("cannot download {url}: {err}"), false),
     };
     Failure { message, transient }
-}
-
-/// `scheme://authority` of `url`.
-fn origin_prefix(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-            format!("{scheme}://{authority}")
-        }
-        None => String::new(),
-    }
 }
 
 /// Whether `source` names a URL rather than a file.

@@ -27,3 +27,14 @@ pub fn origin(url: &str) -> Option<String> {
     };
     Some(format!("{scheme}://{}:{port}", host.to_ascii_lowercase()))
 }
+
+/// `scheme://authority` of `url`.
+pub fn scheme_and_authority(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            format!("{scheme}://{authority}")
+        }
+        None => String::new(),
+    }
+}

@@ -12,20 +12,7 @@ pub fn code(text: &str) -> String {
     if line.is_empty() {
         return "(empty)".to_owned();
     }
-    let longest_run = line
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or_default();
-    let fence = "`".repeat(longest_run + 1);
-    // A span that starts or ends with a backtick needs a space inside the
-    // fence (which CommonMark strips again).
-    let pad = if line.starts_with('`') || line.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{line}{pad}{fence}")
+    super::code_span_of(&line)
 }
 
 #[cfg(test)]

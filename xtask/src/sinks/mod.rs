@@ -53,6 +53,25 @@ pub fn reveal(text: &str, keep_lines: bool) -> String {
     out
 }
 
+/// `line` (one line, already revealed) as one code span: fenced with more
+/// backticks than any run in it, padded with a space where it starts or
+/// ends with a backtick (CommonMark strips it again). Markdown and rustdoc
+/// read code spans alike.
+pub fn code_span_of(line: &str) -> String {
+    let longest_run = line
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or_default();
+    let fence = "`".repeat(longest_run + 1);
+    let pad = if line.starts_with('`') || line.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{line}{pad}{fence}")
+}
+
 /// The hostile strings each encoder is tested on (see the tests of each
 /// sink and `xtask/tests/hostile.rs`).
 #[cfg(test)]

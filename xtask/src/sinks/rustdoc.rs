@@ -151,18 +151,7 @@ pub fn code_span(text: &str) -> String {
     if line.is_empty() {
         return "`\"\"`".to_owned();
     }
-    let longest_run = line
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or_default();
-    let fence = "`".repeat(longest_run + 1);
-    let pad = if line.starts_with('`') || line.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{line}{pad}{fence}")
+    super::code_span_of(&line)
 }
 
 /// The backstop: every doc comment of `file` (its consecutive `#[doc]`

@@ -43,44 +43,22 @@ pub fn check(spec: &Value, shown: &str) -> Result<()> {
         .filter_map(|scheme| scheme.get("name").and_then(Value::as_str))
         .map(str::to_ascii_lowercase)
         .collect();
-    for (path, item) in spec
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for method in METHODS {
-            let Some(operation) = item.get(method) else {
+    for (method, path, parameters) in operations(spec) {
+        let at = format!("{} {}", method.to_uppercase(), one_line(path));
+        let mut sanitised: BTreeMap<String, &str> = BTreeMap::new();
+        for parameter in parameters {
+            let (Some(name), location) = (
+                parameter.get("name").and_then(Value::as_str),
+                parameter.get("in").and_then(Value::as_str).unwrap_or(""),
+            ) else {
                 continue;
             };
-            let at = format!("{} {}", method.to_uppercase(), one_line(path));
-            let parameters = item
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .chain(
-                    operation
-                        .get("parameters")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten(),
-                );
-            let mut sanitised: BTreeMap<String, &str> = BTreeMap::new();
-            for parameter in parameters {
-                let (Some(name), location) = (
-                    parameter.get("name").and_then(Value::as_str),
-                    parameter.get("in").and_then(Value::as_str).unwrap_or(""),
-                ) else {
-                    continue;
-                };
-                let place = format!("the {location} parameter {} of {at}", one_line(name));
-                check_name(name, &place, shown, false)?;
-                if location == "header" {
-                    check_header(name, &place, &auth_headers, shown)?;
-                }
-                collide(&mut sanitised, name, &format!("parameters of {at}"), shown)?;
+            let place = format!("the {location} parameter {} of {at}", one_line(name));
+            check_name(name, &place, shown, false)?;
+            if location == "header" {
+                check_header(name, &place, &auth_headers, shown)?;
             }
+            collide(&mut sanitised, name, &format!("parameters of {at}"), shown)?;
         }
     }
     Ok(())
@@ -94,6 +72,32 @@ pub fn check_parameter_methods(
     taken: &std::collections::BTreeSet<String>,
     shown: &str,
 ) -> Result<()> {
+    for (method, path, parameters) in operations(spec) {
+        for name in parameters
+            .iter()
+            .filter_map(|parameter| parameter.get("name").and_then(Value::as_str))
+        {
+            let rust = name.to_snake_case();
+            if taken.contains(&rust) {
+                bail!(
+                    "{shown}: the parameter {} of {} {} would become the request method \
+                     `{rust}`, which every request has already (generated-client/src/); the \
+                     client would not compile. Report it to Ultravox, or rename the parameter \
+                     with an action in openapi/overlay.yaml",
+                    one_line(name),
+                    method.to_uppercase(),
+                    one_line(path)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every operation of `spec`: its method, its path and its parameters (the
+/// path item's, then its own).
+fn operations(spec: &Value) -> Vec<(&'static str, &str, Vec<&Value>)> {
+    let mut out = Vec::new();
     for (path, item) in spec
         .get("paths")
         .and_then(Value::as_object)
@@ -104,38 +108,15 @@ pub fn check_parameter_methods(
             let Some(operation) = item.get(method) else {
                 continue;
             };
-            let parameters = item
-                .get("parameters")
-                .and_then(Value::as_array)
+            let parameters = [item, operation]
                 .into_iter()
+                .filter_map(|owner| owner.get("parameters").and_then(Value::as_array))
                 .flatten()
-                .chain(
-                    operation
-                        .get("parameters")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten(),
-                );
-            for parameter in parameters {
-                let Some(name) = parameter.get("name").and_then(Value::as_str) else {
-                    continue;
-                };
-                let rust = name.to_snake_case();
-                if taken.contains(&rust) {
-                    bail!(
-                        "{shown}: the parameter {} of {} {} would become the request method \
-                         `{rust}`, which every request has already (generated-client/src/); \
-                         the client would not compile. Report it to Ultravox, or rename the \
-                         parameter with an action in openapi/overlay.yaml",
-                        one_line(name),
-                        method.to_uppercase(),
-                        one_line(path)
-                    );
-                }
-            }
+                .collect();
+            out.push((method, path.as_str(), parameters));
         }
     }
-    Ok(())
+    out
 }
 
 /// The properties of `schema` and of every schema inside it.
