@@ -44,7 +44,7 @@ pub mod types {
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct AgentGreeting {
         /**If set, the agent will wait this long before starting its greeting. This may be useful
- for ensuring the user is ready.
+for ensuring the user is ready.
 
 The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -56,7 +56,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
         /**Whether the user should be prevented from interrupting the agent's first message.
- Defaults to false (meaning the agent is interruptible as usual).*/
+Defaults to false (meaning the agent is interruptible as usual).*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uninterruptible: ::std::option::Option<bool>,
     }
@@ -117,12 +117,12 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         pub data_connection_config: ::std::option::Option<DataConnectionConfig>,
         /**The reason the call ended.
 
-* `unjoined` - Client never joined
-* `hangup` - Client hung up
-* `agent_hangup` - Agent hung up
-* `timeout` - Call timed out
-* `connection_error` - Connection error
-* `system_error` - System error*/
+- `unjoined` - Client never joined
+- `hangup` - Client hung up
+- `agent_hangup` - Agent hung up
+- `timeout` - Call timed out
+- `connection_error` - Connection error
+- `system_error` - System error*/
         #[serde(
             rename = "endReason",
             deserialize_with = "::std::option::Option::deserialize"
@@ -191,8 +191,8 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         pub request_context: ::serde_json::Value,
         /**The retention policy for the call's data after it ends.
 
-* `retain` - Retain indefinitely
-* `auto_delete` - Auto-delete after billing*/
+- `retain` - Retain indefinitely
+- `auto_delete` - Auto-delete after billing*/
         #[serde(
             rename = "retentionPolicy",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -255,59 +255,59 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     /**Details about a call's protocol. By default, calls occur over WebRTC using
- the Ultravox client SDK. Setting a different call medium will prepare the
- server for a call using a different protocol.
- At most one call medium may be set.*/
+the Ultravox client SDK. Setting a different call medium will prepare the
+server for a call using a different protocol.
+At most one call medium may be set.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct CallMedium {
         /**The call will use Exotel's "Voicebot" protocol.
- Once you have a join URL from starting a call, provide it to Exotel as the wss target URL
- for your Voicebot (either directly or more likely dynamically from your own server).*/
+Once you have a join URL from starting a call, provide it to Exotel as the wss target URL
+for your Voicebot (either directly or more likely dynamically from your own server).*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub exotel: ::std::option::Option<ExotelMedium>,
         /**The call will use Plivo's AudioStreams protocol.
- Once you have a join URL from starting a call, include it in your
- Plivo XML like so:
- \<Stream keepCallAlive="true" bidirectional="true" contentType="audio/x-l16;rate=16000">${your-join-url}\</Stream>
- This works for both inbound and outbound calls.*/
+Once you have a join URL from starting a call, include it in your
+Plivo XML like so:
+\<Stream keepCallAlive="true" bidirectional="true" contentType="audio/x-l16;rate=16000">${your-join-url}\</Stream>
+This works for both inbound and outbound calls.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub plivo: ::std::option::Option<PlivoMedium>,
         /**The call will use a plain websocket connection. This option provides a simple way to
- connect your own server to an Ultravox inference instance. It is not recommended for
- direct use in browsers or mobile clients.
- WebSocket connections are expected to send continuous audio. In other words, Ultravox
- expects to receive one second of audio each second. Typically this should be sent as
- frequent small chunks (e.g. 20ms), though larger chunks are also acceptable.
- Sending too much (overflow) or too little (underflow) audio will result in warning-level
- call events. Excessive overflow will eventually be dropped while underflow may cause
- de-synchronized recordings.*/
+connect your own server to an Ultravox inference instance. It is not recommended for
+direct use in browsers or mobile clients.
+WebSocket connections are expected to send continuous audio. In other words, Ultravox
+expects to receive one second of audio each second. Typically this should be sent as
+frequent small chunks (e.g. 20ms), though larger chunks are also acceptable.
+Sending too much (overflow) or too little (underflow) audio will result in warning-level
+call events. Excessive overflow will eventually be dropped while underflow may cause
+de-synchronized recordings.*/
         #[serde(
             rename = "serverWebSocket",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub server_web_socket: ::std::option::Option<WebSocketMedium>,
         /**The call will be connected using Session Initiation Protocol (SIP). Note that SIP incurs
- additional charges and must be enabled for your account.*/
+additional charges and must be enabled for your account.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sip: ::std::option::Option<SipMedium>,
         /**The call will use Telnyx's media streaming protocol.
- Once you have a join URL from starting a call, include it in your
- TexML like so:
- \<Connect>\<Stream url=${your-join-url} bidirectionalMode="rtp" />\</Connect>
- This works for both inbound and outbound calls.*/
+Once you have a join URL from starting a call, include it in your
+TexML like so:
+\<Connect>\<Stream url=${your-join-url} bidirectionalMode="rtp" />\</Connect>
+This works for both inbound and outbound calls.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub telnyx: ::std::option::Option<TelnyxMedium>,
         /**The call will use Twilio's "Media Streams" protocol.
- Once you have a join URL from starting a call, include it in your
- TwiML like so:
- \<Connect>\<Stream url=${your-join-url} />\</Connect>
- This works for both inbound and outbound calls.*/
+Once you have a join URL from starting a call, include it in your
+TwiML like so:
+\<Connect>\<Stream url=${your-join-url} />\</Connect>
+This works for both inbound and outbound calls.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub twilio: ::std::option::Option<TwilioMedium>,
         /**The call will use WebRTC with the Ultravox client SDK.
- This is the default.*/
+This is the default.*/
         #[serde(
             rename = "webRtc",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -394,17 +394,17 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub emotion: ::std::option::Option<::std::string::String>,
         /**The ID of a pronunciation dictionary to use for the generation.
- Pronunciation dictionaries are supported by sonic-3 models and newer.
- See <https://docs.cartesia.ai/build-with-cartesia/capability-guides/specify-custom-pronunciations>*/
+Pronunciation dictionaries are supported by sonic-3 models and newer.
+See `https://docs.cartesia.ai/build-with-cartesia/capability-guides/specify-custom-pronunciations`*/
         #[serde(
             rename = "pronunciationDictId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub pronunciation_dict_id: ::std::option::Option<::std::string::String>,
-        ///Adjust the speed of the generated speech between 0.6x and 2.0x the original speed (default is 1.0x). Valid values are between [0.6, 1.5] inclusive.
+        ///Adjust the speed of the generated speech between 0.6x and 2.0x the original speed (default is 1.0x). Valid values are between \[0.6, 1.5\] inclusive.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub speed: ::std::option::Option<f32>,
-        ///Adjust the volume of the generated speech between 0.5x and 2.0x the original volume (default is 1.0x). Valid values are between [0.5, 2.0] inclusive.
+        ///Adjust the volume of the generated speech between 0.5x and 2.0x the original volume (default is 1.0x). Valid values are between \[0.5, 2.0\] inclusive.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub volume: ::std::option::Option<f32>,
     }
@@ -415,7 +415,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
             Default::default()
         }
     }
-    ///Specification for a voice served by Cartesia. See <https://docs.cartesia.ai/api-reference/tts/websocket>
+    ///Specification for a voice served by Cartesia. See `https://docs.cartesia.ai/api-reference/tts/websocket`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
@@ -458,8 +458,8 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct DataConnectionAudioConfig {
         /**The audio channel mode to use. CHANNEL_MODE_MIXED will combine user and agent audio
- into a single mono output while CHANNEL_MODE_SEPARATED will result in stereo audio
- where user and agent are separated. The latter is the default.*/
+into a single mono output while CHANNEL_MODE_SEPARATED will result in stereo audio
+where user and agent are separated. The latter is the default.*/
         #[serde(
             rename = "channelMode",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -522,12 +522,12 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     /**Configuration for how incoming DTMF digits are handled during a call.
- When dtmf_handling is absent from the enclosing medium, DTMF digits are
- sent as a user text message containing just the digits with urgency
- URGENCY_IMMEDIATE (the default behavior).
- Note: consecutive DTMF digits are batched together with a short delay
- before being dispatched, so a rapid sequence of key presses will be
- delivered as a single message.*/
+When dtmf_handling is absent from the enclosing medium, DTMF digits are
+sent as a user text message containing just the digits with urgency
+URGENCY_IMMEDIATE (the default behavior).
+Note: consecutive DTMF digits are batched together with a short delay
+before being dispatched, so a rapid sequence of key presses will be
+delivered as a single message.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
@@ -555,7 +555,7 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct DtmfUserTextMessage {
         /**Template for the message text. Use {digits} as a placeholder for the
- pressed digits. Defaults to "{digits}" if empty.*/
+pressed digits. Defaults to "{digits}" if empty.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
         ///Urgency of the message. Defaults to URGENCY_IMMEDIATE.
@@ -574,14 +574,14 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct ElevenLabsVoice {
-        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/v-1-text-to-speech-voice-id-stream-input#request.query.enable_ssml_parsing>
+        ///See `https://elevenlabs.io/docs/api-reference/text-to-speech/v-1-text-to-speech-voice-id-stream-input#request.query.enable_ssml_parsing`
         #[serde(
             rename = "enableSsmlParsing",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub enable_ssml_parsing: ::std::option::Option<bool>,
         /**The maximum sample rate Ultravox will try to use. ElevenLabs limits your allowed sample rate
- based on your tier. See <https://elevenlabs.io/pricing#pricing-table> (and click "Show API details")*/
+based on your tier. See `https://elevenlabs.io/pricing#pricing-table` (and click "Show API details")*/
         #[serde(
             rename = "maxSampleRate",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -590,13 +590,13 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         ///The ElevenLabs model to use.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<::std::string::String>,
-        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.query.optimize_streaming_latency.optimize_streaming_latency>
+        ///See `https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.query.optimize_streaming_latency.optimize_streaming_latency`
         #[serde(
             rename = "optimizeStreamingLatency",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub optimize_streaming_latency: ::std::option::Option<i32>,
-        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.pronunciation_dictionary_locators>
+        ///See `https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.pronunciation_dictionary_locators`
         #[serde(
             rename = "pronunciationDictionaries",
             default,
@@ -605,23 +605,23 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         pub pronunciation_dictionaries: ::std::vec::Vec<
             PronunciationDictionaryReference,
         >,
-        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.similarity_boost>
+        ///See `https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.similarity_boost`
         #[serde(
             rename = "similarityBoost",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub similarity_boost: ::std::option::Option<f32>,
         /**The speaking rate. Must be between 0.7 and 1.2. Defaults to 1.
- See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.speed>*/
+See `https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.speed`*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub speed: ::std::option::Option<f32>,
-        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.stability>
+        ///See `https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.stability`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stability: ::std::option::Option<f32>,
-        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.style>
+        ///See `https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.style`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub style: ::std::option::Option<f32>,
-        ///See <https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.use_speaker_boost>
+        ///See `https://elevenlabs.io/docs/api-reference/text-to-speech/convert#request.body.voice_settings.use_speaker_boost`
         #[serde(
             rename = "useSpeakerBoost",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -740,9 +740,9 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         }
     }
     /**A voice not known to Ultravox Realtime that can nonetheless be used for a call.
- Such voices are significantly less validated than normal voices and you'll be
- responsible for your own TTS-related errors.
- Exactly one field must be set.*/
+Such voices are significantly less validated than normal voices and you'll be
+responsible for your own TTS-related errors.
+Exactly one field must be set.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
@@ -760,11 +760,11 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub generic: ::std::option::Option<GenericVoice>,
         /**A voice served by Google, using bidirectional streaming.
- (For non-streaming or output-only streaming, use generic.)*/
+(For non-streaming or output-only streaming, use generic.)*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub google: ::std::option::Option<GoogleVoice>,
         /**A voice served by Inworld, using bidirectional streaming.
- (For non-streaming or output-only streaming, use generic.)*/
+(For non-streaming or output-only streaming, use generic.)*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub inworld: ::std::option::Option<InworldVoice>,
         ///A voice served by LMNT.
@@ -806,9 +806,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     /**Settings for the initial message to get a conversation started.
- Exactly one of user or agent should be set. The default is agent
- (unless firstSpeaker is also set, in which case the default will
- match that).*/
+Exactly one of user or agent should be set. The default is agent
+(unless firstSpeaker is also set, in which case the default will
+match that).*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
@@ -828,17 +828,17 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     /**Specification for a voice served by some generic REST-based TTS API. The API must
- accept an application/json POST request (as defined below) and return either WAV
- audio, raw PCM audio, or application/json with a base64 encoded audio data field
- that itself corresponds to WAV or raw PCM audio.
- Note that this simple API implies a lack of either input streaming or audio timing
- information, so more specific voice types are preferable when available.*/
+accept an application/json POST request (as defined below) and return either WAV
+audio, raw PCM audio, or application/json with a base64 encoded audio data field
+that itself corresponds to WAV or raw PCM audio.
+Note that this simple API implies a lack of either input streaming or audio timing
+information, so more specific voice types are preferable when available.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct GenericVoice {
         /**The request body to send. Some field should include a placeholder for text
- represented as {text}. The placeholder will be replaced with the text to synthesize.*/
+represented as {text}. The placeholder will be replaced with the text to synthesize.*/
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub body: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Headers to include in the request.
@@ -851,14 +851,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             ::std::string::String,
         >,
         /**For JSON responses, the path to the field containing base64-encoded audio data. The data must
- be PCM audio, optionally with a WAV header.*/
+be PCM audio, optionally with a WAV header.*/
         #[serde(
             rename = "jsonAudioFieldPath",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub json_audio_field_path: ::std::option::Option<::std::string::String>,
         /**For JSON responses, how audio bytes are encoded into the json_audio_field_path string.
- Defaults to base64. Also supports hex.*/
+Defaults to base64. Also supports hex.*/
         #[serde(
             rename = "jsonByteEncoding",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -867,10 +867,10 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             crate::types::GenericVoiceJsonByteEncoding,
         >,
         /**The real mime type of the content returned by the API. If unset, the Content-Type response header
- will be used. This is useful for APIs whose response bodies don't strictly adhere to what the
- API claims via header. For example, if your API claims to return audio/wav but omits the WAV
- header (thus really returning raw PCM), set this to audio/l16. Similarly, if your API claims to
- return JSON but actually streams JSON Lines, set this to application/jsonl.*/
+will be used. This is useful for APIs whose response bodies don't strictly adhere to what the
+API claims via header. For example, if your API claims to return audio/wav but omits the WAV
+header (thus really returning raw PCM), set this to audio/l16. Similarly, if your API claims to
+return JSON but actually streams JSON Lines, set this to application/jsonl.*/
         #[serde(
             rename = "responseMimeType",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -883,9 +883,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         )]
         pub response_sample_rate: ::std::option::Option<i32>,
         /**An estimate of the speaking rate of the returned audio in words per minute. This is
- used for transcript timing while audio is streamed in the response. (Once the response
- is complete, Ultravox Realtime uses the real audio duration to adjust the timing.)
- Defaults to 150 and is unused for non-streaming responses.*/
+used for transcript timing while audio is streamed in the response. (Once the response
+is complete, Ultravox Realtime uses the real audio duration to adjust the timing.)
+Defaults to 150 and is unused for non-streaming responses.*/
         #[serde(
             rename = "responseWordsPerMinute",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -903,13 +903,13 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     /**Specification for a voice served by Google.
- This implementation uses bidirectional streaming, so voices prior to Chirp3 are not supported.*/
+This implementation uses bidirectional streaming, so voices prior to Chirp3 are not supported.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct GoogleVoice {
         /**The speaking rate. Must be between 0.25 and 2. Defaults to 1.
- See <https://cloud.google.com/python/docs/reference/texttospeech/latest/google.cloud.texttospeech_v1.types.StreamingAudioConfig>*/
+See `https://cloud.google.com/python/docs/reference/texttospeech/latest/google.cloud.texttospeech_v1.types.StreamingAudioConfig`*/
         #[serde(
             rename = "speakingRate",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -935,29 +935,29 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct InworldVoice {
         /**Whether or not to apply text normalization. This should typically only be disabled if the
- agent is instructed to normalize text directly.
- See <https://docs.inworld.ai/api-reference/ttsAPI/texttospeech/synthesize-speech-stream#body-apply-text-normalization>.*/
+agent is instructed to normalize text directly.
+See `https://docs.inworld.ai/api-reference/ttsAPI/texttospeech/synthesize-speech-stream#body-apply-text-normalization`.*/
         #[serde(
             rename = "applyTextNormalization",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub apply_text_normalization: ::std::option::Option<bool>,
         /**The ID of the model to use for generations, e.g. "inworld-tts-1-max".
- See <https://docs.inworld.ai/docs/tts/tts-models>*/
+See `https://docs.inworld.ai/docs/tts/tts-models`*/
         #[serde(
             rename = "modelId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub model_id: ::std::option::Option<::std::string::String>,
         /**The speaking rate. Must be between 0.5 and 1.5. Defaults to 1.
- See <https://docs.inworld.ai/api-reference/ttsAPI/texttospeech/synthesize-speech-stream#body-audio-config-speaking-rate>*/
+See `https://docs.inworld.ai/api-reference/ttsAPI/texttospeech/synthesize-speech-stream#body-audio-config-speaking-rate`*/
         #[serde(
             rename = "speakingRate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub speaking_rate: ::std::option::Option<f32>,
         /**How much randomness to use when sampling audio tokens. Must be between 0.0 and 2.0.
- See <https://docs.inworld.ai/api-reference/ttsAPI/texttospeech/synthesize-speech-stream#body-temperature>*/
+See `https://docs.inworld.ai/api-reference/ttsAPI/texttospeech/synthesize-speech-stream#body-temperature`*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub temperature: ::std::option::Option<f32>,
         ///The ID of the voice in Inworld.
@@ -979,14 +979,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct LmntVoice {
-        ///See <https://docs.lmnt.com/api-reference/speech/synthesize-speech-bytes#body-conversational>
+        ///See `https://docs.lmnt.com/api-reference/speech/synthesize-speech-bytes#body-conversational`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub conversational: ::std::option::Option<bool>,
         ///The LMNT model to use.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<::std::string::String>,
         /**The speaking rate. Must be between 0.25 and 2. Defaults to 1.
- See <https://docs.lmnt.com/api-reference/speech/synthesize-speech-bytes#body-speed>*/
+See `https://docs.lmnt.com/api-reference/speech/synthesize-speech-bytes#body-speed`*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub speed: ::std::option::Option<f32>,
         ///The ID of the voice in LMNT.
@@ -1140,7 +1140,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         )]
         pub dtmf_handling: ::std::option::Option<DtmfHandling>,
         /**If set, Ultravox will directly create a call with Plivo. Plivo must be configured
- for the requesting account.*/
+for the requesting account.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub outgoing: ::std::option::Option<PlivoMediumOutgoingRequestParams>,
     }
@@ -1157,7 +1157,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct PlivoMediumOutgoingRequestParams {
         /**Additional parameters to include in the Plivo call creation request.
- See <https://www.plivo.com/docs/voice/api/call/make-a-call>*/
+See `https://www.plivo.com/docs/voice/api/call/make-a-call`*/
         #[serde(
             rename = "additionalParams",
             default,
@@ -1207,38 +1207,38 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     /**Specification for a voice served by Respeecher.
- See <https://space.respeecher.com/docs/api/tts/sampling-params-guide>
- for parameter guidance.*/
+See `https://space.respeecher.com/docs/api/tts/sampling-params-guide`
+for parameter guidance.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct RespeecherVoice {
         /**Penalty based on token frequency.
- If set, must be between 0 and 2, inclusive.*/
+If set, must be between 0 and 2, inclusive.*/
         #[serde(
             rename = "frequencyPenalty",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub frequency_penalty: ::std::option::Option<f32>,
         /**Minimum probability threshold for token sampling.
- If set, must be between 0.0 and 1.0, inclusive.*/
+If set, must be between 0.0 and 1.0, inclusive.*/
         #[serde(rename = "minP", skip_serializing_if = "::std::option::Option::is_none")]
         pub min_p: ::std::option::Option<f32>,
         /**The model to use, e.g. "/v1/public/tts/ua-rt" or "/v1/public/tts/en-rt"
- Requests will be sent to wss://api.respeecher.com{model}/tts/websocket.
- If not set, defaults to "/v1/public/tts/en-rt" for calls with an English
- language hint and "/v1/public/tts/ua-rt" otherwise.*/
+Requests will be sent to `wss://api.respeecher.com{model}/tts/websocket`.
+If not set, defaults to "/v1/public/tts/en-rt" for calls with an English
+language hint and "/v1/public/tts/ua-rt" otherwise.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<::std::string::String>,
         /**Penalty for tokens already present in the context.
- If set, must be between 0 and 2, inclusive.*/
+If set, must be between 0 and 2, inclusive.*/
         #[serde(
             rename = "presencePenalty",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub presence_penalty: ::std::option::Option<f32>,
         /**Penalty for repeating tokens.
- If set, must be between 1 and 2, inclusive.*/
+If set, must be between 1 and 2, inclusive.*/
         #[serde(
             rename = "repetitionPenalty",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1248,15 +1248,15 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seed: ::std::option::Option<i32>,
         /**Controls randomness of the output. Higher values produce more varied speech.
- If set, must be greater than or equal to 0.0.*/
+If set, must be greater than or equal to 0.0.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub temperature: ::std::option::Option<f32>,
         /**Limits sampling to the top K most likely tokens.
- If set, must be exactly -1 or greater than 0.*/
+If set, must be exactly -1 or greater than 0.*/
         #[serde(rename = "topK", skip_serializing_if = "::std::option::Option::is_none")]
         pub top_k: ::std::option::Option<i32>,
         /**Limits sampling to tokens with cumulative probability up to this value.
- If set, must be greater than 0 and less than or equal to 1.0.*/
+If set, must be greater than 0 and less than or equal to 1.0.*/
         #[serde(rename = "topP", skip_serializing_if = "::std::option::Option::is_none")]
         pub top_p: ::std::option::Option<f32>,
         ///The ID of the voice in Respeecher.
@@ -1518,7 +1518,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         )]
         pub dtmf_handling: ::std::option::Option<DtmfHandling>,
         /**If set, Ultravox will directly create a call with Telnyx. Telnyx must be configured
- for the requesting account.*/
+for the requesting account.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub outgoing: ::std::option::Option<TelnyxMediumOutgoingRequestParams>,
     }
@@ -1535,7 +1535,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct TelnyxMediumOutgoingRequestParams {
         /**Additional parameters to include in the Telnyx call creation request.
- See <https://developers.telnyx.com/api/call-scripting/initiate-texml-call>*/
+See `https://developers.telnyx.com/api/call-scripting/initiate-texml-call`*/
         #[serde(
             rename = "additionalParams",
             default,
@@ -1560,7 +1560,7 @@ The API documents `maxLength: 200`; the client does not enforce it on what it re
         }
     }
     /**A message the agent should say after some duration. The duration's meaning
- varies depending on the context.*/
+varies depending on the context.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
@@ -1599,7 +1599,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         )]
         pub dtmf_handling: ::std::option::Option<DtmfHandling>,
         /**If set, Ultravox will directly create a call with Twilio. Twilio must be configured
- for the requesting account.*/
+for the requesting account.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub outgoing: ::std::option::Option<TwilioMediumOutgoingRequestParams>,
     }
@@ -1616,7 +1616,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct TwilioMediumOutgoingRequestParams {
         /**Additional parameters to include in the Twilio call creation request.
- See <https://www.twilio.com/docs/voice/api/call-resource#request-body-parameters>*/
+See `https://www.twilio.com/docs/voice/api/call-resource#request-body-parameters`*/
         #[serde(
             rename = "additionalParams",
             default,
@@ -1627,7 +1627,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             ::serde_json::Value,
         >,
         /**The phone number or client identifier to use as the caller id. If `to` is a phone
- number, `from` must be a phone number owned by your Twilio account.*/
+number, `from` must be a phone number owned by your Twilio account.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub from: ::std::option::Option<::std::string::String>,
         ///The phone number, in E.164 format (e.g. +14155552671), (or sip address) to call.
@@ -1647,7 +1647,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct UserGreeting {
         /**If set, the agent will start the conversation itself if the user doesn't start
- speaking within the given delay.*/
+speaking within the given delay.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fallback: ::std::option::Option<FallbackAgentGreeting>,
     }
@@ -1665,17 +1665,17 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     pub struct VadSettings {
         /**The threshold for the VAD to consider a frame as speech. This is a value between 0.1 and 1.
 
- Miniumum value is 0.1, which is the default value.*/
+Miniumum value is 0.1, which is the default value.*/
         #[serde(
             rename = "frameActivationThreshold",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub frame_activation_threshold: ::std::option::Option<f32>,
         /**The minimum duration of user speech required to interrupt the agent. This works the same way
- as minimumTurnDuration, but allows for a higher threshold for interrupting the agent. (This
- value will be ignored if it is less than minimumTurnDuration.)
+as minimumTurnDuration, but allows for a higher threshold for interrupting the agent. (This
+value will be ignored if it is less than minimumTurnDuration.)
 
- Defaults to "0.09s" (90ms) as a starting point, but there's nothing special about this value.
+Defaults to "0.09s" (90ms) as a starting point, but there's nothing special about this value.
 
 The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
         #[serde(
@@ -1684,12 +1684,12 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         )]
         pub minimum_interruption_duration: ::std::option::Option<::std::string::String>,
         /**The minimum duration of user speech required to be considered a user turn.
- Increasing this value will cause the agent to ignore short user audio. This may be useful in
- particularly noisy environments, but it comes at the cost of possibly ignoring very short
- user responses such as "yes" or "no".
+Increasing this value will cause the agent to ignore short user audio. This may be useful in
+particularly noisy environments, but it comes at the cost of possibly ignoring very short
+user responses such as "yes" or "no".
 
- Defaults to "0s" meaning the agent considers all user audio inputs (that make it through
- built-in noise cancellation).
+Defaults to "0s" meaning the agent considers all user audio inputs (that make it through
+built-in noise cancellation).
 
 The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
         #[serde(
@@ -1698,15 +1698,15 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         )]
         pub minimum_turn_duration: ::std::option::Option<::std::string::String>,
         /**The minimum amount of time the agent will wait to respond after the user seems to be done
- speaking. Increasing this value will make the agent less eager to respond, which may increase
- perceived response latency but will also make the agent less likely to jump in before the user
- is really done speaking.
+speaking. Increasing this value will make the agent less eager to respond, which may increase
+perceived response latency but will also make the agent less likely to jump in before the user
+is really done speaking.
 
- Built-in VAD currently operates on 32ms frames, so only multiples of 32ms are meaningful.
- (Anything from 1ms to 31ms will produce the same result.)
+Built-in VAD currently operates on 32ms frames, so only multiples of 32ms are meaningful.
+(Anything from 1ms to 31ms will produce the same result.)
 
- Defaults to "0.384s" (384ms) as a starting point, but there's nothing special about this value
- aside from it corresponding to 12 VAD frames.
+Defaults to "0.384s" (384ms) as a starting point, but there's nothing special about this value
+aside from it corresponding to 12 VAD frames.
 
 The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
         #[serde(
@@ -1747,9 +1747,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
     #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
     pub struct WebSocketMedium {
         /**The size of the client-side audio buffer in milliseconds. Smaller buffers allow for faster
- interruptions but may cause audio underflow if network latency fluctuates too greatly. For
- the best of both worlds, set this to some large value (e.g. 30000) and implement support for
- playback_clear_buffer messages. Defaults to 60.*/
+interruptions but may cause audio underflow if network latency fluctuates too greatly. For
+the best of both worlds, set this to some large value (e.g. 30000) and implement support for
+playback_clear_buffer messages. Defaults to 60.*/
         #[serde(
             rename = "clientBufferSizeMs",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1768,11 +1768,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         )]
         pub input_sample_rate: ::std::option::Option<i32>,
         /**Depending on your implementation, severe underflow from something further downstream from
- your server may result in audio no longer being delivered to Ultravox at all (despite
- heartbeats continuing). If media_idle_timeout is set and Ultravox stops receiving audio for
- longer than this duration, the call will be ended with a "Connection error" end reason.
- Values in the 30s to 60s range are recommended (and may become the default in the future).
- Values below 10s will be treated as 10s.
+your server may result in audio no longer being delivered to Ultravox at all (despite
+heartbeats continuing). If media_idle_timeout is set and Ultravox stops receiving audio for
+longer than this duration, the call will be ended with a "Connection error" end reason.
+Values in the 30s to 60s range are recommended (and may become the default in the future).
+Values below 10s will be treated as 10s.
 
 The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
         #[serde(
@@ -9313,15 +9313,15 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
     }
-    /// * BILLING_STATUS_PENDING* - The call hasn't been billed yet, but will be in the future. This is the case for ongoing calls for example. (Note: Calls created before May 28, 2025 may have this status even if they were billed.)
-    /// * BILLING_STATUS_FREE_CONSOLE* - The call was free because it was initiated on <https://app.ultravox.ai>.
-    /// * BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION* - The call was free because its effective duration was zero. (Note: There may still be a non-zero sip bill in this case.)
-    /// * BILLING_STATUS_FREE_MINUTES* - The call was unbilled but counted against the account's free minutes. (Note: There may still be a non-zero sip bill in this case.)
-    /// * BILLING_STATUS_FREE_SYSTEM_ERROR* - The call was free because it ended due to a system error.
-    /// * BILLING_STATUS_FREE_OTHER* - The call is in an undocumented free billing state.
-    /// * BILLING_STATUS_BILLED* - The call was billed. See billedDuration for the billed duration.
-    /// * BILLING_STATUS_REFUNDED* - The call was billed but was later refunded.
-    /// * BILLING_STATUS_UNSPECIFIED* - The call is in an unexpected billing state. Please contact support.
+    /// - BILLING_STATUS_PENDING\* - The call hasn't been billed yet, but will be in the future. This is the case for ongoing calls for example. (Note: Calls created before May 28, 2025 may have this status even if they were billed.)
+    /// - BILLING_STATUS_FREE_CONSOLE\* - The call was free because it was initiated on `https://app.ultravox.ai`.
+    /// - BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION\* - The call was free because its effective duration was zero. (Note: There may still be a non-zero sip bill in this case.)
+    /// - BILLING_STATUS_FREE_MINUTES\* - The call was unbilled but counted against the account's free minutes. (Note: There may still be a non-zero sip bill in this case.)
+    /// - BILLING_STATUS_FREE_SYSTEM_ERROR\* - The call was free because it ended due to a system error.
+    /// - BILLING_STATUS_FREE_OTHER\* - The call is in an undocumented free billing state.
+    /// - BILLING_STATUS_BILLED\* - The call was billed. See billedDuration for the billed duration.
+    /// - BILLING_STATUS_REFUNDED\* - The call was billed but was later refunded.
+    /// - BILLING_STATUS_UNSPECIFIED\* - The call is in an unexpected billing state. Please contact support.
     ///
     /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
     #[derive(Clone, Debug)]
@@ -9517,14 +9517,14 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
-                "* BILLING_STATUS_PENDING* - The call hasn't been billed yet, but will be in the future. This is the case for ongoing calls for example. (Note: Calls created before May 28, 2025 may have this status even if they were billed.)\n* BILLING_STATUS_FREE_CONSOLE* - The call was free because it was initiated on <https://app.ultravox.ai>.\n* BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION* - The call was free because its effective duration was zero. (Note: There may still be a non-zero sip bill in this case.)\n* BILLING_STATUS_FREE_MINUTES* - The call was unbilled but counted against the account's free minutes. (Note: There may still be a non-zero sip bill in this case.)\n* BILLING_STATUS_FREE_SYSTEM_ERROR* - The call was free because it ended due to a system error.\n* BILLING_STATUS_FREE_OTHER* - The call is in an undocumented free billing state.\n* BILLING_STATUS_BILLED* - The call was billed. See billedDuration for the billed duration.\n* BILLING_STATUS_REFUNDED* - The call was billed but was later refunded.\n* BILLING_STATUS_UNSPECIFIED* - The call is in an unexpected billing state. Please contact support.",
+                "- BILLING_STATUS_PENDING\\* - The call hasn't been billed yet, but will be in the future. This is the case for ongoing calls for example. (Note: Calls created before May 28, 2025 may have this status even if they were billed.)\n- BILLING_STATUS_FREE_CONSOLE\\* - The call was free because it was initiated on `https://app.ultravox.ai`.\n- BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION\\* - The call was free because its effective duration was zero. (Note: There may still be a non-zero sip bill in this case.)\n- BILLING_STATUS_FREE_MINUTES\\* - The call was unbilled but counted against the account's free minutes. (Note: There may still be a non-zero sip bill in this case.)\n- BILLING_STATUS_FREE_SYSTEM_ERROR\\* - The call was free because it ended due to a system error.\n- BILLING_STATUS_FREE_OTHER\\* - The call is in an undocumented free billing state.\n- BILLING_STATUS_BILLED\\* - The call was billed. See billedDuration for the billed duration.\n- BILLING_STATUS_REFUNDED\\* - The call was billed but was later refunded.\n- BILLING_STATUS_UNSPECIFIED\\* - The call is in an unexpected billing state. Please contact support.",
                 Self::KNOWN.iter().map(Self::as_str),
             )
         }
     }
     /// The audio channel mode to use. CHANNEL_MODE_MIXED will combine user and agent audio
-    ///  into a single mono output while CHANNEL_MODE_SEPARATED will result in stereo audio
-    ///  where user and agent are separated. The latter is the default.
+    /// into a single mono output while CHANNEL_MODE_SEPARATED will result in stereo audio
+    /// where user and agent are separated. The latter is the default.
     ///
     /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
     #[derive(Clone, Debug)]
@@ -9688,7 +9688,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
-                "The audio channel mode to use. CHANNEL_MODE_MIXED will combine user and agent audio\n into a single mono output while CHANNEL_MODE_SEPARATED will result in stereo audio\n where user and agent are separated. The latter is the default.",
+                "The audio channel mode to use. CHANNEL_MODE_MIXED will combine user and agent audio\ninto a single mono output while CHANNEL_MODE_SEPARATED will result in stereo audio\nwhere user and agent are separated. The latter is the default.",
                 Self::KNOWN.iter().map(Self::as_str),
             )
         }
@@ -9859,12 +9859,12 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             )
         }
     }
-    /// * `unjoined` - Client never joined
-    /// * `hangup` - Client hung up
-    /// * `agent_hangup` - Agent hung up
-    /// * `timeout` - Call timed out
-    /// * `connection_error` - Connection error
-    /// * `system_error` - System error
+    /// - `unjoined` - Client never joined
+    /// - `hangup` - Client hung up
+    /// - `agent_hangup` - Agent hung up
+    /// - `timeout` - Call timed out
+    /// - `connection_error` - Connection error
+    /// - `system_error` - System error
     ///
     /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
     #[derive(Clone, Debug)]
@@ -10021,15 +10021,15 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
-                "* `unjoined` - Client never joined\n* `hangup` - Client hung up\n* `agent_hangup` - Agent hung up\n* `timeout` - Call timed out\n* `connection_error` - Connection error\n* `system_error` - System error",
+                "- `unjoined` - Client never joined\n- `hangup` - Client hung up\n- `agent_hangup` - Agent hung up\n- `timeout` - Call timed out\n- `connection_error` - Connection error\n- `system_error` - System error",
                 Self::KNOWN.iter().map(Self::as_str),
             )
         }
     }
-    /// * `call.started` - Fired when a call starts
-    /// * `call.joined` - Fired when a call is joined
-    /// * `call.ended` - Fired when a call ends
-    /// * `call.billed` - Fired when a call is billed
+    /// - `call.started` - Fired when a call starts
+    /// - `call.joined` - Fired when a call is joined
+    /// - `call.ended` - Fired when a call ends
+    /// - `call.billed` - Fired when a call is billed
     ///
     /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
     #[derive(Clone, Debug)]
@@ -10174,7 +10174,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
-                "* `call.started` - Fired when a call starts\n* `call.joined` - Fired when a call is joined\n* `call.ended` - Fired when a call ends\n* `call.billed` - Fired when a call is billed",
+                "- `call.started` - Fired when a call starts\n- `call.joined` - Fired when a call is joined\n- `call.ended` - Fired when a call ends\n- `call.billed` - Fired when a call is billed",
                 Self::KNOWN.iter().map(Self::as_str),
             )
         }
@@ -10324,7 +10324,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
     }
     /// For JSON responses, how audio bytes are encoded into the json_audio_field_path string.
-    ///  Defaults to base64. Also supports hex.
+    /// Defaults to base64. Also supports hex.
     ///
     /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
     #[derive(Clone, Debug)]
@@ -10488,7 +10488,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
-                "For JSON responses, how audio bytes are encoded into the json_audio_field_path string.\n Defaults to base64. Also supports hex.",
+                "For JSON responses, how audio bytes are encoded into the json_audio_field_path string.\nDefaults to base64. Also supports hex.",
                 Self::KNOWN.iter().map(Self::as_str),
             )
         }
@@ -10639,8 +10639,8 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             )
         }
     }
-    /// * `retain` - Retain indefinitely
-    /// * `auto_delete` - Auto-delete after billing
+    /// - `retain` - Retain indefinitely
+    /// - `auto_delete` - Auto-delete after billing
     ///
     /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
     #[derive(Clone, Debug)]
@@ -10775,7 +10775,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[inline]
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
-                "* `retain` - Retain indefinitely\n* `auto_delete` - Auto-delete after billing",
+                "- `retain` - Retain indefinitely\n- `auto_delete` - Auto-delete after billing",
                 Self::KNOWN.iter().map(Self::as_str),
             )
         }
@@ -12531,11 +12531,11 @@ impl<'a> crate::Request<'a, operations::ListScheduledCalls> {
     {
         self.map_builder(|builder| builder.page_size(value))
     }
-    /// * `FUTURE` - FUTURE
-    /// * `PENDING` - PENDING
-    /// * `SUCCESS` - SUCCESS
-    /// * `EXPIRED` - EXPIRED
-    /// * `ERROR` - ERROR
+    /// - `FUTURE` - FUTURE
+    /// - `PENDING` - PENDING
+    /// - `SUCCESS` - SUCCESS
+    /// - `EXPIRED` - EXPIRED
+    /// - `ERROR` - ERROR
     pub fn status(self, value: crate::types::ScheduledCallStatus) -> Self {
         self.map_builder(|builder| builder.status(value))
     }

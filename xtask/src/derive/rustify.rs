@@ -860,7 +860,7 @@ mod tests {
             markdown_text(
                 "TwiML: <Connect><Stream url=${x} /></Connect>. See https://x.example/a."
             ),
-            "TwiML: \\<Connect>\\<Stream url=${x} />\\</Connect>. See <https://x.example/a>."
+            "TwiML: \\<Connect>\\<Stream url=${x} />\\</Connect>. See `https://x.example/a`."
         );
         assert_eq!(
             markdown_text("separated by `<` if multiple"),
@@ -870,7 +870,7 @@ mod tests {
             markdown_text(
                 "See https://x.example/guide\n for help.\n* A - on https://y.example.\n* B"
             ),
-            "See <https://x.example/guide>\n for help.\n* A - on <https://y.example>.\n* B"
+            "See `https://x.example/guide`\nfor help.\n\n- A - on `https://y.example`.\n- B"
         );
     }
 

@@ -125,7 +125,7 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
     surface::add_mock_error_helpers(&mut mocks);
 
     for (file, name) in [(&client, "generated.rs"), (&mocks, "generated_httpmock.rs")] {
-        crate::sinks::rustdoc::check(file, &format!("{name} from {shown}"))?;
+        crate::sinks::rustdoc_backstop::check(file, &format!("{name} from {shown}"))?;
     }
     let manifest = project.client_manifest();
     let lock = project.root.join("Cargo.lock");

@@ -6,16 +6,19 @@
 //!
 //! | sink | encoder | what it prevents |
 //! | --- | --- | --- |
-//! | rustdoc (doc comments of generated code) | [`rustdoc::doc_text`], [`rustdoc::code_span`] | doctests (code blocks of any kind are `text`), raw HTML, bidi and control characters rustc rejects |
+//! | rustdoc (doc comments of generated code) | [`rustdoc::doc_text`] (the vendor's Markdown parsed with pulldown-cmark, rustdoc's parser, and written back from an allowlist), [`rustdoc::code_span`]; checked after generation by [`rustdoc_backstop::check`] | doctests (code blocks anywhere are `text`), HTML, links, images, unresolved intra-doc links, bare URLs, bidi and control characters rustc rejects |
 //! | Rust identifiers and literals | `quote` / `syn` (literals are escaped by construction); names are checked by `names` | code outside a literal |
-//! | Markdown (the report, `body.md`, `failure.md`, CHANGELOG entries) | [`markdown::code`] | mentions, references, HTML, links, images, broken code spans, raw newlines |
+//! | Markdown (the report, `body.md`, `failure.md`, CHANGELOG entries) | [`markdown::code`], its output checked with pulldown-cmark to be one code span | mentions, references, HTML, links, images, broken code spans, raw newlines |
 //! | one-line outputs (title, labels, commit message, `$GITHUB_OUTPUT`) | [`line::one_line`] | a line break or a control character (a forged trailer, label or workflow command) |
-//! | the terminal (stdout and stderr of every command) | [`terminal::escape`], through [`terminal::out`] and [`terminal::err`] | escape sequences, lone CRs, bidi reordering |
+//! | the terminal (stdout and stderr of every command) | [`terminal::escape`], through [`terminal::out`] and [`terminal::err`] | escape sequences, lone CRs, bidi reordering, GitHub Actions workflow commands (`::` at a line's start, `##[` anywhere) |
 //! | the lock file (`openapi/upstream.lock`) | the `toml` crate's serializer | a value that ends its string |
 
 pub mod line;
 pub mod markdown;
 pub mod rustdoc;
+pub mod rustdoc_backstop;
+#[cfg(test)]
+mod rustdoc_grammar;
 pub mod terminal;
 
 /// Whether `c` must never reach a sink as itself: a control character
