@@ -295,10 +295,15 @@ impl Writer {
     /// indentation.
     fn start_block(&mut self) {
         self.flush_text();
-        // Right after a list marker, the item's first block stays on the
-        // marker's line: a blank line there would end the item.
-        let after_marker = std::mem::take(&mut self.marker_open);
-        if !self.out.is_empty() && !after_marker {
+        self.separate();
+    }
+
+    /// Writes the break a block needs from what precedes it.
+    fn separate(&mut self) {
+        // Right after a list marker (and blocks that wrote nothing), the
+        // item's first block stays on the marker's line: a blank line there
+        // would end the item.
+        if !self.out.is_empty() && !self.marker_open {
             // A block after inline text (a tight item's) is set apart.
             let separation = match self.pending {
                 Break::None | Break::Blank => "\n\n",
@@ -320,6 +325,10 @@ impl Writer {
 
     /// Writes markup of the writer's own (not the vendor's text).
     fn push(&mut self, markup: &str) {
+        // Inline content after a block (in a tight item) starts a line.
+        if self.pending != Break::None {
+            self.separate();
+        }
         self.out.push_str(markup);
         self.line_start = false;
         self.marker_open = false;
@@ -339,6 +348,7 @@ impl Writer {
     /// fenced with more backticks than any run in it.
     fn code_block(&mut self, code: &str) {
         self.start_block();
+        self.marker_open = false;
         let code = super::reveal(code, true);
         let longest = code
             .split(|c| c != '`')
@@ -367,6 +377,9 @@ impl Writer {
             return;
         }
         let text = std::mem::take(&mut self.text);
+        if self.pending != Break::None {
+            self.separate();
+        }
         let text = super::reveal(&text, false);
         let mut rest = text.as_str();
         // A URL is shown as a code span: neither a link nor a bare URL.
@@ -452,6 +465,11 @@ mod tests {
             "1. ```text\n   x\n   ```"
         );
         assert_eq!(doc_text("````\n```\n````"), "````text\n```\n````");
+        // Found by the property test: an item whose first block writes
+        // nothing, and text after a block in a tight item.
+        assert_eq!(doc_text("10. #\n    \n    text"), "10. text");
+        assert_eq!(doc_text("10. - text"), "10. - text");
+        assert_eq!(doc_text("- > ```\n  a"), "- ```text\n  \n  ```\n\n  a");
     }
 
     #[test]
@@ -513,19 +531,6 @@ mod tests {
             );
             assert!(!doc.contains('\r'), "{doc:?}");
             assert!(!doc.chars().any(super::super::is_hidden), "{doc:?}");
-        }
-    }
-
-    /// `DOC_TEXT=... cargo test -p xtask show_doc_text -- --nocapture`
-    #[test]
-    fn show_doc_text() {
-        if let Ok(text) = std::env::var("DOC_TEXT") {
-            let doc = doc_text(&text);
-            let names = Default::default();
-            eprintln!(
-                "{doc}\n---\n{:?}",
-                super::super::rustdoc_backstop::problem(&doc, &names)
-            );
         }
     }
 
