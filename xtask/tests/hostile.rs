@@ -164,9 +164,43 @@ fn parse_github_output(text: &str) -> BTreeMap<String, String> {
     outputs
 }
 
-/// The workflow step that turns the watch's files into the pull request's
-/// inputs, as written in `.github/workflows/upstream.yml`.
-fn pull_request_inputs_step() -> String {
+/// 5. Logs are not a command channel: a path carrying the runner's legacy
+///    `##[…]` and a line-start `::` reaches stderr (in a refusal) broken
+///    up, and the workflow turns commands off around the watch.
+#[test]
+fn the_documents_text_issues_no_workflow_command() {
+    let mut document = newer();
+    let forged = "/api/##[error title=x]forged/::add-mask::y";
+    let paths = document["paths"].as_object_mut().unwrap();
+    paths.insert(
+        forged.to_owned(),
+        json!({ "get": { "operationId": "forged", "responses": {} } }),
+    );
+    let scratch = Scratch::generated(&data(NEWER));
+    let from = scratch.write("download.json", &text(&document));
+    let stderr = scratch.assert_rejected(&["sync", "--from", from.to_str().unwrap()], &["forged"]);
+    assert!(!stderr.contains("##["), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .all(|line| !line.trim_start().starts_with("::")),
+        "{stderr}"
+    );
+
+    let run = workflow_step("cargo xtask watch");
+    let off = run.find("echo \"::stop-commands::$token\"").expect(&run);
+    let watch = run.find("cargo xtask watch").expect(&run);
+    let on = run.find("echo \"::$token::\"").expect(&run);
+    assert!(off < watch && watch < on, "{run}");
+    assert!(
+        run.contains("/dev/urandom"),
+        "a token nobody can guess: {run}"
+    );
+}
+
+/// The script of the step named `name` of the watch job, as written in
+/// `.github/workflows/upstream.yml`.
+fn workflow_step(name: &str) -> String {
     let workflow: Value = serde_saphyr::from_str(
         &std::fs::read_to_string(workspace().join(".github/workflows/upstream.yml")).unwrap(),
     )
@@ -175,10 +209,16 @@ fn pull_request_inputs_step() -> String {
         .as_array()
         .unwrap()
         .iter()
-        .find(|step| step["name"] == "Pull request inputs")
+        .find(|step| step["name"] == name)
         .and_then(|step| step["run"].as_str())
-        .expect("the step `Pull request inputs`")
+        .unwrap_or_else(|| panic!("no step {name:?}"))
         .to_owned()
+}
+
+/// The workflow step that turns the watch's files into the pull request's
+/// inputs, as written in `.github/workflows/upstream.yml`.
+fn pull_request_inputs_step() -> String {
+    workflow_step("Pull request inputs")
 }
 
 /// 4. The pull request says what happened, only: a document whose names
@@ -389,11 +429,24 @@ fn the_origin_moves_only_where_the_overlay_allows() {
         "https://evil.example",
         "https://api.ultravox.ai:8443",
         "http://api.ultravox.ai",
+        "https://api.ultravox.ai/?x=1",
+        "https://api.ultravox.ai#frag",
     ] {
         let mut document = newer();
         document["servers"][0]["url"] = json!(url);
         assert_sync_refused(&document, &[url]);
     }
+    // A new path on the same origin needs no overlay, and the report does
+    // not claim that the overlay allowed it.
+    let mut document = newer();
+    document["servers"][0]["url"] = json!("https://api.ultravox.ai/v2");
+    let scratch = Scratch::generated(&data(NEWER));
+    let from = scratch.write("download.json", &text(&document));
+    let report = scratch.assert_ok(&["sync", "--from", from.to_str().unwrap()]);
+    assert!(
+        report.contains("only the path changes") && !report.contains("allows the new origin"),
+        "{report}"
+    );
     let mut document = newer();
     document["servers"][0]["url"] = json!("https://api2.ultravox.ai");
     let scratch = Scratch::generated(&data(NEWER));
@@ -411,7 +464,8 @@ fn the_origin_moves_only_where_the_overlay_allows() {
     let first_lines: String = report.lines().take(3).collect::<Vec<_>>().join("\n");
     assert!(
         first_lines.contains("The API's server changes")
-            && first_lines.contains("https://api2.ultravox.ai"),
+            && first_lines.contains("https://api2.ultravox.ai")
+            && first_lines.contains("allows the new origin"),
         "{report}"
     );
 }
@@ -590,6 +644,40 @@ fn an_interrupted_write_is_completed_or_undone_by_the_next_run() {
         scratch.assert_ok(&["sync", "--from", from.to_str().unwrap()]);
         assert!(!journal.exists());
         assert!(tree(&scratch) == expected_new, "committed: {committed}");
+    }
+}
+
+/// 7, planted: a plan naming an absolute path, one with `..`, or one
+/// through a symbolic link is refused naming the journal, and nothing
+/// moves (`codegen` is what `codegen --check` tells a user to run).
+#[test]
+fn a_planted_journal_moves_nothing_outside_the_project() {
+    let scratch = Scratch::generated(&data(NEWER));
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), scratch.path("link")).unwrap();
+    let victim = outside.path().join("victim.txt");
+    for planted in [
+        victim.display().to_string(),
+        "../escaped.txt".to_owned(),
+        "openapi/../../escaped.txt".to_owned(),
+        "link/victim.txt".to_owned(),
+    ] {
+        let journal = scratch.path(".xtask-write");
+        std::fs::create_dir_all(&journal).unwrap();
+        std::fs::write(journal.join("0"), "planted").unwrap();
+        std::fs::write(
+            journal.join("plan.json"),
+            serde_json::to_string(&[&planted]).unwrap(),
+        )
+        .unwrap();
+        let before = tree(&scratch);
+        let stderr = scratch.assert_rejected(&["codegen"], &[".xtask-write", "nothing was moved"]);
+        assert!(stderr.contains(&planted), "{stderr}");
+        assert!(!victim.exists(), "{planted}");
+        assert!(!scratch.path("../escaped.txt").exists(), "{planted}");
+        assert!(journal.join("0").exists(), "{planted}");
+        assert!(tree(&scratch) == before, "{planted}");
+        std::fs::remove_dir_all(&journal).unwrap();
     }
 }
 

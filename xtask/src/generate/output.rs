@@ -89,6 +89,18 @@ fn complete(root: &Path) -> Result<()> {
             journal.display()
         )
     })?;
+    // Checked whole before anything moves: a plan is the xtask's own, and
+    // one planted in the tree must not move a file outside the project.
+    for (index, relative) in plan.iter().enumerate() {
+        if let Err(why) = check_planned(root, relative, &journal.join(index.to_string())) {
+            anyhow::bail!(
+                "{} names {relative:?}, which {why}; nothing was moved. The xtask writes no such \
+                 plan: delete {} and run the command again",
+                plan_path.display(),
+                journal.display()
+            );
+        }
+    }
     for (index, relative) in plan.iter().enumerate() {
         let staged = journal.join(index.to_string());
         if !staged.exists() {
@@ -111,6 +123,40 @@ fn complete(root: &Path) -> Result<()> {
     std::fs::remove_file(&plan_path)
         .and_then(|()| std::fs::remove_dir_all(&journal))
         .with_context(|| format!("cannot remove {}", journal.display()))
+}
+
+/// Why the plan's `relative` path (staged at `staged`) may not be moved into
+/// place: absolute, leaving the project (`..`), or passing through a
+/// symbolic link (the journal's own file included).
+fn check_planned(root: &Path, relative: &str, staged: &Path) -> Result<(), String> {
+    use std::path::Component;
+    let path = Path::new(relative);
+    if relative.is_empty() || path.is_absolute() || path.has_root() {
+        return Err("is not a path inside the project".to_owned());
+    }
+    if path
+        .components()
+        .any(|component| !matches!(component, Component::Normal(_)))
+    {
+        return Err("contains `..` or `.`".to_owned());
+    }
+    let is_link = |path: &Path| {
+        std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink())
+    };
+    if is_link(staged) {
+        return Err(format!(
+            "is staged as a symbolic link ({})",
+            staged.display()
+        ));
+    }
+    let mut at = root.to_path_buf();
+    for component in path.components() {
+        at.push(component);
+        if is_link(&at) {
+            return Err(format!("passes through the symbolic link {}", at.display()));
+        }
+    }
+    Ok(())
 }
 
 fn write_synced(path: &Path, contents: &[u8]) -> Result<()> {

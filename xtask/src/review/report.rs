@@ -84,6 +84,10 @@ pub struct Report {
     /// neither `writeOnly` nor sensitive: their values would show in
     /// `Debug` (see `redact`).
     pub unmarked_secrets: Vec<String>,
+    /// Whether the server's origin (scheme, host, port) changes, not only
+    /// its path: `refusals::origin` let it through only because the
+    /// overlay allows the new origin.
+    server_origin_changes: bool,
 }
 
 /// Facts of generated Rust that the spec alone does not show.
@@ -135,6 +139,23 @@ pub fn compare(
     report
 }
 
+/// What in a property's name (lowercased) says its value is a secret: the
+/// one table the report's "Secrets to mark" reads.
+pub const SECRET_WORDS: &[&str] = &[
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "credential",
+    "token",
+    "key",
+    "authorization",
+    "hmac",
+    "signing",
+    "private",
+];
+
 impl Report {
     fn push(&mut self, impact: Impact, at: String, what: String) {
         self.entries.push(Entry { impact, at, what });
@@ -149,9 +170,7 @@ impl Report {
     fn check_secret(&mut self, at: &str, name: &str, schema: &Value) {
         let schema = unwrap(schema);
         let lowered = name.to_ascii_lowercase();
-        let secret_like = ["secret", "password", "token", "key"]
-            .iter()
-            .any(|word| lowered.contains(word));
+        let secret_like = SECRET_WORDS.iter().any(|word| lowered.contains(word));
         let marked = [crate::generate::redact::SENSITIVE, "writeOnly"]
             .iter()
             .any(|marker| is_true(schema.get(*marker)));
@@ -167,6 +186,10 @@ impl Report {
     fn compare_servers_and_auth(&mut self, before: &Value, after: &Value) {
         let url = |spec: &Value| spec.pointer("/servers/0/url").cloned();
         if url(before) != url(after) {
+            let origin = |spec: &Value| {
+                crate::derive::refusals::origin::server(spec).and_then(crate::fetch::origin::origin)
+            };
+            self.server_origin_changes = origin(before) != origin(after);
             self.push(
                 Impact::Breaking,
                 "servers".to_owned(),
@@ -592,9 +615,14 @@ impl Report {
             .iter()
             .find(|entry| entry.at == "servers")
             .map(|entry| {
+                let why = if self.server_origin_changes {
+                    "`openapi/overlay.yaml` allows the new origin"
+                } else {
+                    "the origin (scheme, host and port) is the same, only the path changes"
+                };
                 format!(
                     "> **The API's server changes:** {}. Every client built from this sends its \
-                     API key there; `openapi/overlay.yaml` allows the new origin.\n",
+                     API key there; {why}.\n",
                     entry.what
                 )
             })
@@ -942,6 +970,27 @@ mod tests {
         };
         let report = compare(&before, &after, &facts, &facts);
         assert_eq!(report.unmarked_secrets, ["Batch.apiKey", "Sip.authToken"]);
+        let mut after_more = before.clone();
+        let names = [
+            "sipPassphrase",
+            "credentials",
+            "pwd",
+            "userPasswd",
+            "authorization",
+            "signingHmac",
+            "privateKey",
+            "clientSecret",
+        ];
+        for name in names {
+            after_more["components"]["schemas"]["Batch"]["properties"][name] =
+                json!({ "type": "string" });
+        }
+        let every_kind = compare(&before, &after_more, &facts, &facts);
+        let expected: std::collections::BTreeSet<String> =
+            names.iter().map(|name| format!("Batch.{name}")).collect();
+        let found: std::collections::BTreeSet<String> =
+            every_kind.unmarked_secrets.iter().cloned().collect();
+        assert_eq!(found, expected);
         let markdown = report.to_markdown("t");
         assert!(markdown.contains("### Secrets to mark"), "{markdown}");
         assert!(markdown.contains("`Batch.apiKey`"), "{markdown}");

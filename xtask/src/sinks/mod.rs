@@ -91,6 +91,7 @@ pub const HOSTILE: &[&str] = &[
     "lone\rcarriage return",
     "\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{1b}]8;;https://evil.example\u{1b}\\link",
     "::add-mask::secret",
+    "/api/##[error title=x]forged\n  ::stop-commands::token",
     "bidi \u{202E}txet\u{202C} and zero\u{200B}width",
     "| cell | break |",
 ];

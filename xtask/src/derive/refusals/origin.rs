@@ -18,11 +18,20 @@ pub fn server(spec: &Value) -> Option<&str> {
     spec.pointer("/servers/0/url").and_then(Value::as_str)
 }
 
-/// The server, if any, is an `https://` URL with a host.
+/// The server, if any, is an `https://` URL with a host, and no query or
+/// fragment (the client joins paths to it: it would refuse such a base URL,
+/// so every default client would fail).
 pub fn check_scheme(spec: &Value, shown: &str) -> Result<()> {
     let Some(url) = server(spec) else {
         return Ok(());
     };
+    if url.contains(['?', '#']) {
+        bail!(
+            "{shown}: the server {} has a query or a fragment; it cannot be the base URL that \
+             operation paths are joined to. Report it to Ultravox",
+            one_line(url)
+        );
+    }
     match origin(url) {
         Some(origin) if origin.starts_with("https://") => Ok(()),
         _ => bail!(
