@@ -470,6 +470,22 @@ fn the_origin_moves_only_where_the_overlay_allows() {
     );
 }
 
+/// 6. What the tests generate is bounded: a pattern whose shortest match
+///    is a billion characters, on a field the decode property test samples,
+///    is refused naming it; so is one that is no regular expression.
+#[test]
+fn patterns_whose_samples_would_be_huge_are_refused() {
+    for (pattern, why) in [
+        ("^(?:(?:a{1000}){1000}){1000}$", "1000000000 bytes"),
+        ("^(?=lookahead)$", "not a regular expression"),
+    ] {
+        let mut document = newer();
+        schema(&mut document, "ScheduledCall")["properties"]["error"] =
+            json!({ "type": "string", "nullable": true, "pattern": pattern });
+        assert_sync_refused(&document, &[pattern, why]);
+    }
+}
+
 /// 6. No hang, bounded work: component cycles without structure are
 ///    refused at once, naming the cycle; a document over a budget names
 ///    what is big; `--from FILE` has the download's size cap.

@@ -214,13 +214,74 @@ fn valid(schema: &'static Value) -> BoxedStrategy<Value> {
     Samples::derived().valid(schema)
 }
 
-/// Strings matching an anchored `pattern` of the spec.
+/// Strings matching an anchored `pattern` of the spec. Every repetition's
+/// upper bound is capped a few above its lower one (`a{0,100000}` samples
+/// at most 8 `a`s): the samples stay in the pattern's language, and their
+/// size stays near its shortest match, which `cargo xtask sync` bounds
+/// (`refusals::patterns`).
 fn matching(pattern: &str) -> BoxedStrategy<Value> {
     let unanchored = pattern.trim_start_matches('^').trim_end_matches('$');
-    proptest::string::string_regex(unanchored)
+    let hir = regex_syntax::Parser::new()
+        .parse(unanchored)
+        .unwrap_or_else(|err| panic!("cannot parse the pattern `{pattern}`: {err}"));
+    proptest::string::string_regex_parsed(&capped(&hir))
         .unwrap_or_else(|err| panic!("cannot generate strings for `{pattern}`: {err}"))
         .prop_map(Value::from)
         .boxed()
+}
+
+/// `hir` with every repetition's upper bound at most 8 above its lower.
+fn capped(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
+    match hir.kind() {
+        HirKind::Repetition(repetition) => {
+            let cap = repetition.min.saturating_add(8);
+            Hir::repetition(Repetition {
+                min: repetition.min,
+                max: Some(repetition.max.map_or(cap, |max| max.min(cap))),
+                greedy: repetition.greedy,
+                sub: Box::new(capped(&repetition.sub)),
+            })
+        }
+        HirKind::Capture(capture) => Hir::capture(Capture {
+            index: capture.index,
+            name: capture.name.clone(),
+            sub: Box::new(capped(&capture.sub)),
+        }),
+        HirKind::Concat(parts) => Hir::concat(parts.iter().map(capped).collect()),
+        HirKind::Alternation(parts) => Hir::alternation(parts.iter().map(capped).collect()),
+        _ => hir.clone(),
+    }
+}
+
+#[test]
+fn pattern_samples_stay_small_and_match() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    for pattern in [
+        "^a{0,5000}b$",
+        "^(?:x{2,}){3}$",
+        "^[0-9]+s$",
+        "^[a-z]{3,2000}$",
+    ] {
+        let full = regex_syntax::Parser::new()
+            .parse(pattern)
+            .map(|hir| hir.properties().minimum_len())
+            .unwrap();
+        let strategy = matching(pattern);
+        for _ in 0..50 {
+            let sample = strategy.new_tree(&mut runner).unwrap().current();
+            let sample = sample.as_str().unwrap();
+            assert!(
+                sample.len() <= full.unwrap_or(0) + 64,
+                "{pattern}: {sample}"
+            );
+            assert!(
+                regex::Regex::new(pattern).unwrap().is_match(sample),
+                "{pattern}: {sample:?} does not match"
+            );
+        }
+    }
 }
 
 fn nullable(schema: &Value, strategy: BoxedStrategy<Value>) -> BoxedStrategy<Value> {

@@ -14,13 +14,16 @@
 //! - [`budget`]: more enum values, properties, schemas or generated code
 //!   than a budget allows (`--budget FACTOR` raises it);
 //! - [`origin`]: a server whose scheme, host or port changes, unless the
-//!   overlay allows it, and plain `http://` always.
+//!   overlay allows it, plain `http://` always, and a query or fragment;
+//! - [`patterns`]: a `pattern` that is not a regular expression, or whose
+//!   shortest match is huge (every test sample would be).
 
 pub mod budget;
 pub mod cycles;
 pub mod names;
 pub mod origin;
 pub mod paths;
+pub mod patterns;
 
 use anyhow::Result;
 use serde_json::Value;
@@ -37,5 +40,6 @@ pub fn check_derived(spec: &Value, shown: &str) -> Result<()> {
     origin::check_scheme(spec, shown)?;
     names::check(spec, shown)?;
     cycles::check(spec, shown)?;
+    patterns::check(spec, shown)?;
     budget::check_spec(spec, shown)
 }
