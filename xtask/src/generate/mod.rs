@@ -10,6 +10,7 @@ pub mod operation_tests;
 pub mod output;
 pub mod patch_nulls;
 pub mod redact;
+pub mod scope;
 pub mod surface;
 pub mod syn_modules;
 
@@ -127,6 +128,12 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
     for (file, name) in [(&client, "generated.rs"), (&mocks, "generated_httpmock.rs")] {
         crate::sinks::rustdoc_backstop::check(file, &format!("{name} from {shown}"))?;
     }
+    // What the generated code uses unqualified, as generated last (where no
+    // schema shadows anything yet); a scratch project has none.
+    let committed = std::fs::read_to_string(project.out_dir().join("generated.rs"))
+        .ok()
+        .and_then(|code| syn::parse_file(&code).ok());
+    scope::check(&client, committed.as_ref(), &shown)?;
     let manifest = project.client_manifest();
     let lock = project.root.join("Cargo.lock");
     for (file, name) in [(&client, "generated.rs"), (&mocks, "generated_httpmock.rs")] {

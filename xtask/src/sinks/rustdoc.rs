@@ -185,6 +185,7 @@ impl Writer {
             }
             Tag::Item => {
                 self.start_block();
+                let depth = self.lists.len();
                 let Some(list) = self.lists.last_mut() else {
                     return;
                 };
@@ -194,7 +195,10 @@ impl Writer {
                         *number = number.saturating_add(1);
                         marker
                     }
-                    None => "- ".to_owned(),
+                    // `-` and `+` alternate by depth: items opened on one
+                    // line (`- - -`) would otherwise be a thematic break.
+                    None if depth % 2 == 1 => "- ".to_owned(),
+                    None => "+ ".to_owned(),
                 };
                 if list.flat {
                     let marker = marker.clone();
@@ -468,7 +472,8 @@ mod tests {
         // Found by the property test: an item whose first block writes
         // nothing, and text after a block in a tight item.
         assert_eq!(doc_text("10. #\n    \n    text"), "10. text");
-        assert_eq!(doc_text("10. - text"), "10. - text");
+        assert_eq!(doc_text("10. - text"), "10. + text");
+        assert_eq!(doc_text("- - +\n    \n    text"), "- + - \n\n    text");
         assert_eq!(doc_text("- > ```\n  a"), "- ```text\n  \n  ```\n\n  a");
     }
 
