@@ -30,6 +30,12 @@ xflags::xflags! {
             required --from source: String
             /// Also write the report to FILE.
             optional --report file: PathBuf
+            /// The program that checks the regenerated client builds, run as
+            /// `PROGRAM check --locked --all-features -p ultravox-client`
+            /// (default cargo); a failure puts every file back.
+            optional --check-with program: PathBuf
+            /// Skip that check (faster; `watch` always runs it).
+            optional --no-build-check
             /// Limit on the download, in seconds (default 50).
             optional --timeout seconds: u64
             /// Multiply the budgets on the generated code's size (enum values,

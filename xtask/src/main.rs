@@ -72,7 +72,15 @@ fn run(flags: flags::Xtask) -> Result<ExitCode> {
         XtaskCmd::Sync(sync) => {
             let report = sync.report.map(absolute).transpose()?;
             let from = sync::Source::parse(&sync.from)?;
-            sync::run(&project, &from, report.as_deref(), limits(sync.timeout))?
+            let check_with = sync.check_with.unwrap_or_else(|| "cargo".into());
+            let check_with = (!sync.no_build_check).then_some(check_with.as_path());
+            sync::run(
+                &project,
+                &from,
+                report.as_deref(),
+                limits(sync.timeout),
+                check_with,
+            )?
         }
         XtaskCmd::Watch(watch) => {
             let from = sync::Source::parse(&watch.from)?;

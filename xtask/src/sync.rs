@@ -3,7 +3,9 @@
 //! 304) or read, then everything is derived and generated in memory; only
 //! when all of it succeeds are the vendor copy, its provenance record, the
 //! derived spec and the generated files replaced, together. Then the change
-//! report is printed.
+//! report is printed. Before it says "changed", the regenerated client
+//! must pass `cargo check` (as `watch` runs it; `--no-build-check` skips
+//! it): a failure puts every file back.
 
 use std::path::{Path, PathBuf};
 
@@ -86,7 +88,6 @@ impl Synced {
             .is_some_and(|previous| self.provenance.published() < previous.published())
     }
 
-    /// Writes every file, or none.
     /// What the files this sync writes hold now (`None`: no such file).
     pub fn previous_files(&self) -> Vec<(PathBuf, Option<String>)> {
         self.files
@@ -115,21 +116,28 @@ impl Synced {
         Ok(())
     }
 
-    pub fn write(&self, project: &Project) -> Result<()> {
-        let changed = output::write_all(&project.root, &self.files)?;
+    /// Writes every file, or none; which changed.
+    pub fn write(&self, project: &Project) -> Result<Vec<bool>> {
+        output::write_all(&project.root, &self.files)
+    }
+
+    /// Says which files `write` changed (once the change is kept).
+    pub fn show_written(&self, project: &Project, changed: &[bool]) {
         for ((path, _), changed) in self.files.iter().zip(changed) {
-            let state = if changed { "updated" } else { "unchanged" };
+            let state = if *changed { "updated" } else { "unchanged" };
             crate::sinks::terminal::err(&format!("{}: {state}\n", project.show(path)));
         }
-        Ok(())
     }
 }
 
+/// `check_with`: the program whose `check` must pass on the regenerated
+/// client (as `watch` runs it) before the change is kept; `None` skips it.
 pub fn run(
     project: &Project,
     from: &Source,
     report_path: Option<&Path>,
     limits: Limits,
+    check_with: Option<&Path>,
 ) -> Result<()> {
     // A write a killed run left is finished (or undone) first: otherwise the
     // vendor copy, replaced already, would say "no changes" over a broken tree.
@@ -143,7 +151,20 @@ pub fn run(
         }
         Prepared::Changed(synced) => {
             let markdown = synced.report.to_markdown(&synced.title());
-            synced.write(project)?;
+            let previous = synced.previous_files();
+            let changed = synced.write(project)?;
+            // The backstop: what sync accepts builds.
+            if let Some(program) = check_with
+                && let Err(cause) = builds(project, program)
+            {
+                synced.restore(project, previous)?;
+                anyhow::bail!(
+                    "{} was not taken in; no file changed: the regenerated client does not \
+                     build: {cause}",
+                    from.shown()
+                );
+            }
+            synced.show_written(project, &changed);
             // Not part of the tree: anywhere the caller says.
             if let Some(path) = report_path {
                 std::fs::write(path, &markdown)
@@ -261,7 +282,13 @@ pub fn build(
     let derived = derive::derive(project, upstream, &shown)
         .map_err(truncated)
         .with_context(|| format!("{shown} was not taken in; no file changed"))?;
-    let mut files = generate::outputs(project, &derived)
+    // The client as generated from the committed document, parsed once: for
+    // the names a new schema may not take, and for the report.
+    let before_code = std::fs::read_to_string(project.out_dir().join("generated.rs")).ok();
+    let before_file = before_code
+        .as_deref()
+        .and_then(|code| syn::parse_file(code).ok());
+    let mut files = generate::outputs(project, &derived, before_file.as_ref())
         .with_context(|| format!("{shown} was not taken in; no file changed"))?;
 
     let before_spec = committed_spec(project)?;
@@ -269,7 +296,6 @@ pub fn build(
     let overlay = document::load(&overlay_path, &project.show(&overlay_path), "the overlay")?;
     crate::derive::refusals::origin::check_change(&before_spec, &derived.spec, &overlay, &shown)
         .with_context(|| format!("{shown} was not taken in; no file changed"))?;
-    let before_code = std::fs::read_to_string(project.out_dir().join("generated.rs")).ok();
     let after_code = files
         .iter()
         .find(|(path, _)| path.ends_with("generated.rs"))
@@ -277,8 +303,12 @@ pub fn build(
     let report = report::compare(
         &before_spec,
         &derived.spec,
-        &rust_facts(before_code.as_deref()),
-        &rust_facts(after_code.as_deref()),
+        &rust_facts(before_file.as_ref()),
+        &rust_facts(
+            after_code
+                .and_then(|code| syn::parse_file(&code).ok())
+                .as_ref(),
+        ),
     );
     // The vendor's bytes, exactly as published, and where they came from.
     files.insert(0, (project.upstream(), text));
@@ -305,11 +335,10 @@ fn committed_spec(project: &Project) -> Result<Value> {
     }
 }
 
-fn rust_facts(code: Option<&str>) -> RustFacts {
-    let file = code.and_then(|code| syn::parse_file(code).ok());
+fn rust_facts(file: Option<&syn::File>) -> RustFacts {
     RustFacts {
-        crates: file.as_ref().map(crates::used).unwrap_or_default(),
-        types: file.as_ref().map(generated_types).unwrap_or_default(),
+        crates: file.map(crates::used).unwrap_or_default(),
+        types: file.map(generated_types).unwrap_or_default(),
     }
 }
 
@@ -318,4 +347,35 @@ fn generated_types(file: &syn::File) -> std::collections::BTreeSet<String> {
     syn_modules::items(&file.items, "types")
         .map(|types| syn_modules::type_names(types).collect())
         .unwrap_or_default()
+}
+
+/// Runs `PROGRAM check` on the client with every feature; the first error
+/// line of a failure.
+pub fn builds(project: &Project, program: &Path) -> std::result::Result<(), String> {
+    let output = std::process::Command::new(program)
+        .args([
+            "check",
+            "--locked",
+            "--quiet",
+            "--all-features",
+            "-p",
+            "ultravox-client",
+        ])
+        .current_dir(&project.root)
+        .output()
+        .map_err(|err| format!("cannot run `{} check` ({err})", program.display()))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let first = stderr
+        .lines()
+        .find(|line| line.starts_with("error"))
+        .or_else(|| stderr.lines().find(|line| !line.trim().is_empty()))
+        .unwrap_or("no output");
+    Err(format!(
+        "`{} check` failed ({}): {first}",
+        program.display(),
+        output.status
+    ))
 }

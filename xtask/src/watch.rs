@@ -113,9 +113,9 @@ pub fn run(
         }
     };
     let previous = synced.previous_files();
-    synced.write(project)?;
+    let changed = synced.write(project)?;
     // The backstop: no pull request carries a client that does not build.
-    if let Err(cause) = builds(project, check_with) {
+    if let Err(cause) = sync::builds(project, check_with) {
         synced.restore(project, previous)?;
         let cause = one_line(&format!(
             "{} was not taken in; no file changed: the regenerated client does not build: {cause}",
@@ -130,6 +130,7 @@ pub fn run(
         return Ok(Outcome::Refused);
     }
 
+    synced.show_written(project, &changed);
     let judgement = semver::judge(project, baseline);
     let version = client_version(project)?;
     let pull_request = PullRequest {
@@ -148,37 +149,6 @@ pub fn run(
     write("outcome", &format!("{}\n", Outcome::Changed.as_str()))?;
     terminal::err(&format!("changed: {}\n", pull_request.title()));
     Ok(Outcome::Changed)
-}
-
-/// Runs `PROGRAM check` on the client with every feature; the first error
-/// line of a failure.
-fn builds(project: &Project, program: &Path) -> std::result::Result<(), String> {
-    let output = std::process::Command::new(program)
-        .args([
-            "check",
-            "--locked",
-            "--quiet",
-            "--all-features",
-            "-p",
-            "ultravox-client",
-        ])
-        .current_dir(&project.root)
-        .output()
-        .map_err(|err| format!("cannot run `{} check` ({err})", program.display()))?;
-    if output.status.success() {
-        return Ok(());
-    }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let first = stderr
-        .lines()
-        .find(|line| line.starts_with("error"))
-        .or_else(|| stderr.lines().find(|line| !line.trim().is_empty()))
-        .unwrap_or("no output");
-    Err(format!(
-        "`{} check` failed ({}): {first}",
-        program.display(),
-        output.status
-    ))
 }
 
 fn failure(cause: &str, from: &Source, record: Option<&Provenance>) -> String {

@@ -347,6 +347,71 @@ fn assert_sync_refused(document: &Value, needles: &[&str]) -> Scratch {
     scratch
 }
 
+/// 2. Accepted by `sync` means it builds: a schema named like what the
+///    generated code already has in scope (the prelude's, an import, the
+///    builders' own items) and a request property named like a builder's
+///    method are refused by `sync` itself, naming them, not only by the
+///    watch's build check.
+#[test]
+fn names_the_generated_scope_holds_are_refused_by_sync() {
+    // The repository's own operations, so that the builders' helpers
+    // (`Text`, `Items`) are generated too.
+    let scratch = Scratch::new(&data(NEWER));
+    for relative in [
+        "openapi/operations.yaml",
+        "openapi/overlay.yaml",
+        "generated-client/Cargo.toml",
+    ] {
+        scratch.write(
+            relative,
+            &std::fs::read_to_string(workspace().join(relative)).unwrap(),
+        );
+    }
+    scratch.assert_ok(&["codegen"]);
+    for name in [
+        "String",
+        "Default",
+        "FieldError",
+        "IntoField",
+        "Text",
+        "Items",
+    ] {
+        let mut document = newer();
+        document["components"]["schemas"][name] =
+            json!({ "type": "object", "properties": { "x": { "type": "string" } } });
+        schema(&mut document, "ScheduledCall")["properties"]["extra"] =
+            json!({ "$ref": format!("#/components/schemas/{name}") });
+        let from = scratch.write("download.json", &text(&document));
+        scratch.assert_rejected(
+            &["sync", "--from", from.to_str().unwrap()],
+            &[&format!("`{name}`")],
+        );
+    }
+    // The backstop: what still does not build is refused by sync's own
+    // build check (here a program that fails), and every file is put back.
+    let mut document = newer();
+    schema(&mut document, "ScheduledCall")["properties"]["note"] = json!({ "type": "string" });
+    let from = scratch.write("download.json", &text(&document));
+    scratch.assert_rejected(
+        &[
+            "sync",
+            "--from",
+            from.to_str().unwrap(),
+            "--check-with",
+            "/bin/false",
+        ],
+        &["does not build", "/bin/false check"],
+    );
+    let mut document = newer();
+    schema(&mut document, "ScheduledCallBatch")["properties"]["build"] =
+        json!({ "type": "string", "nullable": true });
+    let from = scratch.write("download.json", &text(&document));
+    scratch.assert_rejected(
+        &["sync", "--from", from.to_str().unwrap()],
+        &["two methods `build`"],
+    );
+}
+
 /// 2. Accepted means it builds: names that collide once sanitised, names
 ///    with hidden or non-ASCII characters, invalid header parameters, the
 ///    auth header as a parameter, paths that leave the base URL, duplicate

@@ -311,7 +311,11 @@ fn plain(ty: &syn::Type) -> String {
 
 fn last_ident(ty: &syn::Type) -> Option<String> {
     match ty {
-        syn::Type::Path(path) => path.path.segments.last().map(|last| last.ident.to_string()),
+        // Only a crate's type (`::uuid::Uuid`, `::std::string::String`): a
+        // schema may be named `Uuid` too, and is `super::Uuid`.
+        syn::Type::Path(path) if path.path.leading_colon.is_some() => {
+            path.path.segments.last().map(|last| last.ident.to_string())
+        }
         _ => None,
     }
 }

@@ -47,7 +47,7 @@ pub fn run(project: &Project, check: bool) -> Result<()> {
     }
     verify_upstream(project)?;
     let derived = derive::derive_committed(project)?;
-    let files = outputs(project, &derived)?;
+    let files = outputs(project, &derived, None)?;
     if check {
         let mut stale = Vec::new();
         let mut diffs = String::new();
@@ -94,8 +94,14 @@ fn verify_upstream(project: &Project) -> Result<()> {
 }
 
 /// Every derived and generated file, in memory: nothing is written unless
-/// all of them could be made.
-pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, String)>> {
+/// all of them could be made. `previous` is the client as generated before
+/// a new document (`sync`): what it uses unqualified, no new schema may be
+/// named (see `scope`).
+pub fn outputs(
+    project: &Project,
+    derived: &Derived,
+    previous: Option<&syn::File>,
+) -> Result<Vec<(PathBuf, String)>> {
     let spec_path = project.derived();
     let shown = project.show(&spec_path);
     crate::derive::refusals::names::check_parameter_methods(
@@ -128,12 +134,7 @@ pub fn outputs(project: &Project, derived: &Derived) -> Result<Vec<(PathBuf, Str
     for (file, name) in [(&client, "generated.rs"), (&mocks, "generated_httpmock.rs")] {
         crate::sinks::rustdoc_backstop::check(file, &format!("{name} from {shown}"))?;
     }
-    // What the generated code uses unqualified, as generated last (where no
-    // schema shadows anything yet); a scratch project has none.
-    let committed = std::fs::read_to_string(project.out_dir().join("generated.rs"))
-        .ok()
-        .and_then(|code| syn::parse_file(&code).ok());
-    scope::check(&client, committed.as_ref(), &shown)?;
+    scope::check(&client, previous, &shown)?;
     let manifest = project.client_manifest();
     let lock = project.root.join("Cargo.lock");
     for (file, name) in [(&client, "generated.rs"), (&mocks, "generated_httpmock.rs")] {
@@ -757,7 +758,7 @@ mod tests {
 
         let project = Project::at(root);
         let derived = derive::derive(&project, upstream, "the 2026-07-02 capture").unwrap();
-        let files = outputs(&project, &derived).unwrap_or_else(|err| panic!("{err:#}"));
+        let files = outputs(&project, &derived, None).unwrap_or_else(|err| panic!("{err:#}"));
         let client = &files
             .iter()
             .find(|(path, _)| path.ends_with("generated.rs"))

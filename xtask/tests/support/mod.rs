@@ -129,6 +129,14 @@ impl Scratch {
     pub fn run_with_path(&self, args: &[&str], path: Option<&Path>) -> Output {
         let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
         command.args(args).arg("--root").arg(self.dir.path());
+        // A scratch project has no hand-written client to build: `sync`'s
+        // build check passes unless a test names its own program.
+        let names_check = args
+            .iter()
+            .any(|arg| *arg == "--check-with" || *arg == "--no-build-check");
+        if args.first() == Some(&"sync") && !names_check {
+            command.args(["--check-with", "/bin/true"]);
+        }
         if let Some(path) = path {
             command.env("PATH", path);
         }
