@@ -19,6 +19,12 @@ xflags::xflags! {
             /// Multiply the budgets on the generated code's size (enum values,
             /// properties, schemas, bytes) by FACTOR (default 1).
             optional --budget factor: u32
+            /// Stop the work on the document (parse, derive, generate,
+            /// format) after SECONDS (default 60), times the budget.
+            optional --time-limit seconds: u64
+            /// Cap that work's memory at MIB mebibytes (default 1024),
+            /// times the budget.
+            optional --memory-limit mib: u64
         }
 
         /// Take in a newly published vendor document: download (or read) and
@@ -41,6 +47,12 @@ xflags::xflags! {
             /// Multiply the budgets on the generated code's size (enum values,
             /// properties, schemas, bytes) by FACTOR (default 1).
             optional --budget factor: u32
+            /// Stop the work on the document (parse, derive, generate,
+            /// format) after SECONDS (default 60), times the budget.
+            optional --time-limit seconds: u64
+            /// Cap that work's memory at MIB mebibytes (default 1024),
+            /// times the budget.
+            optional --memory-limit mib: u64
         }
 
         /// The scheduled job's step: sync in the working tree and write
@@ -63,6 +75,12 @@ xflags::xflags! {
             /// Multiply the budgets on the generated code's size (enum values,
             /// properties, schemas, bytes) by FACTOR (default 1).
             optional --budget factor: u32
+            /// Stop the work on the document (parse, derive, generate,
+            /// format) after SECONDS (default 60), times the budget.
+            optional --time-limit seconds: u64
+            /// Cap that work's memory at MIB mebibytes (default 1024),
+            /// times the budget.
+            optional --memory-limit mib: u64
         }
 
         /// Every operation of the vendor's document: operationId, method,

@@ -9,6 +9,7 @@ mod derive;
 mod fetch;
 mod flags;
 mod generate;
+mod limits;
 mod operations;
 mod project;
 mod review;
@@ -25,6 +26,21 @@ use crate::flags::XtaskCmd;
 use crate::project::Project;
 
 fn main() -> ExitCode {
+    // A child of the xtask's own, running one document's work under limits.
+    if let Some(job) = limits::child_job() {
+        let done = job.and_then(|(kind, job)| match kind.as_str() {
+            "sync" => limits::finish(sync::build_job(job)),
+            "codegen" => limits::finish(generate::codegen_job(job)),
+            other => anyhow::bail!("no limited job is called {other:?}"),
+        });
+        return match done {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                sinks::terminal::err(&format!("error: {err:#}\n"));
+                ExitCode::FAILURE
+            }
+        };
+    }
     let flags = match flags::Xtask::from_env() {
         Ok(flags) => flags,
         Err(err) if err.is_help() => {
@@ -67,6 +83,20 @@ fn run(flags: flags::Xtask) -> Result<ExitCode> {
         _ => None,
     };
     derive::refusals::budget::set_factor(budget.unwrap_or(1) as usize);
+    let (time_limit, memory_limit) = match &flags.subcommand {
+        XtaskCmd::Codegen(codegen) => (codegen.time_limit, codegen.memory_limit),
+        XtaskCmd::Sync(sync) => (sync.time_limit, sync.memory_limit),
+        XtaskCmd::Watch(watch) => (watch.time_limit, watch.memory_limit),
+        _ => (None, None),
+    };
+    let defaults = limits::Caps::default();
+    limits::set_caps(
+        limits::Caps {
+            wall: time_limit.map_or(defaults.wall, Duration::from_secs),
+            memory: memory_limit.map_or(defaults.memory, |mib| mib.saturating_mul(1 << 20)),
+        }
+        .times(budget.unwrap_or(1)),
+    );
     match flags.subcommand {
         XtaskCmd::Codegen(codegen) => generate::run(&project, codegen.check)?,
         XtaskCmd::Sync(sync) => {

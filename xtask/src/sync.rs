@@ -20,7 +20,7 @@ use crate::review::report::{self, Report, RustFacts};
 use crate::{derive, fetch::document};
 
 /// Where a document comes from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Source {
     Url(String),
     File(PathBuf),
@@ -60,6 +60,7 @@ impl Source {
 }
 
 /// What taking in a document would do.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum Prepared {
     /// Nothing to take in; the reason.
     Unchanged(String),
@@ -67,6 +68,7 @@ pub enum Prepared {
 }
 
 /// A new document, derived and generated, not written yet.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Synced {
     pub report: Report,
     pub previous: Option<Provenance>,
@@ -244,9 +246,50 @@ fn read_capped(path: &Path, shown: &str) -> Result<String> {
     document::read_text(path, shown, "an OpenAPI document (YAML or JSON)")
 }
 
-/// Derives and generates everything from a fetched document, in memory;
+/// What [`build`] hands to its limited child.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Job {
+    root: PathBuf,
+    from: Source,
+    text: String,
+    provenance: Provenance,
+    previous: Option<Provenance>,
+    budget: u32,
+}
+
+/// Derives and generates everything from a fetched document, in memory,
+/// in a child process bounded in time and memory (`crate::limits`);
 /// `previous` is the committed document's record.
 pub fn build(
+    project: &Project,
+    from: &Source,
+    text: String,
+    provenance: Provenance,
+    previous: Option<Provenance>,
+) -> Result<Prepared> {
+    let budget = crate::derive::refusals::budget::factor();
+    let shown = from.shown();
+    let job = Job {
+        root: project.root.clone(),
+        from: from.clone(),
+        text,
+        provenance,
+        previous,
+        budget,
+    };
+    crate::limits::run("sync", &job, crate::limits::caps(), &shown)
+        .with_context(|| format!("{shown} was not taken in; no file changed"))
+}
+
+/// The limited child's side of [`build`].
+pub fn build_job(job: Value) -> Result<Prepared> {
+    let job: Job = serde_json::from_value(job).context("the sync job is damaged")?;
+    crate::derive::refusals::budget::set_factor(job.budget as usize);
+    let project = Project::at(job.root);
+    build_here(&project, &job.from, job.text, job.provenance, job.previous)
+}
+
+fn build_here(
     project: &Project,
     from: &Source,
     text: String,
@@ -278,28 +321,27 @@ pub fn build(
             anyhow::anyhow!("{err:#} {note}")
         }
     };
+    crate::limits::stage("parse");
     let upstream = document::parse(&text, &shown).map_err(truncated)?;
-    let derived = derive::derive(project, upstream, &shown)
-        .map_err(truncated)
-        .with_context(|| format!("{shown} was not taken in; no file changed"))?;
+    crate::limits::stage("derive");
+    let derived = derive::derive(project, upstream, &shown).map_err(truncated)?;
     // The client as generated from the committed document, parsed once: for
     // the names a new schema may not take, and for the report.
     let before_code = std::fs::read_to_string(project.out_dir().join("generated.rs")).ok();
     let before_file = before_code
         .as_deref()
         .and_then(|code| syn::parse_file(code).ok());
-    let mut files = generate::outputs(project, &derived, before_file.as_ref())
-        .with_context(|| format!("{shown} was not taken in; no file changed"))?;
+    let mut files = generate::outputs(project, &derived, before_file.as_ref())?;
 
     let before_spec = committed_spec(project)?;
     let overlay_path = project.overlay();
     let overlay = document::load(&overlay_path, &project.show(&overlay_path), "the overlay")?;
-    crate::derive::refusals::origin::check_change(&before_spec, &derived.spec, &overlay, &shown)
-        .with_context(|| format!("{shown} was not taken in; no file changed"))?;
+    crate::derive::refusals::origin::check_change(&before_spec, &derived.spec, &overlay, &shown)?;
     let after_code = files
         .iter()
         .find(|(path, _)| path.ends_with("generated.rs"))
         .map(|(_, code)| code.clone());
+    crate::limits::stage("report");
     let report = report::compare(
         &before_spec,
         &derived.spec,

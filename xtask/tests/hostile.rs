@@ -535,6 +535,71 @@ fn the_origin_moves_only_where_the_overlay_allows() {
     );
 }
 
+/// 6. Work is bounded by time and memory, not by counts: an `allOf` of ten
+///    two-way `oneOf`s (a kilobyte that grows exponentially in the
+///    generator) is stopped at the time limit, and 60 schemas of 1,000
+///    properties (within every count) at the memory limit; each refusal
+///    names the stage and the limit, and no file changes. The limits are
+///    lowered here to keep the test short; the defaults are 60 s and 1 GiB.
+#[test]
+fn work_over_the_time_or_memory_limit_is_refused_naming_the_stage() {
+    let scratch = Scratch::generated(&data(NEWER));
+    let mut document = newer();
+    let members: Vec<Value> = (0..10)
+        .map(|i| {
+            json!({ "oneOf": [
+                { "type": "object", "required": [format!("a{i}")],
+                  "properties": { format!("a{i}"): { "type": "string" } } },
+                { "type": "object", "required": [format!("b{i}")],
+                  "properties": { format!("b{i}"): { "type": "integer" } } },
+            ] })
+        })
+        .collect();
+    document["components"]["schemas"]["Exploding"] = json!({ "allOf": members });
+    schema(&mut document, "ScheduledCall")["properties"]["exploding"] =
+        json!({ "$ref": "#/components/schemas/Exploding" });
+    let from = scratch.write("download.json", &text(&document));
+    let started = std::time::Instant::now();
+    scratch.assert_rejected(
+        &[
+            "sync",
+            "--from",
+            from.to_str().unwrap(),
+            "--time-limit",
+            "2",
+        ],
+        &["the generate stage", "time limit of 2 s"],
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+
+    let mut document = newer();
+    for s in 0..60 {
+        let properties: serde_json::Map<String, Value> = (0..1_000)
+            .map(|i| {
+                (
+                    format!("p{i}"),
+                    json!({ "type": "string", "nullable": true }),
+                )
+            })
+            .collect();
+        document["components"]["schemas"][format!("Wide{s}")] =
+            json!({ "type": "object", "properties": properties });
+        schema(&mut document, "ScheduledCall")["properties"][format!("wide{s}")] =
+            json!({ "$ref": format!("#/components/schemas/Wide{s}") });
+    }
+    let from = scratch.write("download.json", &text(&document));
+    scratch.assert_rejected(
+        &[
+            "sync",
+            "--from",
+            from.to_str().unwrap(),
+            "--memory-limit",
+            "256",
+        ],
+        &["stage ran over its memory limit of 256 MiB"],
+    );
+}
+
 /// 6. What the tests generate is bounded: a pattern whose shortest match
 ///    is a billion characters, on a field the decode property test samples,
 ///    is refused naming it; so is one that is no regular expression.

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::fetch::download::Validators;
 
 /// The record of one fetched document.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Provenance {
     /// The URL, or `file:<name>` for a document read from a file.
     pub source: String,

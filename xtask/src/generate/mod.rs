@@ -46,8 +46,17 @@ pub fn run(project: &Project, check: bool) -> Result<()> {
         crate::sinks::terminal::err("completed or undid an interrupted write\n");
     }
     verify_upstream(project)?;
-    let derived = derive::derive_committed(project)?;
-    let files = outputs(project, &derived, None)?;
+    let budget = crate::derive::refusals::budget::factor();
+    let job = Job {
+        root: project.root.clone(),
+        budget,
+    };
+    let files: Vec<(PathBuf, String)> = crate::limits::run(
+        "codegen",
+        &job,
+        crate::limits::caps(),
+        &project.show(&project.derived()),
+    )?;
     if check {
         let mut stale = Vec::new();
         let mut diffs = String::new();
@@ -76,6 +85,24 @@ pub fn run(project: &Project, check: bool) -> Result<()> {
         crate::sinks::terminal::out(&format!("{}: {state}\n", project.show(path)));
     }
     Ok(())
+}
+
+/// What [`run`] hands to its limited child (`crate::limits`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Job {
+    root: PathBuf,
+    budget: u32,
+}
+
+/// The limited child's side of [`run`]: every file, derived and generated
+/// from the committed document.
+pub fn codegen_job(job: Value) -> Result<Vec<(PathBuf, String)>> {
+    let job: Job = serde_json::from_value(job).context("the codegen job is damaged")?;
+    crate::derive::refusals::budget::set_factor(job.budget as usize);
+    let project = Project::at(job.root);
+    crate::limits::stage("derive");
+    let derived = derive::derive_committed(&project)?;
+    outputs(&project, &derived, None)
 }
 
 /// Fails when `openapi/upstream.yaml` is not the document its provenance
@@ -114,6 +141,7 @@ pub fn outputs(
         .map_err(|err| anyhow!("{shown} is not a valid OpenAPI 3.0 document: {err}"))?;
 
     let settings = settings(&rustified);
+    crate::limits::stage("generate");
     let client = guarded(&shown, || {
         Generator::new(&settings).generate_tokens(&openapi)
     })?;
@@ -149,6 +177,7 @@ pub fn outputs(
     )?)
     .context("the generated operation tests are not valid Rust")?;
 
+    crate::limits::stage("format");
     let client_code = with_header(&prettyplease::unparse(&client), &shown);
     crate::derive::refusals::budget::check_generated(client_code.len(), "generated.rs", &shown)?;
     let out_dir = project.out_dir();

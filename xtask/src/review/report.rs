@@ -51,13 +51,15 @@ fn rust_field(property: &str) -> String {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, serde::Serialize, serde::Deserialize,
+)]
 pub enum Impact {
     Breaking,
     Additive,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     pub impact: Impact,
     /// Where: `Schema.property.path`, or `GET /path` and a parameter.
@@ -66,7 +68,7 @@ pub struct Entry {
 }
 
 /// The comparison of two derived specs.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     pub entries: Vec<Entry>,
     /// Where a description changed (`Schema.property`, `GET /path`, …).

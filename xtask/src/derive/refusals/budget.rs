@@ -25,6 +25,11 @@ pub fn set_factor(factor: usize) {
     let _ = FACTOR.set(factor.max(1));
 }
 
+/// The factor in force (1 unless `--budget` set another).
+pub fn factor() -> u32 {
+    u32::try_from(*FACTOR.get().unwrap_or(&1)).unwrap_or(u32::MAX)
+}
+
 fn limit(base: usize) -> usize {
     base.saturating_mul(*FACTOR.get().unwrap_or(&1))
 }
