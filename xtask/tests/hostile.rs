@@ -912,3 +912,150 @@ fn a_client_that_does_not_build_is_refused_and_the_tree_put_back() {
     after.remove(std::path::Path::new("ultravox-openapi-2026-07-02.yaml"));
     assert!(after == before, "the tree was not put back");
 }
+
+/// Copies the directory `from` to `to`, files and folders.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// 1, end to end: a document whose descriptions carry code blocks in every
+/// container CommonMark has, HTML, links, images, intra-doc-looking
+/// brackets and bare URLs is synced into a copy of the client (its build
+/// check on), then `cargo test --doc` runs no code of it and `cargo doc`
+/// passes under `-D warnings` with no live HTML or link on the pages.
+/// Builds the client (sharing `target/hostile-docs` between runs); `.ci/run`
+/// runs it.
+#[test]
+#[ignore = "builds and documents the client; run by .ci/run"]
+fn a_hostile_document_neither_runs_nor_renders_nor_fails_the_docs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // The whole workspace, so that `--locked` holds (its target is apart).
+    for relative in ["Cargo.toml", "Cargo.lock", "README.md"] {
+        std::fs::copy(workspace().join(relative), root.join(relative)).unwrap();
+    }
+    for folder in ["openapi", "generated-client", "xtask", "tests", ".cargo"] {
+        copy_tree(&workspace().join(folder), &root.join(folder));
+    }
+
+    // Each runnable form writes a marker if it ever runs.
+    let marker = root.join("RAN");
+    let run = format!(
+        "std::fs::write({:?}, \"\").unwrap();",
+        marker.display().to_string()
+    );
+    let forms = [
+        format!("> ~~~\n> {run}\n> ~~~"),
+        format!(">     {run}"),
+        format!(">\t\t{run}"),
+        format!("-     {run}"),
+        format!("- ~~~\n      {run}\n  ~~~"),
+        format!("1. ~~~rust\n   {run}\n   ~~~"),
+        format!("> - > 1. ```\n>   >    {run}\n>   >    ```"),
+        format!("Text.\n\n\t{run}"),
+        "\\`<img src=x onerror=alert(document.domain)>`".to_owned(),
+        "[x](javascript:alert(1)) and ![logo](https://evil.example/x.png)".to_owned(),
+        "[ref]\n\n[ref]: javascript:alert(2)".to_owned(),
+        "See [Foo] and [`Bar`], or [^1].\n\n[^1]: https://evil.example/note".to_owned(),
+        "> quoted https://docs.example/a and *https://docs.example/b* and <https://c.example>"
+            .to_owned(),
+        "<script>alert(3)</script>\n\n<div onclick=\"x()\">\n*md*\n</div>".to_owned(),
+    ];
+    let mut document = newer();
+    let all = forms.join("\n\n");
+    schema(&mut document, "ScheduledCall")["description"] = json!(all);
+    for (i, form) in forms.iter().enumerate() {
+        schema(&mut document, "ScheduledCall")["properties"][format!("hostile{i}")] =
+            json!({ "type": "string", "nullable": true, "description": form });
+    }
+    listing(&mut document)["description"] = json!(all);
+    listing(&mut document)["summary"] = json!(forms[0]);
+    let from = root.join("download.json");
+    std::fs::write(&from, text(&document)).unwrap();
+
+    let target = workspace().join("target/hostile-docs");
+    let cargo = env!("CARGO");
+    let synced = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "sync",
+            "--from",
+            from.to_str().unwrap(),
+            "--check-with",
+            cargo,
+        ])
+        .arg("--root")
+        .arg(root)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(
+        synced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synced.stderr)
+    );
+    let generated =
+        std::fs::read_to_string(root.join("generated-client/src/generated.rs")).unwrap();
+    assert!(
+        generated.contains("hostile13"),
+        "the properties were generated"
+    );
+
+    let cargo_in_copy = |args: &[&str], rustdocflags: &str| {
+        std::process::Command::new(cargo)
+            .args(args)
+            .args(["--locked", "-p", "ultravox-client", "--all-features"])
+            .arg("--manifest-path")
+            .arg(root.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target)
+            .env("RUSTDOCFLAGS", rustdocflags)
+            .output()
+            .unwrap()
+    };
+    let doc = cargo_in_copy(&["doc", "--no-deps"], "-D warnings");
+    assert!(
+        doc.status.success(),
+        "cargo doc fails under -D warnings:\n{}",
+        String::from_utf8_lossy(&doc.stderr)
+    );
+    let page =
+        std::fs::read_to_string(target.join("doc/ultravox_client/types/struct.ScheduledCall.html"))
+            .unwrap();
+    assert!(
+        page.contains("hostile13"),
+        "the page documents the properties"
+    );
+    for live in [
+        "<img src=x",
+        "<img src=\"https://evil",
+        "href=\"javascript",
+        "<script>alert",
+        "onclick=\"x()",
+    ] {
+        assert!(
+            !page.contains(live),
+            "{live} is live on the ScheduledCall page"
+        );
+    }
+
+    let tested = cargo_in_copy(&["test", "--doc"], "");
+    let stdout = String::from_utf8_lossy(&tested.stdout);
+    assert!(
+        tested.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    assert!(!marker.exists(), "a doctest of the document ran:\n{stdout}");
+    assert!(
+        !stdout.contains("generated.rs"),
+        "a doctest was collected from the generated code:\n{stdout}"
+    );
+}
