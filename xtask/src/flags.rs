@@ -20,7 +20,7 @@ xflags::xflags! {
             /// properties, schemas, bytes) by FACTOR (default 1).
             optional --budget factor: u32
             /// Stop the work on the document (parse, derive, generate,
-            /// format) after SECONDS (default 60), times the budget.
+            /// format) after SECONDS (default 45), times the budget.
             optional --time-limit seconds: u64
             /// Cap that work's memory at MIB mebibytes (default 1024),
             /// times the budget.
@@ -48,7 +48,7 @@ xflags::xflags! {
             /// properties, schemas, bytes) by FACTOR (default 1).
             optional --budget factor: u32
             /// Stop the work on the document (parse, derive, generate,
-            /// format) after SECONDS (default 60), times the budget.
+            /// format) after SECONDS (default 45), times the budget.
             optional --time-limit seconds: u64
             /// Cap that work's memory at MIB mebibytes (default 1024),
             /// times the budget.
@@ -76,7 +76,7 @@ xflags::xflags! {
             /// properties, schemas, bytes) by FACTOR (default 1).
             optional --budget factor: u32
             /// Stop the work on the document (parse, derive, generate,
-            /// format) after SECONDS (default 60), times the budget.
+            /// format) after SECONDS (default 45), times the budget.
             optional --time-limit seconds: u64
             /// Cap that work's memory at MIB mebibytes (default 1024),
             /// times the budget.

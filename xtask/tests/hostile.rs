@@ -600,6 +600,39 @@ fn work_over_the_time_or_memory_limit_is_refused_naming_the_stage() {
     );
 }
 
+/// 6 (small). Every secret-like name an added property may have is named
+///    in the report's "Secrets to mark", from the one table of secret words.
+#[test]
+fn secret_like_properties_are_named_for_marking() {
+    let names = [
+        "sipPassphrase",
+        "credentials",
+        "pwd",
+        "authorization",
+        "signingHmac",
+        "privateKey",
+    ];
+    let mut document = newer();
+    for name in names {
+        schema(&mut document, "ScheduledCall")["properties"][name] =
+            json!({ "type": "string", "nullable": true });
+    }
+    let scratch = Scratch::generated(&data(NEWER));
+    let from = scratch.write("download.json", &text(&document));
+    let report = scratch.assert_ok(&["sync", "--from", from.to_str().unwrap()]);
+    let secrets: String = report
+        .split("### Secrets to mark")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no secrets section:\n{report}"))
+        .to_owned();
+    for name in names {
+        assert!(
+            secrets.contains(&format!("ScheduledCall.{name}`")),
+            "{name}:\n{secrets}"
+        );
+    }
+}
+
 /// 6. What the tests generate is bounded: a pattern whose shortest match
 ///    is a billion characters, on a field the decode property test samples,
 ///    is refused naming it; so is one that is no regular expression.
