@@ -210,6 +210,49 @@ pub fn finish<T: Serialize>(result: Result<T>) -> Result<()> {
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// `#[serde(with = "crate::limits::by_file")]` for the generated files
+/// (path, contents) of an outcome: each file's contents cross as a file of
+/// its own beside the outcome, not as an escaped JSON string (the
+/// unoptimized xtask would spend tens of milliseconds escaping a megabyte).
+pub mod by_file {
+    use std::path::PathBuf;
+
+    use serde::{
+        Deserialize, Deserializer, Serialize, Serializer, de::Error as _, ser::Error as _,
+    };
+
+    pub fn serialize<S: Serializer>(
+        files: &[(PathBuf, String)],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let outcome = std::env::var_os(super::OUTCOME_ENV)
+            .map(PathBuf::from)
+            .ok_or_else(|| S::Error::custom("not in a limited child"))?;
+        let mut crossing = Vec::with_capacity(files.len());
+        for (index, (path, contents)) in files.iter().enumerate() {
+            let side = outcome.with_extension(format!("file-{index}"));
+            std::fs::write(&side, contents)
+                .map_err(|err| S::Error::custom(format!("{}: {err}", side.display())))?;
+            crossing.push((path, side));
+        }
+        crossing.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<(PathBuf, String)>, D::Error> {
+        let crossing: Vec<(PathBuf, PathBuf)> = Vec::deserialize(deserializer)?;
+        crossing
+            .into_iter()
+            .map(|(path, side)| {
+                std::fs::read_to_string(&side)
+                    .map(|contents| (path, contents))
+                    .map_err(|err| D::Error::custom(format!("{}: {err}", side.display())))
+            })
+            .collect()
+    }
+}
+
 /// Says which stage the work is in (in the child; nothing otherwise).
 pub fn stage(name: &str) {
     if std::env::var_os(JOB_ENV).is_some() {

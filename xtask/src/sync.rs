@@ -74,6 +74,7 @@ pub struct Synced {
     pub previous: Option<Provenance>,
     pub provenance: Provenance,
     /// Every file to write, the vendor's bytes first.
+    #[serde(with = "crate::limits::by_file")]
     pub files: Vec<(PathBuf, String)>,
 }
 

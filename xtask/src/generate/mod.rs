@@ -51,7 +51,7 @@ pub fn run(project: &Project, check: bool) -> Result<()> {
         root: project.root.clone(),
         budget,
     };
-    let files: Vec<(PathBuf, String)> = crate::limits::run(
+    let Files(files) = crate::limits::run(
         "codegen",
         &job,
         crate::limits::caps(),
@@ -94,15 +94,19 @@ struct Job {
     budget: u32,
 }
 
+/// Every file [`run`] writes: what its limited child sends back.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Files(#[serde(with = "crate::limits::by_file")] Vec<(PathBuf, String)>);
+
 /// The limited child's side of [`run`]: every file, derived and generated
 /// from the committed document.
-pub fn codegen_job(job: Value) -> Result<Vec<(PathBuf, String)>> {
+pub fn codegen_job(job: Value) -> Result<Files> {
     let job: Job = serde_json::from_value(job).context("the codegen job is damaged")?;
     crate::derive::refusals::budget::set_factor(job.budget as usize);
     let project = Project::at(job.root);
     crate::limits::stage("derive");
     let derived = derive::derive_committed(&project)?;
-    outputs(&project, &derived, None)
+    outputs(&project, &derived, None).map(Files)
 }
 
 /// Fails when `openapi/upstream.yaml` is not the document its provenance

@@ -28,11 +28,18 @@ pub fn check(new: &syn::File, committed: Option<&syn::File>, shown: &str) -> Res
     for (path, items) in &modules {
         check_duplicates(path, items, shown)?;
     }
-    let schema_types: BTreeSet<String> = modules
-        .iter()
-        .find(|(path, _)| path == "crate::types")
-        .map(|(_, items)| crate::generate::syn_modules::type_names(items).collect::<BTreeSet<_>>())
-        .unwrap_or_default();
+    let types_of = |file: &syn::File| -> BTreeSet<String> {
+        crate::generate::syn_modules::items(&file.items, "types")
+            .map(|items| crate::generate::syn_modules::type_names(items).collect())
+            .unwrap_or_default()
+    };
+    // Only a type the committed code did not have can shadow what it uses:
+    // it defined every other one itself.
+    let before = committed.map(types_of).unwrap_or_default();
+    let candidates: BTreeSet<String> = types_of(new).difference(&before).cloned().collect();
+    if candidates.is_empty() {
+        return Ok(());
+    }
     let mut outside: BTreeMap<String, String> = BTreeMap::new();
     for file in committed.into_iter().chain([new]) {
         let mut modules = Vec::new();
@@ -41,15 +48,12 @@ pub fn check(new: &syn::File, committed: Option<&syn::File>, shown: &str) -> Res
             .iter()
             .filter(|(path, _)| path.starts_with("crate::types"))
         {
-            for name in found_elsewhere(items) {
+            for name in found_elsewhere(items, &candidates) {
                 outside.entry(name).or_insert_with(|| path.clone());
             }
         }
     }
-    if let Some((name, module)) = schema_types
-        .iter()
-        .find_map(|name| outside.get_key_value(name))
-    {
+    if let Some((name, module)) = outside.iter().next() {
         bail!(
             "{shown}: a schema would become the type `{name}`, which the generated code in \
              `{}` uses unqualified for something else (the standard library's, a crate's, or \
@@ -140,10 +144,13 @@ fn check_duplicates(module: &str, items: &[syn::Item], shown: &str) -> Result<()
     Ok(())
 }
 
-/// The names `items` (one module) use unqualified but do not define: found
-/// in the prelude, imported, or generic parameters.
-fn found_elsewhere(items: &[syn::Item]) -> BTreeSet<String> {
-    let mut used = Used::default();
+/// Which of `candidates` `items` (one module) use unqualified but do not
+/// define: found in the prelude, imported, or generic parameters.
+fn found_elsewhere(items: &[syn::Item], candidates: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut used = Used {
+        candidates,
+        found: BTreeSet::new(),
+    };
     for item in items {
         // Nested modules are modules of their own.
         if !matches!(item, syn::Item::Mod(_)) {
@@ -165,26 +172,26 @@ fn found_elsewhere(items: &[syn::Item]) -> BTreeSet<String> {
             _ => None,
         })
         .collect();
-    used.0
+    used.found
         .into_iter()
         .filter(|name| !defined.contains(name))
         .collect()
 }
 
-/// The first segment of every path without a leading `::` (and of every
-/// derive), but `self`, `super`, `crate` and `Self`.
-#[derive(Default)]
-struct Used(BTreeSet<String>);
+/// The candidates that are the first segment of a path without a leading
+/// `::` (or of a derive).
+struct Used<'c> {
+    candidates: &'c BTreeSet<String>,
+    found: BTreeSet<String>,
+}
 
-impl<'ast> Visit<'ast> for Used {
+impl<'ast> Visit<'ast> for Used<'_> {
     fn visit_path(&mut self, path: &'ast syn::Path) {
         if path.leading_colon.is_none()
             && let Some(first) = path.segments.first()
+            && let Some(name) = self.candidates.iter().find(|name| first.ident == name)
         {
-            let name = first.ident.to_string();
-            if !matches!(name.as_str(), "self" | "super" | "crate" | "Self") {
-                self.0.insert(name);
-            }
+            self.found.insert(name.clone());
         }
         syn::visit::visit_path(self, path);
     }

@@ -33,6 +33,7 @@ pub fn check(file: &syn::File, shown: &str) -> anyhow::Result<()> {
     let mut docs = Docs {
         names: &names.0,
         found: None,
+        checked: BTreeSet::new(),
     };
     docs.visit_file(file);
     match docs.found {
@@ -157,6 +158,9 @@ impl<'ast> Visit<'ast> for Names {
 struct Docs<'a> {
     names: &'a BTreeSet<String>,
     found: Option<String>,
+    /// Docs found clean already: the generator repeats many (every
+    /// builder's setters, every open enum's methods).
+    checked: BTreeSet<String>,
 }
 
 impl Docs<'_> {
@@ -179,9 +183,15 @@ impl Docs<'_> {
                 _ => None,
             })
             .collect();
-        if !lines.is_empty() {
-            self.found = problem(&lines.join("\n"), self.names);
+        if lines.is_empty() {
+            return;
         }
+        let doc = lines.join("\n");
+        if self.checked.contains(&doc) {
+            return;
+        }
+        self.found = problem(&doc, self.names);
+        self.checked.insert(doc);
     }
 }
 
