@@ -571,6 +571,25 @@ fn work_over_the_time_or_memory_limit_is_refused_naming_the_stage() {
         &["the generate stage", "time limit of 2 s"],
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    // The watch refuses it like any other document: its refusal issue.
+    let out = tempfile::tempdir().unwrap();
+    let watched = scratch.run_with_path(
+        &[
+            "watch",
+            "--from",
+            from.to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+            "--check-with",
+            "/bin/true",
+            "--time-limit",
+            "2",
+        ],
+        None,
+    );
+    assert_eq!(watched.status.code(), Some(2));
+    let failure = std::fs::read_to_string(out.path().join("failure.md")).unwrap();
+    assert!(failure.contains("time limit of 2 s"), "{failure}");
 
     let mut document = newer();
     for s in 0..60 {
