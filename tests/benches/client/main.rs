@@ -135,6 +135,25 @@ fn main() {
     print_each(&["verify", "bare_hmac"], &webhook, |ns| {
         format!("{:>7.1} µs per body", ns / 1e3)
     });
+    let worst = ["verify_worst_header", "verify"].map(|id| timings.rounds(id));
+    report(
+        "verify with a 6,000-entry signature header",
+        &worst[0],
+        &worst[1],
+        "one signature",
+        Some(3.0),
+    );
+    let guard = ["verify_guarded", "verify_distinct"].map(|id| timings.rounds(id));
+    report(
+        "verify with a replay guard, distinct requests",
+        &guard[0],
+        &guard[1],
+        "no guard",
+        Some(1.1),
+    );
+    print_each(&["verify_guarded", "verify_distinct"], &guard, |ns| {
+        format!("{:>7.1} µs per request", ns / 1e3)
+    });
 }
 
 /// Prints the median of `ours[i] / baseline[i]` with the spread of the rounds.

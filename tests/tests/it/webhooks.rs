@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderValue};
 use ultravox_client::webhooks::{
-    DEFAULT_CLOCK_SKEW, DEFAULT_TOLERANCE, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier,
-    VerifyError, verify,
+    DEFAULT_CLOCK_SKEW, DEFAULT_TOLERANCE, MAX_SIGNATURES, ReplayGuard, SIGNATURE_HEADER,
+    TIMESTAMP_HEADER, Verifier, VerifyError, verify,
 };
 
 #[allow(dead_code)] // its `main` belongs to the example binary
@@ -98,7 +98,7 @@ fn any_secret_and_any_signature_of_several_may_match() {
     let now = v.sent_at();
     let other = "0".repeat(64);
     let signatures = format!("{other}, {}", v.signature);
-    let verifier = Verifier::new(["old-secret", v.secret.as_str()]);
+    let verifier = Verifier::new(["old-secret", v.secret.as_str()]).unwrap();
     assert!(
         verifier
             .verify(&v.headers(&signatures), &v.body, now)
@@ -106,6 +106,7 @@ fn any_secret_and_any_signature_of_several_may_match() {
     );
     assert_eq!(
         Verifier::new(["old-secret"])
+            .unwrap()
             .verify(&v.headers(&signatures), &v.body, now)
             .unwrap_err(),
         VerifyError::NoSignatureMatched
@@ -158,6 +159,7 @@ fn old_and_future_timestamps_are_refused_within_settable_bounds() {
         }
     );
     let strict = Verifier::new([&v.secret])
+        .unwrap()
         .tolerance(Duration::from_secs(5))
         .clock_skew(Duration::ZERO);
     assert!(matches!(
@@ -207,8 +209,7 @@ fn missing_and_malformed_headers_are_named() {
     }
     let short = &v.signature[..63];
     let not_hex = format!("{}zz", &v.signature[..62]);
-    let trailing = format!("{},", v.signature);
-    for bad in [short, &not_hex, "", &trailing] {
+    for bad in [short, &not_hex, "", ",", " , "] {
         assert_eq!(
             check(&v.headers(bad)),
             VerifyError::Malformed {
@@ -224,9 +225,7 @@ fn missing_and_malformed_headers_are_named() {
     );
     assert_eq!(check(&twice), VerifyError::Malformed { header: timestamp });
     assert_eq!(
-        Verifier::new(Vec::<String>::new())
-            .verify(&v.headers(&v.signature), &v.body, now)
-            .unwrap_err(),
+        Verifier::new(Vec::<String>::new()).unwrap_err(),
         VerifyError::NoSecrets
     );
 }
@@ -234,7 +233,7 @@ fn missing_and_malformed_headers_are_named() {
 #[test]
 fn no_message_shows_a_secret_or_a_signature() {
     let v = vector("call-started");
-    let verifier = Verifier::new([&v.secret]);
+    let verifier = Verifier::new([&v.secret]).unwrap();
     let shown = format!("{verifier:?}");
     assert!(!shown.contains(&v.secret), "{shown}");
     let errors = [
@@ -275,9 +274,16 @@ async fn the_example_endpoint_accepts_signed_requests_and_refuses_the_rest() {
     let v = vector("call-started");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/ultravox", listener.local_addr().unwrap());
-    let verifier = Verifier::new([&v.secret]).tolerance(Duration::from_secs(365 * 24 * 3600 * 100));
+    let verifier = Verifier::new([&v.secret])
+        .unwrap()
+        .tolerance(Duration::from_secs(365 * 24 * 3600 * 100));
     let (received, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let server = tokio::spawn(example::serve(listener, verifier, received));
+    let server = tokio::spawn(example::serve(
+        listener,
+        verifier,
+        received,
+        example::Limits::default(),
+    ));
 
     let client = reqwest::Client::new();
     let send = |signature: &str, body: Vec<u8>| {
@@ -357,4 +363,218 @@ fn account_events_decode_typed_from_a_verified_body() {
             serde_json::from_value::<Call>(call.clone()).unwrap()
         );
     }
+}
+
+/// A request accepted once is refused the second time, within the
+/// tolerance, by every clone of the verifier and from any thread; the guard
+/// forgets it once the timestamp is too old anyway, and when full of
+/// recent requests it refuses new ones rather than forget one.
+#[test]
+fn a_replay_guard_accepts_a_request_once() {
+    let v = vector("call-started");
+    let now = v.sent_at();
+    let headers = v.headers(&v.signature);
+    let verifier = Verifier::new([&v.secret])
+        .unwrap()
+        .replay_guard(ReplayGuard::new(2));
+    let clone = verifier.clone();
+    let accepted: usize = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let verifier = if i % 2 == 0 { &verifier } else { &clone };
+                let (headers, body) = (&headers, &v.body);
+                scope.spawn(move || verifier.verify(headers, body, now).is_ok())
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| usize::from(t.join().unwrap()))
+            .sum()
+    });
+    assert_eq!(accepted, 1, "accepted more than once");
+    assert_eq!(
+        clone.verify(&headers, &v.body, now).unwrap_err(),
+        VerifyError::Replayed
+    );
+
+    // Another signed request of the same body at another time is another
+    // request; a third fills the guard of two, then it is full.
+    let sign = |timestamp: &str| {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(v.secret.as_bytes()).unwrap();
+        mac.update(&v.body);
+        mac.update(timestamp.as_bytes());
+        let signature: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        let mut headers = HeaderMap::new();
+        headers.insert(TIMESTAMP_HEADER, HeaderValue::from_str(timestamp).unwrap());
+        headers.insert(SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+        headers
+    };
+    let sent: DateTime<Utc> = now.into();
+    let at = |seconds: i64| (sent + chrono::TimeDelta::seconds(seconds)).to_rfc3339();
+    verifier.verify(&sign(&at(1)), &v.body, now).unwrap();
+    assert_eq!(
+        verifier.verify(&sign(&at(2)), &v.body, now).unwrap_err(),
+        VerifyError::ReplayGuardFull
+    );
+    // Past the tolerance, the first two are forgotten: room again, and the
+    // memory stays at what the window holds.
+    let later = now + DEFAULT_TOLERANCE + Duration::from_secs(2);
+    verifier.verify(&sign(&at(62)), &v.body, later).unwrap();
+    assert!(
+        format!("{verifier:?}").contains("remembered: 1"),
+        "{verifier:?}"
+    );
+}
+
+/// An entry of the signature list that is not a signature (a scheme this
+/// version does not know) is skipped; only the first `MAX_SIGNATURES`
+/// entries count; an empty secret is refused when the verifier is made.
+#[test]
+fn signature_lists_skip_what_is_not_a_signature_and_are_capped() {
+    let v = vector("call-started");
+    let now = v.sent_at();
+    let verifier = Verifier::new([&v.secret]).unwrap();
+    for list in [
+        format!("v2=abc,{}", v.signature),
+        format!("{},", v.signature),
+        format!("zz, , {}", v.signature),
+    ] {
+        verifier
+            .verify(&v.headers(&list), &v.body, now)
+            .unwrap_or_else(|err| panic!("{list}: {err}"));
+    }
+    let others = vec!["0".repeat(64); MAX_SIGNATURES].join(",");
+    let beyond = format!("{others},{}", v.signature);
+    assert_eq!(
+        verifier
+            .verify(&v.headers(&beyond), &v.body, now)
+            .unwrap_err(),
+        VerifyError::NoSignatureMatched,
+        "an entry past the cap was looked at"
+    );
+    let garbage = vec!["v2=x"; 6_000].join(",");
+    assert_eq!(
+        verifier
+            .verify(&v.headers(&garbage), &v.body, now)
+            .unwrap_err(),
+        VerifyError::Malformed {
+            header: SIGNATURE_HEADER
+        }
+    );
+    assert_eq!(
+        Verifier::new([v.secret.as_str(), ""]).unwrap_err(),
+        VerifyError::EmptySecret
+    );
+    assert_eq!(
+        verify([""], &v.headers(&v.signature), &v.body, now).unwrap_err(),
+        VerifyError::EmptySecret
+    );
+}
+
+/// The example endpoint under `ulimit -n 40` with room for 128
+/// connections: 200 idle connections make `accept` fail for want of file
+/// descriptors; the server logs it and goes on, closes the idle ones at
+/// the header-read timeout, and serves a signed request after them.
+#[test]
+fn the_example_endpoint_survives_idle_connections_and_a_low_ulimit() {
+    if std::env::var_os("WEBHOOK_ENDPOINT_CHILD").is_some() {
+        return endpoint_child();
+    }
+    let exe = std::env::current_exe().unwrap();
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 40 && exec \"$0\" \"$@\"")
+        .arg(&exe)
+        .args([
+            "webhooks::the_example_endpoint_survives_idle_connections_and_a_low_ulimit",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("WEBHOOK_ENDPOINT_CHILD", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let address = lines
+        .by_ref()
+        // libtest writes the test's name on the same line first.
+        .find_map(|line| {
+            let line = line.ok()?;
+            let at = line.find("listening on ")?;
+            Some(line[at + "listening on ".len()..].trim().to_owned())
+        })
+        .expect("the endpoint says where it listens");
+    let idle: Vec<std::net::TcpStream> = (0..200)
+        .filter_map(|_| std::net::TcpStream::connect(&address).ok())
+        .collect();
+    assert!(idle.len() >= 100, "only {} connections", idle.len());
+
+    let v = vector("call-started");
+    let started = std::time::Instant::now();
+    let status = post_raw(&address, &v).expect("the endpoint answers after the idle connections");
+    drop(idle);
+    assert_eq!(status, 204);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("accept failed"),
+        "accept never failed, so the test proved nothing: {stderr}"
+    );
+}
+
+/// The status of a signed POST of `v` to `address`, sent as bytes on a
+/// blocking socket (this test has no runtime), waiting up to 30 s.
+fn post_raw(address: &str, v: &Vector) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let head = format!(
+        "POST /ultravox HTTP/1.1\r\nhost: {address}\r\n{TIMESTAMP_HEADER}: {}\r\n\
+         {SIGNATURE_HEADER}: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        v.timestamp,
+        v.signature,
+        v.body.len()
+    );
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(&v.body).ok()?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).ok()?;
+    let answer = String::from_utf8_lossy(&answer);
+    answer.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The endpoint, in the child process the test above starts.
+fn endpoint_child() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let v = vector("call-started");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        println!("listening on {}", listener.local_addr().unwrap());
+        let verifier = Verifier::new([&v.secret])
+            .unwrap()
+            .tolerance(Duration::from_secs(365 * 24 * 3600 * 100));
+        let (received, _events) = tokio::sync::mpsc::unbounded_channel();
+        let limits = example::Limits {
+            max_connections: 128,
+            header_read_timeout: Duration::from_millis(300),
+            accept_backoff: Duration::from_millis(20),
+        };
+        example::serve(listener, verifier, received, limits).await;
+    });
 }
