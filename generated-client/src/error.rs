@@ -27,7 +27,8 @@ const TEXT_CHARS: usize = 300;
 /// the key, a cursor or a query; control and format characters (ESC,
 /// bidirectional overrides, zero-width characters) are escaped, so it is
 /// safe for a terminal or a log. Bodies are shortened there, but kept (up
-/// to 64 KiB) in the kind.
+/// to 64 KiB) in the kind; in both, the value of every sensitive property
+/// (those the types' `Debug` redacts) is masked, valid JSON or not.
 pub struct Error {
     // Boxed: a `Result<_, Error>` stays one pointer wide on the error side.
     inner: Box<Inner>,
@@ -64,7 +65,9 @@ pub enum ErrorKind {
         status: StatusCode,
         /// The response headers (see [`Error::retry_after`]).
         headers: HeaderMap,
-        /// The response body as text (lossy UTF-8, at most 64 KiB).
+        /// The response body as text (lossy UTF-8, at most 64 KiB), the
+        /// value of every sensitive property masked (as `Debug` redacts
+        /// them in the types: webhook secrets, SIP passwords, …).
         body: String,
     },
     /// The API answered with a redirect (a 3xx other than `304 Not
@@ -87,15 +90,20 @@ pub enum ErrorKind {
         /// The `Content-Length` the server announced, when it gave it away.
         announced: Option<u64>,
     },
-    /// A success response whose body is not what the operation returns.
+    /// A success response whose body is not what the operation returns
+    /// (or a body given to [`decode`](crate::decode), or a webhook's request
+    /// body, which came with no response: no status).
     Decode {
-        /// The HTTP status.
-        status: StatusCode,
+        /// The HTTP status of the response; `None` for a body that was not
+        /// a response of this client.
+        status: Option<StatusCode>,
         /// JSON key path of the failure, e.g. `results[3].batchId` (`.` for the root).
         path: String,
         /// What serde reported there.
         message: String,
-        /// The response body as text (lossy UTF-8, at most 64 KiB).
+        /// The response body as text (lossy UTF-8, at most 64 KiB), the
+        /// value of every sensitive property masked (as `Debug` redacts
+        /// them in the types: webhook secrets, SIP passwords, …).
         body: String,
     },
     /// No complete response within the per-attempt timeout
@@ -169,9 +177,8 @@ impl Error {
     /// The HTTP status, for errors that came with a response.
     pub fn status(&self) -> Option<StatusCode> {
         match self.kind() {
-            ErrorKind::Status { status, .. }
-            | ErrorKind::Redirect { status, .. }
-            | ErrorKind::Decode { status, .. } => Some(*status),
+            ErrorKind::Status { status, .. } | ErrorKind::Redirect { status, .. } => Some(*status),
+            ErrorKind::Decode { status, .. } => *status,
             ErrorKind::Timeout(err) | ErrorKind::Connect(err) | ErrorKind::Transport(err) => {
                 err.status()
             }
@@ -287,7 +294,7 @@ impl ErrorKind {
             Generated::ErrorResponse(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
-                let body = error_text(response.into_inner());
+                let body = masked(error_text(response.into_inner()));
                 ErrorKind::Status {
                     status,
                     headers,
@@ -297,7 +304,7 @@ impl ErrorKind {
             // progenitor does not say which status failed to decode; every
             // documented success status of the exposed operations is 2xx.
             Generated::InvalidResponsePayload(bytes, err) => {
-                decode_error(StatusCode::OK, &bytes, err)
+                decode_error(Some(StatusCode::OK), &bytes, err)
             }
             Generated::UnexpectedResponse(response) => {
                 // A failure found while fetching (see `fetch.rs`).
@@ -343,12 +350,12 @@ impl ErrorKind {
 /// `results[3].batchId`). Useful for bodies stored or received outside
 /// this client.
 pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|err| decode_error(StatusCode::OK, body, err).into())
+    serde_json::from_slice(body).map_err(|err| decode_error(None, body, err).into())
 }
 
 /// A body that failed to decode, with the key path where it failed (found
 /// from serde_json's position by `json_path`) and serde's message.
-fn decode_error(status: StatusCode, body: &[u8], err: serde_json::Error) -> ErrorKind {
+fn decode_error(status: Option<StatusCode>, body: &[u8], err: serde_json::Error) -> ErrorKind {
     let path = crate::json_path::path_at(body, &err);
     let message = err.to_string();
     let kept = &body[..body.len().min(MAX_ERROR_BODY)];
@@ -356,7 +363,104 @@ fn decode_error(status: StatusCode, body: &[u8], err: serde_json::Error) -> Erro
         status,
         path,
         message,
-        body: String::from_utf8_lossy(kept).into_owned(),
+        body: masked(String::from_utf8_lossy(kept).into_owned()),
+    }
+}
+
+/// What `body` becomes in an error: the value of every sensitive property
+/// (the spec's `writeOnly`, the overlay's `x-sensitive`: the same list as
+/// the types' `Debug` redaction) replaced, wherever it stands and whether
+/// or not the body is valid JSON (it may be cut short at 64 KiB, or be
+/// what failed to decode).
+fn masked(body: String) -> String {
+    let bytes = body.as_bytes();
+    let may_hold_one = body.contains('\\')
+        || crate::generated::SENSITIVE_KEYS
+            .iter()
+            .any(|key| body.contains(key));
+    if !may_hold_one {
+        return body;
+    }
+    let mut out = String::with_capacity(body.len());
+    let (mut copied, mut at) = (0, 0);
+    while at < bytes.len() {
+        if bytes[at] != b'"' {
+            at += 1;
+            continue;
+        }
+        let end = json_string_end(bytes, at);
+        let mut after = end;
+        while after < bytes.len() && bytes[after].is_ascii_whitespace() {
+            after += 1;
+        }
+        let is_key = bytes.get(after) == Some(&b':');
+        // A key written with escapes (`"pass\u0077ord"`) is read as JSON.
+        let sensitive = is_key
+            && serde_json::from_str::<String>(&body[at..end])
+                .is_ok_and(|key| crate::generated::SENSITIVE_KEYS.contains(&key.as_str()));
+        if !sensitive {
+            at = end;
+            continue;
+        }
+        let mut value = after + 1;
+        while value < bytes.len() && bytes[value].is_ascii_whitespace() {
+            value += 1;
+        }
+        out.push_str(&body[copied..value]);
+        out.push_str("\"*** Sensitive Data Redacted ***\"");
+        copied = json_value_end(bytes, value);
+        at = copied;
+    }
+    out.push_str(&body[copied..]);
+    out
+}
+
+/// Where the JSON string opening at `start` ends (after its closing quote),
+/// or the end of `bytes` when it is cut short.
+fn json_string_end(bytes: &[u8], start: usize) -> usize {
+    let mut at = start + 1;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            b'"' => return at + 1,
+            _ => at += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// Where the JSON value starting at `start` ends: a string, an object or
+/// array (nesting and strings in it followed), or a scalar up to the next
+/// delimiter; the end of `bytes` when it is cut short.
+fn json_value_end(bytes: &[u8], start: usize) -> usize {
+    match bytes.get(start) {
+        Some(b'"') => json_string_end(bytes, start),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut at = start;
+            while at < bytes.len() {
+                match bytes[at] {
+                    b'"' => {
+                        at = json_string_end(bytes, at);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return at + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                at += 1;
+            }
+            bytes.len()
+        }
+        _ => bytes[start.min(bytes.len())..]
+            .iter()
+            .position(|b| matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace())
+            .map_or(bytes.len(), |end| start + end),
     }
 }
 
@@ -370,7 +474,7 @@ async fn read_bounded(mut response: reqwest::Response) -> reqwest::Result<String
             break;
         }
     }
-    Ok(String::from_utf8_lossy(&body).into_owned())
+    Ok(masked(String::from_utf8_lossy(&body).into_owned()))
 }
 
 impl fmt::Display for Error {
@@ -413,13 +517,19 @@ impl fmt::Display for ErrorKind {
                 path,
                 message,
                 body,
-            } => write!(
-                f,
-                "cannot decode the HTTP {status} response at `{}`: {}; body: {}",
-                one_line(path, PATH_CHARS),
-                one_line(message, TEXT_CHARS),
-                snippet(body)
-            ),
+            } => {
+                match status {
+                    Some(status) => write!(f, "cannot decode the HTTP {status} response")?,
+                    None => f.write_str("cannot decode the body")?,
+                }
+                write!(
+                    f,
+                    " at `{}`: {}; body: {}",
+                    one_line(path, PATH_CHARS),
+                    one_line(message, TEXT_CHARS),
+                    snippet(body)
+                )
+            }
             ErrorKind::Timeout(err) => write!(f, "timed out: {}", chain(err)),
             ErrorKind::OperationTimeout { limit } => write!(
                 f,
@@ -530,4 +640,44 @@ pub(crate) fn one_line(text: &str, limit: usize) -> String {
         shown += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked;
+
+    const SHOWN: &str = "*** Sensitive Data Redacted ***";
+
+    #[test]
+    fn sensitive_values_are_masked_wherever_they_stand() {
+        for key in crate::generated::SENSITIVE_KEYS {
+            let body = format!(
+                r#"{{"ok": 1, "{key}": "hunter2", "nested": {{"{key}" : ["hunter2", {{"x": "hunter2"}}]}}, "after": "kept"}}"#
+            );
+            let shown = masked(body);
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains(r#""after": "kept""#), "{shown}");
+            let value: serde_json::Value = serde_json::from_str(&shown).unwrap();
+            assert_eq!(value[key], SHOWN);
+            assert_eq!(value["nested"][key], SHOWN);
+        }
+        let key = crate::generated::SENSITIVE_KEYS[0];
+        // Cut short, escaped keys, odd values: still masked.
+        for body in [
+            format!(r#"{{"{key}": "hunter2 and more"#),
+            format!(r#"{{"{key}": ["hunter2", "#),
+            format!(
+                r#"{{"\u{:04x}{}": "hunter2"}}"#,
+                key.as_bytes()[0],
+                &key[1..]
+            ),
+            format!(r#"{{"{key}":hunter2}}"#),
+            format!(r#"[{{"{key}"  :  "a\"hunter2"}}]"#),
+        ] {
+            let shown = masked(body.clone());
+            assert!(!shown.contains("hunter2"), "{body} -> {shown}");
+        }
+        let plain = r#"{"detail": "Not found.", "passwordHint": "x"}"#.to_owned();
+        assert_eq!(masked(plain.clone()), plain);
+    }
 }

@@ -12583,3 +12583,12 @@ impl types::PaginatedScheduledCallList {
         self.next.as_deref().and_then(crate::Cursor::from_next_link)
     }
 }
+/// The JSON names of the properties the spec marks `writeOnly` or the
+/// overlay marks `x-sensitive`: their values are redacted in `Debug`,
+/// and masked in what an [`Error`](crate::Error) keeps of a body.
+pub(crate) const SENSITIVE_KEYS: [&str; 4usize] = [
+    "calls",
+    "password",
+    "secrets",
+    "webhookSecret",
+];

@@ -466,10 +466,11 @@ impl<'body> Verified<'body> {
     /// event, or `serde_json::Value` for a request whose body the API's
     /// document does not describe (what a batch sends its `webhookUrl`
     /// when it creates a call). A body that does not decode is an
-    /// [`Error`] of kind [`Decode`](crate::ErrorKind::Decode) with the key
-    /// path where it failed.
+    /// [`Error`] of kind [`Decode`](crate::ErrorKind::Decode) (no status:
+    /// it is a request's body) with the key path where it failed, whose
+    /// `Display` starts with `webhook request body:`.
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        crate::decode(self.body)
+        crate::decode(self.body).map_err(|err| err.in_operation("webhook request body", false))
     }
 }
 

@@ -270,3 +270,46 @@ async fn body_trickled_slower_than_the_timeout_times_out() {
     .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err}");
 }
+
+/// No secret in any error: a body that carries a value of every property
+/// the spec marks `writeOnly` or the overlay `x-sensitive` (the list the
+/// types' `Debug` redacts) — in an error response and in a success response
+/// that fails to decode — shows none of them in the error's `Display`,
+/// `Debug` or kept body.
+#[tokio::test]
+async fn no_error_shows_a_sensitive_value() {
+    let names = support::spec::sensitive_property_names();
+    assert!(!names.is_empty(), "the spec marks no property sensitive");
+    let secrets: serde_json::Map<String, serde_json::Value> = names
+        .iter()
+        .map(|name| (name.to_string(), json!(format!("SECRET-{name}-value"))))
+        .collect();
+    let status_body = json!({ "detail": "invalid", "batch": secrets.clone() });
+    let mut broken_page = page(vec![any_row()], None);
+    broken_page["results"][0]["batchId"] = json!(42);
+    for (name, value) in &secrets {
+        broken_page["results"][0][name] = value.clone();
+    }
+    for reply in [
+        Reply::json(400, &status_body),
+        Reply::json(200, &broken_page),
+    ] {
+        let err = fetch(reply).await.expect_err("fails");
+        let body = match err.kind() {
+            ErrorKind::Status { body, .. } | ErrorKind::Decode { body, .. } => body.clone(),
+            other => panic!("{other}"),
+        };
+        for (shown, what) in [
+            (err.to_string(), "Display"),
+            (format!("{err:?}"), "Debug"),
+            (body, "the kept body"),
+        ] {
+            for name in &names {
+                assert!(
+                    !shown.contains(&format!("SECRET-{name}-value")),
+                    "{what} shows {name}: {shown}"
+                );
+            }
+        }
+    }
+}

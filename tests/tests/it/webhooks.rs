@@ -578,3 +578,22 @@ fn endpoint_child() {
         example::serve(listener, verifier, received, limits).await;
     });
 }
+
+/// A verified body that is not what the receiver expects is an error that
+/// names the webhook's request body, not an HTTP response.
+#[test]
+fn a_body_that_does_not_decode_is_named_as_the_request_body() {
+    let v = vector("call-started");
+    let verified = Verifier::new([&v.secret])
+        .unwrap()
+        .verify(&v.headers(&v.signature), &v.body, v.sent_at())
+        .unwrap();
+    let err = verified.decode::<Vec<u32>>().unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("webhook request body: cannot decode the body at `.`"),
+        "{shown}"
+    );
+    assert!(!shown.contains("HTTP"), "{shown}");
+    assert_eq!(err.status(), None);
+}

@@ -359,10 +359,9 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
         types_module(file)?,
         &patch_nulls::clearable_properties(&rustified.spec),
     )?;
-    redact::rewrite(
-        types_module(file)?,
-        &redact::sensitive_properties(&rustified.spec),
-    )?;
+    let sensitive = redact::sensitive_properties(&rustified.spec);
+    redact::rewrite(types_module(file)?, &sensitive)?;
+    file.items.push(redact::sensitive_keys(&sensitive));
     // progenitor's `prelude` holds only `Client`, which the crate root
     // exports already.
     file.items

@@ -37,6 +37,21 @@ pub fn sensitive_properties(spec: &Value) -> BTreeMap<String, BTreeSet<String>> 
         .collect()
 }
 
+/// `SENSITIVE_KEYS`: the JSON names of every sensitive property, for the
+/// hand-written layer to mask in what an error keeps of a body (the same
+/// list as `Debug`'s).
+pub fn sensitive_keys(sensitive: &BTreeMap<String, BTreeSet<String>>) -> syn::Item {
+    let keys: BTreeSet<&str> = sensitive.values().flatten().map(String::as_str).collect();
+    let count = proc_macro2::Literal::usize_unsuffixed(keys.len());
+    let keys = keys.into_iter();
+    syn::parse_quote! {
+        /// The JSON names of the properties the spec marks `writeOnly` or the
+        /// overlay marks `x-sensitive`: their values are redacted in `Debug`,
+        /// and masked in what an [`Error`](crate::Error) keeps of a body.
+        pub(crate) const SENSITIVE_KEYS: [&str; #count] = [#(#keys),*];
+    }
+}
+
 /// Replaces the derived `Debug` of every struct with sensitive properties
 /// (and of its builder, and of the newtypes of those properties) by one
 /// that redacts them. Fails naming the property when no field is found
