@@ -1,6 +1,9 @@
 //! A job that survives a crash: it handles every scheduled call of a
-//! batch exactly once, saving its place after each one, and when it is
-//! killed and started again it carries on after the last call it finished.
+//! batch, saving its place after each one, and when it is killed and
+//! started again it carries on after the last call it saved. That is at
+//! least once: a kill between handling a call and saving its place handles
+//! that call again (exactly once needs the call's effect and its place
+//! committed together, in one transaction).
 //!
 //! ```sh
 //! ULTRAVOX_API_KEY=… cargo run -p ultravox-client --example resumable_job -- AGENT_ID BATCH_ID STATE_FILE
@@ -17,10 +20,10 @@ use ultravox_client::{Client, Position, Uuid};
 
 /// Handles every scheduled call of `batch` after the one `state` names,
 /// saving each one's position in `state` once `handle` has returned: a
-/// crash at any point leaves the state of the last call handled, so the
-/// next run neither repeats nor skips one. Handling a call must itself be
-/// done once the state says so (write its result in the same transaction
-/// as the state, or make it idempotent): the state is saved after it.
+/// crash leaves the state of the last call saved, so the next run skips
+/// none, and repeats only a call handled but not yet saved when it was
+/// killed (at least once). For exactly once, make `handle` idempotent
+/// (keyed by the call), or commit its effect and the position together.
 pub async fn run_job(
     client: &Client,
     agent: Uuid,

@@ -77,8 +77,42 @@ pub(crate) fn raw_cursor_of(link: &str) -> Result<String, String> {
         .ok_or_else(|| format!("`next` has no cursor: {link:?}"))
 }
 
-/// Replaces every `cursor` pair of `url`'s query with `cursor=<raw>`,
-/// leaving the other pairs, and their encoding, as they were.
+/// `raw` as one query value: what a URL's query may hold (RFC 3986:
+/// unreserved characters, `%XX` escapes, `!$'()*,=:@/?`) goes back byte
+/// for byte, as the API wrote it; anything else — a `&`, `;` or `#` that
+/// would end the value, a `+` a server reads as a space, a `%` that starts
+/// no escape, a space, a byte that is not ASCII — is percent-encoded, so a
+/// cursor from outside (a saved position, `Cursor::from_raw`) can never add
+/// a query parameter.
+pub(crate) fn as_query_value(raw: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = raw.as_bytes();
+    let escape_at = |at: usize| {
+        bytes[at] == b'%'
+            && bytes.get(at + 1).is_some_and(u8::is_ascii_hexdigit)
+            && bytes.get(at + 2).is_some_and(u8::is_ascii_hexdigit)
+    };
+    let kept = |at: usize| {
+        bytes[at].is_ascii_alphanumeric()
+            || b"-._~!$'()*,=:@/?".contains(&bytes[at])
+            || escape_at(at)
+    };
+    if (0..bytes.len()).all(kept) {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len() + 8);
+    for at in 0..bytes.len() {
+        if kept(at) {
+            out.push(char::from(bytes[at]));
+        } else {
+            out.push_str(&format!("%{:02X}", bytes[at]));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Replaces every `cursor` pair of `url`'s query with `cursor=<raw>` (as
+/// one value: see [`as_query_value`]), leaving the other pairs, and their
+/// encoding, as they were.
 pub(crate) fn set_raw_cursor(url: &mut reqwest::Url, raw: &str) {
     let mut query: Vec<&str> = url
         .query()
@@ -86,7 +120,7 @@ pub(crate) fn set_raw_cursor(url: &mut reqwest::Url, raw: &str) {
         .split('&')
         .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("cursor"))
         .collect();
-    let cursor = format!("cursor={raw}");
+    let cursor = format!("cursor={}", as_query_value(raw));
     query.push(&cursor);
     let query = query.join("&");
     url.set_query(Some(&query));
@@ -145,6 +179,20 @@ mod tests {
         let mut url = reqwest::Url::parse("http://h/p").unwrap();
         set_raw_cursor(&mut url, "cD00ODY%3D%22");
         assert_eq!(url.query(), Some("cursor=cD00ODY%3D%22"));
+    }
+
+    #[test]
+    fn a_cursor_is_one_query_value() {
+        let mut url = reqwest::Url::parse("http://h/p?pageSize=2").unwrap();
+        set_raw_cursor(&mut url, "0:abc&pageSize=999&status=EVIL#x+y; z%zz");
+        assert_eq!(
+            url.query(),
+            Some("pageSize=2&cursor=0:abc%26pageSize=999%26status=EVIL%23x%2By%3B%20z%25zz")
+        );
+        for written in ["cD00ODY%3D", "a/b?c=d:e@f!$'()*,", "%FF%FE"] {
+            assert_eq!(as_query_value(written), written);
+        }
+        assert_eq!(as_query_value("é"), "%C3%A9");
     }
 
     #[test]

@@ -117,6 +117,7 @@ impl<'a, Op: Listing> Request<'a, Op> {
         if let Some(cursor) = &position.cursor {
             self.raw_cursor = Some(cursor.to_string());
         }
+        self.resume_listing = position.listing.clone();
         self.paging.skip_rows = position.index.saturating_add(1);
         self
     }
@@ -138,13 +139,13 @@ impl<'a, Op: Listing> Request<'a, Op> {
     pub fn pages(
         self,
     ) -> impl Stream<Item = Result<ResponseValue<Op::Response>, Error>> + Send + 'a {
-        self.walk().map_ok(|(_, page)| page)
+        self.walk().map_ok(|(_, _, page)| page)
     }
 
     /// Every item of every page (the elements of `results`), in order.
     pub fn stream(self) -> impl Stream<Item = Result<Op::Item, Error>> + Send + 'a {
         self.rows()
-            .map_ok(|(_, skip, items)| stream::iter(items.into_iter().skip(skip).map(Ok)))
+            .map_ok(|(_, _, skip, items)| stream::iter(items.into_iter().skip(skip).map(Ok)))
             .try_flatten()
     }
 
@@ -155,12 +156,16 @@ impl<'a, Op: Listing> Request<'a, Op> {
         self,
     ) -> impl Stream<Item = Result<Positioned<Op::Item>, Error>> + Send + 'a {
         self.rows()
-            .map_ok(|(cursor, skip, items)| {
+            .map_ok(|(listing, cursor, skip, items)| {
                 let rows = items.into_iter().enumerate().skip(skip);
                 stream::iter(rows.map(move |(index, item)| {
-                    let cursor = cursor.clone();
+                    let (listing, cursor) = (Some(listing.clone()), cursor.clone());
                     Ok(Positioned {
-                        position: Position { cursor, index },
+                        position: Position {
+                            listing,
+                            cursor,
+                            index,
+                        },
                         item,
                     })
                 }))
@@ -168,17 +173,18 @@ impl<'a, Op: Listing> Request<'a, Op> {
             .try_flatten()
     }
 
-    /// Every page's items, with the page's cursor and how many of its rows
-    /// to skip (those before a resumed position, on the first page only).
+    /// Every page's items, with the listing, the page's cursor and how
+    /// many of its rows to skip (those before a resumed position, on the
+    /// first page only).
     #[allow(clippy::type_complexity)]
     fn rows(
         self,
-    ) -> impl Stream<Item = Result<(Option<Arc<str>>, usize, Vec<Op::Item>), Error>> + Send + 'a
+    ) -> impl Stream<Item = Result<(Arc<str>, Option<Arc<str>>, usize, Vec<Op::Item>), Error>> + Send + 'a
     {
         let mut skip = self.paging.skip_rows;
-        self.walk().map_ok(move |(cursor, page)| {
+        self.walk().map_ok(move |(listing, cursor, page)| {
             let items = Op::into_items(page.into_inner());
-            (cursor, std::mem::take(&mut skip), items)
+            (listing, cursor, std::mem::take(&mut skip), items)
         })
     }
 
@@ -196,6 +202,7 @@ impl<'a, Op: Listing> Request<'a, Op> {
             guard: Guard::new(self.paging),
             in_flight,
             listing: self,
+            identity: None,
             ahead: None,
             failure,
         }
@@ -206,6 +213,9 @@ impl<'a, Op: Listing> Request<'a, Op> {
 struct Pages<'a, Op: Listing> {
     /// The request for the next page.
     listing: Request<'a, Op>,
+    /// What identifies the listing (see [`Position::listing`]), from the
+    /// first page's URL.
+    identity: Option<Arc<str>>,
     /// The next page's fetch, once it has been decided there is one.
     in_flight: Option<Fetch<'a, Op::Response>>,
     /// The next page, when it arrived before it was asked for.
@@ -219,9 +229,9 @@ struct Pages<'a, Op: Listing> {
 impl<Op: Listing> Unpin for Pages<'_, Op> {}
 
 impl<Op: Listing> Stream for Pages<'_, Op> {
-    /// A page, and the cursor it was fetched with (`None`: the first page,
-    /// as the request asks for it).
-    type Item = Result<(Option<Arc<str>>, ResponseValue<Op::Response>), Error>;
+    /// A page, with the listing and the cursor it was fetched with (`None`:
+    /// the first page, as the request asks for it).
+    type Item = Result<(Arc<str>, Option<Arc<str>>, ResponseValue<Op::Response>), Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -249,8 +259,26 @@ impl<Op: Listing> Stream for Pages<'_, Op> {
                 return Poll::Ready(Some(Err(err.resumable_at(cursor))));
             }
         };
-        let cursor = this.listing.raw_cursor.as_deref().map(Arc::from);
         let stopped = |kind| Error::from(kind).in_operation(Op::NAME, true);
+        let identity = match &this.identity {
+            Some(identity) => identity.clone(),
+            None => {
+                let identity = crate::position::listing_of(Op::NAME, sent.url.as_ref());
+                // A position resumed after must be of this listing: its index
+                // would skip rows of another.
+                if let Some(expected) = this.listing.resume_listing.take()
+                    && expected != identity
+                {
+                    // Short: `Display` shows 300 characters, and each listing
+                    // is about 130.
+                    let refused = format!("a position of `{expected}` resumed `{identity}`");
+                    return Poll::Ready(Some(Err(stopped(ErrorKind::InvalidRequest(refused)))));
+                }
+                this.identity = Some(identity.clone());
+                identity
+            }
+        };
+        let cursor = this.listing.raw_cursor.as_deref().map(Arc::from);
         match this.guard.next(&sent, Op::next(&page), Op::is_empty(&page)) {
             Next::End => {}
             Next::Withhold(failure) => return Poll::Ready(Some(Err(stopped(failure)))),
@@ -268,7 +296,7 @@ impl<Op: Listing> Stream for Pages<'_, Op> {
                 }
             }
         }
-        Poll::Ready(Some(Ok((cursor, page))))
+        Poll::Ready(Some(Ok((identity, cursor, page))))
     }
 }
 

@@ -33,6 +33,9 @@ pub struct Request<'a, Op: Operation> {
     /// `next` link wrote it (still percent-encoded: a cursor is sent back
     /// byte for byte, even one that is not UTF-8).
     pub(crate) raw_cursor: Option<String>,
+    /// The listing a position resumed after belongs to: the walk checks
+    /// its first page against it.
+    pub(crate) resume_listing: Option<std::sync::Arc<str>>,
 }
 
 impl<Op: Operation> Clone for Request<'_, Op> {
@@ -42,6 +45,7 @@ impl<Op: Operation> Clone for Request<'_, Op> {
             options: self.options,
             paging: self.paging,
             raw_cursor: self.raw_cursor.clone(),
+            resume_listing: self.resume_listing.clone(),
         }
     }
 }
@@ -94,6 +98,7 @@ impl<'a, Op: Operation> Request<'a, Op> {
             options: CallOptions::default(),
             paging: Paging::default(),
             raw_cursor: None,
+            resume_listing: None,
         }
     }
 

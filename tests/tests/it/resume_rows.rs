@@ -1,7 +1,7 @@
 //! Row-level resume: a listing's rows carry their position, and a job that
 //! stops after any row carries on after it, every row delivered once.
 
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use serde_json::Value;
 use support::http::test_client;
 use support::samples::{ids, page, realistic_rows};
@@ -104,9 +104,15 @@ async fn positions_name_the_page_and_the_row() {
         let page = n / ROWS_PER_PAGE + 1;
         let cursor = (page > 1).then(|| Cursor::from_raw(page.to_string()));
         assert_eq!(
-            row.position,
-            Position::new(cursor, n % ROWS_PER_PAGE),
+            (row.position.cursor(), row.position.index()),
+            (cursor, n % ROWS_PER_PAGE),
             "row {n}"
+        );
+        let listing = row.position.listing().unwrap();
+        assert!(
+            listing.starts_with("list_scheduled_calls /api/agents/")
+                && listing.contains(&ids::BATCH.to_string()),
+            "{listing}"
         );
     }
     // Resuming after the last row of a page starts the next page.
@@ -171,4 +177,84 @@ fn tempfile_dir() -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A cursor from outside (a saved position's) is sent as one query value:
+/// `&…` in it adds no parameter.
+#[tokio::test]
+async fn a_saved_cursor_is_sent_as_one_query_value() {
+    let targets = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = targets.clone();
+    let server = LoopbackServer::start(move |target| {
+        seen.lock().unwrap().push(target.to_owned());
+        serde_json::to_vec(&page(realistic_rows(2), None)).unwrap()
+    })
+    .await;
+    let client = test_client(&server.base_url).build().unwrap();
+    let forged: Position = "0:abc&pageSize=999&status=EVIL".parse().unwrap();
+    let rows: Vec<ScheduledCall> = client
+        .list_scheduled_calls(ids::AGENT, ids::BATCH)
+        .resume_after(&forged)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "the row after index 0");
+    let target = targets.lock().unwrap()[0].clone();
+    let query = target.split_once('?').unwrap().1;
+    let pairs: Vec<&str> = query.split('&').collect();
+    assert_eq!(
+        pairs,
+        ["cursor=abc%26pageSize=999%26status=EVIL"],
+        "{target}"
+    );
+}
+
+/// A position saved from one batch's listing, given to another's, ends the
+/// walk at once with an error naming both listings; no row is delivered.
+/// One saved by an earlier release (`index:cursor`) names no listing and
+/// resumes any.
+#[tokio::test]
+async fn a_position_resumes_only_its_own_listing() {
+    let (server, expected) = listing().await;
+    let client = test_client(&server.base_url).build().unwrap();
+    let rows: Vec<_> = client
+        .list_scheduled_calls(ids::AGENT, ids::BATCH)
+        .stream_with_positions()
+        .take_while(|row| {
+            std::future::ready(row.as_ref().is_ok_and(|row| row.position.index() < 3))
+        })
+        .try_collect()
+        .await
+        .unwrap();
+    let saved = rows.last().unwrap().position.to_string();
+    let position: Position = saved.parse().unwrap();
+    let other_batch = ultravox_client::Uuid::from_u128(7);
+    let mut walk = std::pin::pin!(
+        client
+            .list_scheduled_calls(ids::AGENT, other_batch)
+            .resume_after(&position)
+            .stream()
+    );
+    let err = walk.try_next().await.expect_err("another listing");
+    let shown = err.to_string();
+    assert!(
+        matches!(err.kind(), ultravox_client::ErrorKind::InvalidRequest(_))
+            && shown.contains("a position of `list_scheduled_calls")
+            && shown.contains(&ids::BATCH.to_string())
+            && shown.contains(&other_batch.to_string())
+            && !shown.contains('…'),
+        "{shown}"
+    );
+    assert!(walk.try_next().await.unwrap().is_none(), "nothing after");
+
+    let old_format = format!("{}:", position.index());
+    let rest: Vec<ScheduledCall> = client
+        .list_scheduled_calls(ids::AGENT, ids::BATCH)
+        .resume_after(&old_format.parse().unwrap())
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), expected.len() - 3);
 }
