@@ -100,11 +100,11 @@ pub(crate) fn as_query_value(raw: &str) -> std::borrow::Cow<'_, str> {
         return std::borrow::Cow::Borrowed(raw);
     }
     let mut out = String::with_capacity(raw.len() + 8);
-    for at in 0..bytes.len() {
+    for (at, &byte) in bytes.iter().enumerate() {
         if kept(at) {
-            out.push(char::from(bytes[at]));
+            out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{:02X}", bytes[at]));
+            out.push_str(&format!("%{byte:02X}"));
         }
     }
     std::borrow::Cow::Owned(out)
