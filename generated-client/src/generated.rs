@@ -12217,6 +12217,7 @@ pub mod operations {
             page.results
         }
     }
+    impl crate::operation::Repeatable for ListBatches {}
     /// The operation `agents_scheduled_batches_create`: `POST /api/agents/{agent_id}/scheduled_batches`, sent by [`Client::create_batch`](super::Client::create_batch).
     #[derive(Clone, Copy, Debug)]
     pub enum CreateBatch {}
@@ -12259,6 +12260,7 @@ pub mod operations {
             }
         }
     }
+    impl crate::operation::Repeatable for GetBatch {}
     /// The operation `agents_scheduled_batches_partial_update`: `PATCH /api/agents/{agent_id}/scheduled_batches/{batch_id}`, sent by [`Client::update_batch`](super::Client::update_batch).
     #[derive(Clone, Copy, Debug)]
     pub enum UpdateBatch {}
@@ -12334,6 +12336,7 @@ pub mod operations {
             page.results
         }
     }
+    impl crate::operation::Repeatable for ListScheduledCalls {}
     /// The operation `agents_scheduled_batches_created_calls_list`: `GET /api/agents/{agent_id}/scheduled_batches/{batch_id}/created_calls`, sent by [`Client::list_created_calls`](super::Client::list_created_calls).
     #[derive(Clone, Copy, Debug)]
     pub enum ListCreatedCalls {}
@@ -12367,6 +12370,7 @@ pub mod operations {
             page.results
         }
     }
+    impl crate::operation::Repeatable for ListCreatedCalls {}
 }
 impl Client {
     /// Sends `GET /api/agents/{agent_id}/scheduled_batches` (operation `agents_scheduled_batches_list`).
@@ -12586,7 +12590,7 @@ impl types::PaginatedScheduledCallList {
 /// The JSON names of the properties the spec marks `writeOnly` or the
 /// overlay marks `x-sensitive`: their values are redacted in `Debug`,
 /// and masked in what an [`Error`](crate::Error) keeps of a body.
-pub(crate) const SENSITIVE_KEYS: [&str; 4usize] = [
+pub(crate) const SENSITIVE_KEYS: [&str; 4] = [
     "calls",
     "password",
     "secrets",

@@ -215,7 +215,7 @@ pub use cursor::Cursor;
 pub use error::{Error, ErrorKind, decode};
 pub use generated::{API_KEY_HEADER, Client, DEFAULT_BASE_URL, operations, types};
 pub use open_enum::UnknownValue;
-pub use operation::{Listing, Operation};
+pub use operation::{Listing, Operation, Repeatable};
 pub use position::{Position, PositionParseError, Positioned};
 /// A successful response: the decoded body (`Deref` to it, or
 /// [`into_inner`](progenitor_client::ResponseValue::into_inner)), with the

@@ -66,6 +66,16 @@ pub type Sending<'a, Op> = Pin<
     >,
 >;
 
+/// An operation that may be sent again and again with the same effect: a
+/// GET. [`Request::wait_until`](crate::Request::wait_until) needs one;
+/// implemented by the generated marker types of GET operations only.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a GET: `wait_until` would send it again and again",
+    label = "not a GET operation",
+    note = "`wait_until` repeats the request until its response says so; only a GET may be repeated"
+)]
+pub trait Repeatable: Operation {}
+
 /// An operation that lists items page by page with a cursor: the spec gives
 /// it a `cursor` query parameter and a response object with a nullable
 /// string `next` and an array `results`.

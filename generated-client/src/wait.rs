@@ -9,7 +9,7 @@ use progenitor_client::ResponseValue;
 use tokio::time::Instant;
 
 use crate::error::{Error, ErrorKind};
-use crate::operation::Operation;
+use crate::operation::Repeatable;
 use crate::request::Request;
 
 /// How long [`Request::wait_until`] waits, and how often it asks.
@@ -21,7 +21,8 @@ pub struct Wait {
 
 impl Wait {
     /// Asks every 5 seconds (see [`Wait::every`]) for at most `max_wait`,
-    /// the requests included.
+    /// the requests included. A `max_wait` too long to add to the clock
+    /// (`Duration::MAX`) waits without a deadline.
     pub fn up_to(max_wait: Duration) -> Self {
         Self {
             max_wait,
@@ -96,11 +97,17 @@ impl<T> From<WaitError<T>> for Error {
     }
 }
 
-impl<Op: Operation> Request<'_, Op> {
+impl<Op: Repeatable> Request<'_, Op> {
     /// Sends this GET again and again until `done` says its response is
     /// the one waited for, and returns that response; a request that fails
     /// after the client's retries ends the wait. The deadline bounds the
-    /// whole wait: a request still running then is dropped.
+    /// whole wait: a request still running then is dropped, and a retry
+    /// the server asks to come after the deadline (`Retry-After`) is not
+    /// waited for — the wait ends at the deadline with the last response.
+    /// Only an operation that may be repeated (a GET, see [`Repeatable`])
+    /// has it: on a POST, it does not compile.
+    ///
+    /// [`Repeatable`]: crate::Repeatable
     ///
     /// Wait for a batch to finish, checking every 10 seconds for at most
     /// an hour:
@@ -124,13 +131,27 @@ impl<Op: Operation> Request<'_, Op> {
     /// }
     /// # Ok(()) }
     /// ```
+    ///
+    /// A POST is not sent again: `wait_until` does not compile on it.
+    ///
+    /// ```compile_fail,E0277
+    /// # async fn job(client: ultravox_client::Client, agent: ultravox_client::Uuid, body: ultravox_client::types::ScheduledCallBatchRequest) {
+    /// use std::time::Duration;
+    /// let wait = ultravox_client::Wait::up_to(Duration::from_secs(60));
+    /// let _ = client.create_batch(agent).body(body).wait_until(wait, |_| true).await;
+    /// # }
+    /// ```
     pub async fn wait_until(
         &self,
         wait: Wait,
         mut done: impl FnMut(&Op::Response) -> bool,
     ) -> Result<ResponseValue<Op::Response>, WaitError<Op::Response>> {
         let started = Instant::now();
-        let deadline = started + wait.max_wait;
+        // Durations saturate: no deadline past the clock's range.
+        let far_future = || started + Duration::from_secs(100 * 365 * 24 * 3600);
+        let deadline = started
+            .checked_add(wait.max_wait)
+            .unwrap_or_else(far_future);
         let failed = |kind: ErrorKind, last| WaitError {
             error: Error::from(kind).in_operation(Op::NAME, true),
             last,
@@ -139,18 +160,22 @@ impl<Op: Operation> Request<'_, Op> {
             let waited = started.elapsed();
             failed(ErrorKind::WaitTimedOut { waited }, last)
         };
-        if Op::HTTP_METHOD != "GET" {
-            let refused = format!(
-                "wait_until sends the request again and again; {} is a {}, not a GET",
-                Op::NAME,
-                Op::HTTP_METHOD
-            );
-            return Err(failed(ErrorKind::InvalidRequest(refused), None));
-        }
         let mut last = None;
         loop {
             let response = match tokio::time::timeout_at(deadline, self.send()).await {
                 Err(_elapsed) => return Err(timed_out(last)),
+                // The server asks to come back after the deadline: the wait
+                // cannot end in time, so it ends now, as at the deadline.
+                Ok(Err(error))
+                    if error.is_retryable()
+                        && error.retry_after().is_some_and(|after| {
+                            Instant::now()
+                                .checked_add(after)
+                                .is_none_or(|at| at >= deadline)
+                        }) =>
+                {
+                    return Err(timed_out(last));
+                }
                 Ok(Err(error)) => return Err(WaitError { error, last }),
                 Ok(Ok(response)) => response,
             };
@@ -160,7 +185,10 @@ impl<Op: Operation> Request<'_, Op> {
             last = Some(response);
             // The next request starts at the deadline at the latest, and
             // then times out at once.
-            tokio::time::sleep_until((Instant::now() + wait.interval).min(deadline)).await;
+            let next = Instant::now()
+                .checked_add(wait.interval)
+                .unwrap_or(deadline);
+            tokio::time::sleep_until(next.min(deadline)).await;
         }
     }
 }

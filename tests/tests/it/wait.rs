@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use support::http::test_client;
-use support::operation_checks::{request_body, sample};
+use support::operation_checks::sample;
 use support::samples::ids::{AGENT, BATCH};
 use ultravox_client::mock::MockServerExt;
 use ultravox_client::mock::httpmock::MockServer;
-use ultravox_client::operations::{CreateBatch, GetBatch};
-use ultravox_client::types::{ScheduledCallBatch, ScheduledCallBatchRequest};
+use ultravox_client::operations::GetBatch;
+use ultravox_client::types::ScheduledCallBatch;
 use ultravox_client::{Error, ErrorKind, Operation, Wait};
 
 /// A batch with `completed` of `total` calls done and no end time.
@@ -103,24 +103,51 @@ async fn a_failure_after_the_retries_ends_the_wait_with_it() {
     running.assert_calls(1);
 }
 
+/// A server that asks to be asked again after the deadline (`Retry-After`
+/// longer than what is left, or than the client waits for) ends the wait
+/// by the deadline, with the last response.
 #[tokio::test]
-async fn only_a_get_is_sent_again() {
+async fn a_retry_after_past_the_deadline_ends_the_wait_with_the_last_response() {
+    for retry_after in [30, 3600] {
+        let server = MockServer::start_async().await;
+        server.get_batch(|_, then| {
+            then.ok(&batch(1, 3)).up_to_n_times(1);
+        });
+        server.get_batch(|_, then| {
+            then.retry_after(503, retry_after);
+        });
+        let client = test_client(&server.base_url()).build().unwrap();
+        let started = std::time::Instant::now();
+        let err = client
+            .get_batch(AGENT, BATCH)
+            .wait_until(fast(Duration::from_millis(500)), done)
+            .await
+            .unwrap_err();
+        assert!(err.is_timeout(), "{retry_after}: {err:?}");
+        assert_eq!(err.last().map(|last| &**last), Some(&batch(1, 3)));
+        assert!(started.elapsed() < Duration::from_secs(5), "{retry_after}");
+    }
+}
+
+/// Durations saturate: a wait of `Duration::MAX`, asking every
+/// `Duration::MAX`, does not panic.
+#[tokio::test]
+async fn the_longest_durations_do_not_panic() {
     let server = MockServer::start_async().await;
-    let create = server.create_batch(|_, then| {
-        then.created(&batch(0, 1));
+    server.get_batch(|_, then| {
+        then.ok(&batch(3, 3));
     });
     let client = test_client(&server.base_url()).build().unwrap();
-    let body = request_body::<ScheduledCallBatchRequest>(CreateBatch::OPERATION_ID);
+    let waited = client
+        .get_batch(AGENT, BATCH)
+        .wait_until(Wait::up_to(Duration::MAX).every(Duration::MAX), done)
+        .await
+        .unwrap();
+    assert_eq!(waited.into_inner(), batch(3, 3));
     let err = client
-        .create_batch(AGENT)
-        .body(body)
-        .wait_until(fast(Duration::from_secs(1)), done)
+        .get_batch(AGENT, BATCH)
+        .wait_until(Wait::up_to(Duration::ZERO).every(Duration::MAX), |_| false)
         .await
         .unwrap_err();
-    assert!(
-        matches!(err.error().kind(), ErrorKind::InvalidRequest(_)),
-        "{err}"
-    );
-    assert!(err.to_string().contains("create_batch"), "{err}");
-    create.assert_calls(0);
+    assert!(err.is_timeout(), "{err:?}");
 }

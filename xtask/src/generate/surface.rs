@@ -387,6 +387,10 @@ fn marker(facts: &Facts) -> TokenStream {
             }
         }
     });
+    // A GET may be sent again and again (`Request::wait_until`); the
+    // compiler refuses it for any other method.
+    let repeatable = (facts.method.eq_ignore_ascii_case("get"))
+        .then(|| quote!(impl crate::operation::Repeatable for #marker {}));
     quote! {
         #[doc = #doc]
         #[derive(Clone, Copy, Debug)]
@@ -407,6 +411,7 @@ fn marker(facts: &Facts) -> TokenStream {
             }
         }
         #listing
+        #repeatable
     }
 }
 
