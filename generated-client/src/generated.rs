@@ -7220,421 +7220,1142 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl AccountWebhookEvent {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::AccountWebhookEvent, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.call, value.event) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::AccountWebhookEvent {
-                    call: value.call?,
-                    event: value.event?,
+                    call: f0,
+                    event: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl AgentBasic {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::AgentBasic, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.agent_id, value.name) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::AgentBasic {
-                    agent_id: value.agent_id?,
-                    name: value.name?,
+                    agent_id: f0,
+                    name: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl AgentGreeting {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::AgentGreeting, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.delay,
+                    value.prompt,
+                    value.text,
+                    value.uninterruptible,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
                 let built = super::AgentGreeting {
-                    delay: value.delay?,
-                    prompt: value.prompt?,
-                    text: value.text?,
-                    uninterruptible: value.uninterruptible?,
+                    delay: f0,
+                    prompt: f1,
+                    text: f2,
+                    uninterruptible: f3,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl Call {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::Call, FieldError> {
                 let value = self;
+                let (
+                    f0,
+                    f1,
+                    f2,
+                    f3,
+                    f4,
+                    f5,
+                    f6,
+                    f7,
+                    f8,
+                    f9,
+                    f10,
+                    f11,
+                    f12,
+                    f13,
+                    f14,
+                    f15,
+                    f16,
+                    f17,
+                    f18,
+                    f19,
+                    f20,
+                    f21,
+                    f22,
+                    f23,
+                    f24,
+                    f25,
+                    f26,
+                    f27,
+                    f28,
+                    f29,
+                    f30,
+                    f31,
+                    f32,
+                    f33,
+                    f34,
+                    f35,
+                    f36,
+                    f37,
+                    f38,
+                    f39,
+                    f40,
+                ) = match (
+                    value.agent,
+                    value.agent_id,
+                    value.billed_duration,
+                    value.billed_side_input_tokens,
+                    value.billed_side_output_tokens,
+                    value.billing_status,
+                    value.call_id,
+                    value.callbacks,
+                    value.client_version,
+                    value.created,
+                    value.data_connection_config,
+                    value.end_reason,
+                    value.ended,
+                    value.experimental_settings,
+                    value.external_voice,
+                    value.first_speaker,
+                    value.first_speaker_settings,
+                    value.inactivity_messages,
+                    value.initial_output_medium,
+                    value.initial_state,
+                    value.join_timeout,
+                    value.join_url,
+                    value.joined,
+                    value.language_hint,
+                    value.max_duration,
+                    value.medium,
+                    value.metadata,
+                    value.model,
+                    value.recording_enabled,
+                    value.request_context,
+                    value.retention_policy,
+                    value.short_summary,
+                    value.sip_details,
+                    value.summary,
+                    value.system_prompt,
+                    value.temperature,
+                    value.time_exceeded_message,
+                    value.transcript_optional,
+                    value.vad_settings,
+                    value.voice,
+                    value.voice_overrides,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                        ::std::result::Result::Ok(f7),
+                        ::std::result::Result::Ok(f8),
+                        ::std::result::Result::Ok(f9),
+                        ::std::result::Result::Ok(f10),
+                        ::std::result::Result::Ok(f11),
+                        ::std::result::Result::Ok(f12),
+                        ::std::result::Result::Ok(f13),
+                        ::std::result::Result::Ok(f14),
+                        ::std::result::Result::Ok(f15),
+                        ::std::result::Result::Ok(f16),
+                        ::std::result::Result::Ok(f17),
+                        ::std::result::Result::Ok(f18),
+                        ::std::result::Result::Ok(f19),
+                        ::std::result::Result::Ok(f20),
+                        ::std::result::Result::Ok(f21),
+                        ::std::result::Result::Ok(f22),
+                        ::std::result::Result::Ok(f23),
+                        ::std::result::Result::Ok(f24),
+                        ::std::result::Result::Ok(f25),
+                        ::std::result::Result::Ok(f26),
+                        ::std::result::Result::Ok(f27),
+                        ::std::result::Result::Ok(f28),
+                        ::std::result::Result::Ok(f29),
+                        ::std::result::Result::Ok(f30),
+                        ::std::result::Result::Ok(f31),
+                        ::std::result::Result::Ok(f32),
+                        ::std::result::Result::Ok(f33),
+                        ::std::result::Result::Ok(f34),
+                        ::std::result::Result::Ok(f35),
+                        ::std::result::Result::Ok(f36),
+                        ::std::result::Result::Ok(f37),
+                        ::std::result::Result::Ok(f38),
+                        ::std::result::Result::Ok(f39),
+                        ::std::result::Result::Ok(f40),
+                    ) => {
+                        (
+                            f0,
+                            f1,
+                            f2,
+                            f3,
+                            f4,
+                            f5,
+                            f6,
+                            f7,
+                            f8,
+                            f9,
+                            f10,
+                            f11,
+                            f12,
+                            f13,
+                            f14,
+                            f15,
+                            f16,
+                            f17,
+                            f18,
+                            f19,
+                            f20,
+                            f21,
+                            f22,
+                            f23,
+                            f24,
+                            f25,
+                            f26,
+                            f27,
+                            f28,
+                            f29,
+                            f30,
+                            f31,
+                            f32,
+                            f33,
+                            f34,
+                            f35,
+                            f36,
+                            f37,
+                            f38,
+                            f39,
+                            f40,
+                        )
+                    }
+                    (
+                        f0,
+                        f1,
+                        f2,
+                        f3,
+                        f4,
+                        f5,
+                        f6,
+                        f7,
+                        f8,
+                        f9,
+                        f10,
+                        f11,
+                        f12,
+                        f13,
+                        f14,
+                        f15,
+                        f16,
+                        f17,
+                        f18,
+                        f19,
+                        f20,
+                        f21,
+                        f22,
+                        f23,
+                        f24,
+                        f25,
+                        f26,
+                        f27,
+                        f28,
+                        f29,
+                        f30,
+                        f31,
+                        f32,
+                        f33,
+                        f34,
+                        f35,
+                        f36,
+                        f37,
+                        f38,
+                        f39,
+                        f40,
+                    ) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                                f7.err(),
+                                f8.err(),
+                                f9.err(),
+                                f10.err(),
+                                f11.err(),
+                                f12.err(),
+                                f13.err(),
+                                f14.err(),
+                                f15.err(),
+                                f16.err(),
+                                f17.err(),
+                                f18.err(),
+                                f19.err(),
+                                f20.err(),
+                                f21.err(),
+                                f22.err(),
+                                f23.err(),
+                                f24.err(),
+                                f25.err(),
+                                f26.err(),
+                                f27.err(),
+                                f28.err(),
+                                f29.err(),
+                                f30.err(),
+                                f31.err(),
+                                f32.err(),
+                                f33.err(),
+                                f34.err(),
+                                f35.err(),
+                                f36.err(),
+                                f37.err(),
+                                f38.err(),
+                                f39.err(),
+                                f40.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::Call {
-                    agent: value.agent?,
-                    agent_id: value.agent_id?,
-                    billed_duration: value.billed_duration?,
-                    billed_side_input_tokens: value.billed_side_input_tokens?,
-                    billed_side_output_tokens: value.billed_side_output_tokens?,
-                    billing_status: value.billing_status?,
-                    call_id: value.call_id?,
-                    callbacks: value.callbacks?,
-                    client_version: value.client_version?,
-                    created: value.created?,
-                    data_connection_config: value.data_connection_config?,
-                    end_reason: value.end_reason?,
-                    ended: value.ended?,
-                    experimental_settings: value.experimental_settings?,
-                    external_voice: value.external_voice?,
-                    first_speaker: value.first_speaker?,
-                    first_speaker_settings: value.first_speaker_settings?,
-                    inactivity_messages: value.inactivity_messages?,
-                    initial_output_medium: value.initial_output_medium?,
-                    initial_state: value.initial_state?,
-                    join_timeout: value.join_timeout?,
-                    join_url: value.join_url?,
-                    joined: value.joined?,
-                    language_hint: value.language_hint?,
-                    max_duration: value.max_duration?,
-                    medium: value.medium?,
-                    metadata: value.metadata?,
-                    model: value.model?,
-                    recording_enabled: value.recording_enabled?,
-                    request_context: value.request_context?,
-                    retention_policy: value.retention_policy?,
-                    short_summary: value.short_summary?,
-                    sip_details: value.sip_details?,
-                    summary: value.summary?,
-                    system_prompt: value.system_prompt?,
-                    temperature: value.temperature?,
-                    time_exceeded_message: value.time_exceeded_message?,
-                    transcript_optional: value.transcript_optional?,
-                    vad_settings: value.vad_settings?,
-                    voice: value.voice?,
-                    voice_overrides: value.voice_overrides?,
+                    agent: f0,
+                    agent_id: f1,
+                    billed_duration: f2,
+                    billed_side_input_tokens: f3,
+                    billed_side_output_tokens: f4,
+                    billing_status: f5,
+                    call_id: f6,
+                    callbacks: f7,
+                    client_version: f8,
+                    created: f9,
+                    data_connection_config: f10,
+                    end_reason: f11,
+                    ended: f12,
+                    experimental_settings: f13,
+                    external_voice: f14,
+                    first_speaker: f15,
+                    first_speaker_settings: f16,
+                    inactivity_messages: f17,
+                    initial_output_medium: f18,
+                    initial_state: f19,
+                    join_timeout: f20,
+                    join_url: f21,
+                    joined: f22,
+                    language_hint: f23,
+                    max_duration: f24,
+                    medium: f25,
+                    metadata: f26,
+                    model: f27,
+                    recording_enabled: f28,
+                    request_context: f29,
+                    retention_policy: f30,
+                    short_summary: f31,
+                    sip_details: f32,
+                    summary: f33,
+                    system_prompt: f34,
+                    temperature: f35,
+                    time_exceeded_message: f36,
+                    transcript_optional: f37,
+                    vad_settings: f38,
+                    voice: f39,
+                    voice_overrides: f40,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl CallMedium {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::CallMedium, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6) = match (
+                    value.exotel,
+                    value.plivo,
+                    value.server_web_socket,
+                    value.sip,
+                    value.telnyx,
+                    value.twilio,
+                    value.web_rtc,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                    ) => (f0, f1, f2, f3, f4, f5, f6),
+                    (f0, f1, f2, f3, f4, f5, f6) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::CallMedium {
-                    exotel: value.exotel?,
-                    plivo: value.plivo?,
-                    server_web_socket: value.server_web_socket?,
-                    sip: value.sip?,
-                    telnyx: value.telnyx?,
-                    twilio: value.twilio?,
-                    web_rtc: value.web_rtc?,
+                    exotel: f0,
+                    plivo: f1,
+                    server_web_socket: f2,
+                    sip: f3,
+                    telnyx: f4,
+                    twilio: f5,
+                    web_rtc: f6,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl CallSipDetails {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::CallSipDetails, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.billed_duration, value.termination_reason) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::CallSipDetails {
-                    billed_duration: value.billed_duration?,
-                    termination_reason: value.termination_reason?,
+                    billed_duration: f0,
+                    termination_reason: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl Callback {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::Callback, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.secrets, value.url) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::Callback {
-                    secrets: value.secrets?,
-                    url: value.url?,
+                    secrets: f0,
+                    url: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl Callbacks {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::Callbacks, FieldError> {
                 let value = self;
+                let (f0, f1, f2) = match (value.billed, value.ended, value.joined) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                    ) => (f0, f1, f2),
+                    (f0, f1, f2) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err()]),
+                        );
+                    }
+                };
                 let built = super::Callbacks {
-                    billed: value.billed?,
-                    ended: value.ended?,
-                    joined: value.joined?,
+                    billed: f0,
+                    ended: f1,
+                    joined: f2,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl CartesiaGenerationConfig {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::CartesiaGenerationConfig, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.emotion,
+                    value.pronunciation_dict_id,
+                    value.speed,
+                    value.volume,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
                 let built = super::CartesiaGenerationConfig {
-                    emotion: value.emotion?,
-                    pronunciation_dict_id: value.pronunciation_dict_id?,
-                    speed: value.speed?,
-                    volume: value.volume?,
+                    emotion: f0,
+                    pronunciation_dict_id: f1,
+                    speed: f2,
+                    volume: f3,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl CartesiaVoice {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::CartesiaVoice, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3, f4, f5) = match (
+                    value.emotion,
+                    value.emotions,
+                    value.generation_config,
+                    value.model,
+                    value.speed,
+                    value.voice_id,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                    ) => (f0, f1, f2, f3, f4, f5),
+                    (f0, f1, f2, f3, f4, f5) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::CartesiaVoice {
-                    emotion: value.emotion?,
-                    emotions: value.emotions?,
-                    generation_config: value.generation_config?,
-                    model: value.model?,
-                    speed: value.speed?,
-                    voice_id: value.voice_id?,
+                    emotion: f0,
+                    emotions: f1,
+                    generation_config: f2,
+                    model: f3,
+                    speed: f4,
+                    voice_id: f5,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl DataConnectionAudioConfig {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::DataConnectionAudioConfig, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.channel_mode, value.sample_rate) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::DataConnectionAudioConfig {
-                    channel_mode: value.channel_mode?,
-                    sample_rate: value.sample_rate?,
+                    channel_mode: f0,
+                    sample_rate: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl DataConnectionConfig {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::DataConnectionConfig, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.audio_config,
+                    value.data_messages,
+                    value.headers,
+                    value.websocket_url,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
                 let built = super::DataConnectionConfig {
-                    audio_config: value.audio_config?,
-                    data_messages: value.data_messages?,
-                    headers: value.headers?,
-                    websocket_url: value.websocket_url?,
+                    audio_config: f0,
+                    data_messages: f1,
+                    headers: f2,
+                    websocket_url: f3,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl DtmfHandling {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::DtmfHandling, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.ignore, value.user_text_message) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::DtmfHandling {
-                    ignore: value.ignore?,
-                    user_text_message: value.user_text_message?,
+                    ignore: f0,
+                    user_text_message: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl DtmfUserTextMessage {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::DtmfUserTextMessage, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.text, value.urgency) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::DtmfUserTextMessage {
-                    text: value.text?,
-                    urgency: value.urgency?,
+                    text: f0,
+                    urgency: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl ElevenLabsVoice {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::ElevenLabsVoice, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10) = match (
+                    value.enable_ssml_parsing,
+                    value.max_sample_rate,
+                    value.model,
+                    value.optimize_streaming_latency,
+                    value.pronunciation_dictionaries,
+                    value.similarity_boost,
+                    value.speed,
+                    value.stability,
+                    value.style,
+                    value.use_speaker_boost,
+                    value.voice_id,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                        ::std::result::Result::Ok(f7),
+                        ::std::result::Result::Ok(f8),
+                        ::std::result::Result::Ok(f9),
+                        ::std::result::Result::Ok(f10),
+                    ) => (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10),
+                    (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                                f7.err(),
+                                f8.err(),
+                                f9.err(),
+                                f10.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::ElevenLabsVoice {
-                    enable_ssml_parsing: value.enable_ssml_parsing?,
-                    max_sample_rate: value.max_sample_rate?,
-                    model: value.model?,
-                    optimize_streaming_latency: value.optimize_streaming_latency?,
-                    pronunciation_dictionaries: value.pronunciation_dictionaries?,
-                    similarity_boost: value.similarity_boost?,
-                    speed: value.speed?,
-                    stability: value.stability?,
-                    style: value.style?,
-                    use_speaker_boost: value.use_speaker_boost?,
-                    voice_id: value.voice_id?,
+                    enable_ssml_parsing: f0,
+                    max_sample_rate: f1,
+                    model: f2,
+                    optimize_streaming_latency: f3,
+                    pronunciation_dictionaries: f4,
+                    similarity_boost: f5,
+                    speed: f6,
+                    stability: f7,
+                    style: f8,
+                    use_speaker_boost: f9,
+                    voice_id: f10,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl EnabledDataMessages {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::EnabledDataMessages, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12) = match (
+                    value.call_event,
+                    value.call_started,
+                    value.client_tool_invocation,
+                    value.data_connection_tool_invocation,
+                    value.debug,
+                    value.invoking_tool,
+                    value.playback_clear_buffer,
+                    value.pong,
+                    value.state,
+                    value.tool_used,
+                    value.transcript,
+                    value.user_started_speaking,
+                    value.user_stopped_speaking,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                        ::std::result::Result::Ok(f7),
+                        ::std::result::Result::Ok(f8),
+                        ::std::result::Result::Ok(f9),
+                        ::std::result::Result::Ok(f10),
+                        ::std::result::Result::Ok(f11),
+                        ::std::result::Result::Ok(f12),
+                    ) => (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12),
+                    (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                                f7.err(),
+                                f8.err(),
+                                f9.err(),
+                                f10.err(),
+                                f11.err(),
+                                f12.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::EnabledDataMessages {
-                    call_event: value.call_event?,
-                    call_started: value.call_started?,
-                    client_tool_invocation: value.client_tool_invocation?,
-                    data_connection_tool_invocation: value
-                        .data_connection_tool_invocation?,
-                    debug: value.debug?,
-                    invoking_tool: value.invoking_tool?,
-                    playback_clear_buffer: value.playback_clear_buffer?,
-                    pong: value.pong?,
-                    state: value.state?,
-                    tool_used: value.tool_used?,
-                    transcript: value.transcript?,
-                    user_started_speaking: value.user_started_speaking?,
-                    user_stopped_speaking: value.user_stopped_speaking?,
+                    call_event: f0,
+                    call_started: f1,
+                    client_tool_invocation: f2,
+                    data_connection_tool_invocation: f3,
+                    debug: f4,
+                    invoking_tool: f5,
+                    playback_clear_buffer: f6,
+                    pong: f7,
+                    state: f8,
+                    tool_used: f9,
+                    transcript: f10,
+                    user_started_speaking: f11,
+                    user_stopped_speaking: f12,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl ExotelMedium {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::ExotelMedium, FieldError> {
                 let value = self;
+                let (f0,) = match (value.dtmf_handling,) {
+                    (::std::result::Result::Ok(f0),) => (f0,),
+                    (f0,) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err()]),
+                        );
+                    }
+                };
                 let built = super::ExotelMedium {
-                    dtmf_handling: value.dtmf_handling?,
+                    dtmf_handling: f0,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl ExternalVoice {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::ExternalVoice, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6) = match (
+                    value.cartesia,
+                    value.eleven_labs,
+                    value.generic,
+                    value.google,
+                    value.inworld,
+                    value.lmnt,
+                    value.respeecher,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                    ) => (f0, f1, f2, f3, f4, f5, f6),
+                    (f0, f1, f2, f3, f4, f5, f6) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::ExternalVoice {
-                    cartesia: value.cartesia?,
-                    eleven_labs: value.eleven_labs?,
-                    generic: value.generic?,
-                    google: value.google?,
-                    inworld: value.inworld?,
-                    lmnt: value.lmnt?,
-                    respeecher: value.respeecher?,
+                    cartesia: f0,
+                    eleven_labs: f1,
+                    generic: f2,
+                    google: f3,
+                    inworld: f4,
+                    lmnt: f5,
+                    respeecher: f6,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl FallbackAgentGreeting {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::FallbackAgentGreeting, FieldError> {
                 let value = self;
+                let (f0, f1, f2) = match (value.delay, value.prompt, value.text) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                    ) => (f0, f1, f2),
+                    (f0, f1, f2) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err()]),
+                        );
+                    }
+                };
                 let built = super::FallbackAgentGreeting {
-                    delay: value.delay?,
-                    prompt: value.prompt?,
-                    text: value.text?,
+                    delay: f0,
+                    prompt: f1,
+                    text: f2,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl FirstSpeakerSettings {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::FirstSpeakerSettings, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.agent, value.user) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::FirstSpeakerSettings {
-                    agent: value.agent?,
-                    user: value.user?,
+                    agent: f0,
+                    user: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl GenericVoice {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::GenericVoice, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6, f7) = match (
+                    value.body,
+                    value.headers,
+                    value.json_audio_field_path,
+                    value.json_byte_encoding,
+                    value.response_mime_type,
+                    value.response_sample_rate,
+                    value.response_words_per_minute,
+                    value.url,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                        ::std::result::Result::Ok(f7),
+                    ) => (f0, f1, f2, f3, f4, f5, f6, f7),
+                    (f0, f1, f2, f3, f4, f5, f6, f7) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                                f7.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::GenericVoice {
-                    body: value.body?,
-                    headers: value.headers?,
-                    json_audio_field_path: value.json_audio_field_path?,
-                    json_byte_encoding: value.json_byte_encoding?,
-                    response_mime_type: value.response_mime_type?,
-                    response_sample_rate: value.response_sample_rate?,
-                    response_words_per_minute: value.response_words_per_minute?,
-                    url: value.url?,
+                    body: f0,
+                    headers: f1,
+                    json_audio_field_path: f2,
+                    json_byte_encoding: f3,
+                    response_mime_type: f4,
+                    response_sample_rate: f5,
+                    response_words_per_minute: f6,
+                    url: f7,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl GoogleVoice {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::GoogleVoice, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.speaking_rate, value.voice_id) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::GoogleVoice {
-                    speaking_rate: value.speaking_rate?,
-                    voice_id: value.voice_id?,
+                    speaking_rate: f0,
+                    voice_id: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl InworldVoice {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::InworldVoice, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3, f4) = match (
+                    value.apply_text_normalization,
+                    value.model_id,
+                    value.speaking_rate,
+                    value.temperature,
+                    value.voice_id,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                    ) => (f0, f1, f2, f3, f4),
+                    (f0, f1, f2, f3, f4) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::InworldVoice {
-                    apply_text_normalization: value.apply_text_normalization?,
-                    model_id: value.model_id?,
-                    speaking_rate: value.speaking_rate?,
-                    temperature: value.temperature?,
-                    voice_id: value.voice_id?,
+                    apply_text_normalization: f0,
+                    model_id: f1,
+                    speaking_rate: f2,
+                    temperature: f3,
+                    voice_id: f4,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl LmntVoice {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::LmntVoice, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.conversational,
+                    value.model,
+                    value.speed,
+                    value.voice_id,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
                 let built = super::LmntVoice {
-                    conversational: value.conversational?,
-                    model: value.model?,
-                    speed: value.speed?,
-                    voice_id: value.voice_id?,
+                    conversational: f0,
+                    model: f1,
+                    speed: f2,
+                    voice_id: f3,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl PaginatedCallList {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::PaginatedCallList, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.next,
+                    value.previous,
+                    value.results,
+                    value.total,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
                 let built = super::PaginatedCallList {
-                    next: value.next?,
-                    previous: value.previous?,
-                    results: value.results?,
-                    total: value.total?,
+                    next: f0,
+                    previous: f1,
+                    results: f2,
+                    total: f3,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl PaginatedScheduledCallBatchList {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
@@ -7643,33 +8364,69 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 FieldError,
             > {
                 let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.next,
+                    value.previous,
+                    value.results,
+                    value.total,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
                 let built = super::PaginatedScheduledCallBatchList {
-                    next: value.next?,
-                    previous: value.previous?,
-                    results: value.results?,
-                    total: value.total?,
+                    next: f0,
+                    previous: f1,
+                    results: f2,
+                    total: f3,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl PaginatedScheduledCallList {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::PaginatedScheduledCallList, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.next,
+                    value.previous,
+                    value.results,
+                    value.total,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
                 let built = super::PaginatedScheduledCallList {
-                    next: value.next?,
-                    previous: value.previous?,
-                    results: value.results?,
-                    total: value.total?,
+                    next: f0,
+                    previous: f1,
+                    results: f2,
+                    total: f3,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl PatchedScheduledCallBatchRequest {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
@@ -7678,14 +8435,46 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 FieldError,
             > {
                 let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6) = match (
+                    value.calls,
+                    value.paused,
+                    value.throttle,
+                    value.webhook_secret,
+                    value.webhook_url,
+                    value.window_end,
+                    value.window_start,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                    ) => (f0, f1, f2, f3, f4, f5, f6),
+                    (f0, f1, f2, f3, f4, f5, f6) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::PatchedScheduledCallBatchRequest {
-                    calls: value.calls?,
-                    paused: value.paused?,
-                    throttle: value.throttle?,
-                    webhook_secret: value.webhook_secret?,
-                    webhook_url: value.webhook_url?,
-                    window_end: value.window_end?,
-                    window_start: value.window_start?,
+                    calls: f0,
+                    paused: f1,
+                    throttle: f2,
+                    webhook_secret: f3,
+                    webhook_url: f4,
+                    window_end: f5,
+                    window_start: f6,
                 };
                 check_items(
                         &built.calls,
@@ -7699,19 +8488,29 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl PlivoMedium {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::PlivoMedium, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.dtmf_handling, value.outgoing) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::PlivoMedium {
-                    dtmf_handling: value.dtmf_handling?,
-                    outgoing: value.outgoing?,
+                    dtmf_handling: f0,
+                    outgoing: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl PlivoMediumOutgoingRequestParams {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
@@ -7720,16 +8519,32 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 FieldError,
             > {
                 let value = self;
+                let (f0, f1, f2) = match (
+                    value.additional_params,
+                    value.from,
+                    value.to,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                    ) => (f0, f1, f2),
+                    (f0, f1, f2) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err()]),
+                        );
+                    }
+                };
                 let built = super::PlivoMediumOutgoingRequestParams {
-                    additional_params: value.additional_params?,
-                    from: value.from?,
-                    to: value.to?,
+                    additional_params: f0,
+                    from: f1,
+                    to: f2,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl PronunciationDictionaryReference {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
@@ -7738,91 +8553,253 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 FieldError,
             > {
                 let value = self;
+                let (f0, f1) = match (value.dictionary_id, value.version_id) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::PronunciationDictionaryReference {
-                    dictionary_id: value.dictionary_id?,
-                    version_id: value.version_id?,
+                    dictionary_id: f0,
+                    version_id: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl RespeecherVoice {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::RespeecherVoice, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9) = match (
+                    value.frequency_penalty,
+                    value.min_p,
+                    value.model,
+                    value.presence_penalty,
+                    value.repetition_penalty,
+                    value.seed,
+                    value.temperature,
+                    value.top_k,
+                    value.top_p,
+                    value.voice_id,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                        ::std::result::Result::Ok(f7),
+                        ::std::result::Result::Ok(f8),
+                        ::std::result::Result::Ok(f9),
+                    ) => (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9),
+                    (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                                f7.err(),
+                                f8.err(),
+                                f9.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::RespeecherVoice {
-                    frequency_penalty: value.frequency_penalty?,
-                    min_p: value.min_p?,
-                    model: value.model?,
-                    presence_penalty: value.presence_penalty?,
-                    repetition_penalty: value.repetition_penalty?,
-                    seed: value.seed?,
-                    temperature: value.temperature?,
-                    top_k: value.top_k?,
-                    top_p: value.top_p?,
-                    voice_id: value.voice_id?,
+                    frequency_penalty: f0,
+                    min_p: f1,
+                    model: f2,
+                    presence_penalty: f3,
+                    repetition_penalty: f4,
+                    seed: f5,
+                    temperature: f6,
+                    top_k: f7,
+                    top_p: f8,
+                    voice_id: f9,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl ScheduledCall {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::ScheduledCall, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6, f7) = match (
+                    value.batch_id,
+                    value.call_id,
+                    value.error,
+                    value.experimental_settings,
+                    value.medium,
+                    value.metadata,
+                    value.status,
+                    value.template_context,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                        ::std::result::Result::Ok(f7),
+                    ) => (f0, f1, f2, f3, f4, f5, f6, f7),
+                    (f0, f1, f2, f3, f4, f5, f6, f7) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                                f7.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::ScheduledCall {
-                    batch_id: value.batch_id?,
-                    call_id: value.call_id?,
-                    error: value.error?,
-                    experimental_settings: value.experimental_settings?,
-                    medium: value.medium?,
-                    metadata: value.metadata?,
-                    status: value.status?,
-                    template_context: value.template_context?,
+                    batch_id: f0,
+                    call_id: f1,
+                    error: f2,
+                    experimental_settings: f3,
+                    medium: f4,
+                    metadata: f5,
+                    status: f6,
+                    template_context: f7,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl ScheduledCallBatch {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::ScheduledCallBatch, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10) = match (
+                    value.batch_id,
+                    value.completed_count,
+                    value.created,
+                    value.ended_at,
+                    value.paused,
+                    value.throttle,
+                    value.total_count,
+                    value.webhook_secret,
+                    value.webhook_url,
+                    value.window_end,
+                    value.window_start,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                        ::std::result::Result::Ok(f7),
+                        ::std::result::Result::Ok(f8),
+                        ::std::result::Result::Ok(f9),
+                        ::std::result::Result::Ok(f10),
+                    ) => (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10),
+                    (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                                f7.err(),
+                                f8.err(),
+                                f9.err(),
+                                f10.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::ScheduledCallBatch {
-                    batch_id: value.batch_id?,
-                    completed_count: value.completed_count?,
-                    created: value.created?,
-                    ended_at: value.ended_at?,
-                    paused: value.paused?,
-                    throttle: value.throttle?,
-                    total_count: value.total_count?,
-                    webhook_secret: value.webhook_secret?,
-                    webhook_url: value.webhook_url?,
-                    window_end: value.window_end?,
-                    window_start: value.window_start?,
+                    batch_id: f0,
+                    completed_count: f1,
+                    created: f2,
+                    ended_at: f3,
+                    paused: f4,
+                    throttle: f5,
+                    total_count: f6,
+                    webhook_secret: f7,
+                    webhook_url: f8,
+                    window_end: f9,
+                    window_start: f10,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl ScheduledCallBatchRequest {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::ScheduledCallBatchRequest, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6) = match (
+                    value.calls,
+                    value.paused,
+                    value.throttle,
+                    value.webhook_secret,
+                    value.webhook_url,
+                    value.window_end,
+                    value.window_start,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                    ) => (f0, f1, f2, f3, f4, f5, f6),
+                    (f0, f1, f2, f3, f4, f5, f6) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::ScheduledCallBatchRequest {
-                    calls: value.calls?,
-                    paused: value.paused?,
-                    throttle: value.throttle?,
-                    webhook_secret: value.webhook_secret?,
-                    webhook_url: value.webhook_url?,
-                    window_end: value.window_end?,
-                    window_start: value.window_start?,
+                    calls: f0,
+                    paused: f1,
+                    throttle: f2,
+                    webhook_secret: f3,
+                    webhook_url: f4,
+                    window_end: f5,
+                    window_start: f6,
                 };
                 check_items(
                         &built.calls,
@@ -7836,23 +8813,41 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl ScheduledCallRequest {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::ScheduledCallRequest, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.experimental_settings,
+                    value.medium,
+                    value.metadata,
+                    value.template_context,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
                 let built = super::ScheduledCallRequest {
-                    experimental_settings: value.experimental_settings?,
-                    medium: value.medium?,
-                    metadata: value.metadata?,
-                    template_context: value.template_context?,
+                    experimental_settings: f0,
+                    medium: f1,
+                    metadata: f2,
+                    template_context: f3,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl SipIncoming {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::SipIncoming, FieldError> {
                 let _value = self;
@@ -7861,45 +8856,83 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             }
         }
         impl SipMedium {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::SipMedium, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.incoming, value.outgoing) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::SipMedium {
-                    incoming: value.incoming?,
-                    outgoing: value.outgoing?,
+                    incoming: f0,
+                    outgoing: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl SipOutgoing {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::SipOutgoing, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.from,
+                    value.password,
+                    value.to,
+                    value.username,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
                 let built = super::SipOutgoing {
-                    from: value.from?,
-                    password: value.password?,
-                    to: value.to?,
-                    username: value.username?,
+                    from: f0,
+                    password: f1,
+                    to: f2,
+                    username: f3,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl TelnyxMedium {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::TelnyxMedium, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.dtmf_handling, value.outgoing) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::TelnyxMedium {
-                    dtmf_handling: value.dtmf_handling?,
-                    outgoing: value.outgoing?,
+                    dtmf_handling: f0,
+                    outgoing: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl TelnyxMediumOutgoingRequestParams {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
@@ -7908,41 +8941,83 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 FieldError,
             > {
                 let value = self;
+                let (f0, f1, f2) = match (
+                    value.additional_params,
+                    value.from,
+                    value.to,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                    ) => (f0, f1, f2),
+                    (f0, f1, f2) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err()]),
+                        );
+                    }
+                };
                 let built = super::TelnyxMediumOutgoingRequestParams {
-                    additional_params: value.additional_params?,
-                    from: value.from?,
-                    to: value.to?,
+                    additional_params: f0,
+                    from: f1,
+                    to: f2,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl TimedMessage {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::TimedMessage, FieldError> {
                 let value = self;
+                let (f0, f1, f2) = match (
+                    value.duration,
+                    value.end_behavior,
+                    value.message,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                    ) => (f0, f1, f2),
+                    (f0, f1, f2) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err()]),
+                        );
+                    }
+                };
                 let built = super::TimedMessage {
-                    duration: value.duration?,
-                    end_behavior: value.end_behavior?,
-                    message: value.message?,
+                    duration: f0,
+                    end_behavior: f1,
+                    message: f2,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl TwilioMedium {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::TwilioMedium, FieldError> {
                 let value = self;
+                let (f0, f1) = match (value.dtmf_handling, value.outgoing) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
                 let built = super::TwilioMedium {
-                    dtmf_handling: value.dtmf_handling?,
-                    outgoing: value.outgoing?,
+                    dtmf_handling: f0,
+                    outgoing: f1,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl TwilioMediumOutgoingRequestParams {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
@@ -7951,63 +9026,139 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 FieldError,
             > {
                 let value = self;
+                let (f0, f1, f2) = match (
+                    value.additional_params,
+                    value.from,
+                    value.to,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                    ) => (f0, f1, f2),
+                    (f0, f1, f2) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err()]),
+                        );
+                    }
+                };
                 let built = super::TwilioMediumOutgoingRequestParams {
-                    additional_params: value.additional_params?,
-                    from: value.from?,
-                    to: value.to?,
+                    additional_params: f0,
+                    from: f1,
+                    to: f2,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl UserGreeting {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::UserGreeting, FieldError> {
                 let value = self;
+                let (f0,) = match (value.fallback,) {
+                    (::std::result::Result::Ok(f0),) => (f0,),
+                    (f0,) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err()]),
+                        );
+                    }
+                };
                 let built = super::UserGreeting {
-                    fallback: value.fallback?,
+                    fallback: f0,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl VadSettings {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::VadSettings, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.frame_activation_threshold,
+                    value.minimum_interruption_duration,
+                    value.minimum_turn_duration,
+                    value.turn_endpoint_delay,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
                 let built = super::VadSettings {
-                    frame_activation_threshold: value.frame_activation_threshold?,
-                    minimum_interruption_duration: value.minimum_interruption_duration?,
-                    minimum_turn_duration: value.minimum_turn_duration?,
-                    turn_endpoint_delay: value.turn_endpoint_delay?,
+                    frame_activation_threshold: f0,
+                    minimum_interruption_duration: f1,
+                    minimum_turn_duration: f2,
+                    turn_endpoint_delay: f3,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl WebRtcMedium {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::WebRtcMedium, FieldError> {
                 let value = self;
+                let (f0,) = match (value.data_messages,) {
+                    (::std::result::Result::Ok(f0),) => (f0,),
+                    (f0,) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err()]),
+                        );
+                    }
+                };
                 let built = super::WebRtcMedium {
-                    data_messages: value.data_messages?,
+                    data_messages: f0,
                 };
                 ::std::result::Result::Ok(built)
             }
         }
         impl WebSocketMedium {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(
                 self,
             ) -> ::std::result::Result<super::WebSocketMedium, FieldError> {
                 let value = self;
+                let (f0, f1, f2, f3, f4) = match (
+                    value.client_buffer_size_ms,
+                    value.data_messages,
+                    value.input_sample_rate,
+                    value.media_idle_timeout,
+                    value.output_sample_rate,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                    ) => (f0, f1, f2, f3, f4),
+                    (f0, f1, f2, f3, f4) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                            ]),
+                        );
+                    }
+                };
                 let built = super::WebSocketMedium {
-                    client_buffer_size_ms: value.client_buffer_size_ms?,
-                    data_messages: value.data_messages?,
-                    input_sample_rate: value.input_sample_rate?,
-                    media_idle_timeout: value.media_idle_timeout?,
-                    output_sample_rate: value.output_sample_rate?,
+                    client_buffer_size_ms: f0,
+                    data_messages: f1,
+                    input_sample_rate: f2,
+                    media_idle_timeout: f3,
+                    output_sample_rate: f4,
                 };
                 ::std::result::Result::Ok(built)
             }
@@ -8022,7 +9173,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// - for a field whose type has a builder, that builder (and for a
         ///   list of them, a `Vec` of builders): it is built when the
         ///   parent is, and an error inside it is reported with its path,
-        ///   such as `calls[3].medium.twilio.outgoing.to: no value supplied`.
+        ///   such as `sip_details.billed_duration: no value supplied`.
         ///
         /// The crate implements it; a setter's error shows at `build()`.
         pub trait IntoField<T> {
@@ -8043,14 +9194,17 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::result::Result::Ok(::std::option::Option::Some(self))
             }
         }
-        /// Why a builder's field has no value: where (the field's path from
-        /// the value being built, as in `calls[3].medium.twilio.outgoing.to`)
-        /// and what went wrong. `build()` reports it as its error's message,
-        /// `path: message`.
+        /// Why a builder's fields have no value: where (each field's path
+        /// from the value being built, as in `sip_details.billed_duration`)
+        /// and what went wrong — every field without a value, not only the
+        /// first. `build()` reports them as its error's message,
+        /// `path: message; path: message`.
         #[derive(Clone, Debug, PartialEq, Eq)]
         pub struct FieldError {
             path: ::std::string::String,
             message: ::std::borrow::Cow<'static, str>,
+            /// The other fields without a value, each with no `more`.
+            more: ::std::vec::Vec<FieldError>,
         }
         impl FieldError {
             #[inline]
@@ -8058,6 +9212,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 Self {
                     path: field.to_owned(),
                     message: ::std::borrow::Cow::Borrowed("no value supplied"),
+                    more: ::std::vec::Vec::new(),
                 }
             }
             #[inline]
@@ -8065,43 +9220,90 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 Self {
                     path: ::std::string::String::new(),
                     message: ::std::borrow::Cow::Owned(error.to_string()),
+                    more: ::std::vec::Vec::new(),
                 }
             }
-            /// The same error, one field further out.
+            /// Every error of `errors`, as one.
+            fn gather(
+                errors: impl IntoIterator<Item = ::std::option::Option<FieldError>>,
+            ) -> Self {
+                let mut all = errors
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|mut error| {
+                        let more = ::std::mem::take(&mut error.more);
+                        ::std::iter::once(error).chain(more)
+                    });
+                match all.next() {
+                    ::std::option::Option::Some(mut first) => {
+                        first.more = all.collect();
+                        first
+                    }
+                    ::std::option::Option::None => Self::invalid("a field has no value"),
+                }
+            }
+            /// The same errors, one field further out.
             #[inline]
             fn at(self, field: &str) -> Self {
-                let path = match self.path.chars().next() {
-                    None => field.to_owned(),
-                    Some('[') => format!("{field}{}", self.path),
-                    Some(_) => format!("{field}.{}", self.path),
-                };
-                Self { path, ..self }
+                self.prefixed(
+                    &|path: &str| match path.chars().next() {
+                        None => field.to_owned(),
+                        Some('[') => format!("{field}{path}"),
+                        Some(_) => format!("{field}.{path}"),
+                    },
+                )
             }
-            /// The same error, at an item of a list.
+            /// The same errors, at an item of a list.
             #[inline]
             fn at_index(self, index: usize) -> Self {
-                let path = match self.path.chars().next() {
-                    None | Some('[') => format!("[{index}]{}", self.path),
-                    Some(_) => format!("[{index}].{}", self.path),
-                };
-                Self { path, ..self }
+                self.prefixed(
+                    &|path: &str| match path.chars().next() {
+                        None | Some('[') => format!("[{index}]{path}"),
+                        Some(_) => format!("[{index}].{path}"),
+                    },
+                )
             }
-            /// Where: the field's path, `calls[3].medium.twilio.outgoing.to`.
+            fn prefixed(self, prefix: &dyn Fn(&str) -> ::std::string::String) -> Self {
+                Self {
+                    path: prefix(&self.path),
+                    message: self.message,
+                    more: self
+                        .more
+                        .into_iter()
+                        .map(|error| error.prefixed(prefix))
+                        .collect(),
+                }
+            }
+            /// Where: the first field's path, `sip_details.billed_duration`.
             pub fn path(&self) -> &str {
                 &self.path
             }
-            /// What went wrong, without the path.
+            /// What went wrong there, without the path.
             pub fn message(&self) -> &str {
                 &self.message
+            }
+            /// Every field without a value, this one first: `(path, message)`.
+            pub fn fields(
+                &self,
+            ) -> impl ::std::iter::Iterator<Item = (&str, &str)> + '_ {
+                ::std::iter::once(self)
+                    .chain(&self.more)
+                    .map(|error| (error.path.as_str(), &*error.message))
             }
         }
         impl ::std::fmt::Display for FieldError {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                if self.path.is_empty() {
-                    f.write_str(&self.message)
-                } else {
-                    write!(f, "{}: {}", self.path, self.message)
+                for (index, (path, message)) in self.fields().enumerate() {
+                    if index > 0 {
+                        f.write_str("; ")?;
+                    }
+                    if path.is_empty() {
+                        f.write_str(message)?;
+                    } else {
+                        write!(f, "{path}: {message}")?;
+                    }
                 }
+                Ok(())
             }
         }
         impl ::std::error::Error for FieldError {}

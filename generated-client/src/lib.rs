@@ -229,7 +229,16 @@ pub use wait::{Wait, WaitError};
 // renders them on that item's page unresolved, and does not warn.
 /// The date and time library of the `date-time` fields (`created`,
 /// `windowStart`, …: `chrono::DateTime<chrono::Utc>`), for your
-/// signatures and values without a `chrono` of your own.
+/// signatures and values without a `chrono` of your own, with `Utc::now()`:
+///
+/// ```
+/// use ultravox_client::chrono::{TimeDelta, Utc};
+/// use ultravox_client::types::ScheduledCallBatchRequest;
+///
+/// let start = Utc::now() + TimeDelta::minutes(5);
+/// let window = ScheduledCallBatchRequest::builder().window_start(start);
+/// # let _ = window;
+/// ```
 pub use chrono;
 /// The HTTP status type of `Error::status()` and `ResponseValue::status()`.
 pub use reqwest::StatusCode;

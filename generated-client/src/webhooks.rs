@@ -4,9 +4,9 @@
 //! batch's `webhookSecret` for the requests its `webhookUrl` receives, an
 //! account webhook's `secrets` for its events. The request carries
 //!
-//! - [`TIMESTAMP_HEADER`]: when it was sent, ISO 8601 (RFC 3339, or without
-//!   an offset, which is read as UTC);
-//! - [`SIGNATURE_HEADER`]: the hex HMAC-SHA256, keyed by the secret, of the
+//! - `X-Ultravox-Webhook-Timestamp` ([`TIMESTAMP_HEADER`]): when it was
+//!   sent, ISO 8601 (RFC 3339, or without an offset, which is read as UTC);
+//! - `X-Ultravox-Webhook-Signature` ([`SIGNATURE_HEADER`]): the hex HMAC-SHA256, keyed by the secret, of the
 //!   raw request body followed by the timestamp header's value; several
 //!   signatures separated by commas while secrets rotate, any one matching
 //!   is enough. An entry that is not 64 hex digits (a scheme this version
@@ -78,9 +78,10 @@ use sha2::Sha256;
 
 use crate::Error;
 
-/// The header that says when Ultravox sent the request (ISO 8601).
+/// `X-Ultravox-Webhook-Timestamp`: when Ultravox sent the request (ISO 8601).
 pub const TIMESTAMP_HEADER: HeaderName = HeaderName::from_static("x-ultravox-webhook-timestamp");
-/// The header that carries the signatures: hex HMAC-SHA256, comma-separated.
+/// `X-Ultravox-Webhook-Signature`: the signatures, hex HMAC-SHA256,
+/// comma-separated.
 pub const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("x-ultravox-webhook-signature");
 
 /// How old a request may be: Ultravox's documentation suggests a minute.

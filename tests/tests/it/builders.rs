@@ -79,14 +79,17 @@ fn an_error_deep_inside_names_its_path() {
         .sip_details(CallSipDetails::builder())
         .build()
         .unwrap_err();
-    let required = spec::schema("CallSipDetails")["required"][0]
-        .as_str()
-        .unwrap();
-    let field = heck_snake(required);
-    assert_eq!(
-        err.to_string(),
-        format!("sip_details.{field}: no value supplied")
-    );
+    let expected: Vec<String> = spec::schema("CallSipDetails")["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|name| {
+            let field = heck_snake(name.as_str().unwrap());
+            format!("sip_details.{field}: no value supplied")
+        })
+        .collect();
+    assert_eq!(err.to_string(), expected.join("; "));
+    assert_eq!(err_fields(&err), expected.len());
 
     // An invalid value deep inside: a secret longer than the spec allows.
     let max = body_property(CreateBatch::OPERATION_ID, "webhookSecret")["maxLength"]
@@ -100,6 +103,32 @@ fn an_error_deep_inside_names_its_path() {
         .to_string();
     assert!(err.starts_with("webhook_secret: "), "{err}");
     assert!(err.contains(&max.to_string()), "{err}");
+}
+
+/// How many fields a build error names.
+fn err_fields(err: &impl std::fmt::Display) -> usize {
+    err.to_string().split("; ").count()
+}
+
+/// `build()` names every required field left unset, not only the first:
+/// a `Call` for a mock has many.
+#[test]
+fn build_names_every_missing_required_field() {
+    let required: Vec<String> = spec::schema("Call")["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|name| heck_snake(name.as_str().unwrap()))
+        .collect();
+    assert!(required.len() > 10, "{required:?}");
+    let err = Call::builder().build().unwrap_err().to_string();
+    for field in &required {
+        assert!(
+            err.contains(&format!("{field}: no value supplied")),
+            "{field} is not named: {err}"
+        );
+    }
+    assert_eq!(err_fields(&err), required.len(), "{err}");
 }
 
 /// `camelCase` → `snake_case`, as the generated field names are.

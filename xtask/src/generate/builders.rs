@@ -407,6 +407,28 @@ fn finish(
     let mut literal = literal.clone();
     let ident = format_ident!("{name}");
     literal.path = syn::parse_quote!(super::#ident);
+    // `a: value.a?, b: value.b?` becomes one match of every field: each
+    // field without a value is named, not only the first.
+    let mut results = Vec::new();
+    for (index, field) in literal.fields.iter_mut().enumerate() {
+        if let syn::Expr::Try(tried) = &field.expr {
+            let local = format_ident!("f{index}");
+            results.push((local.clone(), (*tried.expr).clone()));
+            field.expr = syn::parse_quote!(#local);
+        }
+    }
+    let locals: Vec<&syn::Ident> = results.iter().map(|(local, _)| local).collect();
+    let exprs = results.iter().map(|(_, expr)| expr);
+    let gathered = (!results.is_empty()).then(|| {
+        quote! {
+            let (#(#locals,)*) = match (#(#exprs,)*) {
+                (#(::std::result::Result::Ok(#locals),)*) => (#(#locals,)*),
+                (#(#locals,)*) => {
+                    return ::std::result::Result::Err(FieldError::gather([#(#locals.err()),*]));
+                }
+            };
+        }
+    });
     let checks = checks.into_iter().flatten().map(|(field, (checks, _))| {
         let field_ident = syn::Ident::new_raw(field, proc_macro2::Span::call_site());
         let field_ident = if syn::parse_str::<syn::Ident>(field).is_ok() {
@@ -430,10 +452,11 @@ fn finish(
     });
     Ok(syn::parse_quote! {
         impl #ident {
-            /// The value, or the first field without one, by its path.
+            /// The value, or every field without one, by its path.
             #[inline]
             fn finish(self) -> ::std::result::Result<super::#ident, FieldError> {
                 let #parameter = self;
+                #gathered
                 let built = #literal;
                 #(#checks)*
                 ::std::result::Result::Ok(built)
@@ -705,7 +728,7 @@ fn support_items() -> Vec<syn::Item> {
         /// - for a field whose type has a builder, that builder (and for a
         ///   list of them, a `Vec` of builders): it is built when the
         ///   parent is, and an error inside it is reported with its path,
-        ///   such as `calls[3].medium.twilio.outgoing.to: no value supplied`.
+        ///   such as `sip_details.billed_duration: no value supplied`.
         ///
         /// The crate implements it; a setter's error shows at `build()`.
         pub trait IntoField<T> {
@@ -724,14 +747,17 @@ fn support_items() -> Vec<syn::Item> {
                 ::std::result::Result::Ok(::std::option::Option::Some(self))
             }
         }
-        /// Why a builder's field has no value: where (the field's path from
-        /// the value being built, as in `calls[3].medium.twilio.outgoing.to`)
-        /// and what went wrong. `build()` reports it as its error's message,
-        /// `path: message`.
+        /// Why a builder's fields have no value: where (each field's path
+        /// from the value being built, as in `sip_details.billed_duration`)
+        /// and what went wrong — every field without a value, not only the
+        /// first. `build()` reports them as its error's message,
+        /// `path: message; path: message`.
         #[derive(Clone, Debug, PartialEq, Eq)]
         pub struct FieldError {
             path: ::std::string::String,
             message: ::std::borrow::Cow<'static, str>,
+            /// The other fields without a value, each with no `more`.
+            more: ::std::vec::Vec<FieldError>,
         }
         impl FieldError {
             #[inline]
@@ -739,6 +765,7 @@ fn support_items() -> Vec<syn::Item> {
                 Self {
                     path: field.to_owned(),
                     message: ::std::borrow::Cow::Borrowed("no value supplied"),
+                    more: ::std::vec::Vec::new(),
                 }
             }
             #[inline]
@@ -746,43 +773,78 @@ fn support_items() -> Vec<syn::Item> {
                 Self {
                     path: ::std::string::String::new(),
                     message: ::std::borrow::Cow::Owned(error.to_string()),
+                    more: ::std::vec::Vec::new(),
                 }
             }
-            /// The same error, one field further out.
+            /// Every error of `errors`, as one.
+            fn gather(errors: impl IntoIterator<Item = ::std::option::Option<FieldError>>) -> Self {
+                let mut all = errors
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|mut error| {
+                        let more = ::std::mem::take(&mut error.more);
+                        ::std::iter::once(error).chain(more)
+                    });
+                match all.next() {
+                    ::std::option::Option::Some(mut first) => {
+                        first.more = all.collect();
+                        first
+                    }
+                    ::std::option::Option::None => Self::invalid("a field has no value"),
+                }
+            }
+            /// The same errors, one field further out.
             #[inline]
             fn at(self, field: &str) -> Self {
-                let path = match self.path.chars().next() {
+                self.prefixed(&|path: &str| match path.chars().next() {
                     None => field.to_owned(),
-                    Some('[') => format!("{field}{}", self.path),
-                    Some(_) => format!("{field}.{}", self.path),
-                };
-                Self { path, ..self }
+                    Some('[') => format!("{field}{path}"),
+                    Some(_) => format!("{field}.{path}"),
+                })
             }
-            /// The same error, at an item of a list.
+            /// The same errors, at an item of a list.
             #[inline]
             fn at_index(self, index: usize) -> Self {
-                let path = match self.path.chars().next() {
-                    None | Some('[') => format!("[{index}]{}", self.path),
-                    Some(_) => format!("[{index}].{}", self.path),
-                };
-                Self { path, ..self }
+                self.prefixed(&|path: &str| match path.chars().next() {
+                    None | Some('[') => format!("[{index}]{path}"),
+                    Some(_) => format!("[{index}].{path}"),
+                })
             }
-            /// Where: the field's path, `calls[3].medium.twilio.outgoing.to`.
+            fn prefixed(self, prefix: &dyn Fn(&str) -> ::std::string::String) -> Self {
+                Self {
+                    path: prefix(&self.path),
+                    message: self.message,
+                    more: self.more.into_iter().map(|error| error.prefixed(prefix)).collect(),
+                }
+            }
+            /// Where: the first field's path, `sip_details.billed_duration`.
             pub fn path(&self) -> &str {
                 &self.path
             }
-            /// What went wrong, without the path.
+            /// What went wrong there, without the path.
             pub fn message(&self) -> &str {
                 &self.message
+            }
+            /// Every field without a value, this one first: `(path, message)`.
+            pub fn fields(&self) -> impl ::std::iter::Iterator<Item = (&str, &str)> + '_ {
+                ::std::iter::once(self)
+                    .chain(&self.more)
+                    .map(|error| (error.path.as_str(), &*error.message))
             }
         }
         impl ::std::fmt::Display for FieldError {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                if self.path.is_empty() {
-                    f.write_str(&self.message)
-                } else {
-                    write!(f, "{}: {}", self.path, self.message)
+                for (index, (path, message)) in self.fields().enumerate() {
+                    if index > 0 {
+                        f.write_str("; ")?;
+                    }
+                    if path.is_empty() {
+                        f.write_str(message)?;
+                    } else {
+                        write!(f, "{path}: {message}")?;
+                    }
                 }
+                Ok(())
             }
         }
         impl ::std::error::Error for FieldError {}
