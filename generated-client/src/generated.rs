@@ -1880,6 +1880,11 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if let ::std::result::Result::Err(e) = ::reqwest::Url::parse(value) {
+                return ::std::result::Result::Err(
+                    ::std::format!("not an absolute URI ({e})").into(),
+                );
+            }
             if value.chars().count() > 200usize {
                 return Err("longer than 200 characters".into());
             }

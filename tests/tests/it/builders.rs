@@ -236,3 +236,17 @@ fn create_and_patch_share_their_value_types() {
     assert_eq!(create.webhook_secret, Some(secret.clone()));
     assert_eq!(patch.webhook_secret, Some(Some(secret)));
 }
+
+/// A `format: uri` newtype parsed on its own checks what `build()` checks.
+#[test]
+fn a_uri_newtype_parsed_alone_is_an_absolute_uri() {
+    use ultravox_client::types::WebhookUrl;
+    let err = "/relative/path"
+        .parse::<WebhookUrl>()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not an absolute URI"), "{err}");
+    assert!(WebhookUrl::try_from("hooks.example.com").is_err());
+    let url: WebhookUrl = "https://hooks.example.com/ultravox".parse().unwrap();
+    assert_eq!(url.as_str(), "https://hooks.example.com/ultravox");
+}

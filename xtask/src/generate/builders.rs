@@ -99,12 +99,12 @@ pub fn rewrite(types: &mut [syn::Item], spec: &Value) -> Result<()> {
             }
         }
     }
-    let uri_newtypes: BTreeSet<&String> = checks
+    let uri_newtypes: BTreeSet<String> = checks
         .values()
         .flat_map(|fields| fields.values())
-        .filter_map(|(checks, newtype)| checks.uri.then_some(newtype.as_ref()).flatten())
+        .filter_map(|(checks, newtype)| checks.uri.then_some(newtype.clone()).flatten())
         .collect();
-    for newtype in uri_newtypes {
+    for newtype in &uri_newtypes {
         let newtype = format_ident!("{newtype}");
         builders.push(syn::parse_quote! {
             impl Text for super::#newtype {
@@ -114,6 +114,56 @@ pub fn rewrite(types: &mut [syn::Item], spec: &Value) -> Result<()> {
                 }
             }
         });
+    }
+    uri_in_newtypes(types, &uri_newtypes)
+}
+
+/// The newtype of a `format: uri` string checks what the builder checks:
+/// `"…".parse::<WebhookUrl>()` (and `TryFrom`, which parses) refuses what
+/// is not an absolute URI, before its other checks.
+fn uri_in_newtypes(types: &mut [syn::Item], newtypes: &BTreeSet<String>) -> Result<()> {
+    let mut checked = BTreeSet::new();
+    for item in types.iter_mut() {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let is_from_str = block
+            .trait_
+            .as_ref()
+            .and_then(|(path, _)| path.segments.last())
+            .is_some_and(|last| last.ident == "FromStr");
+        let syn::Type::Path(self_type) = &*block.self_ty else {
+            continue;
+        };
+        let Some(name) = self_type.path.get_ident().map(ToString::to_string) else {
+            continue;
+        };
+        if !is_from_str || !newtypes.contains(&name) {
+            continue;
+        }
+        for member in &mut block.items {
+            if let syn::ImplItem::Fn(function) = member
+                && function.sig.ident == "from_str"
+            {
+                function.block.stmts.insert(
+                    0,
+                    syn::parse_quote! {
+                        if let ::std::result::Result::Err(e) = ::reqwest::Url::parse(value) {
+                            return ::std::result::Result::Err(
+                                ::std::format!("not an absolute URI ({e})").into(),
+                            );
+                        }
+                    },
+                );
+                checked.insert(name.clone());
+            }
+        }
+    }
+    if let Some(missing) = newtypes.difference(&checked).next() {
+        bail!(
+            "the newtype `{missing}` of a `format: uri` string has no `FromStr::from_str` to \
+             check it in; update xtask/src/generate/builders.rs for the generator's output"
+        );
     }
     Ok(())
 }
