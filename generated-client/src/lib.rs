@@ -172,10 +172,12 @@ mod generated;
 /// use ultravox_client::mock::httpmock::MockServer;
 /// use ultravox_client::{Client, Uuid};
 ///
-/// # let batch: ultravox_client::types::ScheduledCallBatch = serde_json::from_value(serde_json::json!({
-/// #     "batchId": "5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b", "completedCount": 0, "totalCount": 1,
-/// #     "created": "2026-07-02T10:00:00Z", "endedAt": null
-/// # })).unwrap();
+/// // The batch the mock answers with, as the API would send it.
+/// let batch: ultravox_client::types::ScheduledCallBatch = serde_json::from_value(serde_json::json!({
+///     "batchId": "5a1f3b9e-2c4d-4e8f-9a0b-1c2d3e4f5a6b", "completedCount": 0, "totalCount": 1,
+///     "created": "2026-07-02T10:00:00Z", "endedAt": null
+/// }))
+/// .unwrap();
 /// let server = MockServer::start_async().await;
 /// let (agent, id) = (Uuid::nil(), batch.batch_id);
 /// let busy = server.get_batch(|_, then| {
