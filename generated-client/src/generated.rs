@@ -12605,6 +12605,18 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 .finish()
         }
     }
+    /// The former name of [`WebhookSecret`], kept so that code naming it builds.
+    #[deprecated(note = "renamed to `WebhookSecret`")]
+    pub type PatchedScheduledCallBatchRequestWebhookSecret = WebhookSecret;
+    /// The former name of [`WebhookUrl`], kept so that code naming it builds.
+    #[deprecated(note = "renamed to `WebhookUrl`")]
+    pub type PatchedScheduledCallBatchRequestWebhookUrl = WebhookUrl;
+    /// The former name of [`WebhookSecret`], kept so that code naming it builds.
+    #[deprecated(note = "renamed to `WebhookSecret`")]
+    pub type ScheduledCallBatchRequestWebhookSecret = WebhookSecret;
+    /// The former name of [`WebhookUrl`], kept so that code naming it builds.
+    #[deprecated(note = "renamed to `WebhookUrl`")]
+    pub type ScheduledCallBatchRequestWebhookUrl = WebhookUrl;
 }
 #[derive(Clone, Debug)]
 /// The Ultravox API client. Build one with [`Client::builder`] or

@@ -332,7 +332,7 @@ fn build_here(
     let before_file = before_code
         .as_deref()
         .and_then(|code| syn::parse_file(code).ok());
-    let mut files = generate::outputs(project, &derived, before_file.as_ref())?;
+    let mut files = generate::outputs(project, &derived, before_file.as_ref(), true)?;
 
     let before_spec = committed_spec(project)?;
     let overlay_path = project.overlay();
@@ -343,15 +343,16 @@ fn build_here(
         .find(|(path, _)| path.ends_with("generated.rs"))
         .map(|(_, code)| code.clone());
     crate::limits::stage("report");
-    let report = report::compare(
+    let after_file = after_code.and_then(|code| syn::parse_file(&code).ok());
+    let mut report = report::compare(
         &before_spec,
         &derived.spec,
         &rust_facts(before_file.as_ref()),
-        &rust_facts(
-            after_code
-                .and_then(|code| syn::parse_file(&code).ok())
-                .as_ref(),
-        ),
+        &rust_facts(after_file.as_ref()),
+    );
+    report.renamed = crate::generate::renames::detect(
+        generated_type_items(before_file.as_ref()),
+        generated_type_items(after_file.as_ref()),
     );
     // The vendor's bytes, exactly as published, and where they came from.
     files.insert(0, (project.upstream(), text));
@@ -383,6 +384,12 @@ fn rust_facts(file: Option<&syn::File>) -> RustFacts {
         crates: file.map(crates::used).unwrap_or_default(),
         types: file.map(generated_types).unwrap_or_default(),
     }
+}
+
+/// The items of the generated `types` module (none without a file).
+fn generated_type_items(file: Option<&syn::File>) -> &[syn::Item] {
+    file.and_then(|file| syn_modules::items(&file.items, "types"))
+        .unwrap_or_default()
 }
 
 /// The types of the generated `types` module.

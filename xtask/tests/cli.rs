@@ -543,3 +543,37 @@ fn the_dependency_lines_codegen_asks_for_compile() {
         String::from_utf8_lossy(&checked.stderr)
     );
 }
+
+/// A generated type that only changes its name (here: the vendor renames
+/// the row's schema) keeps the old name as a deprecated alias, the report
+/// lists it as renamed, and the alias is carried by the next codegen.
+#[test]
+fn a_renamed_type_keeps_its_old_name_as_a_deprecated_alias() {
+    let scratch = Scratch::generated(&data(NEWER));
+    let before = scratch.read("generated-client/src/generated.rs");
+    assert!(
+        before.contains("pub struct ScheduledCall {"),
+        "the row type"
+    );
+    let text = data(NEWER)
+        .replace(
+            "#/components/schemas/ScheduledCall'",
+            "#/components/schemas/ScheduledRow'",
+        )
+        .replace("    ScheduledCall:\n", "    ScheduledRow:\n");
+    assert_ne!(text, data(NEWER), "the fixture's row schema was renamed");
+    let from = scratch.write("download.yaml", &text);
+    let report = scratch.assert_ok(&["sync", "--from", from.to_str().unwrap()]);
+    assert!(report.contains("### Renamed types"), "{report}");
+    assert!(
+        report.contains("`types::ScheduledCall` → `types::ScheduledRow`"),
+        "{report}"
+    );
+    let after = scratch.read("generated-client/src/generated.rs");
+    assert!(
+        after.contains("#[deprecated(note = \"renamed to `ScheduledRow`\")]")
+            && after.contains("pub type ScheduledCall = ScheduledRow;"),
+        "no alias"
+    );
+    scratch.assert_ok(&["codegen", "--check"]);
+}

@@ -250,3 +250,20 @@ fn a_uri_newtype_parsed_alone_is_an_absolute_uri() {
     let url: WebhookUrl = "https://hooks.example.com/ultravox".parse().unwrap();
     assert_eq!(url.as_str(), "https://hooks.example.com/ultravox");
 }
+
+/// Names an earlier release generated still compile, deprecated, naming
+/// the new type: upgrading does not break a program that uses them.
+#[test]
+#[allow(deprecated)]
+fn renamed_types_keep_their_old_names() {
+    use ultravox_client::types::{
+        PatchedScheduledCallBatchRequestWebhookSecret, ScheduledCallBatchRequestWebhookSecret,
+        ScheduledCallBatchRequestWebhookUrl, WebhookSecret, WebhookUrl,
+    };
+    let secret: ScheduledCallBatchRequestWebhookSecret = "s3cret".parse().unwrap();
+    let same: WebhookSecret = secret.clone();
+    let patched: PatchedScheduledCallBatchRequestWebhookSecret = same;
+    assert_eq!(patched, secret);
+    let url: ScheduledCallBatchRequestWebhookUrl = "https://hooks.example.com/x".parse().unwrap();
+    let _: WebhookUrl = url;
+}

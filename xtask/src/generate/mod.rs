@@ -10,6 +10,7 @@ pub mod operation_tests;
 pub mod output;
 pub mod patch_nulls;
 pub mod redact;
+pub mod renames;
 pub mod scope;
 pub mod surface;
 pub mod syn_modules;
@@ -106,7 +107,11 @@ pub fn codegen_job(job: Value) -> Result<Files> {
     let project = Project::at(job.root);
     crate::limits::stage("derive");
     let derived = derive::derive_committed(&project)?;
-    outputs(&project, &derived, None).map(Files)
+    // The client as generated last: the names its types had are kept.
+    let previous = std::fs::read_to_string(project.out_dir().join("generated.rs"))
+        .ok()
+        .and_then(|code| syn::parse_file(&code).ok());
+    outputs(&project, &derived, previous.as_ref(), false).map(Files)
 }
 
 /// Fails when `openapi/upstream.yaml` is not the document its provenance
@@ -125,13 +130,15 @@ fn verify_upstream(project: &Project) -> Result<()> {
 }
 
 /// Every derived and generated file, in memory: nothing is written unless
-/// all of them could be made. `previous` is the client as generated before
-/// a new document (`sync`): what it uses unqualified, no new schema may be
-/// named (see `scope`).
+/// all of them could be made. `previous` is the client as generated last:
+/// a type it had under another name keeps that name as a deprecated alias
+/// (see `renames`); and for a new document (`new_document`, `sync`), what
+/// it uses unqualified no new schema may be named (see `scope`).
 pub fn outputs(
     project: &Project,
     derived: &Derived,
     previous: Option<&syn::File>,
+    new_document: bool,
 ) -> Result<Vec<(PathBuf, String)>> {
     let spec_path = project.derived();
     let shown = project.show(&spec_path);
@@ -157,6 +164,9 @@ pub fn outputs(
         .with_context(|| format!("progenitor produced invalid Rust for {shown}"))?;
     check_type_names(&client, &rustified)?;
     complete_client(&mut client, derived, &rustified)?;
+    if let Some(previous) = previous {
+        keep_renamed_types(&mut client, previous)?;
+    }
     let mut mocks: syn::File = syn::parse2(mocks)
         .with_context(|| format!("progenitor produced invalid Rust mocks for {shown}"))?;
     surface::rename_mocks(&mut mocks, &derived.operations);
@@ -166,7 +176,7 @@ pub fn outputs(
     for (file, name) in [(&client, "generated.rs"), (&mocks, "generated_httpmock.rs")] {
         crate::sinks::rustdoc_backstop::check(file, &format!("{name} from {shown}"))?;
     }
-    scope::check(&client, previous, &shown)?;
+    scope::check(&client, previous.filter(|_| new_document), &shown)?;
     let manifest = project.client_manifest();
     let lock = project.root.join("Cargo.lock");
     for (file, name) in [(&client, "generated.rs"), (&mocks, "generated_httpmock.rs")] {
@@ -297,6 +307,17 @@ fn settings(rustified: &Rustified) -> GenerationSettings {
 }
 
 /// The generated `types` module.
+/// Adds to `client`'s `types` the deprecated aliases `previous` had, and
+/// one for every type that only changed its name since.
+fn keep_renamed_types(client: &mut syn::File, previous: &syn::File) -> Result<()> {
+    let before = syn_modules::items(&previous.items, "types").unwrap_or_default();
+    let types = types_module(client)?;
+    let renamed = renames::detect(before, types);
+    let aliases = renames::resolve(&renames::aliases(before), &renamed, types);
+    renames::add(types, &aliases);
+    Ok(())
+}
+
 fn types_module(file: &mut syn::File) -> Result<&mut Vec<syn::Item>> {
     syn_modules::items_mut(&mut file.items, "types")
         .context("progenitor's output has no `types` module; has its layout changed?")
@@ -790,7 +811,8 @@ mod tests {
 
         let project = Project::at(root);
         let derived = derive::derive(&project, upstream, "the 2026-07-02 capture").unwrap();
-        let files = outputs(&project, &derived, None).unwrap_or_else(|err| panic!("{err:#}"));
+        let files =
+            outputs(&project, &derived, None, false).unwrap_or_else(|err| panic!("{err:#}"));
         let client = &files
             .iter()
             .find(|(path, _)| path.ends_with("generated.rs"))

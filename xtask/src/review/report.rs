@@ -90,6 +90,10 @@ pub struct Report {
     /// its path: `refusals::origin` let it through only because the
     /// overlay allows the new origin.
     server_origin_changes: bool,
+    /// Generated types that only changed their name, old → new (the old
+    /// name stays as a deprecated alias): set by the caller, which sees
+    /// the generated code.
+    pub renamed: BTreeMap<String, String>,
 }
 
 /// Facts of generated Rust that the spec alone does not show.
@@ -164,7 +168,7 @@ impl Report {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty() && self.descriptions.is_empty()
+        self.entries.is_empty() && self.descriptions.is_empty() && self.renamed.is_empty()
     }
 
     /// Notes the property `name` at `at` if its name looks like a secret's
@@ -680,6 +684,22 @@ impl Report {
             );
             for at in &self.unmarked_secrets {
                 let _ = writeln!(out, "- {}", self.shown(at));
+            }
+            out.push('\n');
+        }
+        if !self.renamed.is_empty() {
+            out.push_str(
+                "### Renamed types\n\nThese generated types have a new name; the old one stays \
+                 as a deprecated alias, so code that names it still builds (with a warning \
+                 naming the new one):\n\n",
+            );
+            for (old, new) in &self.renamed {
+                let _ = writeln!(
+                    out,
+                    "- {} → {}",
+                    code(&format!("types::{old}")),
+                    code(&format!("types::{new}"))
+                );
             }
             out.push('\n');
         }
