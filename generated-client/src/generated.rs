@@ -13389,6 +13389,213 @@ pub mod builder {
             }
         }
     }
+    impl AgentsScheduledBatchesList<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/agents/");
+            match &self.agent_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/scheduled_batches");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            if let ::std::result::Result::Ok(::std::option::Option::Some(_)) = &self
+                .cursor
+            {
+                query.push(("cursor", ::std::string::String::from("…")));
+            }
+            if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self
+                .page_size
+            {
+                query.push(("pageSize", value.to_string()));
+            }
+            (path, query)
+        }
+    }
+    impl AgentsScheduledBatchesCreate<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/agents/");
+            match &self.agent_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/scheduled_batches");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            (path, query)
+        }
+    }
+    impl AgentsScheduledBatchesRetrieve<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/agents/");
+            match &self.agent_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/scheduled_batches/");
+            match &self.batch_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            (path, query)
+        }
+    }
+    impl AgentsScheduledBatchesPartialUpdate<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/agents/");
+            match &self.agent_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/scheduled_batches/");
+            match &self.batch_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            (path, query)
+        }
+    }
+    impl AgentsScheduledBatchesDestroy<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/agents/");
+            match &self.agent_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/scheduled_batches/");
+            match &self.batch_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            (path, query)
+        }
+    }
+    impl AgentsScheduledBatchesScheduledCallsList<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/agents/");
+            match &self.agent_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/scheduled_batches/");
+            match &self.batch_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/scheduled_calls");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            if let ::std::result::Result::Ok(::std::option::Option::Some(_)) = &self
+                .cursor
+            {
+                query.push(("cursor", ::std::string::String::from("…")));
+            }
+            if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self
+                .page_size
+            {
+                query.push(("pageSize", value.to_string()));
+            }
+            if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self
+                .status
+            {
+                query.push(("status", value.to_string()));
+            }
+            (path, query)
+        }
+    }
+    impl AgentsScheduledBatchesCreatedCallsList<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/agents/");
+            match &self.agent_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/scheduled_batches/");
+            match &self.batch_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/created_calls");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            if let ::std::result::Result::Ok(::std::option::Option::Some(_)) = &self
+                .cursor
+            {
+                query.push(("cursor", ::std::string::String::from("…")));
+            }
+            if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self
+                .page_size
+            {
+                query.push(("pageSize", value.to_string()));
+            }
+            (path, query)
+        }
+    }
 }
 /// The API's URL, from the spec's `servers`: `https://api.ultravox.ai`.
 pub const DEFAULT_BASE_URL: &str = "https://api.ultravox.ai";
@@ -13422,6 +13629,14 @@ pub mod operations {
                 let _ = body;
                 String::new()
             }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
         }
     }
     impl crate::operation::Listing for ListBatches {
@@ -13457,6 +13672,14 @@ pub mod operations {
                 String::new()
             }
         }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
     }
     /// The operation `agents_scheduled_batches_retrieve`: `GET /api/agents/{agent_id}/scheduled_batches/{batch_id}`, sent by [`Client::get_batch`](super::Client::get_batch).
     #[derive(Clone, Copy, Debug)]
@@ -13477,6 +13700,14 @@ pub mod operations {
                 let _ = body;
                 String::new()
             }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
         }
     }
     impl crate::operation::Repeatable for GetBatch {}
@@ -13500,6 +13731,14 @@ pub mod operations {
                 String::new()
             }
         }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
     }
     /// The operation `agents_scheduled_batches_destroy`: `DELETE /api/agents/{agent_id}/scheduled_batches/{batch_id}`, sent by [`Client::delete_batch`](super::Client::delete_batch).
     #[derive(Clone, Copy, Debug)]
@@ -13521,6 +13760,14 @@ pub mod operations {
                 String::new()
             }
         }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
     }
     /// The operation `agents_scheduled_batches_scheduled_calls_list`: `GET /api/agents/{agent_id}/scheduled_batches/{batch_id}/scheduled_calls`, sent by [`Client::list_scheduled_calls`](super::Client::list_scheduled_calls).
     #[derive(Clone, Copy, Debug)]
@@ -13541,6 +13788,14 @@ pub mod operations {
                 let _ = body;
                 String::new()
             }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
         }
     }
     impl crate::operation::Listing for ListScheduledCalls {
@@ -13575,6 +13830,14 @@ pub mod operations {
                 let _ = body;
                 String::new()
             }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
         }
     }
     impl crate::operation::Listing for ListCreatedCalls {

@@ -45,6 +45,11 @@ pub trait Operation: sealed::Sealed + 'static {
     /// body that is not JSON.
     #[doc(hidden)]
     fn error_text(body: Self::ErrorBody) -> String;
+
+    /// What a request would send: its path, and its query parameters that
+    /// are set (a cursor's value not shown), for `Request`'s `Debug`.
+    #[doc(hidden)]
+    fn describe(builder: &Self::Builder<'_>) -> (String, Vec<(&'static str, String)>);
 }
 
 /// The future of [`Operation::send`]. Boxed so that the future's body — the

@@ -50,14 +50,21 @@ impl<Op: Operation> Clone for Request<'_, Op> {
     }
 }
 
+/// The operation, its method, path and query (a cursor's value not shown),
+/// and the settings that differ from the client's — not the generator's
+/// internals.
 impl<Op: Operation> fmt::Debug for Request<'_, Op> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Request")
-            .field("operation", &Op::OPERATION_ID)
-            .field("builder", &self.builder)
-            .field("options", &self.options)
-            .field("paging", &self.paging)
-            .finish()
+        let (path, query) = Op::describe(&self.builder);
+        let mut out = f.debug_struct("Request");
+        out.field("operation", &Op::NAME)
+            .field("method", &Op::HTTP_METHOD)
+            .field("path", &path)
+            .field("query", &query);
+        if self.raw_cursor.is_some() {
+            out.field("resumes_at_a_cursor", &true);
+        }
+        out.field("options", &self.options).finish()
     }
 }
 

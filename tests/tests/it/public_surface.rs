@@ -111,3 +111,44 @@ fn the_readme_lists_every_exposed_operation_with_its_path() {
         assert!(row.contains(&format!("| `{method} {path}`")), "{row}");
     }
 }
+
+/// A request's `Debug` says what it would send — the operation, the method,
+/// the path with its ids and the query — and nothing of the generator's
+/// internals; a cursor's value stays out.
+#[test]
+fn a_request_debugs_as_method_path_and_query() {
+    use ultravox_client::types::ScheduledCallStatus;
+    let client = test_client("http://127.0.0.1:9").build().unwrap();
+    let request = client
+        .list_scheduled_calls(AGENT, BATCH)
+        .page_size(50)
+        .status(ScheduledCallStatus::Error)
+        .cursor("c2VjcmV0LWN1cnNvcg");
+    let shown = format!("{request:?}");
+    let path = support::spec::operation_path()
+        .replace("{agent_id}", &AGENT.to_string())
+        .replace("{batch_id}", &BATCH.to_string());
+    for expected in [
+        "operation: \"list_scheduled_calls\"",
+        "method: \"GET\"",
+        &format!("path: {path:?}"),
+        "(\"pageSize\", \"50\")",
+        "(\"cursor\", \"…\")",
+    ] {
+        assert!(shown.contains(expected), "{expected} missing: {shown}");
+    }
+    let status = support::spec::statuses()
+        .into_iter()
+        .find(|status| ScheduledCallStatus::from_api_value(status) == ScheduledCallStatus::Error)
+        .unwrap();
+    assert!(
+        shown.contains(&format!("(\"status\", \"{status}\")")),
+        "{shown}"
+    );
+    assert!(!shown.contains("c2VjcmV0LWN1cnNvcg"), "the cursor: {shown}");
+    assert!(
+        !shown.contains("Result") && !shown.contains("client:"),
+        "{shown}"
+    );
+    assert!(shown.len() < 600, "{} bytes: {shown}", shown.len());
+}

@@ -365,6 +365,10 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
     let surface: syn::File =
         syn::parse2(surface::tokens(file, &rustified.spec, &derived.operations)?)
             .context("the generated client surface is not valid Rust")?;
+    let described = surface::describe_impls(file, &rustified.spec, &derived.operations)?;
+    syn_modules::items_mut(&mut file.items, "builder")
+        .context("progenitor's output has no `builder` module; has its layout changed?")?
+        .extend(described);
 
     // progenitor's own client methods are replaced by the surface's, which
     // build progenitor's builders directly (same names by default).

@@ -37,6 +37,83 @@ struct Facts<'f> {
     enums: Vec<&'f syn::Ident>,
 }
 
+/// For progenitor's `builder` module: each operation's builder says what
+/// it would send, `describe() -> (path, query)`, for `Request`'s `Debug`
+/// (the builder's fields are private to that module). A path parameter
+/// not set yet shows as `{unset}`; a cursor's value is not shown.
+pub fn describe_impls(
+    file: &syn::File,
+    spec: &Value,
+    operations: &[Operation],
+) -> Result<Vec<syn::Item>> {
+    let mut items = Vec::new();
+    for operation in operations {
+        let facts = facts(file, spec, operation)?;
+        let builder = &facts.builder;
+        let mut path_steps = Vec::new();
+        let mut parameters = facts.path_parameters.iter();
+        for (index, piece) in facts.path.split(['{', '}']).enumerate() {
+            if index % 2 == 0 {
+                path_steps.push(quote!(path.push_str(#piece);));
+            } else if let Some((field, _)) = parameters.next() {
+                path_steps.push(quote! {
+                    match &self.#field {
+                        ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                        ::std::result::Result::Err(_) => path.push_str("{unset}"),
+                    }
+                });
+            }
+        }
+        let setter_names: Vec<String> = facts
+            .setters
+            .iter()
+            .map(|f| f.sig.ident.to_string())
+            .collect();
+        let query_steps = facts
+            .parameters
+            .iter()
+            .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+            .filter_map(|p| p["name"].as_str())
+            .filter(|name| setter_names.contains(&name.to_snake_case()))
+            .map(|name| {
+                let field = format_ident!("{}", name.to_snake_case());
+                if name == "cursor" {
+                    quote! {
+                        if let ::std::result::Result::Ok(::std::option::Option::Some(_)) = &self.#field {
+                            query.push((#name, ::std::string::String::from("…")));
+                        }
+                    }
+                } else {
+                    quote! {
+                        if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self.#field {
+                            query.push((#name, value.to_string()));
+                        }
+                    }
+                }
+            });
+        items.push(syn::parse_quote! {
+            impl #builder<'_> {
+                /// What the request would send: its path, and its query
+                /// parameters that are set (for `Request`'s `Debug`).
+                pub(crate) fn describe(
+                    &self,
+                ) -> (
+                    ::std::string::String,
+                    ::std::vec::Vec<(&'static str, ::std::string::String)>,
+                ) {
+                    let mut path = ::std::string::String::new();
+                    #(#path_steps)*
+                    #[allow(unused_mut)]
+                    let mut query = ::std::vec::Vec::new();
+                    #(#query_steps)*
+                    (path, query)
+                }
+            }
+        });
+    }
+    Ok(items)
+}
+
 /// The generated surface of every operation in `operations`.
 pub fn tokens(file: &syn::File, spec: &Value, operations: &[Operation]) -> Result<TokenStream> {
     let mut markers = Vec::new();
@@ -408,6 +485,11 @@ fn marker(facts: &Facts) -> TokenStream {
             }
             fn error_text(body: Self::ErrorBody) -> String {
                 #error_text
+            }
+            fn describe(
+                builder: &Self::Builder<'_>,
+            ) -> (::std::string::String, ::std::vec::Vec<(&'static str, ::std::string::String)>) {
+                builder.describe()
             }
         }
         #listing
