@@ -13,6 +13,10 @@ use ultravox_client::{Cursor, Position};
 #[path = "../../../generated-client/examples/resumable_job.rs"]
 mod example;
 
+#[allow(dead_code)] // its `main` belongs to the example binary
+#[path = "../../../generated-client/examples/exactly_once_job.rs"]
+mod exactly_once;
+
 const PAGES: usize = 24;
 const ROWS_PER_PAGE: usize = 25;
 
@@ -257,4 +261,116 @@ async fn a_position_resumes_only_its_own_listing() {
         .await
         .unwrap();
     assert_eq!(rest.len(), expected.len() - 3);
+}
+
+/// The exactly-once job (`examples/exactly_once_job.rs`), killed with
+/// SIGKILL at random instants — while it starts, fetches, handles a call
+/// or commits (its handler here waits a millisecond between writing the
+/// effect and the commit, to widen that window) — at least 100 times, then
+/// let finish: every call's effect is in the database once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_exactly_once_job_killed_at_random_instants_handles_each_call_once() {
+    let (server, expected) = listing().await;
+    let dir = std::env::temp_dir().join(format!("ultravox-exactly-once-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("job.sqlite");
+    let exe = std::env::current_exe().unwrap();
+    let child = || {
+        std::process::Command::new(&exe)
+            .args([
+                "resume_rows::exactly_once_child",
+                "--exact",
+                "--ignored",
+                "--test-threads=1",
+            ])
+            .env("EXACTLY_ONCE_URL", &server.base_url)
+            .env("EXACTLY_ONCE_DB", &db)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut delays = stops();
+    let mut kills = 0;
+    while kills < 100 {
+        let mut running = child();
+        // 2 to 90 ms: some kills land before the job starts, most while it
+        // fetches, handles and commits.
+        let delay = std::time::Duration::from_millis(2 + 11 * delays() as u64 - 9);
+        tokio::time::sleep(delay).await;
+        match running.try_wait().unwrap() {
+            Some(status) => {
+                let output = running.wait_with_output().unwrap();
+                assert!(
+                    status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                // Finished before a kill: start the count again on a new job.
+                std::fs::remove_file(&db).unwrap();
+            }
+            None => {
+                running.kill().unwrap();
+                running.wait().unwrap();
+                kills += 1;
+            }
+        }
+    }
+    // The kills landed while the job worked, not only before it started.
+    let before_last_run: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM handled", [], |row| row.get(0))
+        .unwrap();
+    assert!(
+        before_last_run > (ROWS_PER_PAGE * 2) as i64,
+        "the killed runs handled only {before_last_run} calls"
+    );
+    let output = child().wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    let handled: Vec<String> = connection
+        .prepare("SELECT call FROM handled ORDER BY rowid")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(handled.len(), expected.len(), "calls lost or handled twice");
+    assert!(handled == expected, "calls out of order, lost or repeated");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The job, in the child process the test above starts and kills.
+#[test]
+#[ignore = "run by the_exactly_once_job_killed_at_random_instants_handles_each_call_once"]
+fn exactly_once_child() {
+    let (Some(url), Some(db)) = (
+        std::env::var_os("EXACTLY_ONCE_URL"),
+        std::env::var_os("EXACTLY_ONCE_DB"),
+    ) else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = test_client(url.to_str().unwrap()).build().unwrap();
+    runtime
+        .block_on(exactly_once::run_job(
+            &client,
+            ids::AGENT,
+            ids::BATCH,
+            std::path::Path::new(&db),
+            |transaction, call| {
+                exactly_once::record(transaction, call)?;
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                Ok(())
+            },
+        ))
+        .unwrap();
 }
