@@ -23,39 +23,59 @@ pub(crate) struct CallOptions {
 }
 
 /// Which success bodies a call fingerprints. A listing compares later
-/// pages with its first one; hashing only bodies of the first page's
-/// length keeps that off the hot path.
+/// pages with its first one; only a body that could be the same bytes —
+/// of the first page's length, with the same bytes at its start and end —
+/// is hashed whole, which keeps hashing off the hot path.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Fingerprinting {
     #[default]
     Off,
     Always,
-    /// Only a body of this many bytes (no other can equal it).
-    IfLength(usize),
+    /// Only a body that may equal the one of this fingerprint.
+    Like(Fingerprint),
 }
+
+/// How many bytes at each end of a body its sample hashes.
+const SAMPLE_BYTES: usize = 256;
 
 /// A body's length and 64-bit hash: two bodies with the same fingerprint
 /// are taken to be the same bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Fingerprint {
     pub(crate) length: usize,
+    /// The hash of the first and last [`SAMPLE_BYTES`] bytes.
+    sample: u64,
     hash: u64,
 }
 
 impl Fingerprinting {
     fn of(self, body: &[u8]) -> Option<Fingerprint> {
-        let wanted = match self {
-            Fingerprinting::Off => false,
-            Fingerprinting::Always => true,
-            Fingerprinting::IfLength(length) => body.len() == length,
-        };
-        wanted.then(|| {
+        let sample = || {
             let mut hasher = std::hash::DefaultHasher::new();
-            body.hash(&mut hasher);
-            Fingerprint {
-                length: body.len(),
-                hash: hasher.finish(),
+            body[..body.len().min(SAMPLE_BYTES)].hash(&mut hasher);
+            body[body.len().saturating_sub(SAMPLE_BYTES)..].hash(&mut hasher);
+            hasher.finish()
+        };
+        let sample = match self {
+            Fingerprinting::Off => return None,
+            Fingerprinting::Always => sample(),
+            Fingerprinting::Like(first) => {
+                if body.len() != first.length {
+                    return None;
+                }
+                let sample = sample();
+                if sample != first.sample {
+                    return None;
+                }
+                sample
             }
+        };
+        let mut hasher = std::hash::DefaultHasher::new();
+        body.hash(&mut hasher);
+        Some(Fingerprint {
+            length: body.len(),
+            sample,
+            hash: hasher.finish(),
         })
     }
 }
@@ -133,12 +153,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_bodies_of_the_wanted_length_are_hashed() {
+    fn only_bodies_that_may_be_the_same_are_hashed() {
         let body = b"{\"results\":[]}";
         let always = Fingerprinting::Always.of(body).unwrap();
         assert_eq!(always.length, body.len());
-        assert_eq!(Fingerprinting::IfLength(body.len()).of(body), Some(always));
-        assert_eq!(Fingerprinting::IfLength(3).of(body), None);
+        assert_eq!(Fingerprinting::Like(always).of(body), Some(always));
+        assert_eq!(Fingerprinting::Like(always).of(b"{}"), None, "another length");
+        assert_eq!(
+            Fingerprinting::Like(always).of(b"{\"results\":[9]"),
+            None,
+            "the same length, other bytes at an end"
+        );
+        // The same length and ends, other bytes in the middle: hashed, and
+        // told apart by the whole hash.
+        let long = |middle: u8| {
+            let mut body = vec![b'a'; 2 * SAMPLE_BYTES + 10];
+            body[SAMPLE_BYTES + 5] = middle;
+            body
+        };
+        let first = Fingerprinting::Always.of(&long(b'x')).unwrap();
+        let other = Fingerprinting::Like(first).of(&long(b'y')).unwrap();
+        assert_ne!(other, first);
+        assert_eq!(Fingerprinting::Like(first).of(&long(b'x')), Some(first));
         assert_eq!(Fingerprinting::Off.of(body), None);
         assert_ne!(
             Fingerprinting::Always.of(b"{\"results\":[1]}"),

@@ -342,9 +342,7 @@ impl Guard {
 
     /// Which bodies the next page's fetch fingerprints.
     fn fingerprinting(&self) -> Fingerprinting {
-        self.first_page.map_or(Fingerprinting::Off, |first| {
-            Fingerprinting::IfLength(first.length)
-        })
+        self.first_page.map_or(Fingerprinting::Off, Fingerprinting::Like)
     }
 
     /// What follows a page that was fetched as `sent`, has the `next` link
