@@ -158,7 +158,11 @@ mod tests {
         let always = Fingerprinting::Always.of(body).unwrap();
         assert_eq!(always.length, body.len());
         assert_eq!(Fingerprinting::Like(always).of(body), Some(always));
-        assert_eq!(Fingerprinting::Like(always).of(b"{}"), None, "another length");
+        assert_eq!(
+            Fingerprinting::Like(always).of(b"{}"),
+            None,
+            "another length"
+        );
         assert_eq!(
             Fingerprinting::Like(always).of(b"{\"results\":[9]"),
             None,

@@ -342,7 +342,8 @@ impl Guard {
 
     /// Which bodies the next page's fetch fingerprints.
     fn fingerprinting(&self) -> Fingerprinting {
-        self.first_page.map_or(Fingerprinting::Off, Fingerprinting::Like)
+        self.first_page
+            .map_or(Fingerprinting::Off, Fingerprinting::Like)
     }
 
     /// What follows a page that was fetched as `sent`, has the `next` link

@@ -320,7 +320,6 @@ async fn the_example_endpoint_accepts_signed_requests_and_refuses_the_rest() {
 /// event this version does not know kept as sent.
 #[test]
 fn account_events_decode_typed_from_a_verified_body() {
-    use hmac::Mac;
     use support::operation_checks::sample_json;
     use ultravox_client::types::{AccountWebhookEvent, Call, Events};
 
@@ -341,18 +340,7 @@ fn account_events_decode_typed_from_a_verified_body() {
     for event in events {
         let body =
             serde_json::to_vec(&serde_json::json!({ "event": event, "call": call })).unwrap();
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-        mac.update(&body);
-        mac.update(timestamp.as_bytes());
-        let signature: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        let mut headers = HeaderMap::new();
-        headers.insert(TIMESTAMP_HEADER, HeaderValue::from_static(timestamp));
-        headers.insert(SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+        let headers = signed(secret, &body, timestamp);
 
         let verified = verify([secret], &headers, &body, now).unwrap();
         let decoded: AccountWebhookEvent = verified.decode().unwrap();
@@ -399,22 +387,7 @@ fn a_replay_guard_accepts_a_request_once() {
 
     // Another signed request of the same body at another time is another
     // request; a third fills the guard of two, then it is full.
-    let sign = |timestamp: &str| {
-        use hmac::Mac;
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(v.secret.as_bytes()).unwrap();
-        mac.update(&v.body);
-        mac.update(timestamp.as_bytes());
-        let signature: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        let mut headers = HeaderMap::new();
-        headers.insert(TIMESTAMP_HEADER, HeaderValue::from_str(timestamp).unwrap());
-        headers.insert(SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
-        headers
-    };
+    let sign = |timestamp: &str| signed(&v.secret, &v.body, timestamp);
     let sent: DateTime<Utc> = now.into();
     let at = |seconds: i64| (sent + chrono::TimeDelta::seconds(seconds)).to_rfc3339();
     verifier.verify(&sign(&at(1)), &v.body, now).unwrap();
@@ -596,4 +569,23 @@ fn a_body_that_does_not_decode_is_named_as_the_request_body() {
     );
     assert!(!shown.contains("HTTP"), "{shown}");
     assert_eq!(err.status(), None);
+}
+
+/// The headers of `body` sent at `timestamp`, signed with `secret` as
+/// Ultravox signs (HMAC-SHA256 of the body, then the timestamp).
+fn signed(secret: &str, body: &[u8], timestamp: &str) -> HeaderMap {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    mac.update(timestamp.as_bytes());
+    let signature: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let mut headers = HeaderMap::new();
+    headers.insert(TIMESTAMP_HEADER, HeaderValue::from_str(timestamp).unwrap());
+    headers.insert(SIGNATURE_HEADER, HeaderValue::from_str(&signature).unwrap());
+    headers
 }
