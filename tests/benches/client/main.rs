@@ -119,7 +119,7 @@ fn main() {
         &stream[0],
         &stream[1],
         "raw reqwest loop",
-        Some(1.10),
+        Some(1.05),
     );
     print_each(&["generated_stream", "raw_reqwest_loop"], &stream, |ns| {
         format!("{:>7.0} rows/s", stream::ROWS as f64 / ns * 1e9)
