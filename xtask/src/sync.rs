@@ -338,12 +338,11 @@ fn build_here(
     let overlay_path = project.overlay();
     let overlay = document::load(&overlay_path, &project.show(&overlay_path), "the overlay")?;
     crate::derive::refusals::origin::check_change(&before_spec, &derived.spec, &overlay, &shown)?;
-    let after_code = files
+    crate::limits::stage("report");
+    let after_file = files
         .iter()
         .find(|(path, _)| path.ends_with("generated.rs"))
-        .map(|(_, code)| code.clone());
-    crate::limits::stage("report");
-    let after_file = after_code.and_then(|code| syn::parse_file(&code).ok());
+        .and_then(|(_, code)| syn::parse_file(code).ok());
     let mut report = report::compare(
         &before_spec,
         &derived.spec,

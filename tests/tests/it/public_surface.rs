@@ -125,24 +125,34 @@ fn a_request_debugs_as_method_path_and_query() {
         .status(ScheduledCallStatus::Error)
         .cursor("c2VjcmV0LWN1cnNvcg");
     let shown = format!("{request:?}");
-    let path = support::spec::operation_path()
-        .replace("{agent_id}", &AGENT.to_string())
-        .replace("{batch_id}", &BATCH.to_string());
+    let path = support::samples::calls_path();
+    // The query parameters' names as the spec spells them, by their methods.
+    let parameter = |method: &str| {
+        support::spec::spec()["paths"][support::spec::operation_path()]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|parameter| parameter["name"].as_str())
+            .find(|name| snake(name) == method)
+            .unwrap_or_else(|| panic!("no parameter for `{method}`"))
+    };
+    use ultravox_client::Operation;
+    use ultravox_client::operations::ListScheduledCalls;
     for expected in [
-        "operation: \"list_scheduled_calls\"",
-        "method: \"GET\"",
-        &format!("path: {path:?}"),
-        "(\"pageSize\", \"50\")",
-        "(\"cursor\", \"…\")",
+        format!("operation: {:?}", ListScheduledCalls::NAME),
+        format!("method: {:?}", ListScheduledCalls::HTTP_METHOD),
+        format!("path: {path:?}"),
+        format!("({:?}, \"50\")", parameter("page_size")),
+        format!("({:?}, \"…\")", parameter("cursor")),
     ] {
-        assert!(shown.contains(expected), "{expected} missing: {shown}");
+        assert!(shown.contains(&expected), "{expected} missing: {shown}");
     }
     let status = support::spec::statuses()
         .into_iter()
         .find(|status| ScheduledCallStatus::from_api_value(status) == ScheduledCallStatus::Error)
         .unwrap();
     assert!(
-        shown.contains(&format!("(\"status\", \"{status}\")")),
+        shown.contains(&format!("({:?}, \"{status}\")", parameter("status"))),
         "{shown}"
     );
     assert!(!shown.contains("c2VjcmV0LWN1cnNvcg"), "the cursor: {shown}");
@@ -151,4 +161,14 @@ fn a_request_debugs_as_method_path_and_query() {
         "{shown}"
     );
     assert!(shown.len() < 600, "{} bytes: {shown}", shown.len());
+}
+
+/// `camelCase` → `snake_case`, as the generated method names are.
+fn snake(name: &str) -> String {
+    name.chars()
+        .flat_map(|c| match c.is_ascii_uppercase() {
+            true => vec!['_', c.to_ascii_lowercase()],
+            false => vec![c],
+        })
+        .collect()
 }

@@ -362,10 +362,9 @@ fn complete_client(file: &mut syn::File, derived: &Derived, rustified: &Rustifie
         .context("the spec's constants are not valid Rust")?;
     file.items.extend(constants.items);
 
+    let (surface, described) = surface::tokens(file, &rustified.spec, &derived.operations)?;
     let surface: syn::File =
-        syn::parse2(surface::tokens(file, &rustified.spec, &derived.operations)?)
-            .context("the generated client surface is not valid Rust")?;
-    let described = surface::describe_impls(file, &rustified.spec, &derived.operations)?;
+        syn::parse2(surface).context("the generated client surface is not valid Rust")?;
     syn_modules::items_mut(&mut file.items, "builder")
         .context("progenitor's output has no `builder` module; has its layout changed?")?
         .extend(described);

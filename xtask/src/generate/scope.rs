@@ -82,6 +82,23 @@ fn collect_modules<'f>(
     }
 }
 
+/// The name `item` defines, and whether in the type namespace (`true`) or
+/// the value one.
+fn defined(item: &syn::Item) -> Option<(&syn::Ident, bool)> {
+    Some(match item {
+        syn::Item::Struct(item) => (&item.ident, true),
+        syn::Item::Enum(item) => (&item.ident, true),
+        syn::Item::Union(item) => (&item.ident, true),
+        syn::Item::Trait(item) => (&item.ident, true),
+        syn::Item::Type(item) => (&item.ident, true),
+        syn::Item::Mod(item) => (&item.ident, true),
+        syn::Item::Fn(item) => (&item.sig.ident, false),
+        syn::Item::Const(item) => (&item.ident, false),
+        syn::Item::Static(item) => (&item.ident, false),
+        _ => return None,
+    })
+}
+
 /// Names the items of one module define, in the type and the value
 /// namespace, and the methods of each type's inherent impls.
 fn check_duplicates(module: &str, items: &[syn::Item], shown: &str) -> Result<()> {
@@ -90,48 +107,38 @@ fn check_duplicates(module: &str, items: &[syn::Item], shown: &str) -> Result<()
     let mut values: BTreeSet<String> = BTreeSet::new();
     let mut methods: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for item in items {
-        let (type_name, value_name) = match item {
-            syn::Item::Struct(item) => (Some(&item.ident), None),
-            syn::Item::Enum(item) => (Some(&item.ident), None),
-            syn::Item::Union(item) => (Some(&item.ident), None),
-            syn::Item::Trait(item) => (Some(&item.ident), None),
-            syn::Item::Type(item) => (Some(&item.ident), None),
-            syn::Item::Mod(item) => (Some(&item.ident), None),
-            syn::Item::Fn(item) => (None, Some(&item.sig.ident)),
-            syn::Item::Const(item) => (None, Some(&item.ident)),
-            syn::Item::Static(item) => (None, Some(&item.ident)),
-            syn::Item::Impl(item) if item.trait_.is_none() => {
-                // The whole type: `Request<A>` and `Request<B>` differ.
-                let owner = quote::ToTokens::to_token_stream(&item.self_ty)
-                    .to_string()
-                    .replace(' ', "");
-                for inner in &item.items {
-                    if let syn::ImplItem::Fn(function) = inner {
-                        let name = function.sig.ident.to_string();
-                        if !methods
-                            .entry(owner.clone())
-                            .or_default()
-                            .insert(name.clone())
-                        {
-                            bail!(
-                                "{shown}: `{module}::{owner}` would have two methods `{name}`: \
+        if let syn::Item::Impl(item) = item
+            && item.trait_.is_none()
+        {
+            // The whole type: `Request<A>` and `Request<B>` differ.
+            let owner = quote::ToTokens::to_token_stream(&item.self_ty)
+                .to_string()
+                .replace(' ', "");
+            for inner in &item.items {
+                if let syn::ImplItem::Fn(function) = inner {
+                    let name = function.sig.ident.to_string();
+                    if !methods
+                        .entry(owner.clone())
+                        .or_default()
+                        .insert(name.clone())
+                    {
+                        bail!(
+                            "{shown}: `{module}::{owner}` would have two methods `{name}`: \
                                  a property of the schema is named like a method the generated \
                                  code writes itself; the client would not compile. Rename the \
                                  property with an action in openapi/overlay.yaml, or report it \
                                  to Ultravox"
-                            );
-                        }
+                        );
                     }
                 }
-                continue;
             }
-            _ => continue,
+            continue;
+        }
+        let Some((name, is_type)) = defined(item) else {
+            continue;
         };
-        let (name, namespace) = match (type_name, value_name) {
-            (Some(name), _) => (name.to_string(), &mut types),
-            (_, Some(name)) => (name.to_string(), &mut values),
-            _ => continue,
-        };
+        let namespace = if is_type { &mut types } else { &mut values };
+        let name = name.to_string();
         if !namespace.insert(name.clone()) {
             bail!(
                 "{shown}: the generated module `{module}` would define `{name}` twice: a schema is \
@@ -159,18 +166,7 @@ fn found_elsewhere(items: &[syn::Item], candidates: &BTreeSet<String>) -> BTreeS
     }
     let defined: BTreeSet<String> = items
         .iter()
-        .filter_map(|item| match item {
-            syn::Item::Struct(item) => Some(item.ident.to_string()),
-            syn::Item::Enum(item) => Some(item.ident.to_string()),
-            syn::Item::Union(item) => Some(item.ident.to_string()),
-            syn::Item::Trait(item) => Some(item.ident.to_string()),
-            syn::Item::Type(item) => Some(item.ident.to_string()),
-            syn::Item::Mod(item) => Some(item.ident.to_string()),
-            syn::Item::Fn(item) => Some(item.sig.ident.to_string()),
-            syn::Item::Const(item) => Some(item.ident.to_string()),
-            syn::Item::Static(item) => Some(item.ident.to_string()),
-            _ => None,
-        })
+        .filter_map(|item| defined(item).map(|(name, _)| name.to_string()))
         .collect();
     used.found
         .into_iter()

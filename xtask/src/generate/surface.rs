@@ -37,85 +37,82 @@ struct Facts<'f> {
     enums: Vec<&'f syn::Ident>,
 }
 
-/// For progenitor's `builder` module: each operation's builder says what
-/// it would send, `describe() -> (path, query)`, for `Request`'s `Debug`
-/// (the builder's fields are private to that module). A path parameter
-/// not set yet shows as `{unset}`; a cursor's value is not shown.
-pub fn describe_impls(
-    file: &syn::File,
-    spec: &Value,
-    operations: &[Operation],
-) -> Result<Vec<syn::Item>> {
-    let mut items = Vec::new();
-    for operation in operations {
-        let facts = facts(file, spec, operation)?;
-        let builder = &facts.builder;
-        let mut path_steps = Vec::new();
-        let mut parameters = facts.path_parameters.iter();
-        for (index, piece) in facts.path.split(['{', '}']).enumerate() {
-            if index % 2 == 0 {
-                path_steps.push(quote!(path.push_str(#piece);));
-            } else if let Some((field, _)) = parameters.next() {
-                path_steps.push(quote! {
-                    match &self.#field {
-                        ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
-                        ::std::result::Result::Err(_) => path.push_str("{unset}"),
-                    }
-                });
-            }
-        }
-        let setter_names: Vec<String> = facts
-            .setters
-            .iter()
-            .map(|f| f.sig.ident.to_string())
-            .collect();
-        let query_steps = facts
-            .parameters
-            .iter()
-            .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
-            .filter_map(|p| p["name"].as_str())
-            .filter(|name| setter_names.contains(&name.to_snake_case()))
-            .map(|name| {
-                let field = format_ident!("{}", name.to_snake_case());
-                if name == "cursor" {
-                    quote! {
-                        if let ::std::result::Result::Ok(::std::option::Option::Some(_)) = &self.#field {
-                            query.push((#name, ::std::string::String::from("…")));
-                        }
-                    }
-                } else {
-                    quote! {
-                        if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self.#field {
-                            query.push((#name, value.to_string()));
-                        }
-                    }
+/// For progenitor's `builder` module: the operation's builder says what it
+/// would send, `describe() -> (path, query)`, for `Request`'s `Debug` (the
+/// builder's fields are private to that module). A path parameter not set
+/// yet shows as `{unset}`; a cursor's value is not shown.
+fn describe_impl(facts: &Facts) -> syn::Item {
+    let builder = &facts.builder;
+    let mut path_steps = Vec::new();
+    let mut parameters = facts.path_parameters.iter();
+    for (index, piece) in facts.path.split(['{', '}']).enumerate() {
+        if index % 2 == 0 {
+            path_steps.push(quote!(path.push_str(#piece);));
+        } else if let Some((field, _)) = parameters.next() {
+            path_steps.push(quote! {
+                match &self.#field {
+                    ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                    ::std::result::Result::Err(_) => path.push_str("{unset}"),
                 }
             });
-        items.push(syn::parse_quote! {
-            impl #builder<'_> {
-                /// What the request would send: its path, and its query
-                /// parameters that are set (for `Request`'s `Debug`).
-                pub(crate) fn describe(
-                    &self,
-                ) -> (
-                    ::std::string::String,
-                    ::std::vec::Vec<(&'static str, ::std::string::String)>,
-                ) {
-                    let mut path = ::std::string::String::new();
-                    #(#path_steps)*
-                    #[allow(unused_mut)]
-                    let mut query = ::std::vec::Vec::new();
-                    #(#query_steps)*
-                    (path, query)
+        }
+    }
+    let setter_names: Vec<String> = facts
+        .setters
+        .iter()
+        .map(|f| f.sig.ident.to_string())
+        .collect();
+    let query_steps = facts
+        .parameters
+        .iter()
+        .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+        .filter_map(|p| p["name"].as_str())
+        .filter(|name| setter_names.contains(&name.to_snake_case()))
+        .map(|name| {
+            let field = format_ident!("{}", name.to_snake_case());
+            if name == "cursor" {
+                quote! {
+                    if let ::std::result::Result::Ok(::std::option::Option::Some(_)) = &self.#field {
+                        query.push((#name, ::std::string::String::from("…")));
+                    }
+                }
+            } else {
+                quote! {
+                    if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self.#field {
+                        query.push((#name, value.to_string()));
+                    }
                 }
             }
         });
+    syn::parse_quote! {
+        impl #builder<'_> {
+            /// What the request would send: its path, and its query
+            /// parameters that are set (for `Request`'s `Debug`).
+            pub(crate) fn describe(
+                &self,
+            ) -> (
+                ::std::string::String,
+                ::std::vec::Vec<(&'static str, ::std::string::String)>,
+            ) {
+                let mut path = ::std::string::String::new();
+                #(#path_steps)*
+                #[allow(unused_mut)]
+                let mut query = ::std::vec::Vec::new();
+                #(#query_steps)*
+                (path, query)
+            }
+        }
     }
-    Ok(items)
 }
 
-/// The generated surface of every operation in `operations`.
-pub fn tokens(file: &syn::File, spec: &Value, operations: &[Operation]) -> Result<TokenStream> {
+/// The generated surface of every operation in `operations`, and the
+/// items for progenitor's `builder` module (see [`describe_impl`]).
+pub fn tokens(
+    file: &syn::File,
+    spec: &Value,
+    operations: &[Operation],
+) -> Result<(TokenStream, Vec<syn::Item>)> {
+    let mut described = Vec::new();
     let mut markers = Vec::new();
     let mut methods = Vec::new();
     let mut forwarders = Vec::new();
@@ -125,6 +122,7 @@ pub fn tokens(file: &syn::File, spec: &Value, operations: &[Operation]) -> Resul
         markers.push(marker(&facts));
         methods.push(client_method(&facts));
         forwarders.push(forwarding_impl(&facts));
+        described.push(describe_impl(&facts));
         if facts.listing.is_some() {
             let page = &facts.response;
             pages
@@ -133,7 +131,7 @@ pub fn tokens(file: &syn::File, spec: &Value, operations: &[Operation]) -> Resul
         }
     }
     let pages = pages.into_values();
-    Ok(quote! {
+    let surface = quote! {
         /// The exposed operations, one marker type each: they name a
         /// [`Request`](crate::Request)'s operation, e.g.
         /// `Request<'_, operations::ListScheduledCalls>`.
@@ -147,7 +145,8 @@ pub fn tokens(file: &syn::File, spec: &Value, operations: &[Operation]) -> Resul
         }
         #(#forwarders)*
         #(#pages)*
-    })
+    };
+    Ok((surface, described))
 }
 
 /// `next_cursor()` on a listing's page type.
