@@ -67,8 +67,10 @@ pub(crate) fn raw_cursor_in(query: &str) -> Option<&str> {
 /// what is wrong with the link.
 pub(crate) fn raw_cursor_of(link: &str) -> Result<String, String> {
     // Any absolute base resolves a relative link; only its query is read.
-    let base = reqwest::Url::parse("https://api.invalid/").expect("a valid URL");
-    let url = base
+    static BASE: std::sync::LazyLock<reqwest::Url> = std::sync::LazyLock::new(|| {
+        reqwest::Url::parse("https://api.invalid/").expect("a valid URL")
+    });
+    let url = BASE
         .join(link)
         .map_err(|err| format!("`next` is not a URL ({err}): {link:?}"))?;
     url.query()

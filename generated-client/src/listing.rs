@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures_util::{Stream, TryStreamExt, stream};
+use futures_util::{Stream, TryStreamExt};
 use progenitor_client::ResponseValue;
 
 use crate::call::{Fingerprint, Fingerprinting, Sent};
@@ -144,9 +144,7 @@ impl<'a, Op: Listing> Request<'a, Op> {
 
     /// Every item of every page (the elements of `results`), in order.
     pub fn stream(self) -> impl Stream<Item = Result<Op::Item, Error>> + Send + 'a {
-        self.rows()
-            .map_ok(|(_, _, skip, items)| stream::iter(items.into_iter().skip(skip).map(Ok)))
-            .try_flatten()
+        Rows::new(self, |_: &PageOf, _, item| item)
     }
 
     /// Every item of every page, in order, each with its [`Position`]: the
@@ -155,36 +153,13 @@ impl<'a, Op: Listing> Request<'a, Op> {
     pub fn stream_with_positions(
         self,
     ) -> impl Stream<Item = Result<Positioned<Op::Item>, Error>> + Send + 'a {
-        self.rows()
-            .map_ok(|(listing, cursor, skip, items)| {
-                let rows = items.into_iter().enumerate().skip(skip);
-                stream::iter(rows.map(move |(index, item)| {
-                    let (listing, cursor) = (Some(listing.clone()), cursor.clone());
-                    Ok(Positioned {
-                        position: Position {
-                            listing,
-                            cursor,
-                            index,
-                        },
-                        item,
-                    })
-                }))
-            })
-            .try_flatten()
-    }
-
-    /// Every page's items, with the listing, the page's cursor and how
-    /// many of its rows to skip (those before a resumed position, on the
-    /// first page only).
-    #[allow(clippy::type_complexity)]
-    fn rows(
-        self,
-    ) -> impl Stream<Item = Result<(Arc<str>, Option<Arc<str>>, usize, Vec<Op::Item>), Error>> + Send + 'a
-    {
-        let mut skip = self.paging.skip_rows;
-        self.walk().map_ok(move |(listing, cursor, page)| {
-            let items = Op::into_items(page.into_inner());
-            (listing, cursor, std::mem::take(&mut skip), items)
+        Rows::new(self, |page: &PageOf, index, item| Positioned {
+            position: Position {
+                listing: Some(page.listing.clone()),
+                cursor: page.cursor.clone(),
+                index,
+            },
+            item,
         })
     }
 
@@ -300,6 +275,68 @@ impl<Op: Listing> Stream for Pages<'_, Op> {
     }
 }
 
+/// Which listing and page a row came from.
+struct PageOf {
+    listing: Arc<str>,
+    /// The cursor the page was fetched with (`None`: the first page).
+    cursor: Option<Arc<str>>,
+}
+
+/// The row stream of [`Request::stream`] and
+/// [`Request::stream_with_positions`]: each row of each page, made into
+/// what the caller gets by `make`. One flat stream rather than a chain of
+/// combinators, because a row is large (hundreds of bytes) and each layer
+/// would move it again.
+struct Rows<'a, Op: Listing, F> {
+    pages: Pages<'a, Op>,
+    /// The rows of the page being delivered, with their indexes in it.
+    page: Option<(PageOf, std::iter::Enumerate<std::vec::IntoIter<Op::Item>>)>,
+    /// The rows of the first page to skip (those up to a resumed position).
+    skip: usize,
+    make: F,
+}
+
+impl<'a, Op: Listing, F> Rows<'a, Op, F> {
+    fn new(request: Request<'a, Op>, make: F) -> Self {
+        let skip = request.paging.skip_rows;
+        Rows {
+            pages: request.walk(),
+            page: None,
+            skip,
+            make,
+        }
+    }
+}
+
+impl<Op: Listing, F> Unpin for Rows<'_, Op, F> {}
+
+impl<Op: Listing, T, F: FnMut(&PageOf, usize, Op::Item) -> T> Stream for Rows<'_, Op, F> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some((page, rows)) = &mut this.page {
+                if let Some((index, item)) = rows.next() {
+                    return Poll::Ready(Some(Ok((this.make)(page, index, item))));
+                }
+                this.page = None;
+            }
+            match std::task::ready!(Pin::new(&mut this.pages).poll_next(cx)) {
+                None => return Poll::Ready(None),
+                Some(Err(err)) => return Poll::Ready(Some(Err(err))),
+                Some(Ok((listing, cursor, page))) => {
+                    let mut rows = Op::into_items(page.into_inner()).into_iter().enumerate();
+                    if let Some(skipped) = std::mem::take(&mut this.skip).checked_sub(1) {
+                        rows.nth(skipped);
+                    }
+                    this.page = Some((PageOf { listing, cursor }, rows));
+                }
+            }
+        }
+    }
+}
+
 /// What follows a page.
 enum Next {
     /// Deliver the page, then fetch the page with this (raw) cursor.
@@ -363,7 +400,8 @@ impl Guard {
             }
         } else if self.first_page.is_some() && sent.fingerprint == self.first_page {
             return Next::Withhold(ErrorKind::Pagination(format!(
-                "the API answered cursor {} with the first page again (the same body);                  stopping instead of delivering it twice",
+                "the API answered cursor {} with the first page again (the same body); \
+                 stopping instead of delivering it twice",
                 shown(sent_cursor.unwrap_or_default())
             )));
         }

@@ -24,6 +24,7 @@ pub fn bench(c: &mut Criterion, timings: &Timings) -> usize {
     group.warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(2));
     in_alternating_rounds(
+        crate::ROUNDS,
         ["generated", "handwritten", "serde_json_value"],
         |id, name| {
             let decode: fn(&[u8]) = match id {

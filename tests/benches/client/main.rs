@@ -18,14 +18,15 @@ use criterion::Criterion;
 /// per-round ratios, so slow drift of a shared machine cancels out.
 pub const ROUNDS: usize = 5;
 
-/// Calls `run(id, name)` for every id in [`ROUNDS`] short rounds, the order
+/// Calls `run(id, name)` for every id in `rounds` short rounds, the order
 /// reversed every other round, so each measurement has a neighbouring
 /// baseline; `name` is `{id}_r{round}`.
 pub fn in_alternating_rounds<const N: usize>(
+    rounds: usize,
     ids: [&'static str; N],
     mut run: impl FnMut(&'static str, &str),
 ) {
-    for round in 0..ROUNDS {
+    for round in 0..rounds {
         let mut order = ids;
         if round % 2 == 1 {
             order.reverse();
@@ -59,10 +60,10 @@ impl Timings {
         median(self.0.lock().unwrap().get(id)?.clone())
     }
 
-    /// The medians of `id_r0` … `id_r{ROUNDS-1}`.
+    /// The medians of `id_r0`, `id_r1`, … for every round measured.
     fn rounds(&self, id: &str) -> Vec<f64> {
-        (0..ROUNDS)
-            .filter_map(|round| self.median(&format!("{id}_r{round}")))
+        (0..)
+            .map_while(|round| self.median(&format!("{id}_r{round}")))
             .collect()
     }
 }

@@ -78,6 +78,7 @@ pub fn bench(c: &mut Criterion, timings: &Timings) {
     group.warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(2));
     in_alternating_rounds(
+        crate::ROUNDS,
         [
             "verify",
             "bare_hmac",
