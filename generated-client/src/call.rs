@@ -20,6 +20,17 @@ pub(crate) struct CallOptions {
     pub(crate) detached: bool,
     /// Which success bodies get a [`Fingerprint`].
     pub(crate) fingerprint: Fingerprinting,
+    /// A download: the success body is handed on unread.
+    pub(crate) download: Option<DownloadCall>,
+}
+
+/// How a download's call differs from others.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct DownloadCall {
+    /// The operation documents a `302` to where the body is.
+    pub(crate) follows_redirect: bool,
+    /// Resume: ask for the bytes from this offset on (`Range`).
+    pub(crate) from: Option<u64>,
 }
 
 /// Which success bodies a call fingerprints. A listing compares later
@@ -87,6 +98,17 @@ pub(crate) struct Sent {
     pub(crate) url: Option<reqwest::Url>,
     /// The success body's fingerprint, when [`CallOptions::fingerprint`] asked.
     pub(crate) fingerprint: Option<Fingerprint>,
+    /// The limits the call ran with (a download's body is read after the
+    /// call returns, and within them).
+    pub(crate) limits: Option<Ran>,
+}
+
+/// The limits a call ran with, from its options and the client's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ran {
+    /// When the operation timeout ends it, and that timeout.
+    pub(crate) deadline: Option<(tokio::time::Instant, Duration)>,
+    pub(crate) max_retries: usize,
 }
 
 /// The scope one request runs in.
@@ -97,6 +119,7 @@ struct CallScope {
     raw_cursor: Option<String>,
     url: RefCell<Option<reqwest::Url>>,
     fingerprint: Cell<Option<Fingerprint>>,
+    limits: Cell<Option<Ran>>,
 }
 
 tokio::task_local! {
@@ -115,12 +138,14 @@ pub(crate) async fn scoped<T>(
         raw_cursor,
         url: RefCell::new(None),
         fingerprint: Cell::new(None),
+        limits: Cell::new(None),
     };
     CALL.scope(scope, async {
         let output = request.await;
         let sent = CALL.with(|scope| Sent {
             url: scope.url.take(),
             fingerprint: scope.fingerprint.get(),
+            limits: scope.limits.get(),
         });
         (output, sent)
     })
@@ -141,6 +166,11 @@ pub(crate) fn prepare(url: &mut reqwest::Url) {
         }
         *scope.url.borrow_mut() = Some(url.clone());
     });
+}
+
+/// Records the limits the call runs with.
+pub(crate) fn ran_with(limits: Ran) {
+    let _ = CALL.try_with(|scope| scope.limits.set(Some(limits)));
 }
 
 /// Records the fingerprint of a success body, if the call asked for one.

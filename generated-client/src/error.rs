@@ -145,6 +145,28 @@ pub enum ErrorKind {
     /// The API broke the pagination contract (a repeated cursor, a `next`
     /// link without a cursor); stopping beats looping forever.
     Pagination(String),
+    /// A download's redirect that was not followed: only the `302` its
+    /// operation documents is, to an `https://` URL, for a few hops.
+    RedirectRefused {
+        /// The `Location` it pointed to (as sent; a query is not shown).
+        location: String,
+        /// Why it was not followed.
+        reason: String,
+    },
+    /// A download's body ended, or failed, before all of it arrived, and
+    /// could not be resumed: nothing after `received` bytes was delivered.
+    Incomplete {
+        /// The bytes delivered (and written) before it stopped.
+        received: u64,
+        /// The length the server announced, when it did.
+        expected: Option<u64>,
+        /// Why it stopped, and why it could not go on from there (the
+        /// server did not announce `Accept-Ranges`, ignored a `Range`, or
+        /// the resumes ran out): the download must start over.
+        reason: String,
+    },
+    /// Writing a download's bytes to the caller's writer failed.
+    Write(std::io::Error),
 }
 
 impl Error {
@@ -308,7 +330,7 @@ impl ErrorKind {
             }
             Generated::UnexpectedResponse(response) => {
                 // A failure found while fetching (see `fetch.rs`).
-                if let Some(&failure) = response.extensions().get::<ClientFailure>() {
+                if let Some(failure) = response.extensions().get::<ClientFailure>().cloned() {
                     return match failure {
                         ClientFailure::TooLarge { limit, announced } => {
                             ErrorKind::TooLarge { limit, announced }
@@ -317,6 +339,17 @@ impl ErrorKind {
                             ErrorKind::OperationTimeout { limit }
                         }
                         ClientFailure::RuntimeShutDown => ErrorKind::RuntimeShutDown,
+                        ClientFailure::RedirectRefused { location, reason } => {
+                            ErrorKind::RedirectRefused {
+                                location,
+                                reason: reason.to_owned(),
+                            }
+                        }
+                        ClientFailure::RangeNotHonoured { asked_from } => ErrorKind::Incomplete {
+                            received: asked_from,
+                            expected: None,
+                            reason: "the server did not resume at that byte".to_owned(),
+                        },
                     };
                 }
                 let status = response.status();
@@ -551,6 +584,27 @@ impl fmt::Display for ErrorKind {
                  run on tokio); await the call inside #[tokio::main], Runtime::block_on or a \
                  task of a runtime",
             ),
+            ErrorKind::RedirectRefused { location, reason } => write!(
+                f,
+                "redirect to {} not followed: {}",
+                one_line(location.split(['?', '#']).next().unwrap_or_default(), 200),
+                one_line(reason, 200)
+            ),
+            ErrorKind::Incomplete {
+                received,
+                expected,
+                reason,
+            } => {
+                let of = expected
+                    .map(|total| format!(" of {total}"))
+                    .unwrap_or_default();
+                write!(
+                    f,
+                    "the download stopped after {received}{of} bytes ({}); it must start over",
+                    one_line(reason, 200)
+                )
+            }
+            ErrorKind::Write(err) => write!(f, "writing the download failed: {err}"),
             ErrorKind::Connect(err) => write!(f, "cannot connect: {}", chain(err)),
             ErrorKind::Transport(err) => write!(f, "transport error: {}", chain(err)),
             ErrorKind::InvalidRequest(message) => {
@@ -589,7 +643,7 @@ impl std::error::Error for ErrorKind {
 
 /// reqwest's top-level message is terse ("error sending request"); the cause
 /// says what happened.
-fn chain(err: &reqwest::Error) -> String {
+pub(crate) fn chain(err: &reqwest::Error) -> String {
     let mut text = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {

@@ -35,11 +35,18 @@ pub(crate) struct Fetched {
     pub(crate) response: http::Response<Bytes>,
 }
 
+/// What a call got: a response read whole, or a success whose body is
+/// left to arrive as it is read (a download).
+pub(crate) enum Outcome {
+    Read(Fetched),
+    Streaming(Response),
+}
+
 /// A failure the client decided on itself, with no response to show for
 /// it. It travels through progenitor's code as a response with
 /// [`CLIENT_FAILURE_STATUS`] carrying this as an extension, and
 /// [`crate::Error::from_generated`] turns it into its own variant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum ClientFailure {
     /// A body larger than the configured limit; the connection was dropped
     /// without reading the rest.
@@ -52,6 +59,14 @@ pub(crate) enum ClientFailure {
     OperationTimeout(Duration),
     /// The tokio runtime running the call's task shut down under it.
     RuntimeShutDown,
+    /// A download's redirect that is not followed (see `download.rs`).
+    RedirectRefused {
+        location: String,
+        reason: &'static str,
+    },
+    /// A download resumed with `Range` got another answer than the bytes
+    /// from `asked_from` on.
+    RangeNotHonoured { asked_from: u64 },
 }
 
 pub(crate) enum Failure {
@@ -107,12 +122,15 @@ fn transport_kind(err: &reqwest::Error) -> &'static str {
 }
 
 /// Sends `request` with `limits`; the span in scope gets the
-/// number of attempts, the final status and the elapsed time.
+/// number of attempts, the final status and the elapsed time. `streaming`:
+/// a success body is not read here but handed on as it arrives (retries
+/// then cover everything up to the response's head).
 pub(crate) async fn fetch(
     http: reqwest::Client,
     request: Request,
     limits: Limits,
-) -> Result<Fetched, Failure> {
+    streaming: bool,
+) -> Result<Outcome, Failure> {
     let started = Instant::now();
     let attempts = std::sync::atomic::AtomicUsize::new(0);
     let attempt = || async {
@@ -134,12 +152,15 @@ pub(crate) async fn fetch(
             let fetched = read(response, MAX_ERROR_BODY as u64, false).await?;
             return Err(Attempt::Status(fetched, retry_after));
         }
+        if streaming && status.is_success() {
+            return Ok(Outcome::Streaming(response));
+        }
         let (limit, strict) = if status.is_success() {
             (limits.max_response_bytes, true)
         } else {
             (MAX_ERROR_BODY as u64, false)
         };
-        read(response, limit, strict).await
+        read(response, limit, strict).await.map(Outcome::Read)
     };
     let outcome = attempt
         .retry(limits.policy.backoff(limits.max_retries))
@@ -164,7 +185,8 @@ pub(crate) async fn fetch(
         })
         .await;
     let outcome = match outcome {
-        Ok(fetched) | Err(Attempt::Status(fetched, _)) => Ok(fetched),
+        Ok(outcome) => Ok(outcome),
+        Err(Attempt::Status(fetched, _)) => Ok(Outcome::Read(fetched)),
         Err(Attempt::Failed(failure)) => Err(failure),
     };
     let span = tracing::Span::current();
@@ -173,8 +195,8 @@ pub(crate) async fn fetch(
         attempts.load(std::sync::atomic::Ordering::Relaxed),
     );
     span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-    if let Ok(fetched) = &outcome {
-        span.record("status", fetched.response.status().as_u16());
+    if let Ok(outcome) = &outcome {
+        span.record("status", outcome.status().as_u16());
     }
     outcome
 }
@@ -256,6 +278,22 @@ impl Fetched {
     }
 }
 
+impl Outcome {
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            Outcome::Read(fetched) => fetched.response.status(),
+            Outcome::Streaming(response) => response.status(),
+        }
+    }
+
+    pub(crate) fn into_response(self) -> Response {
+        match self {
+            Outcome::Read(fetched) => fetched.into_response(),
+            Outcome::Streaming(response) => response,
+        }
+    }
+}
+
 impl ClientFailure {
     pub(crate) fn into_response(self) -> Response {
         let mut response = http::Response::new(Bytes::new());
@@ -319,7 +357,7 @@ mod tests {
             .build()
             .unwrap();
         let idempotent = crate::retry::is_idempotent(method.as_str());
-        let _ = fetch(http, request, limits(idempotent)).await;
+        let _ = fetch(http, request, limits(idempotent), false).await;
         count.load(Ordering::SeqCst)
     }
 

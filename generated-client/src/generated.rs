@@ -254,6 +254,43 @@ The API documents `maxLength: 16`; the client does not enforce it on what it rec
             Default::default()
         }
     }
+    ///`CallEvent`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct CallEvent {
+        #[serde(rename = "callId")]
+        pub call_id: ::uuid::Uuid,
+        #[serde(rename = "callStageId")]
+        pub call_stage_id: ::uuid::Uuid,
+        ///The timestamp of the event, relative to call start.
+        #[serde(rename = "callTimestamp")]
+        pub call_timestamp: ::std::string::String,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub extras: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        pub severity: crate::types::Severity,
+        pub text: ::std::string::String,
+        /**The type of the event.
+
+The API documents `maxLength: 50`; the client does not enforce it on what it receives.*/
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        ///The wall clock timestamp of the event, relative to call start.
+        #[serde(
+            rename = "wallClockTimestamp",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub wall_clock_timestamp: ::std::option::Option<::std::string::String>,
+    }
+    impl CallEvent {
+        /// Starts a [`builder::CallEvent`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
+        pub fn builder() -> builder::CallEvent {
+            Default::default()
+        }
+    }
     /**Details about a call's protocol. By default, calls occur over WebRTC using
 the Ultravox client SDK. Setting a different call medium will prepare the
 server for a call using a different protocol.
@@ -383,6 +420,67 @@ This is the default.*/
         #[inline]
         pub fn builder() -> builder::Callbacks {
             Default::default()
+        }
+    }
+    ///`CallsEventsListType`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct CallsEventsListType(::std::string::String);
+    impl ::std::ops::Deref for CallsEventsListType {
+        type Target = ::std::string::String;
+        #[inline]
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CallsEventsListType> for ::std::string::String {
+        #[inline]
+        fn from(value: CallsEventsListType) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CallsEventsListType {
+        type Err = self::error::ConversionError;
+        #[inline]
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CallsEventsListType {
+        type Error = self::error::ConversionError;
+        #[inline]
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CallsEventsListType {
+        type Error = self::error::ConversionError;
+        #[inline]
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CallsEventsListType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Cartesia generation configuration for Sonic-3 and later models.
@@ -929,6 +1027,29 @@ See `https://cloud.google.com/python/docs/reference/texttospeech/latest/google.c
             Default::default()
         }
     }
+    ///A timespan during a call.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct InCallTimespan {
+        /**The offset relative to the start of the call.
+
+The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub end: ::std::option::Option<::std::string::String>,
+        /**The offset relative to the start of the call.
+
+The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; the client does not enforce it on what it receives.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start: ::std::option::Option<::std::string::String>,
+    }
+    impl InCallTimespan {
+        /// Starts a [`builder::InCallTimespan`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
+        pub fn builder() -> builder::InCallTimespan {
+            Default::default()
+        }
+    }
     ///Specification for a voice served by Inworld.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
@@ -1003,6 +1124,105 @@ See `https://docs.lmnt.com/api-reference/speech/synthesize-speech-bytes#body-spe
             Default::default()
         }
     }
+    ///A message exchanged during a call.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct Message {
+        ///The call stage this message appeared in.
+        #[serde(
+            rename = "callStageId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub call_stage_id: ::std::option::Option<::std::string::String>,
+        ///The index of the message within the call stage.
+        #[serde(
+            rename = "callStageMessageIndex",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub call_stage_message_index: ::std::option::Option<i32>,
+        ///If the message updated the call state, the new call state.
+        #[serde(
+            rename = "callState",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub call_state: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        /**For failed tool calls, additional debugging information. While the text field is
+presented to the model so it can respond to failures gracefully, the full details
+are only exposed via the Ultravox REST API.*/
+        #[serde(
+            rename = "errorDetails",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_details: ::std::option::Option<::std::string::String>,
+        ///The invocation ID for tool messages. Used to pair tool calls with their results.
+        #[serde(
+            rename = "invocationId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub invocation_id: ::std::option::Option<::std::string::String>,
+        ///The medium of the message.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub medium: ::std::option::Option<crate::types::MessageMedium>,
+        ///Arbitrary metadata associated with the message.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The message's role.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<crate::types::MessageRole>,
+        ///The message text for user and agent messages, tool arguments for tool_call messages, tool results for tool_result messages.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+        /**The timespan during the call when this message occurred, according
+to the input audio stream.
+This is only set for messages that occurred during the call (stage)
+and not for messages in the call's (call stage's) initial messages.*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub timespan: ::std::option::Option<InCallTimespan>,
+        ///The tool name for tool messages.
+        #[serde(
+            rename = "toolName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tool_name: ::std::option::Option<::std::string::String>,
+        /**The timespan during the call when this message occurred, according
+the wall clock, relative to the call's joined time.
+This is only set for messages that occurred during the call (stage)
+and not for messages in the call's (call stage's) initial messages.*/
+        #[serde(
+            rename = "wallClockTimespan",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub wall_clock_timespan: ::std::option::Option<InCallTimespan>,
+    }
+    impl Message {
+        /// Starts a [`builder::Message`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
+        pub fn builder() -> builder::Message {
+            Default::default()
+        }
+    }
+    ///`PaginatedCallEventList`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct PaginatedCallEventList {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub previous: ::std::option::Option<::std::string::String>,
+        pub results: ::std::vec::Vec<CallEvent>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i64>,
+    }
+    impl PaginatedCallEventList {
+        /// Starts a [`builder::PaginatedCallEventList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
+        pub fn builder() -> builder::PaginatedCallEventList {
+            Default::default()
+        }
+    }
     ///`PaginatedCallList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -1020,6 +1240,26 @@ See `https://docs.lmnt.com/api-reference/speech/synthesize-speech-bytes#body-spe
         /// Starts a [`builder::PaginatedCallList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         #[inline]
         pub fn builder() -> builder::PaginatedCallList {
+            Default::default()
+        }
+    }
+    ///`PaginatedMessageList`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct PaginatedMessageList {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub previous: ::std::option::Option<::std::string::String>,
+        pub results: ::std::vec::Vec<Message>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i64>,
+    }
+    impl PaginatedMessageList {
+        /// Starts a [`builder::PaginatedMessageList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
+        pub fn builder() -> builder::PaginatedMessageList {
             Default::default()
         }
     }
@@ -1060,6 +1300,26 @@ See `https://docs.lmnt.com/api-reference/speech/synthesize-speech-bytes#body-spe
         /// Starts a [`builder::PaginatedScheduledCallList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
         #[inline]
         pub fn builder() -> builder::PaginatedScheduledCallList {
+            Default::default()
+        }
+    }
+    ///`PaginatedWebhookList`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct PaginatedWebhookList {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub previous: ::std::option::Option<::std::string::String>,
+        pub results: ::std::vec::Vec<Webhook>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<i64>,
+    }
+    impl PaginatedWebhookList {
+        /// Starts a [`builder::PaginatedWebhookList`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
+        pub fn builder() -> builder::PaginatedWebhookList {
             Default::default()
         }
     }
@@ -1126,6 +1386,97 @@ See `https://docs.lmnt.com/api-reference/speech/synthesize-speech-bytes#body-spe
         #[inline]
         pub fn builder() -> builder::PatchedScheduledCallBatchRequest {
             Default::default()
+        }
+    }
+    ///`PatchedWebhookRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Default, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct PatchedWebhookRequest {
+        ///If set, this webhook will be limited to calls with this agent.
+        #[serde(
+            rename = "agentId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        #[serde(default, deserialize_with = "nullable_present")]
+        ///
+        ///`None` leaves the field as it is (it is not sent); `Some(None)` sends `null`, which clears it.
+        pub agent_id: ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub events: ::std::vec::Vec<crate::types::Events>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub secrets: ::std::vec::Vec<PatchedWebhookRequestSecretsItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<Url>,
+    }
+    impl PatchedWebhookRequest {
+        /// Starts a [`builder::PatchedWebhookRequest`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
+        pub fn builder() -> builder::PatchedWebhookRequest {
+            Default::default()
+        }
+    }
+    ///`PatchedWebhookRequestSecretsItem`
+    #[derive(::serde::Serialize, Clone, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct PatchedWebhookRequestSecretsItem(::std::string::String);
+    impl ::std::ops::Deref for PatchedWebhookRequestSecretsItem {
+        type Target = ::std::string::String;
+        #[inline]
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PatchedWebhookRequestSecretsItem>
+    for ::std::string::String {
+        #[inline]
+        fn from(value: PatchedWebhookRequestSecretsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for PatchedWebhookRequestSecretsItem {
+        type Err = self::error::ConversionError;
+        #[inline]
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 120usize {
+                return Err("longer than 120 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for PatchedWebhookRequestSecretsItem {
+        type Error = self::error::ConversionError;
+        #[inline]
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for PatchedWebhookRequestSecretsItem {
+        type Error = self::error::ConversionError;
+        #[inline]
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PatchedWebhookRequestSecretsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Details for a Plivo call.
@@ -1641,6 +1992,72 @@ number, `from` must be a phone number owned by your Twilio account.*/
             Default::default()
         }
     }
+    ///`Url`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct Url(::std::string::String);
+    impl ::std::ops::Deref for Url {
+        type Target = ::std::string::String;
+        #[inline]
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<Url> for ::std::string::String {
+        #[inline]
+        fn from(value: Url) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for Url {
+        type Err = self::error::ConversionError;
+        #[inline]
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if let ::std::result::Result::Err(e) = ::reqwest::Url::parse(value) {
+                return ::std::result::Result::Err(
+                    ::std::format!("not an absolute URI ({e})").into(),
+                );
+            }
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Url {
+        type Error = self::error::ConversionError;
+        #[inline]
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Url {
+        type Error = self::error::ConversionError;
+        #[inline]
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Url {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Additional properties for when the user speaks first.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
@@ -1792,6 +2209,143 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         #[inline]
         pub fn builder() -> builder::WebSocketMedium {
             Default::default()
+        }
+    }
+    ///`Webhook`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct Webhook {
+        ///If set, this webhook will be limited to calls with this agent.
+        #[serde(
+            rename = "agentId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub agent_id: ::std::option::Option<::uuid::Uuid>,
+        pub created: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub events: ::std::vec::Vec<crate::types::Events>,
+        #[serde(
+            rename = "lastStatusChange",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_status_change: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        ///A list of recent failures for this webhook, if any.
+        #[serde(rename = "recentFailures")]
+        pub recent_failures: ::std::vec::Vec<WebhookFailure>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub secrets: ::std::vec::Vec<::std::string::String>,
+        pub status: crate::types::WebhookStatus,
+        ///The API documents `maxLength: 200`; the client does not enforce it on what it receives.
+        pub url: ::std::string::String,
+        #[serde(rename = "webhookId")]
+        pub webhook_id: ::uuid::Uuid,
+    }
+    impl Webhook {
+        /// Starts a [`builder::Webhook`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
+        pub fn builder() -> builder::Webhook {
+            Default::default()
+        }
+    }
+    ///`WebhookFailure`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct WebhookFailure {
+        pub failure: ::std::string::String,
+        pub timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl WebhookFailure {
+        /// Starts a [`builder::WebhookFailure`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
+        pub fn builder() -> builder::WebhookFailure {
+            Default::default()
+        }
+    }
+    ///`WebhookRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct WebhookRequest {
+        ///If set, this webhook will be limited to calls with this agent.
+        #[serde(
+            rename = "agentId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub agent_id: ::std::option::Option<::uuid::Uuid>,
+        pub events: ::std::vec::Vec<crate::types::Events>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub secrets: ::std::vec::Vec<WebhookRequestSecretsItem>,
+        pub url: Url,
+    }
+    impl WebhookRequest {
+        /// Starts a [`builder::WebhookRequest`]: set the fields with its methods, then call `.build()`, which fails naming a required field left unset.
+        #[inline]
+        pub fn builder() -> builder::WebhookRequest {
+            Default::default()
+        }
+    }
+    ///`WebhookRequestSecretsItem`
+    #[derive(::serde::Serialize, Clone, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "json-schema", derive(::schemars::JsonSchema))]
+    pub struct WebhookRequestSecretsItem(::std::string::String);
+    impl ::std::ops::Deref for WebhookRequestSecretsItem {
+        type Target = ::std::string::String;
+        #[inline]
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhookRequestSecretsItem> for ::std::string::String {
+        #[inline]
+        fn from(value: WebhookRequestSecretsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for WebhookRequestSecretsItem {
+        type Err = self::error::ConversionError;
+        #[inline]
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 120usize {
+                return Err("longer than 120 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhookRequestSecretsItem {
+        type Error = self::error::ConversionError;
+        #[inline]
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WebhookRequestSecretsItem {
+        type Error = self::error::ConversionError;
+        #[inline]
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookRequestSecretsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///The signing secret for requests made to the webhookUrl. This is used to verify that the request came from Ultravox. If unset, an appropriate secret will be chosen for you (but you'll still need to make your endpoint aware of it to verify requests).
@@ -2704,6 +3258,137 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     vad_settings: Ok(value.vad_settings),
                     voice: Ok(value.voice),
                     voice_overrides: Ok(value.voice_overrides),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`CallEvent`](super::CallEvent); start from `CallEvent::builder()`.
+        pub struct CallEvent {
+            call_id: ::std::result::Result<::uuid::Uuid, FieldError>,
+            call_stage_id: ::std::result::Result<::uuid::Uuid, FieldError>,
+            call_timestamp: ::std::result::Result<::std::string::String, FieldError>,
+            extras: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                FieldError,
+            >,
+            severity: ::std::result::Result<crate::types::Severity, FieldError>,
+            text: ::std::result::Result<::std::string::String, FieldError>,
+            type_: ::std::result::Result<::std::string::String, FieldError>,
+            wall_clock_timestamp: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+        }
+        impl ::std::default::Default for CallEvent {
+            #[inline]
+            fn default() -> Self {
+                Self {
+                    call_id: Err(FieldError::missing("call_id")),
+                    call_stage_id: Err(FieldError::missing("call_stage_id")),
+                    call_timestamp: Err(FieldError::missing("call_timestamp")),
+                    extras: Err(FieldError::missing("extras")),
+                    severity: Err(FieldError::missing("severity")),
+                    text: Err(FieldError::missing("text")),
+                    type_: Err(FieldError::missing("type_")),
+                    wall_clock_timestamp: Err(
+                        FieldError::missing("wall_clock_timestamp"),
+                    ),
+                }
+            }
+        }
+        impl CallEvent {
+            /// Takes `Uuid` or `&str` (parsed); see [`IntoField`] for every value it takes.
+            pub fn call_id<V: IntoField<::uuid::Uuid>>(mut self, value: V) -> Self {
+                self.call_id = IntoField::into_field(value).map_err(|e| e.at("call_id"));
+                self
+            }
+            /// Takes `Uuid` or `&str` (parsed); see [`IntoField`] for every value it takes.
+            pub fn call_stage_id<V: IntoField<::uuid::Uuid>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.call_stage_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("call_stage_id"));
+                self
+            }
+            /// Takes `String` or `&str`; see [`IntoField`] for every value it takes.
+            pub fn call_timestamp<V: IntoField<::std::string::String>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.call_timestamp = IntoField::into_field(value)
+                    .map_err(|e| e.at("call_timestamp"));
+                self
+            }
+            /// Takes `Map<String, Value>`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn extras<
+                V: IntoField<
+                        ::std::option::Option<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.extras = IntoField::into_field(value).map_err(|e| e.at("extras"));
+                self
+            }
+            /// Takes `Severity`; see [`IntoField`] for every value it takes.
+            pub fn severity<V: IntoField<crate::types::Severity>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.severity = IntoField::into_field(value)
+                    .map_err(|e| e.at("severity"));
+                self
+            }
+            /// Takes `String` or `&str`; see [`IntoField`] for every value it takes.
+            pub fn text<V: IntoField<::std::string::String>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.text = IntoField::into_field(value).map_err(|e| e.at("text"));
+                self
+            }
+            /// Takes `String` or `&str`; see [`IntoField`] for every value it takes.
+            pub fn type_<V: IntoField<::std::string::String>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.type_ = IntoField::into_field(value).map_err(|e| e.at("type_"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn wall_clock_timestamp<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.wall_clock_timestamp = IntoField::into_field(value)
+                    .map_err(|e| e.at("wall_clock_timestamp"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CallEvent> for super::CallEvent {
+            type Error = super::error::ConversionError;
+            #[inline]
+            fn try_from(
+                value: CallEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                value.finish().map_err(super::error::ConversionError::from)
+            }
+        }
+        impl ::std::convert::From<super::CallEvent> for CallEvent {
+            #[inline]
+            fn from(value: super::CallEvent) -> Self {
+                Self {
+                    call_id: Ok(value.call_id),
+                    call_stage_id: Ok(value.call_stage_id),
+                    call_timestamp: Ok(value.call_timestamp),
+                    extras: Ok(value.extras),
+                    severity: Ok(value.severity),
+                    text: Ok(value.text),
+                    type_: Ok(value.type_),
+                    wall_clock_timestamp: Ok(value.wall_clock_timestamp),
                 }
             }
         }
@@ -4395,6 +5080,64 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         #[derive(Clone, Debug)]
         #[non_exhaustive]
+        /// Builds a [`InCallTimespan`](super::InCallTimespan); start from `InCallTimespan::builder()`.
+        pub struct InCallTimespan {
+            end: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+            start: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+        }
+        impl ::std::default::Default for InCallTimespan {
+            #[inline]
+            fn default() -> Self {
+                Self {
+                    end: Ok(Default::default()),
+                    start: Ok(Default::default()),
+                }
+            }
+        }
+        impl InCallTimespan {
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn end<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.end = IntoField::into_field(value).map_err(|e| e.at("end"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn start<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.start = IntoField::into_field(value).map_err(|e| e.at("start"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InCallTimespan> for super::InCallTimespan {
+            type Error = super::error::ConversionError;
+            #[inline]
+            fn try_from(
+                value: InCallTimespan,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                value.finish().map_err(super::error::ConversionError::from)
+            }
+        }
+        impl ::std::convert::From<super::InCallTimespan> for InCallTimespan {
+            #[inline]
+            fn from(value: super::InCallTimespan) -> Self {
+                Self {
+                    end: Ok(value.end),
+                    start: Ok(value.start),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`InworldVoice`](super::InworldVoice); start from `InworldVoice::builder()`.
         pub struct InworldVoice {
             apply_text_normalization: ::std::result::Result<
@@ -4579,6 +5322,296 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         }
         #[derive(Clone, Debug)]
         #[non_exhaustive]
+        /// Builds a [`Message`](super::Message); start from `Message::builder()`.
+        pub struct Message {
+            call_stage_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+            call_stage_message_index: ::std::result::Result<
+                ::std::option::Option<i32>,
+                FieldError,
+            >,
+            call_state: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                FieldError,
+            >,
+            error_details: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+            invocation_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+            medium: ::std::result::Result<
+                ::std::option::Option<crate::types::MessageMedium>,
+                FieldError,
+            >,
+            metadata: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                FieldError,
+            >,
+            role: ::std::result::Result<
+                ::std::option::Option<crate::types::MessageRole>,
+                FieldError,
+            >,
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+            timespan: ::std::result::Result<
+                ::std::option::Option<super::InCallTimespan>,
+                FieldError,
+            >,
+            tool_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+            wall_clock_timespan: ::std::result::Result<
+                ::std::option::Option<super::InCallTimespan>,
+                FieldError,
+            >,
+        }
+        impl ::std::default::Default for Message {
+            #[inline]
+            fn default() -> Self {
+                Self {
+                    call_stage_id: Ok(Default::default()),
+                    call_stage_message_index: Ok(Default::default()),
+                    call_state: Ok(Default::default()),
+                    error_details: Ok(Default::default()),
+                    invocation_id: Ok(Default::default()),
+                    medium: Ok(Default::default()),
+                    metadata: Ok(Default::default()),
+                    role: Ok(Default::default()),
+                    text: Ok(Default::default()),
+                    timespan: Ok(Default::default()),
+                    tool_name: Ok(Default::default()),
+                    wall_clock_timespan: Ok(Default::default()),
+                }
+            }
+        }
+        impl Message {
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn call_stage_id<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.call_stage_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("call_stage_id"));
+                self
+            }
+            /// Takes `i32`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn call_stage_message_index<V: IntoField<::std::option::Option<i32>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.call_stage_message_index = IntoField::into_field(value)
+                    .map_err(|e| e.at("call_stage_message_index"));
+                self
+            }
+            /// Takes `Map<String, Value>`; see [`IntoField`] for every value it takes.
+            pub fn call_state<
+                V: IntoField<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.call_state = IntoField::into_field(value)
+                    .map_err(|e| e.at("call_state"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn error_details<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.error_details = IntoField::into_field(value)
+                    .map_err(|e| e.at("error_details"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn invocation_id<
+                V: IntoField<::std::option::Option<::std::string::String>>,
+            >(mut self, value: V) -> Self {
+                self.invocation_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("invocation_id"));
+                self
+            }
+            /// Takes `MessageMedium`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn medium<
+                V: IntoField<::std::option::Option<crate::types::MessageMedium>>,
+            >(mut self, value: V) -> Self {
+                self.medium = IntoField::into_field(value).map_err(|e| e.at("medium"));
+                self
+            }
+            /// Takes `Map<String, Value>`; see [`IntoField`] for every value it takes.
+            pub fn metadata<
+                V: IntoField<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.metadata = IntoField::into_field(value)
+                    .map_err(|e| e.at("metadata"));
+                self
+            }
+            /// Takes `MessageRole`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn role<V: IntoField<::std::option::Option<crate::types::MessageRole>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.role = IntoField::into_field(value).map_err(|e| e.at("role"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn text<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.text = IntoField::into_field(value).map_err(|e| e.at("text"));
+                self
+            }
+            /// Takes `InCallTimespan`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn timespan<V: IntoField<::std::option::Option<super::InCallTimespan>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.timespan = IntoField::into_field(value)
+                    .map_err(|e| e.at("timespan"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn tool_name<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.tool_name = IntoField::into_field(value)
+                    .map_err(|e| e.at("tool_name"));
+                self
+            }
+            /// Takes `InCallTimespan`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn wall_clock_timespan<
+                V: IntoField<::std::option::Option<super::InCallTimespan>>,
+            >(mut self, value: V) -> Self {
+                self.wall_clock_timespan = IntoField::into_field(value)
+                    .map_err(|e| e.at("wall_clock_timespan"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Message> for super::Message {
+            type Error = super::error::ConversionError;
+            #[inline]
+            fn try_from(
+                value: Message,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                value.finish().map_err(super::error::ConversionError::from)
+            }
+        }
+        impl ::std::convert::From<super::Message> for Message {
+            #[inline]
+            fn from(value: super::Message) -> Self {
+                Self {
+                    call_stage_id: Ok(value.call_stage_id),
+                    call_stage_message_index: Ok(value.call_stage_message_index),
+                    call_state: Ok(value.call_state),
+                    error_details: Ok(value.error_details),
+                    invocation_id: Ok(value.invocation_id),
+                    medium: Ok(value.medium),
+                    metadata: Ok(value.metadata),
+                    role: Ok(value.role),
+                    text: Ok(value.text),
+                    timespan: Ok(value.timespan),
+                    tool_name: Ok(value.tool_name),
+                    wall_clock_timespan: Ok(value.wall_clock_timespan),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`PaginatedCallEventList`](super::PaginatedCallEventList); start from `PaginatedCallEventList::builder()`.
+        pub struct PaginatedCallEventList {
+            next: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+            previous: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::CallEvent>,
+                FieldError,
+            >,
+            total: ::std::result::Result<::std::option::Option<i64>, FieldError>,
+        }
+        impl ::std::default::Default for PaginatedCallEventList {
+            #[inline]
+            fn default() -> Self {
+                Self {
+                    next: Ok(Default::default()),
+                    previous: Ok(Default::default()),
+                    results: Err(FieldError::missing("results")),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl PaginatedCallEventList {
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn next<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.next = IntoField::into_field(value).map_err(|e| e.at("next"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn previous<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.previous = IntoField::into_field(value)
+                    .map_err(|e| e.at("previous"));
+                self
+            }
+            /// Takes `Vec<CallEvent>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn results<V: IntoField<::std::vec::Vec<super::CallEvent>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.results = IntoField::into_field(value).map_err(|e| e.at("results"));
+                self
+            }
+            /// Takes `i64`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn total<V: IntoField<::std::option::Option<i64>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.total = IntoField::into_field(value).map_err(|e| e.at("total"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PaginatedCallEventList>
+        for super::PaginatedCallEventList {
+            type Error = super::error::ConversionError;
+            #[inline]
+            fn try_from(
+                value: PaginatedCallEventList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                value.finish().map_err(super::error::ConversionError::from)
+            }
+        }
+        impl ::std::convert::From<super::PaginatedCallEventList>
+        for PaginatedCallEventList {
+            #[inline]
+            fn from(value: super::PaginatedCallEventList) -> Self {
+                Self {
+                    next: Ok(value.next),
+                    previous: Ok(value.previous),
+                    results: Ok(value.results),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
         /// Builds a [`PaginatedCallList`](super::PaginatedCallList); start from `PaginatedCallList::builder()`.
         pub struct PaginatedCallList {
             next: ::std::result::Result<
@@ -4650,6 +5683,88 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         impl ::std::convert::From<super::PaginatedCallList> for PaginatedCallList {
             #[inline]
             fn from(value: super::PaginatedCallList) -> Self {
+                Self {
+                    next: Ok(value.next),
+                    previous: Ok(value.previous),
+                    results: Ok(value.results),
+                    total: Ok(value.total),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`PaginatedMessageList`](super::PaginatedMessageList); start from `PaginatedMessageList::builder()`.
+        pub struct PaginatedMessageList {
+            next: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+            previous: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+            results: ::std::result::Result<::std::vec::Vec<super::Message>, FieldError>,
+            total: ::std::result::Result<::std::option::Option<i64>, FieldError>,
+        }
+        impl ::std::default::Default for PaginatedMessageList {
+            #[inline]
+            fn default() -> Self {
+                Self {
+                    next: Ok(Default::default()),
+                    previous: Ok(Default::default()),
+                    results: Err(FieldError::missing("results")),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl PaginatedMessageList {
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn next<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.next = IntoField::into_field(value).map_err(|e| e.at("next"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn previous<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.previous = IntoField::into_field(value)
+                    .map_err(|e| e.at("previous"));
+                self
+            }
+            /// Takes `Vec<Message>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn results<V: IntoField<::std::vec::Vec<super::Message>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.results = IntoField::into_field(value).map_err(|e| e.at("results"));
+                self
+            }
+            /// Takes `i64`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn total<V: IntoField<::std::option::Option<i64>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.total = IntoField::into_field(value).map_err(|e| e.at("total"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PaginatedMessageList>
+        for super::PaginatedMessageList {
+            type Error = super::error::ConversionError;
+            #[inline]
+            fn try_from(
+                value: PaginatedMessageList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                value.finish().map_err(super::error::ConversionError::from)
+            }
+        }
+        impl ::std::convert::From<super::PaginatedMessageList> for PaginatedMessageList {
+            #[inline]
+            fn from(value: super::PaginatedMessageList) -> Self {
                 Self {
                     next: Ok(value.next),
                     previous: Ok(value.previous),
@@ -4830,6 +5945,88 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 }
             }
         }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`PaginatedWebhookList`](super::PaginatedWebhookList); start from `PaginatedWebhookList::builder()`.
+        pub struct PaginatedWebhookList {
+            next: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+            previous: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                FieldError,
+            >,
+            results: ::std::result::Result<::std::vec::Vec<super::Webhook>, FieldError>,
+            total: ::std::result::Result<::std::option::Option<i64>, FieldError>,
+        }
+        impl ::std::default::Default for PaginatedWebhookList {
+            #[inline]
+            fn default() -> Self {
+                Self {
+                    next: Ok(Default::default()),
+                    previous: Ok(Default::default()),
+                    results: Err(FieldError::missing("results")),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+        impl PaginatedWebhookList {
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn next<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.next = IntoField::into_field(value).map_err(|e| e.at("next"));
+                self
+            }
+            /// Takes `String` or `&str`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn previous<V: IntoField<::std::option::Option<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.previous = IntoField::into_field(value)
+                    .map_err(|e| e.at("previous"));
+                self
+            }
+            /// Takes `Vec<Webhook>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn results<V: IntoField<::std::vec::Vec<super::Webhook>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.results = IntoField::into_field(value).map_err(|e| e.at("results"));
+                self
+            }
+            /// Takes `i64`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn total<V: IntoField<::std::option::Option<i64>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.total = IntoField::into_field(value).map_err(|e| e.at("total"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PaginatedWebhookList>
+        for super::PaginatedWebhookList {
+            type Error = super::error::ConversionError;
+            #[inline]
+            fn try_from(
+                value: PaginatedWebhookList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                value.finish().map_err(super::error::ConversionError::from)
+            }
+        }
+        impl ::std::convert::From<super::PaginatedWebhookList> for PaginatedWebhookList {
+            #[inline]
+            fn from(value: super::PaginatedWebhookList) -> Self {
+                Self {
+                    next: Ok(value.next),
+                    previous: Ok(value.previous),
+                    results: Ok(value.results),
+                    total: Ok(value.total),
+                }
+            }
+        }
         #[derive(Clone)]
         #[non_exhaustive]
         /// Builds a [`PatchedScheduledCallBatchRequest`](super::PatchedScheduledCallBatchRequest); start from `PatchedScheduledCallBatchRequest::builder()`.
@@ -4974,6 +6171,93 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     webhook_url: Ok(value.webhook_url),
                     window_end: Ok(value.window_end),
                     window_start: Ok(value.window_start),
+                }
+            }
+        }
+        #[derive(Clone)]
+        #[non_exhaustive]
+        /// Builds a [`PatchedWebhookRequest`](super::PatchedWebhookRequest); start from `PatchedWebhookRequest::builder()`.
+        pub struct PatchedWebhookRequest {
+            agent_id: ::std::result::Result<
+                ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
+                FieldError,
+            >,
+            events: ::std::result::Result<
+                ::std::vec::Vec<crate::types::Events>,
+                FieldError,
+            >,
+            secrets: ::std::result::Result<
+                ::std::vec::Vec<super::PatchedWebhookRequestSecretsItem>,
+                FieldError,
+            >,
+            url: ::std::result::Result<::std::option::Option<super::Url>, FieldError>,
+        }
+        impl ::std::default::Default for PatchedWebhookRequest {
+            #[inline]
+            fn default() -> Self {
+                Self {
+                    agent_id: Ok(Default::default()),
+                    events: Ok(Default::default()),
+                    secrets: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl PatchedWebhookRequest {
+            /// Takes `Uuid` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            ///`None` sends `null`, which clears the field; a field whose setter is not called is not sent.
+            pub fn agent_id<V: IntoField<::std::option::Option<::uuid::Uuid>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.agent_id = (IntoField::into_field(value)
+                    .map_err(|e| e.at("agent_id")))
+                    .map(::std::option::Option::Some);
+                self
+            }
+            /// Takes `Vec<Events>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn events<V: IntoField<::std::vec::Vec<crate::types::Events>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.events = IntoField::into_field(value).map_err(|e| e.at("events"));
+                self
+            }
+            /// Takes `Vec<PatchedWebhookRequestSecretsItem>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn secrets<
+                V: IntoField<::std::vec::Vec<super::PatchedWebhookRequestSecretsItem>>,
+            >(mut self, value: V) -> Self {
+                self.secrets = IntoField::into_field(value).map_err(|e| e.at("secrets"));
+                self
+            }
+            /// Takes `Url`, or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn url<V: IntoField<::std::option::Option<super::Url>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.url = IntoField::into_field(value).map_err(|e| e.at("url"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PatchedWebhookRequest>
+        for super::PatchedWebhookRequest {
+            type Error = super::error::ConversionError;
+            #[inline]
+            fn try_from(
+                value: PatchedWebhookRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                value.finish().map_err(super::error::ConversionError::from)
+            }
+        }
+        impl ::std::convert::From<super::PatchedWebhookRequest>
+        for PatchedWebhookRequest {
+            #[inline]
+            fn from(value: super::PatchedWebhookRequest) -> Self {
+                Self {
+                    agent_id: Ok(value.agent_id),
+                    events: Ok(value.events),
+                    secrets: Ok(value.secrets),
+                    url: Ok(value.url),
                 }
             }
         }
@@ -6663,6 +7947,288 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 }
             }
         }
+        #[derive(Clone)]
+        #[non_exhaustive]
+        /// Builds a [`Webhook`](super::Webhook); start from `Webhook::builder()`.
+        pub struct Webhook {
+            agent_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                FieldError,
+            >,
+            created: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                FieldError,
+            >,
+            events: ::std::result::Result<
+                ::std::vec::Vec<crate::types::Events>,
+                FieldError,
+            >,
+            last_status_change: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                FieldError,
+            >,
+            recent_failures: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookFailure>,
+                FieldError,
+            >,
+            secrets: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                FieldError,
+            >,
+            status: ::std::result::Result<crate::types::WebhookStatus, FieldError>,
+            url: ::std::result::Result<::std::string::String, FieldError>,
+            webhook_id: ::std::result::Result<::uuid::Uuid, FieldError>,
+        }
+        impl ::std::default::Default for Webhook {
+            #[inline]
+            fn default() -> Self {
+                Self {
+                    agent_id: Ok(Default::default()),
+                    created: Err(FieldError::missing("created")),
+                    events: Err(FieldError::missing("events")),
+                    last_status_change: Err(FieldError::missing("last_status_change")),
+                    recent_failures: Err(FieldError::missing("recent_failures")),
+                    secrets: Ok(Default::default()),
+                    status: Err(FieldError::missing("status")),
+                    url: Err(FieldError::missing("url")),
+                    webhook_id: Err(FieldError::missing("webhook_id")),
+                }
+            }
+        }
+        impl Webhook {
+            /// Takes `Uuid` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn agent_id<V: IntoField<::std::option::Option<::uuid::Uuid>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.agent_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("agent_id"));
+                self
+            }
+            /// Takes `DateTime<Utc>` or `&str` (parsed); see [`IntoField`] for every value it takes.
+            pub fn created<V: IntoField<::chrono::DateTime<::chrono::offset::Utc>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.created = IntoField::into_field(value).map_err(|e| e.at("created"));
+                self
+            }
+            /// Takes `Vec<Events>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn events<V: IntoField<::std::vec::Vec<crate::types::Events>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.events = IntoField::into_field(value).map_err(|e| e.at("events"));
+                self
+            }
+            /// Takes `DateTime<Utc>` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn last_status_change<
+                V: IntoField<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.last_status_change = IntoField::into_field(value)
+                    .map_err(|e| e.at("last_status_change"));
+                self
+            }
+            /// Takes `Vec<WebhookFailure>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn recent_failures<V: IntoField<::std::vec::Vec<super::WebhookFailure>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.recent_failures = IntoField::into_field(value)
+                    .map_err(|e| e.at("recent_failures"));
+                self
+            }
+            /// Takes `Vec<String>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn secrets<V: IntoField<::std::vec::Vec<::std::string::String>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.secrets = IntoField::into_field(value).map_err(|e| e.at("secrets"));
+                self
+            }
+            /// Takes `WebhookStatus`; see [`IntoField`] for every value it takes.
+            pub fn status<V: IntoField<crate::types::WebhookStatus>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.status = IntoField::into_field(value).map_err(|e| e.at("status"));
+                self
+            }
+            /// Takes `String` or `&str`; see [`IntoField`] for every value it takes.
+            pub fn url<V: IntoField<::std::string::String>>(mut self, value: V) -> Self {
+                self.url = IntoField::into_field(value).map_err(|e| e.at("url"));
+                self
+            }
+            /// Takes `Uuid` or `&str` (parsed); see [`IntoField`] for every value it takes.
+            pub fn webhook_id<V: IntoField<::uuid::Uuid>>(mut self, value: V) -> Self {
+                self.webhook_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("webhook_id"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Webhook> for super::Webhook {
+            type Error = super::error::ConversionError;
+            #[inline]
+            fn try_from(
+                value: Webhook,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                value.finish().map_err(super::error::ConversionError::from)
+            }
+        }
+        impl ::std::convert::From<super::Webhook> for Webhook {
+            #[inline]
+            fn from(value: super::Webhook) -> Self {
+                Self {
+                    agent_id: Ok(value.agent_id),
+                    created: Ok(value.created),
+                    events: Ok(value.events),
+                    last_status_change: Ok(value.last_status_change),
+                    recent_failures: Ok(value.recent_failures),
+                    secrets: Ok(value.secrets),
+                    status: Ok(value.status),
+                    url: Ok(value.url),
+                    webhook_id: Ok(value.webhook_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        /// Builds a [`WebhookFailure`](super::WebhookFailure); start from `WebhookFailure::builder()`.
+        pub struct WebhookFailure {
+            failure: ::std::result::Result<::std::string::String, FieldError>,
+            timestamp: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                FieldError,
+            >,
+        }
+        impl ::std::default::Default for WebhookFailure {
+            #[inline]
+            fn default() -> Self {
+                Self {
+                    failure: Err(FieldError::missing("failure")),
+                    timestamp: Err(FieldError::missing("timestamp")),
+                }
+            }
+        }
+        impl WebhookFailure {
+            /// Takes `String` or `&str`; see [`IntoField`] for every value it takes.
+            pub fn failure<V: IntoField<::std::string::String>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.failure = IntoField::into_field(value).map_err(|e| e.at("failure"));
+                self
+            }
+            /// Takes `DateTime<Utc>` or `&str` (parsed); see [`IntoField`] for every value it takes.
+            pub fn timestamp<V: IntoField<::chrono::DateTime<::chrono::offset::Utc>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.timestamp = IntoField::into_field(value)
+                    .map_err(|e| e.at("timestamp"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookFailure> for super::WebhookFailure {
+            type Error = super::error::ConversionError;
+            #[inline]
+            fn try_from(
+                value: WebhookFailure,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                value.finish().map_err(super::error::ConversionError::from)
+            }
+        }
+        impl ::std::convert::From<super::WebhookFailure> for WebhookFailure {
+            #[inline]
+            fn from(value: super::WebhookFailure) -> Self {
+                Self {
+                    failure: Ok(value.failure),
+                    timestamp: Ok(value.timestamp),
+                }
+            }
+        }
+        #[derive(Clone)]
+        #[non_exhaustive]
+        /// Builds a [`WebhookRequest`](super::WebhookRequest); start from `WebhookRequest::builder()`.
+        pub struct WebhookRequest {
+            agent_id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                FieldError,
+            >,
+            events: ::std::result::Result<
+                ::std::vec::Vec<crate::types::Events>,
+                FieldError,
+            >,
+            secrets: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookRequestSecretsItem>,
+                FieldError,
+            >,
+            url: ::std::result::Result<super::Url, FieldError>,
+        }
+        impl ::std::default::Default for WebhookRequest {
+            #[inline]
+            fn default() -> Self {
+                Self {
+                    agent_id: Ok(Default::default()),
+                    events: Err(FieldError::missing("events")),
+                    secrets: Ok(Default::default()),
+                    url: Err(FieldError::missing("url")),
+                }
+            }
+        }
+        impl WebhookRequest {
+            /// Takes `Uuid` or `&str` (parsed), or an `Option` of it; see [`IntoField`] for every value it takes.
+            pub fn agent_id<V: IntoField<::std::option::Option<::uuid::Uuid>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.agent_id = IntoField::into_field(value)
+                    .map_err(|e| e.at("agent_id"));
+                self
+            }
+            /// Takes `Vec<Events>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn events<V: IntoField<::std::vec::Vec<crate::types::Events>>>(
+                mut self,
+                value: V,
+            ) -> Self {
+                self.events = IntoField::into_field(value).map_err(|e| e.at("events"));
+                self
+            }
+            /// Takes `Vec<WebhookRequestSecretsItem>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            pub fn secrets<
+                V: IntoField<::std::vec::Vec<super::WebhookRequestSecretsItem>>,
+            >(mut self, value: V) -> Self {
+                self.secrets = IntoField::into_field(value).map_err(|e| e.at("secrets"));
+                self
+            }
+            /// Takes `Url`; see [`IntoField`] for every value it takes.
+            pub fn url<V: IntoField<super::Url>>(mut self, value: V) -> Self {
+                self.url = IntoField::into_field(value).map_err(|e| e.at("url"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookRequest> for super::WebhookRequest {
+            type Error = super::error::ConversionError;
+            #[inline]
+            fn try_from(
+                value: WebhookRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                value.finish().map_err(super::error::ConversionError::from)
+            }
+        }
+        impl ::std::convert::From<super::WebhookRequest> for WebhookRequest {
+            #[inline]
+            fn from(value: super::WebhookRequest) -> Self {
+                Self {
+                    agent_id: Ok(value.agent_id),
+                    events: Ok(value.events),
+                    secrets: Ok(value.secrets),
+                    url: Ok(value.url),
+                }
+            }
+        }
         impl AccountWebhookEvent {
             /// The [`AccountWebhookEvent`](super::AccountWebhookEvent), or the first required field left unset or the first value that does not convert.
             #[inline]
@@ -6705,6 +8271,15 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             pub fn build(
                 self,
             ) -> ::std::result::Result<super::Call, super::error::ConversionError> {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl CallEvent {
+            /// The [`CallEvent`](super::CallEvent), or the first required field left unset or the first value that does not convert.
+            #[inline]
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<super::CallEvent, super::error::ConversionError> {
                 ::std::convert::TryFrom::try_from(self)
             }
         }
@@ -6918,6 +8493,18 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::convert::TryFrom::try_from(self)
             }
         }
+        impl InCallTimespan {
+            /// The [`InCallTimespan`](super::InCallTimespan), or the first required field left unset or the first value that does not convert.
+            #[inline]
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::InCallTimespan,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
         impl InworldVoice {
             /// The [`InworldVoice`](super::InworldVoice), or the first required field left unset or the first value that does not convert.
             #[inline]
@@ -6939,6 +8526,27 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::convert::TryFrom::try_from(self)
             }
         }
+        impl Message {
+            /// The [`Message`](super::Message), or the first required field left unset or the first value that does not convert.
+            #[inline]
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<super::Message, super::error::ConversionError> {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl PaginatedCallEventList {
+            /// The [`PaginatedCallEventList`](super::PaginatedCallEventList), or the first required field left unset or the first value that does not convert.
+            #[inline]
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::PaginatedCallEventList,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
         impl PaginatedCallList {
             /// The [`PaginatedCallList`](super::PaginatedCallList), or the first required field left unset or the first value that does not convert.
             #[inline]
@@ -6946,6 +8554,18 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 self,
             ) -> ::std::result::Result<
                 super::PaginatedCallList,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl PaginatedMessageList {
+            /// The [`PaginatedMessageList`](super::PaginatedMessageList), or the first required field left unset or the first value that does not convert.
+            #[inline]
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::PaginatedMessageList,
                 super::error::ConversionError,
             > {
                 ::std::convert::TryFrom::try_from(self)
@@ -6975,6 +8595,18 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::convert::TryFrom::try_from(self)
             }
         }
+        impl PaginatedWebhookList {
+            /// The [`PaginatedWebhookList`](super::PaginatedWebhookList), or the first required field left unset or the first value that does not convert.
+            #[inline]
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::PaginatedWebhookList,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
         impl PatchedScheduledCallBatchRequest {
             /// The [`PatchedScheduledCallBatchRequest`](super::PatchedScheduledCallBatchRequest), or the first required field left unset or the first value that does not convert.
             #[inline]
@@ -6982,6 +8614,18 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 self,
             ) -> ::std::result::Result<
                 super::PatchedScheduledCallBatchRequest,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl PatchedWebhookRequest {
+            /// The [`PatchedWebhookRequest`](super::PatchedWebhookRequest), or the first required field left unset or the first value that does not convert.
+            #[inline]
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::PatchedWebhookRequest,
                 super::error::ConversionError,
             > {
                 ::std::convert::TryFrom::try_from(self)
@@ -7219,6 +8863,39 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 self,
             ) -> ::std::result::Result<
                 super::WebSocketMedium,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl Webhook {
+            /// The [`Webhook`](super::Webhook), or the first required field left unset or the first value that does not convert.
+            #[inline]
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<super::Webhook, super::error::ConversionError> {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl WebhookFailure {
+            /// The [`WebhookFailure`](super::WebhookFailure), or the first required field left unset or the first value that does not convert.
+            #[inline]
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::WebhookFailure,
+                super::error::ConversionError,
+            > {
+                ::std::convert::TryFrom::try_from(self)
+            }
+        }
+        impl WebhookRequest {
+            /// The [`WebhookRequest`](super::WebhookRequest), or the first required field left unset or the first value that does not convert.
+            #[inline]
+            pub fn build(
+                self,
+            ) -> ::std::result::Result<
+                super::WebhookRequest,
                 super::error::ConversionError,
             > {
                 ::std::convert::TryFrom::try_from(self)
@@ -7611,6 +9288,59 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     vad_settings: f38,
                     voice: f39,
                     voice_overrides: f40,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl CallEvent {
+            /// The value, or every field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::CallEvent, FieldError> {
+                let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6, f7) = match (
+                    value.call_id,
+                    value.call_stage_id,
+                    value.call_timestamp,
+                    value.extras,
+                    value.severity,
+                    value.text,
+                    value.type_,
+                    value.wall_clock_timestamp,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                        ::std::result::Result::Ok(f7),
+                    ) => (f0, f1, f2, f3, f4, f5, f6, f7),
+                    (f0, f1, f2, f3, f4, f5, f6, f7) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                                f7.err(),
+                            ]),
+                        );
+                    }
+                };
+                let built = super::CallEvent {
+                    call_id: f0,
+                    call_stage_id: f1,
+                    call_timestamp: f2,
+                    extras: f3,
+                    severity: f4,
+                    text: f5,
+                    type_: f6,
+                    wall_clock_timestamp: f7,
                 };
                 ::std::result::Result::Ok(built)
             }
@@ -8252,6 +9982,28 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::result::Result::Ok(built)
             }
         }
+        impl InCallTimespan {
+            /// The value, or every field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::InCallTimespan, FieldError> {
+                let value = self;
+                let (f0, f1) = match (value.end, value.start) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
+                let built = super::InCallTimespan {
+                    end: f0,
+                    start: f1,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
         impl InworldVoice {
             /// The value, or every field without one, by its path.
             #[inline]
@@ -8325,6 +10077,109 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::result::Result::Ok(built)
             }
         }
+        impl Message {
+            /// The value, or every field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::Message, FieldError> {
+                let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11) = match (
+                    value.call_stage_id,
+                    value.call_stage_message_index,
+                    value.call_state,
+                    value.error_details,
+                    value.invocation_id,
+                    value.medium,
+                    value.metadata,
+                    value.role,
+                    value.text,
+                    value.timespan,
+                    value.tool_name,
+                    value.wall_clock_timespan,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                        ::std::result::Result::Ok(f7),
+                        ::std::result::Result::Ok(f8),
+                        ::std::result::Result::Ok(f9),
+                        ::std::result::Result::Ok(f10),
+                        ::std::result::Result::Ok(f11),
+                    ) => (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11),
+                    (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                                f7.err(),
+                                f8.err(),
+                                f9.err(),
+                                f10.err(),
+                                f11.err(),
+                            ]),
+                        );
+                    }
+                };
+                let built = super::Message {
+                    call_stage_id: f0,
+                    call_stage_message_index: f1,
+                    call_state: f2,
+                    error_details: f3,
+                    invocation_id: f4,
+                    medium: f5,
+                    metadata: f6,
+                    role: f7,
+                    text: f8,
+                    timespan: f9,
+                    tool_name: f10,
+                    wall_clock_timespan: f11,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl PaginatedCallEventList {
+            /// The value, or every field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::PaginatedCallEventList, FieldError> {
+                let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.next,
+                    value.previous,
+                    value.results,
+                    value.total,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
+                let built = super::PaginatedCallEventList {
+                    next: f0,
+                    previous: f1,
+                    results: f2,
+                    total: f3,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
         impl PaginatedCallList {
             /// The value, or every field without one, by its path.
             #[inline]
@@ -8351,6 +10206,40 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     }
                 };
                 let built = super::PaginatedCallList {
+                    next: f0,
+                    previous: f1,
+                    results: f2,
+                    total: f3,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl PaginatedMessageList {
+            /// The value, or every field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::PaginatedMessageList, FieldError> {
+                let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.next,
+                    value.previous,
+                    value.results,
+                    value.total,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
+                let built = super::PaginatedMessageList {
                     next: f0,
                     previous: f1,
                     results: f2,
@@ -8430,6 +10319,40 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 ::std::result::Result::Ok(built)
             }
         }
+        impl PaginatedWebhookList {
+            /// The value, or every field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::PaginatedWebhookList, FieldError> {
+                let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.next,
+                    value.previous,
+                    value.results,
+                    value.total,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
+                let built = super::PaginatedWebhookList {
+                    next: f0,
+                    previous: f1,
+                    results: f2,
+                    total: f3,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
         impl PatchedScheduledCallBatchRequest {
             /// The value, or every field without one, by its path.
             #[inline]
@@ -8489,6 +10412,41 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     )
                     .map_err(|e| e.at("calls"))?;
                 check_uri(&built.webhook_url).map_err(|e| e.at("webhook_url"))?;
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl PatchedWebhookRequest {
+            /// The value, or every field without one, by its path.
+            #[inline]
+            fn finish(
+                self,
+            ) -> ::std::result::Result<super::PatchedWebhookRequest, FieldError> {
+                let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.agent_id,
+                    value.events,
+                    value.secrets,
+                    value.url,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
+                let built = super::PatchedWebhookRequest {
+                    agent_id: f0,
+                    events: f1,
+                    secrets: f2,
+                    url: f3,
+                };
+                check_uri(&built.url).map_err(|e| e.at("url"))?;
                 ::std::result::Result::Ok(built)
             }
         }
@@ -9165,6 +11123,118 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     media_idle_timeout: f3,
                     output_sample_rate: f4,
                 };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl Webhook {
+            /// The value, or every field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::Webhook, FieldError> {
+                let value = self;
+                let (f0, f1, f2, f3, f4, f5, f6, f7, f8) = match (
+                    value.agent_id,
+                    value.created,
+                    value.events,
+                    value.last_status_change,
+                    value.recent_failures,
+                    value.secrets,
+                    value.status,
+                    value.url,
+                    value.webhook_id,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                        ::std::result::Result::Ok(f4),
+                        ::std::result::Result::Ok(f5),
+                        ::std::result::Result::Ok(f6),
+                        ::std::result::Result::Ok(f7),
+                        ::std::result::Result::Ok(f8),
+                    ) => (f0, f1, f2, f3, f4, f5, f6, f7, f8),
+                    (f0, f1, f2, f3, f4, f5, f6, f7, f8) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([
+                                f0.err(),
+                                f1.err(),
+                                f2.err(),
+                                f3.err(),
+                                f4.err(),
+                                f5.err(),
+                                f6.err(),
+                                f7.err(),
+                                f8.err(),
+                            ]),
+                        );
+                    }
+                };
+                let built = super::Webhook {
+                    agent_id: f0,
+                    created: f1,
+                    events: f2,
+                    last_status_change: f3,
+                    recent_failures: f4,
+                    secrets: f5,
+                    status: f6,
+                    url: f7,
+                    webhook_id: f8,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl WebhookFailure {
+            /// The value, or every field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::WebhookFailure, FieldError> {
+                let value = self;
+                let (f0, f1) = match (value.failure, value.timestamp) {
+                    (::std::result::Result::Ok(f0), ::std::result::Result::Ok(f1)) => {
+                        (f0, f1)
+                    }
+                    (f0, f1) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err()]),
+                        );
+                    }
+                };
+                let built = super::WebhookFailure {
+                    failure: f0,
+                    timestamp: f1,
+                };
+                ::std::result::Result::Ok(built)
+            }
+        }
+        impl WebhookRequest {
+            /// The value, or every field without one, by its path.
+            #[inline]
+            fn finish(self) -> ::std::result::Result<super::WebhookRequest, FieldError> {
+                let value = self;
+                let (f0, f1, f2, f3) = match (
+                    value.agent_id,
+                    value.events,
+                    value.secrets,
+                    value.url,
+                ) {
+                    (
+                        ::std::result::Result::Ok(f0),
+                        ::std::result::Result::Ok(f1),
+                        ::std::result::Result::Ok(f2),
+                        ::std::result::Result::Ok(f3),
+                    ) => (f0, f1, f2, f3),
+                    (f0, f1, f2, f3) => {
+                        return ::std::result::Result::Err(
+                            FieldError::gather([f0.err(), f1.err(), f2.err(), f3.err()]),
+                        );
+                    }
+                };
+                let built = super::WebhookRequest {
+                    agent_id: f0,
+                    events: f1,
+                    secrets: f2,
+                    url: f3,
+                };
+                check_uri(&built.url).map_err(|e| e.at("url"))?;
                 ::std::result::Result::Ok(built)
             }
         }
@@ -9858,6 +11928,27 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     .map(::std::option::Option::Some)
             }
         }
+        impl IntoField<super::InCallTimespan> for InCallTimespan {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<super::InCallTimespan, FieldError> {
+                let value = self;
+                value.finish()
+            }
+        }
+        impl IntoField<::std::option::Option<super::InCallTimespan>> for InCallTimespan {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::InCallTimespan>,
+                FieldError,
+            > {
+                IntoField::<super::InCallTimespan>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
         impl IntoField<super::InworldVoice> for InworldVoice {
             #[inline]
             fn into_field(
@@ -10122,6 +12213,56 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     .map(::std::option::Option::Some)
             }
         }
+        impl<'a> IntoField<super::Url> for &'a str {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::Url, FieldError> {
+                let value = self;
+                ::std::convert::TryFrom::try_from(value).map_err(FieldError::invalid)
+            }
+        }
+        impl IntoField<super::Url> for ::std::string::String {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::Url, FieldError> {
+                let value = self;
+                ::std::convert::TryFrom::try_from(value).map_err(FieldError::invalid)
+            }
+        }
+        impl<'a> IntoField<super::Url> for &'a ::std::string::String {
+            #[inline]
+            fn into_field(self) -> ::std::result::Result<super::Url, FieldError> {
+                let value = self;
+                ::std::convert::TryFrom::try_from(value.as_str())
+                    .map_err(FieldError::invalid)
+            }
+        }
+        impl<'a> IntoField<::std::option::Option<super::Url>> for &'a str {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<::std::option::Option<super::Url>, FieldError> {
+                IntoField::<super::Url>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl IntoField<::std::option::Option<super::Url>> for ::std::string::String {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<::std::option::Option<super::Url>, FieldError> {
+                IntoField::<super::Url>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
+        impl<'a> IntoField<::std::option::Option<super::Url>>
+        for &'a ::std::string::String {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<::std::option::Option<super::Url>, FieldError> {
+                IntoField::<super::Url>::into_field(self)
+                    .map(::std::option::Option::Some)
+            }
+        }
         impl IntoField<super::UserGreeting> for UserGreeting {
             #[inline]
             fn into_field(
@@ -10373,6 +12514,12 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 value.finish()
             }
         }
+        impl Text for super::Url {
+            #[inline]
+            fn text(&self) -> ::std::option::Option<&str> {
+                ::std::option::Option::Some(self.as_str())
+            }
+        }
         impl Text for super::WebhookUrl {
             #[inline]
             fn text(&self) -> ::std::option::Option<&str> {
@@ -10406,6 +12553,19 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     .field("webhook_url", &self.webhook_url)
                     .field("window_end", &self.window_end)
                     .field("window_start", &self.window_start)
+                    .finish()
+            }
+        }
+        impl ::std::fmt::Debug for PatchedWebhookRequest {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!(PatchedWebhookRequest))
+                    .field("agent_id", &self.agent_id)
+                    .field("events", &self.events)
+                    .field(
+                        "secrets",
+                        &::std::format_args!("*** Sensitive Data Redacted ***"),
+                    )
+                    .field("url", &self.url)
                     .finish()
             }
         }
@@ -10461,6 +12621,40 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     .finish()
             }
         }
+        impl ::std::fmt::Debug for Webhook {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!(Webhook))
+                    .field("agent_id", &self.agent_id)
+                    .field("created", &self.created)
+                    .field("events", &self.events)
+                    .field("last_status_change", &self.last_status_change)
+                    .field("recent_failures", &self.recent_failures)
+                    .field(
+                        "secrets",
+                        &::std::format_args!("*** Sensitive Data Redacted ***"),
+                    )
+                    .field("status", &self.status)
+                    .field("url", &self.url)
+                    .field("webhook_id", &self.webhook_id)
+                    .finish()
+            }
+        }
+        impl ::std::fmt::Debug for WebhookRequest {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!(WebhookRequest))
+                    .field("agent_id", &self.agent_id)
+                    .field("events", &self.events)
+                    .field(
+                        "secrets",
+                        &::std::format_args!("*** Sensitive Data Redacted ***"),
+                    )
+                    .field("url", &self.url)
+                    .finish()
+            }
+        }
+        /// The former name of [`PaginatedMessageList`]'s builder.
+        #[deprecated(note = "renamed to `PaginatedMessageList`")]
+        pub type MessageList = PaginatedMessageList;
     }
     /// Generation of default values for serde.
     pub mod defaults {
@@ -10725,6 +12919,152 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "- BILLING_STATUS_PENDING\\* - The call hasn't been billed yet, but will be in the future. This is the case for ongoing calls for example. (Note: Calls created before May 28, 2025 may have this status even if they were billed.)\n- BILLING_STATUS_FREE_CONSOLE\\* - The call was free because it was initiated on `https://app.ultravox.ai`.\n- BILLING_STATUS_FREE_ZERO_EFFECTIVE_DURATION\\* - The call was free because its effective duration was zero. (Note: There may still be a non-zero sip bill in this case.)\n- BILLING_STATUS_FREE_MINUTES\\* - The call was unbilled but counted against the account's free minutes. (Note: There may still be a non-zero sip bill in this case.)\n- BILLING_STATUS_FREE_SYSTEM_ERROR\\* - The call was free because it ended due to a system error.\n- BILLING_STATUS_FREE_OTHER\\* - The call is in an undocumented free billing state.\n- BILLING_STATUS_BILLED\\* - The call was billed. See billedDuration for the billed duration.\n- BILLING_STATUS_REFUNDED\\* - The call was billed but was later refunded.\n- BILLING_STATUS_UNSPECIFIED\\* - The call is in an unexpected billing state. Please contact support.",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
+    /// A value of the spec's `inline enum CallsMessagesListMode`.
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum CallsMessagesListMode {
+        /// `last_stage`
+        LastStage,
+        /// `in_call`
+        InCall,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl CallsMessagesListMode {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [CallsMessagesListMode; 2] = [
+            CallsMessagesListMode::LastStage,
+            CallsMessagesListMode::InCall,
+        ];
+        /// The value as the API spells it.
+        #[inline]
+        pub fn as_str(&self) -> &str {
+            match self {
+                CallsMessagesListMode::LastStage => "last_stage",
+                CallsMessagesListMode::InCall => "in_call",
+                CallsMessagesListMode::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        #[inline]
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| CallsMessagesListMode::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        #[inline]
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "last_stage" => {
+                    ::std::option::Option::Some(CallsMessagesListMode::LastStage)
+                }
+                "in_call" => ::std::option::Option::Some(CallsMessagesListMode::InCall),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for CallsMessagesListMode {
+        #[inline]
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(
+                    CallsMessagesListMode::Unknown(crate::UnknownValue::new(value)),
+                )
+        }
+        #[inline]
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for CallsMessagesListMode {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        #[inline]
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for CallsMessagesListMode {
+        #[inline]
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for CallsMessagesListMode {}
+    impl ::std::hash::Hash for CallsMessagesListMode {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for CallsMessagesListMode {
+        #[inline]
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for CallsMessagesListMode {
+        #[inline]
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for CallsMessagesListMode {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for CallsMessagesListMode {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CallsMessagesListMode {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<
+                        Self,
+                    >::new("a CallsMessagesListMode string"),
+                )
+        }
+    }
+    #[cfg(feature = "json-schema")]
+    impl ::schemars::JsonSchema for CallsMessagesListMode {
+        #[inline]
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("CallsMessagesListMode")
+        }
+        #[inline]
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "A value of the spec's `inline enum CallsMessagesListMode`.",
                 Self::KNOWN.iter().map(Self::as_str),
             )
         }
@@ -11846,6 +14186,322 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             )
         }
     }
+    /// The medium of the message.
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum MessageMedium {
+        /// `MESSAGE_MEDIUM_UNSPECIFIED`
+        MessageMediumUnspecified,
+        /// `MESSAGE_MEDIUM_VOICE`
+        MessageMediumVoice,
+        /// `MESSAGE_MEDIUM_TEXT`
+        MessageMediumText,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl MessageMedium {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [MessageMedium; 3] = [
+            MessageMedium::MessageMediumUnspecified,
+            MessageMedium::MessageMediumVoice,
+            MessageMedium::MessageMediumText,
+        ];
+        /// The value as the API spells it.
+        #[inline]
+        pub fn as_str(&self) -> &str {
+            match self {
+                MessageMedium::MessageMediumUnspecified => "MESSAGE_MEDIUM_UNSPECIFIED",
+                MessageMedium::MessageMediumVoice => "MESSAGE_MEDIUM_VOICE",
+                MessageMedium::MessageMediumText => "MESSAGE_MEDIUM_TEXT",
+                MessageMedium::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        #[inline]
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| MessageMedium::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        #[inline]
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "MESSAGE_MEDIUM_UNSPECIFIED" => {
+                    ::std::option::Option::Some(MessageMedium::MessageMediumUnspecified)
+                }
+                "MESSAGE_MEDIUM_VOICE" => {
+                    ::std::option::Option::Some(MessageMedium::MessageMediumVoice)
+                }
+                "MESSAGE_MEDIUM_TEXT" => {
+                    ::std::option::Option::Some(MessageMedium::MessageMediumText)
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for MessageMedium {
+        #[inline]
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(MessageMedium::Unknown(crate::UnknownValue::new(value)))
+        }
+        #[inline]
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for MessageMedium {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        #[inline]
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for MessageMedium {
+        #[inline]
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for MessageMedium {}
+    impl ::std::hash::Hash for MessageMedium {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for MessageMedium {
+        #[inline]
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for MessageMedium {
+        #[inline]
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for MessageMedium {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for MessageMedium {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageMedium {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<Self>::new("a MessageMedium string"),
+                )
+        }
+    }
+    #[cfg(feature = "json-schema")]
+    impl ::schemars::JsonSchema for MessageMedium {
+        #[inline]
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("MessageMedium")
+        }
+        #[inline]
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "The medium of the message.",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
+    /// The message's role.
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum MessageRole {
+        /// `MESSAGE_ROLE_UNSPECIFIED`
+        MessageRoleUnspecified,
+        /// `MESSAGE_ROLE_USER`
+        MessageRoleUser,
+        /// `MESSAGE_ROLE_AGENT`
+        MessageRoleAgent,
+        /// `MESSAGE_ROLE_TOOL_CALL`
+        MessageRoleToolCall,
+        /// `MESSAGE_ROLE_TOOL_RESULT`
+        MessageRoleToolResult,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl MessageRole {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [MessageRole; 5] = [
+            MessageRole::MessageRoleUnspecified,
+            MessageRole::MessageRoleUser,
+            MessageRole::MessageRoleAgent,
+            MessageRole::MessageRoleToolCall,
+            MessageRole::MessageRoleToolResult,
+        ];
+        /// The value as the API spells it.
+        #[inline]
+        pub fn as_str(&self) -> &str {
+            match self {
+                MessageRole::MessageRoleUnspecified => "MESSAGE_ROLE_UNSPECIFIED",
+                MessageRole::MessageRoleUser => "MESSAGE_ROLE_USER",
+                MessageRole::MessageRoleAgent => "MESSAGE_ROLE_AGENT",
+                MessageRole::MessageRoleToolCall => "MESSAGE_ROLE_TOOL_CALL",
+                MessageRole::MessageRoleToolResult => "MESSAGE_ROLE_TOOL_RESULT",
+                MessageRole::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        #[inline]
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| MessageRole::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        #[inline]
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "MESSAGE_ROLE_UNSPECIFIED" => {
+                    ::std::option::Option::Some(MessageRole::MessageRoleUnspecified)
+                }
+                "MESSAGE_ROLE_USER" => {
+                    ::std::option::Option::Some(MessageRole::MessageRoleUser)
+                }
+                "MESSAGE_ROLE_AGENT" => {
+                    ::std::option::Option::Some(MessageRole::MessageRoleAgent)
+                }
+                "MESSAGE_ROLE_TOOL_CALL" => {
+                    ::std::option::Option::Some(MessageRole::MessageRoleToolCall)
+                }
+                "MESSAGE_ROLE_TOOL_RESULT" => {
+                    ::std::option::Option::Some(MessageRole::MessageRoleToolResult)
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for MessageRole {
+        #[inline]
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(MessageRole::Unknown(crate::UnknownValue::new(value)))
+        }
+        #[inline]
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for MessageRole {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        #[inline]
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for MessageRole {
+        #[inline]
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for MessageRole {}
+    impl ::std::hash::Hash for MessageRole {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for MessageRole {
+        #[inline]
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for MessageRole {
+        #[inline]
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for MessageRole {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for MessageRole {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageRole {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<Self>::new("a MessageRole string"),
+                )
+        }
+    }
+    #[cfg(feature = "json-schema")]
+    impl ::schemars::JsonSchema for MessageRole {
+        #[inline]
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("MessageRole")
+        }
+        #[inline]
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "The message's role.",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
     /// - `retain` - Retain indefinitely
     /// - `auto_delete` - Auto-delete after billing
     ///
@@ -12140,6 +14796,156 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
             crate::open_enum::json_schema(
                 "A value of the spec's `ScheduledCallStatusEnum`.",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
+    /// A value of the spec's `SeverityEnum`.
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum Severity {
+        /// `debug`
+        Debug,
+        /// `info`
+        Info,
+        /// `warning`
+        Warning,
+        /// `error`
+        Error,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl Severity {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [Severity; 4] = [
+            Severity::Debug,
+            Severity::Info,
+            Severity::Warning,
+            Severity::Error,
+        ];
+        /// The value as the API spells it.
+        #[inline]
+        pub fn as_str(&self) -> &str {
+            match self {
+                Severity::Debug => "debug",
+                Severity::Info => "info",
+                Severity::Warning => "warning",
+                Severity::Error => "error",
+                Severity::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        #[inline]
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| Severity::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        #[inline]
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "debug" => ::std::option::Option::Some(Severity::Debug),
+                "info" => ::std::option::Option::Some(Severity::Info),
+                "warning" => ::std::option::Option::Some(Severity::Warning),
+                "error" => ::std::option::Option::Some(Severity::Error),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for Severity {
+        #[inline]
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(Severity::Unknown(crate::UnknownValue::new(value)))
+        }
+        #[inline]
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for Severity {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        #[inline]
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for Severity {
+        #[inline]
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for Severity {}
+    impl ::std::hash::Hash for Severity {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for Severity {
+        #[inline]
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for Severity {
+        #[inline]
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for Severity {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for Severity {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Severity {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<Self>::new("a Severity string"),
+                )
+        }
+    }
+    #[cfg(feature = "json-schema")]
+    impl ::schemars::JsonSchema for Severity {
+        #[inline]
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("Severity")
+        }
+        #[inline]
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "A value of the spec's `SeverityEnum`.",
                 Self::KNOWN.iter().map(Self::as_str),
             )
         }
@@ -12509,6 +15315,147 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
             )
         }
     }
+    /// - `normal` - NORMAL
+    /// - `unhealthy` - UNHEALTHY
+    ///
+    /// This enum is open, as smithy-rs makes its enums: a value this version of the crate does not know arrives as `Unknown` (an opaque [`UnknownValue`](crate::UnknownValue)) and goes back out unchanged. Only decoding and [`Self::from_api_value`] make one, and only for a value with no variant of its own, so a known value is always its named variant. Equality, hashing and ordering follow the value as the API spells it ([`Self::as_str`]), so a value a later release names still compares equal to what was decoded before. The enum is `#[non_exhaustive]` and `Unknown` is deprecated for matching: match the variants you handle and one `_` arm for the rest.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum WebhookStatus {
+        /// `normal`
+        Normal,
+        /// `unhealthy`
+        Unhealthy,
+        /// A value this version of the crate does not know, kept verbatim
+        /// (see [`UnknownValue`](crate::UnknownValue)).
+        #[deprecated(
+            note = "don't match on `Unknown`: a later release may give its value a \
+                variant of its own, and the arm would stop matching. Match the variants you \
+                handle and use a `_` arm (with `as_str()`) for the rest"
+        )]
+        Unknown(crate::UnknownValue),
+    }
+    #[allow(deprecated)]
+    impl WebhookStatus {
+        /// The values the spec lists, in its order.
+        pub const KNOWN: [WebhookStatus; 2] = [
+            WebhookStatus::Normal,
+            WebhookStatus::Unhealthy,
+        ];
+        /// The value as the API spells it.
+        #[inline]
+        pub fn as_str(&self) -> &str {
+            match self {
+                WebhookStatus::Normal => "normal",
+                WebhookStatus::Unhealthy => "unhealthy",
+                WebhookStatus::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The variant for `value` as the API spells it: its named
+        /// variant when this version knows it, `Unknown` (sent as written)
+        /// for any other.
+        #[inline]
+        pub fn from_api_value(value: &str) -> Self {
+            Self::known(value)
+                .unwrap_or_else(|| WebhookStatus::Unknown(
+                    crate::UnknownValue::new(value.to_owned()),
+                ))
+        }
+        #[inline]
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "normal" => ::std::option::Option::Some(WebhookStatus::Normal),
+                "unhealthy" => ::std::option::Option::Some(WebhookStatus::Unhealthy),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::open_enum::OpenEnum for WebhookStatus {
+        #[inline]
+        fn from_owned(value: ::std::string::String) -> Self {
+            #[allow(deprecated)]
+            Self::known(&value)
+                .unwrap_or(WebhookStatus::Unknown(crate::UnknownValue::new(value)))
+        }
+        #[inline]
+        fn from_borrowed(value: &str) -> Self {
+            Self::from_api_value(value)
+        }
+    }
+    impl ::std::str::FromStr for WebhookStatus {
+        type Err = ::std::convert::Infallible;
+        /// Never fails: see [`Self::from_api_value`].
+        #[inline]
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            ::std::result::Result::Ok(Self::from_api_value(value))
+        }
+    }
+    impl ::std::cmp::PartialEq for WebhookStatus {
+        #[inline]
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for WebhookStatus {}
+    impl ::std::hash::Hash for WebhookStatus {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state)
+        }
+    }
+    impl ::std::cmp::PartialOrd for WebhookStatus {
+        #[inline]
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(self.cmp(other))
+        }
+    }
+    impl ::std::cmp::Ord for WebhookStatus {
+        #[inline]
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
+        }
+    }
+    impl ::std::fmt::Display for WebhookStatus {
+        /// The value as the API spells it, honouring width, fill and alignment.
+        #[inline]
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.pad(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for WebhookStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    crate::open_enum::Visitor::<Self>::new("a WebhookStatus string"),
+                )
+        }
+    }
+    #[cfg(feature = "json-schema")]
+    impl ::schemars::JsonSchema for WebhookStatus {
+        #[inline]
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            ::std::borrow::Cow::Borrowed("WebhookStatus")
+        }
+        #[inline]
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            crate::open_enum::json_schema(
+                "- `normal` - NORMAL\n- `unhealthy` - UNHEALTHY",
+                Self::KNOWN.iter().map(Self::as_str),
+            )
+        }
+    }
     #[inline]
     fn nullable_present<'de, D, T>(
         deserializer: D,
@@ -12546,6 +15493,26 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 .field("webhook_url", &self.webhook_url)
                 .field("window_end", &self.window_end)
                 .field("window_start", &self.window_start)
+                .finish()
+        }
+    }
+    impl ::std::fmt::Debug for PatchedWebhookRequest {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(PatchedWebhookRequest))
+                .field("agent_id", &self.agent_id)
+                .field("events", &self.events)
+                .field(
+                    "secrets",
+                    &::std::format_args!("*** Sensitive Data Redacted ***"),
+                )
+                .field("url", &self.url)
+                .finish()
+        }
+    }
+    impl ::std::fmt::Debug for PatchedWebhookRequestSecretsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple(stringify!(PatchedWebhookRequestSecretsItem))
+                .field(&::std::format_args!("*** Sensitive Data Redacted ***"))
                 .finish()
         }
     }
@@ -12598,6 +15565,44 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 .finish()
         }
     }
+    impl ::std::fmt::Debug for Webhook {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(Webhook))
+                .field("agent_id", &self.agent_id)
+                .field("created", &self.created)
+                .field("events", &self.events)
+                .field("last_status_change", &self.last_status_change)
+                .field("recent_failures", &self.recent_failures)
+                .field(
+                    "secrets",
+                    &::std::format_args!("*** Sensitive Data Redacted ***"),
+                )
+                .field("status", &self.status)
+                .field("url", &self.url)
+                .field("webhook_id", &self.webhook_id)
+                .finish()
+        }
+    }
+    impl ::std::fmt::Debug for WebhookRequest {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct(stringify!(WebhookRequest))
+                .field("agent_id", &self.agent_id)
+                .field("events", &self.events)
+                .field(
+                    "secrets",
+                    &::std::format_args!("*** Sensitive Data Redacted ***"),
+                )
+                .field("url", &self.url)
+                .finish()
+        }
+    }
+    impl ::std::fmt::Debug for WebhookRequestSecretsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple(stringify!(WebhookRequestSecretsItem))
+                .field(&::std::format_args!("*** Sensitive Data Redacted ***"))
+                .finish()
+        }
+    }
     impl ::std::fmt::Debug for WebhookSecret {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.debug_tuple(stringify!(WebhookSecret))
@@ -12605,6 +15610,9 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 .finish()
         }
     }
+    /// The former name of [`PaginatedMessageList`], kept so that code naming it builds.
+    #[deprecated(note = "renamed to `PaginatedMessageList`")]
+    pub type MessageList = PaginatedMessageList;
     /// The former name of [`WebhookSecret`], kept so that code naming it builds.
     #[deprecated(note = "renamed to `WebhookSecret`")]
     pub type PatchedScheduledCallBatchRequestWebhookSecret = WebhookSecret;
@@ -12678,6 +15686,104 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::agents_calls_list`]
+
+[`Client::agents_calls_list`]: super::Client::agents_calls_list*/
+    #[derive(Debug, Clone)]
+    pub struct AgentsCallsList<'a> {
+        client: &'a super::Client,
+        agent_id: Result<::uuid::Uuid, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        page_size: Result<Option<i64>, String>,
+    }
+    impl<'a> AgentsCallsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                agent_id: Err("agent_id was not initialized".to_string()),
+                cursor: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn agent_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.agent_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page_size failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/agents/{agent_id}/calls`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PaginatedCallList>, Error<()>> {
+            let Self { client, agent_id, cursor, page_size } = self;
+            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/agents/{}/calls", client.baseurl, encode_path(& agent_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "agents_calls_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::agents_scheduled_batches_list`]
 
 [`Client::agents_scheduled_batches_list`]: super::Client::agents_scheduled_batches_list*/
@@ -13389,6 +16495,776 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::calls_retrieve`]
+
+[`Client::calls_retrieve`]: super::Client::calls_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct CallsRetrieve<'a> {
+        client: &'a super::Client,
+        call_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> CallsRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                call_id: Err("call_id was not initialized".to_string()),
+            }
+        }
+        pub fn call_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.call_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for call_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/calls/{call_id}`
+        pub async fn send(self) -> Result<ResponseValue<types::Call>, Error<()>> {
+            let Self { client, call_id } = self;
+            let call_id = call_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/calls/{}", client.baseurl, encode_path(& call_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "calls_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::calls_events_list`]
+
+[`Client::calls_events_list`]: super::Client::calls_events_list*/
+    #[derive(Debug, Clone)]
+    pub struct CallsEventsList<'a> {
+        client: &'a super::Client,
+        call_id: Result<::uuid::Uuid, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        minimum_severity: Result<Option<crate::types::Severity>, String>,
+        page_size: Result<Option<i64>, String>,
+        type_: Result<Option<types::CallsEventsListType>, String>,
+    }
+    impl<'a> CallsEventsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                call_id: Err("call_id was not initialized".to_string()),
+                cursor: Ok(None),
+                minimum_severity: Ok(None),
+                page_size: Ok(None),
+                type_: Ok(None),
+            }
+        }
+        pub fn call_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.call_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for call_id failed".to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn minimum_severity<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::types::Severity>,
+        {
+            self.minimum_severity = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: types :: Severity` for minimum_severity failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page_size failed".to_string());
+            self
+        }
+        pub fn type_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CallsEventsListType>,
+        {
+            self.type_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `CallsEventsListType` for type_ failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/calls/{call_id}/events`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PaginatedCallEventList>, Error<()>> {
+            let Self { client, call_id, cursor, minimum_severity, page_size, type_ } = self;
+            let call_id = call_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let minimum_severity = minimum_severity.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let type_ = type_.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/calls/{}/events", client.baseurl, encode_path(& call_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "minimum_severity",
+                        &minimum_severity,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .query(&progenitor_client::QueryParam::new("type", &type_))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "calls_events_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::calls_messages_list`]
+
+[`Client::calls_messages_list`]: super::Client::calls_messages_list*/
+    #[derive(Debug, Clone)]
+    pub struct CallsMessagesList<'a> {
+        client: &'a super::Client,
+        call_id: Result<::uuid::Uuid, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        mode: Result<Option<crate::types::CallsMessagesListMode>, String>,
+        page_size: Result<Option<i64>, String>,
+    }
+    impl<'a> CallsMessagesList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                call_id: Err("call_id was not initialized".to_string()),
+                cursor: Ok(None),
+                mode: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn call_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.call_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for call_id failed".to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn mode<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::types::CallsMessagesListMode>,
+        {
+            self.mode = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: types :: CallsMessagesListMode` for mode failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page_size failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/calls/{call_id}/messages`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PaginatedMessageList>, Error<()>> {
+            let Self { client, call_id, cursor, mode, page_size } = self;
+            let call_id = call_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let mode = mode.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/calls/{}/messages", client.baseurl, encode_path(& call_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("mode", &mode))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "calls_messages_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::calls_recording_retrieve`]
+
+[`Client::calls_recording_retrieve`]: super::Client::calls_recording_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct CallsRecordingRetrieve<'a> {
+        client: &'a super::Client,
+        call_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> CallsRecordingRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                call_id: Err("call_id was not initialized".to_string()),
+            }
+        }
+        pub fn call_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.call_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for call_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/calls/{call_id}/recording`
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
+            let Self { client, call_id } = self;
+            let call_id = call_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/calls/{}/recording", client.baseurl, encode_path(& call_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.get(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "calls_recording_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::stream(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::webhooks_list`]
+
+[`Client::webhooks_list`]: super::Client::webhooks_list*/
+    #[derive(Debug, Clone)]
+    pub struct WebhooksList<'a> {
+        client: &'a super::Client,
+        agent_id: Result<Option<::uuid::Uuid>, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        page_size: Result<Option<i64>, String>,
+    }
+    impl<'a> WebhooksList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                agent_id: Ok(None),
+                cursor: Ok(None),
+                page_size: Ok(None),
+            }
+        }
+        pub fn agent_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.agent_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for agent_id failed".to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page_size failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/webhooks`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PaginatedWebhookList>, Error<()>> {
+            let Self { client, agent_id, cursor, page_size } = self;
+            let agent_id = agent_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/webhooks", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("agentId", &agent_id))
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "webhooks_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::webhooks_create`]
+
+[`Client::webhooks_create`]: super::Client::webhooks_create*/
+    #[derive(Debug, Clone)]
+    pub struct WebhooksCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::WebhookRequest, String>,
+    }
+    impl<'a> WebhooksCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WebhookRequest>,
+            <V as std::convert::TryInto<
+                types::WebhookRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `WebhookRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WebhookRequest,
+            ) -> types::builder::WebhookRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/webhooks`
+        pub async fn send(self) -> Result<ResponseValue<types::Webhook>, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::WebhookRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/webhooks", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "webhooks_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::webhooks_retrieve`]
+
+[`Client::webhooks_retrieve`]: super::Client::webhooks_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct WebhooksRetrieve<'a> {
+        client: &'a super::Client,
+        webhook_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> WebhooksRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                webhook_id: Err("webhook_id was not initialized".to_string()),
+            }
+        }
+        pub fn webhook_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.webhook_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for webhook_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/webhooks/{webhook_id}`
+        pub async fn send(self) -> Result<ResponseValue<types::Webhook>, Error<()>> {
+            let Self { client, webhook_id } = self;
+            let webhook_id = webhook_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/webhooks/{}", client.baseurl, encode_path(& webhook_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "webhooks_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::webhooks_destroy`]
+
+[`Client::webhooks_destroy`]: super::Client::webhooks_destroy*/
+    #[derive(Debug, Clone)]
+    pub struct WebhooksDestroy<'a> {
+        client: &'a super::Client,
+        webhook_id: Result<::uuid::Uuid, String>,
+    }
+    impl<'a> WebhooksDestroy<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                webhook_id: Err("webhook_id was not initialized".to_string()),
+            }
+        }
+        pub fn webhook_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.webhook_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for webhook_id failed".to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/api/webhooks/{webhook_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, webhook_id } = self;
+            let webhook_id = webhook_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/webhooks/{}", client.baseurl, encode_path(& webhook_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "webhooks_destroy",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::webhooks_partial_update`]
+
+[`Client::webhooks_partial_update`]: super::Client::webhooks_partial_update*/
+    #[derive(Debug, Clone)]
+    pub struct WebhooksPartialUpdate<'a> {
+        client: &'a super::Client,
+        webhook_id: Result<::uuid::Uuid, String>,
+        body: Result<types::builder::PatchedWebhookRequest, String>,
+    }
+    impl<'a> WebhooksPartialUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                webhook_id: Err("webhook_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn webhook_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.webhook_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for webhook_id failed".to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::PatchedWebhookRequest>,
+            <V as std::convert::TryInto<
+                types::PatchedWebhookRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `PatchedWebhookRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::PatchedWebhookRequest,
+            ) -> types::builder::PatchedWebhookRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/api/webhooks/{webhook_id}`
+        pub async fn send(self) -> Result<ResponseValue<types::Webhook>, Error<()>> {
+            let Self { client, webhook_id, body } = self;
+            let webhook_id = webhook_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::PatchedWebhookRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/webhooks/{}", client.baseurl, encode_path(& webhook_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "webhooks_partial_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     impl AgentsScheduledBatchesList<'_> {
         /// What the request would send: its path, and its query
         /// parameters that are set (for `Request`'s `Debug`).
@@ -13593,6 +17469,261 @@ pub mod builder {
             {
                 query.push(("pageSize", value.to_string()));
             }
+            (path, query)
+        }
+    }
+    impl CallsRetrieve<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/calls/");
+            match &self.call_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            (path, query)
+        }
+    }
+    impl CallsMessagesList<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/calls/");
+            match &self.call_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/messages");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            if let ::std::result::Result::Ok(::std::option::Option::Some(_)) = &self
+                .cursor
+            {
+                query.push(("cursor", ::std::string::String::from("…")));
+            }
+            if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self
+                .mode
+            {
+                query.push(("mode", value.to_string()));
+            }
+            if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self
+                .page_size
+            {
+                query.push(("pageSize", value.to_string()));
+            }
+            (path, query)
+        }
+    }
+    impl CallsEventsList<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/calls/");
+            match &self.call_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/events");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            if let ::std::result::Result::Ok(::std::option::Option::Some(_)) = &self
+                .cursor
+            {
+                query.push(("cursor", ::std::string::String::from("…")));
+            }
+            if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self
+                .minimum_severity
+            {
+                query.push(("minimum_severity", value.to_string()));
+            }
+            if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self
+                .page_size
+            {
+                query.push(("pageSize", value.to_string()));
+            }
+            (path, query)
+        }
+    }
+    impl CallsRecordingRetrieve<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/calls/");
+            match &self.call_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/recording");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            (path, query)
+        }
+    }
+    impl AgentsCallsList<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/agents/");
+            match &self.agent_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("/calls");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            if let ::std::result::Result::Ok(::std::option::Option::Some(_)) = &self
+                .cursor
+            {
+                query.push(("cursor", ::std::string::String::from("…")));
+            }
+            if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self
+                .page_size
+            {
+                query.push(("pageSize", value.to_string()));
+            }
+            (path, query)
+        }
+    }
+    impl WebhooksList<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/webhooks");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self
+                .agent_id
+            {
+                query.push(("agentId", value.to_string()));
+            }
+            if let ::std::result::Result::Ok(::std::option::Option::Some(_)) = &self
+                .cursor
+            {
+                query.push(("cursor", ::std::string::String::from("…")));
+            }
+            if let ::std::result::Result::Ok(::std::option::Option::Some(value)) = &self
+                .page_size
+            {
+                query.push(("pageSize", value.to_string()));
+            }
+            (path, query)
+        }
+    }
+    impl WebhooksCreate<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/webhooks");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            (path, query)
+        }
+    }
+    impl WebhooksRetrieve<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/webhooks/");
+            match &self.webhook_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            (path, query)
+        }
+    }
+    impl WebhooksPartialUpdate<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/webhooks/");
+            match &self.webhook_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
+            (path, query)
+        }
+    }
+    impl WebhooksDestroy<'_> {
+        /// What the request would send: its path, and its query
+        /// parameters that are set (for `Request`'s `Debug`).
+        pub(crate) fn describe(
+            &self,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            let mut path = ::std::string::String::new();
+            path.push_str("/api/webhooks/");
+            match &self.webhook_id {
+                ::std::result::Result::Ok(value) => path.push_str(&value.to_string()),
+                ::std::result::Result::Err(_) => path.push_str("{unset}"),
+            }
+            path.push_str("");
+            #[allow(unused_mut)]
+            let mut query = ::std::vec::Vec::new();
             (path, query)
         }
     }
@@ -13853,6 +17984,354 @@ pub mod operations {
         }
     }
     impl crate::operation::Repeatable for ListCreatedCalls {}
+    /// The operation `calls_retrieve`: `GET /api/calls/{call_id}`, sent by [`Client::get_call`](super::Client::get_call).
+    #[derive(Clone, Copy, Debug)]
+    pub enum GetCall {}
+    impl crate::operation::sealed::Sealed for GetCall {}
+    impl crate::operation::Operation for GetCall {
+        type Builder<'a> = super::builder::CallsRetrieve<'a>;
+        type Response = types::Call;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "calls_retrieve";
+        const NAME: &'static str = "get_call";
+        const HTTP_METHOD: &'static str = "GET";
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
+    }
+    impl crate::operation::Repeatable for GetCall {}
+    /// The operation `calls_messages_list`: `GET /api/calls/{call_id}/messages`, sent by [`Client::list_call_messages`](super::Client::list_call_messages).
+    #[derive(Clone, Copy, Debug)]
+    pub enum ListCallMessages {}
+    impl crate::operation::sealed::Sealed for ListCallMessages {}
+    impl crate::operation::Operation for ListCallMessages {
+        type Builder<'a> = super::builder::CallsMessagesList<'a>;
+        type Response = types::PaginatedMessageList;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "calls_messages_list";
+        const NAME: &'static str = "list_call_messages";
+        const HTTP_METHOD: &'static str = "GET";
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
+    }
+    impl crate::operation::Listing for ListCallMessages {
+        type Item = types::Message;
+        fn next(page: &Self::Response) -> Option<&str> {
+            page.next.as_deref()
+        }
+        fn is_empty(page: &Self::Response) -> bool {
+            page.results.is_empty()
+        }
+        fn into_items(page: Self::Response) -> Vec<Self::Item> {
+            page.results
+        }
+    }
+    impl crate::operation::Repeatable for ListCallMessages {}
+    /// The operation `calls_events_list`: `GET /api/calls/{call_id}/events`, sent by [`Client::list_call_events`](super::Client::list_call_events).
+    #[derive(Clone, Copy, Debug)]
+    pub enum ListCallEvents {}
+    impl crate::operation::sealed::Sealed for ListCallEvents {}
+    impl crate::operation::Operation for ListCallEvents {
+        type Builder<'a> = super::builder::CallsEventsList<'a>;
+        type Response = types::PaginatedCallEventList;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "calls_events_list";
+        const NAME: &'static str = "list_call_events";
+        const HTTP_METHOD: &'static str = "GET";
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
+    }
+    impl crate::operation::Listing for ListCallEvents {
+        type Item = types::CallEvent;
+        fn next(page: &Self::Response) -> Option<&str> {
+            page.next.as_deref()
+        }
+        fn is_empty(page: &Self::Response) -> bool {
+            page.results.is_empty()
+        }
+        fn into_items(page: Self::Response) -> Vec<Self::Item> {
+            page.results
+        }
+    }
+    impl crate::operation::Repeatable for ListCallEvents {}
+    /// The operation `calls_recording_retrieve`: `GET /api/calls/{call_id}/recording`, sent by [`Client::get_call_recording`](super::Client::get_call_recording).
+    #[derive(Clone, Copy, Debug)]
+    pub enum GetCallRecording {}
+    impl crate::operation::sealed::Sealed for GetCallRecording {}
+    impl crate::operation::Operation for GetCallRecording {
+        type Builder<'a> = super::builder::CallsRecordingRetrieve<'a>;
+        type Response = ByteStream;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "calls_recording_retrieve";
+        const NAME: &'static str = "get_call_recording";
+        const HTTP_METHOD: &'static str = "GET";
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
+    }
+    impl crate::operation::Download for GetCallRecording {
+        const FOLLOWS_REDIRECT: bool = true;
+    }
+    impl crate::operation::Repeatable for GetCallRecording {}
+    /// The operation `agents_calls_list`: `GET /api/agents/{agent_id}/calls`, sent by [`Client::list_agent_calls`](super::Client::list_agent_calls).
+    #[derive(Clone, Copy, Debug)]
+    pub enum ListAgentCalls {}
+    impl crate::operation::sealed::Sealed for ListAgentCalls {}
+    impl crate::operation::Operation for ListAgentCalls {
+        type Builder<'a> = super::builder::AgentsCallsList<'a>;
+        type Response = types::PaginatedCallList;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "agents_calls_list";
+        const NAME: &'static str = "list_agent_calls";
+        const HTTP_METHOD: &'static str = "GET";
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
+    }
+    impl crate::operation::Listing for ListAgentCalls {
+        type Item = types::Call;
+        fn next(page: &Self::Response) -> Option<&str> {
+            page.next.as_deref()
+        }
+        fn is_empty(page: &Self::Response) -> bool {
+            page.results.is_empty()
+        }
+        fn into_items(page: Self::Response) -> Vec<Self::Item> {
+            page.results
+        }
+    }
+    impl crate::operation::Repeatable for ListAgentCalls {}
+    /// The operation `webhooks_list`: `GET /api/webhooks`, sent by [`Client::list_webhooks`](super::Client::list_webhooks).
+    #[derive(Clone, Copy, Debug)]
+    pub enum ListWebhooks {}
+    impl crate::operation::sealed::Sealed for ListWebhooks {}
+    impl crate::operation::Operation for ListWebhooks {
+        type Builder<'a> = super::builder::WebhooksList<'a>;
+        type Response = types::PaginatedWebhookList;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "webhooks_list";
+        const NAME: &'static str = "list_webhooks";
+        const HTTP_METHOD: &'static str = "GET";
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
+    }
+    impl crate::operation::Listing for ListWebhooks {
+        type Item = types::Webhook;
+        fn next(page: &Self::Response) -> Option<&str> {
+            page.next.as_deref()
+        }
+        fn is_empty(page: &Self::Response) -> bool {
+            page.results.is_empty()
+        }
+        fn into_items(page: Self::Response) -> Vec<Self::Item> {
+            page.results
+        }
+    }
+    impl crate::operation::Repeatable for ListWebhooks {}
+    /// The operation `webhooks_create`: `POST /api/webhooks`, sent by [`Client::create_webhook`](super::Client::create_webhook).
+    #[derive(Clone, Copy, Debug)]
+    pub enum CreateWebhook {}
+    impl crate::operation::sealed::Sealed for CreateWebhook {}
+    impl crate::operation::Operation for CreateWebhook {
+        type Builder<'a> = super::builder::WebhooksCreate<'a>;
+        type Response = types::Webhook;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "webhooks_create";
+        const NAME: &'static str = "create_webhook";
+        const HTTP_METHOD: &'static str = "POST";
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
+    }
+    /// The operation `webhooks_retrieve`: `GET /api/webhooks/{webhook_id}`, sent by [`Client::get_webhook`](super::Client::get_webhook).
+    #[derive(Clone, Copy, Debug)]
+    pub enum GetWebhook {}
+    impl crate::operation::sealed::Sealed for GetWebhook {}
+    impl crate::operation::Operation for GetWebhook {
+        type Builder<'a> = super::builder::WebhooksRetrieve<'a>;
+        type Response = types::Webhook;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "webhooks_retrieve";
+        const NAME: &'static str = "get_webhook";
+        const HTTP_METHOD: &'static str = "GET";
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
+    }
+    impl crate::operation::Repeatable for GetWebhook {}
+    /// The operation `webhooks_partial_update`: `PATCH /api/webhooks/{webhook_id}`, sent by [`Client::update_webhook`](super::Client::update_webhook).
+    #[derive(Clone, Copy, Debug)]
+    pub enum UpdateWebhook {}
+    impl crate::operation::sealed::Sealed for UpdateWebhook {}
+    impl crate::operation::Operation for UpdateWebhook {
+        type Builder<'a> = super::builder::WebhooksPartialUpdate<'a>;
+        type Response = types::Webhook;
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "webhooks_partial_update";
+        const NAME: &'static str = "update_webhook";
+        const HTTP_METHOD: &'static str = "PATCH";
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
+    }
+    /// The operation `webhooks_destroy`: `DELETE /api/webhooks/{webhook_id}`, sent by [`Client::delete_webhook`](super::Client::delete_webhook).
+    #[derive(Clone, Copy, Debug)]
+    pub enum DeleteWebhook {}
+    impl crate::operation::sealed::Sealed for DeleteWebhook {}
+    impl crate::operation::Operation for DeleteWebhook {
+        type Builder<'a> = super::builder::WebhooksDestroy<'a>;
+        type Response = ();
+        type ErrorBody = ();
+        const OPERATION_ID: &'static str = "webhooks_destroy";
+        const NAME: &'static str = "delete_webhook";
+        const HTTP_METHOD: &'static str = "DELETE";
+        fn send(builder: Self::Builder<'_>) -> crate::operation::Sending<'_, Self> {
+            ::std::boxed::Box::pin(builder.send())
+        }
+        fn error_text(body: Self::ErrorBody) -> String {
+            {
+                let _ = body;
+                String::new()
+            }
+        }
+        fn describe(
+            builder: &Self::Builder<'_>,
+        ) -> (
+            ::std::string::String,
+            ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ) {
+            builder.describe()
+        }
+    }
 }
 impl Client {
     /// Sends `GET /api/agents/{agent_id}/scheduled_batches` (operation `agents_scheduled_batches_list`).
@@ -13940,6 +18419,87 @@ impl Client {
                 .agent_id(agent_id)
                 .batch_id(batch_id),
         )
+    }
+    /// Sends `GET /api/calls/{call_id}` (operation `calls_retrieve`).
+    pub fn get_call(
+        &self,
+        call_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::GetCall> {
+        crate::Request::new(builder::CallsRetrieve::new(self).call_id(call_id))
+    }
+    /// Sends `GET /api/calls/{call_id}/messages` (operation `calls_messages_list`).
+    ///
+    /// A listing: `.send()` fetches one page, [`Request::pages`](crate::Request::pages) and [`Request::stream`](crate::Request::stream) walk them all.
+    pub fn list_call_messages(
+        &self,
+        call_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::ListCallMessages> {
+        crate::Request::new(builder::CallsMessagesList::new(self).call_id(call_id))
+    }
+    /// Fetch the (paginated) event log for a call, possibly filtered by severity.
+    ///
+    /// Sends `GET /api/calls/{call_id}/events` (operation `calls_events_list`).
+    ///
+    /// A listing: `.send()` fetches one page, [`Request::pages`](crate::Request::pages) and [`Request::stream`](crate::Request::stream) walk them all.
+    pub fn list_call_events(
+        &self,
+        call_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::ListCallEvents> {
+        crate::Request::new(builder::CallsEventsList::new(self).call_id(call_id))
+    }
+    /// Returns or redirects to a recording of the call.
+    ///
+    /// Sends `GET /api/calls/{call_id}/recording` (operation `calls_recording_retrieve`).
+    ///
+    /// A download: [`Request::download_to`](crate::Request::download_to) streams the body into a writer, [`Request::byte_stream`](crate::Request::byte_stream) yields it.
+    /// The documented `302` is followed to an `https://` URL, without the API key.
+    pub fn get_call_recording(
+        &self,
+        call_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::GetCallRecording> {
+        crate::Request::new(builder::CallsRecordingRetrieve::new(self).call_id(call_id))
+    }
+    /// Sends `GET /api/agents/{agent_id}/calls` (operation `agents_calls_list`).
+    ///
+    /// A listing: `.send()` fetches one page, [`Request::pages`](crate::Request::pages) and [`Request::stream`](crate::Request::stream) walk them all.
+    pub fn list_agent_calls(
+        &self,
+        agent_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::ListAgentCalls> {
+        crate::Request::new(builder::AgentsCallsList::new(self).agent_id(agent_id))
+    }
+    /// Sends `GET /api/webhooks` (operation `webhooks_list`).
+    ///
+    /// A listing: `.send()` fetches one page, [`Request::pages`](crate::Request::pages) and [`Request::stream`](crate::Request::stream) walk them all.
+    pub fn list_webhooks(&self) -> crate::Request<'_, operations::ListWebhooks> {
+        crate::Request::new(builder::WebhooksList::new(self))
+    }
+    /// Sends `POST /api/webhooks` (operation `webhooks_create`).
+    pub fn create_webhook(&self) -> crate::Request<'_, operations::CreateWebhook> {
+        crate::Request::new(builder::WebhooksCreate::new(self))
+    }
+    /// Sends `GET /api/webhooks/{webhook_id}` (operation `webhooks_retrieve`).
+    pub fn get_webhook(
+        &self,
+        webhook_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::GetWebhook> {
+        crate::Request::new(builder::WebhooksRetrieve::new(self).webhook_id(webhook_id))
+    }
+    /// Sends `PATCH /api/webhooks/{webhook_id}` (operation `webhooks_partial_update`).
+    pub fn update_webhook(
+        &self,
+        webhook_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::UpdateWebhook> {
+        crate::Request::new(
+            builder::WebhooksPartialUpdate::new(self).webhook_id(webhook_id),
+        )
+    }
+    /// Sends `DELETE /api/webhooks/{webhook_id}` (operation `webhooks_destroy`).
+    pub fn delete_webhook(
+        &self,
+        webhook_id: ::uuid::Uuid,
+    ) -> crate::Request<'_, operations::DeleteWebhook> {
+        crate::Request::new(builder::WebhooksDestroy::new(self).webhook_id(webhook_id))
     }
 }
 impl<'a> crate::Request<'a, operations::ListBatches> {
@@ -14042,7 +18602,161 @@ impl<'a> crate::Request<'a, operations::ListCreatedCalls> {
         self.map_builder(|builder| builder.page_size(value))
     }
 }
+impl<'a> crate::Request<'a, operations::GetCall> {}
+impl<'a> crate::Request<'a, operations::ListCallMessages> {
+    /// The pagination cursor value.
+    pub fn cursor<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.map_builder(|builder| builder.cursor(value))
+    }
+    /// - `last_stage` - Returns all messages for the call's last stage, similar to most call fields
+    /// - `in_call` - Returns messages from all stages, excluding initialMessages
+    pub fn mode(self, value: crate::types::CallsMessagesListMode) -> Self {
+        self.map_builder(|builder| builder.mode(value))
+    }
+    /// Number of results to return per page.
+    pub fn page_size<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<i64>,
+    {
+        self.map_builder(|builder| builder.page_size(value))
+    }
+}
+impl<'a> crate::Request<'a, operations::ListCallEvents> {
+    /// The pagination cursor value.
+    pub fn cursor<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.map_builder(|builder| builder.cursor(value))
+    }
+    /// The minimum severity of events to include.
+    ///
+    /// - `debug` - debug
+    /// - `info` - info
+    /// - `warning` - warning
+    /// - `error` - error
+    pub fn minimum_severity(self, value: crate::types::Severity) -> Self {
+        self.map_builder(|builder| builder.minimum_severity(value))
+    }
+    /// Number of results to return per page.
+    pub fn page_size<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<i64>,
+    {
+        self.map_builder(|builder| builder.page_size(value))
+    }
+    /// Sets `type_`.
+    pub fn type_<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::CallsEventsListType>,
+    {
+        self.map_builder(|builder| builder.type_(value))
+    }
+}
+impl<'a> crate::Request<'a, operations::GetCallRecording> {}
+impl<'a> crate::Request<'a, operations::ListAgentCalls> {
+    /// The pagination cursor value.
+    pub fn cursor<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.map_builder(|builder| builder.cursor(value))
+    }
+    /// Number of results to return per page.
+    pub fn page_size<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<i64>,
+    {
+        self.map_builder(|builder| builder.page_size(value))
+    }
+}
+impl<'a> crate::Request<'a, operations::ListWebhooks> {
+    /// Filter webhooks by agent ID.
+    pub fn agent_id<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::uuid::Uuid>,
+    {
+        self.map_builder(|builder| builder.agent_id(value))
+    }
+    /// The pagination cursor value.
+    pub fn cursor<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.map_builder(|builder| builder.cursor(value))
+    }
+    /// Number of results to return per page.
+    pub fn page_size<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<i64>,
+    {
+        self.map_builder(|builder| builder.page_size(value))
+    }
+}
+impl<'a> crate::Request<'a, operations::CreateWebhook> {
+    /// The request's JSON body.
+    pub fn body<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::WebhookRequest>,
+        <V as std::convert::TryInto<types::WebhookRequest>>::Error: std::fmt::Display,
+    {
+        self.map_builder(|builder| builder.body(value))
+    }
+    /// Changes the request's JSON body through its builder.
+    pub fn body_map<F>(self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::WebhookRequest,
+        ) -> types::builder::WebhookRequest,
+    {
+        self.map_builder(|builder| builder.body_map(f))
+    }
+}
+impl<'a> crate::Request<'a, operations::GetWebhook> {}
+impl<'a> crate::Request<'a, operations::UpdateWebhook> {
+    /// The request's JSON body.
+    pub fn body<V>(self, value: V) -> Self
+    where
+        V: std::convert::TryInto<types::PatchedWebhookRequest>,
+        <V as std::convert::TryInto<
+            types::PatchedWebhookRequest,
+        >>::Error: std::fmt::Display,
+    {
+        self.map_builder(|builder| builder.body(value))
+    }
+    /// Changes the request's JSON body through its builder.
+    pub fn body_map<F>(self, f: F) -> Self
+    where
+        F: std::ops::FnOnce(
+            types::builder::PatchedWebhookRequest,
+        ) -> types::builder::PatchedWebhookRequest,
+    {
+        self.map_builder(|builder| builder.body_map(f))
+    }
+}
+impl<'a> crate::Request<'a, operations::DeleteWebhook> {}
+impl types::PaginatedCallEventList {
+    /// The cursor of the next page (`None` on the last page, or
+    /// when `next` has no cursor): save it with
+    /// [`Cursor::as_str`](crate::Cursor::as_str) to continue later
+    /// with [`Request::resume_from`](crate::Request::resume_from).
+    pub fn next_cursor(&self) -> Option<crate::Cursor> {
+        self.next.as_deref().and_then(crate::Cursor::from_next_link)
+    }
+}
 impl types::PaginatedCallList {
+    /// The cursor of the next page (`None` on the last page, or
+    /// when `next` has no cursor): save it with
+    /// [`Cursor::as_str`](crate::Cursor::as_str) to continue later
+    /// with [`Request::resume_from`](crate::Request::resume_from).
+    pub fn next_cursor(&self) -> Option<crate::Cursor> {
+        self.next.as_deref().and_then(crate::Cursor::from_next_link)
+    }
+}
+impl types::PaginatedMessageList {
     /// The cursor of the next page (`None` on the last page, or
     /// when `next` has no cursor): save it with
     /// [`Cursor::as_str`](crate::Cursor::as_str) to continue later
@@ -14061,6 +18775,15 @@ impl types::PaginatedScheduledCallBatchList {
     }
 }
 impl types::PaginatedScheduledCallList {
+    /// The cursor of the next page (`None` on the last page, or
+    /// when `next` has no cursor): save it with
+    /// [`Cursor::as_str`](crate::Cursor::as_str) to continue later
+    /// with [`Request::resume_from`](crate::Request::resume_from).
+    pub fn next_cursor(&self) -> Option<crate::Cursor> {
+        self.next.as_deref().and_then(crate::Cursor::from_next_link)
+    }
+}
+impl types::PaginatedWebhookList {
     /// The cursor of the next page (`None` on the last page, or
     /// when `next` has no cursor): save it with
     /// [`Cursor::as_str`](crate::Cursor::as_str) to continue later

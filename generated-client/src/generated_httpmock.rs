@@ -6,6 +6,86 @@ pub mod operations {
     //! its inner type with a call to `into_inner()`. This can
     //! be used to explicitly deviate from permitted values.
     use crate::*;
+    pub struct ListAgentCallsWhen(::httpmock::When);
+    impl ListAgentCallsWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/api/agents/[^/]*/calls$").unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn agent_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/agents/{}/calls$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn cursor<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("cursor", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("cursor"))
+            }
+        }
+        pub fn page_size<T>(self, value: T) -> Self
+        where
+            T: Into<Option<i64>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("pageSize", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("pageSize"))
+            }
+        }
+    }
+    pub struct ListAgentCallsThen(::httpmock::Then);
+    impl ListAgentCallsThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::PaginatedCallList) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
     pub struct ListBatchesWhen(::httpmock::When);
     impl ListBatchesWhen {
         pub fn new(inner: ::httpmock::When) -> Self {
@@ -554,11 +634,620 @@ pub mod operations {
             Self(self.0.status(status).header("retry-after", seconds.to_string()))
         }
     }
+    pub struct GetCallWhen(::httpmock::When);
+    impl GetCallWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/api/calls/[^/]*$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn call_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(&format!("^/api/calls/{}$", value.to_string()))
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    pub struct GetCallThen(::httpmock::Then);
+    impl GetCallThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::Call) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct ListCallEventsWhen(::httpmock::When);
+    impl ListCallEventsWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/api/calls/[^/]*/events$").unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn call_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/calls/{}/events$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn cursor<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("cursor", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("cursor"))
+            }
+        }
+        pub fn minimum_severity<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a crate::types::Severity>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("minimum_severity", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("minimum_severity"))
+            }
+        }
+        pub fn page_size<T>(self, value: T) -> Self
+        where
+            T: Into<Option<i64>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("pageSize", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("pageSize"))
+            }
+        }
+        pub fn type_<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a types::CallsEventsListType>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("type", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("type"))
+            }
+        }
+    }
+    pub struct ListCallEventsThen(::httpmock::Then);
+    impl ListCallEventsThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::PaginatedCallEventList) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct ListCallMessagesWhen(::httpmock::When);
+    impl ListCallMessagesWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/api/calls/[^/]*/messages$").unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn call_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/calls/{}/messages$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn cursor<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("cursor", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("cursor"))
+            }
+        }
+        pub fn mode<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a crate::types::CallsMessagesListMode>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("mode", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("mode"))
+            }
+        }
+        pub fn page_size<T>(self, value: T) -> Self
+        where
+            T: Into<Option<i64>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("pageSize", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("pageSize"))
+            }
+        }
+    }
+    pub struct ListCallMessagesThen(::httpmock::Then);
+    impl ListCallMessagesThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::PaginatedMessageList) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct GetCallRecordingWhen(::httpmock::When);
+    impl GetCallRecordingWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(
+                        regex::Regex::new("^/api/calls/[^/]*/recording$").unwrap(),
+                    ),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn call_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(
+                    &format!("^/api/calls/{}/recording$", value.to_string()),
+                )
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    pub struct GetCallRecordingThen(::httpmock::Then);
+    impl GetCallRecordingThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        /// Answers `200` with `body` as the spec's media type.
+        pub fn ok(self, body: &[u8]) -> Self {
+            Self(self.0.status(200u16).header("content-type", "audio/wav").body(body))
+        }
+        /// Answers `302 Found` pointing to `location`, where
+        /// the body is stored.
+        pub fn found(self, location: &str) -> Self {
+            Self(self.0.status(302u16).header("location", location))
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct ListWebhooksWhen(::httpmock::When);
+    impl ListWebhooksWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/api/webhooks$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn agent_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a ::uuid::Uuid>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("agentId", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("agentId"))
+            }
+        }
+        pub fn cursor<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("cursor", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("cursor"))
+            }
+        }
+        pub fn page_size<T>(self, value: T) -> Self
+        where
+            T: Into<Option<i64>>,
+        {
+            if let Some(value) = value.into() {
+                Self(self.0.query_param("pageSize", value.to_string()))
+            } else {
+                Self(self.0.query_param_missing("pageSize"))
+            }
+        }
+    }
+    pub struct ListWebhooksThen(::httpmock::Then);
+    impl ListWebhooksThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::PaginatedWebhookList) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct CreateWebhookWhen(::httpmock::When);
+    impl CreateWebhookWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::POST)
+                    .path_matches(regex::Regex::new("^/api/webhooks$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn body(self, value: &types::WebhookRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct CreateWebhookThen(::httpmock::Then);
+    impl CreateWebhookThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn created(self, value: &types::Webhook) -> Self {
+            Self(
+                self
+                    .0
+                    .status(201u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct GetWebhookWhen(::httpmock::When);
+    impl GetWebhookWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::GET)
+                    .path_matches(regex::Regex::new("^/api/webhooks/[^/]*$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn webhook_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(&format!("^/api/webhooks/{}$", value.to_string()))
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    pub struct GetWebhookThen(::httpmock::Then);
+    impl GetWebhookThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::Webhook) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct DeleteWebhookWhen(::httpmock::When);
+    impl DeleteWebhookWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::DELETE)
+                    .path_matches(regex::Regex::new("^/api/webhooks/[^/]*$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn webhook_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(&format!("^/api/webhooks/{}$", value.to_string()))
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+    }
+    pub struct DeleteWebhookThen(::httpmock::Then);
+    impl DeleteWebhookThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn no_content(self) -> Self {
+            Self(self.0.status(204u16))
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
+    pub struct UpdateWebhookWhen(::httpmock::When);
+    impl UpdateWebhookWhen {
+        pub fn new(inner: ::httpmock::When) -> Self {
+            Self(
+                inner
+                    .method(::httpmock::Method::PATCH)
+                    .path_matches(regex::Regex::new("^/api/webhooks/[^/]*$").unwrap()),
+            )
+        }
+        pub fn into_inner(self) -> ::httpmock::When {
+            self.0
+        }
+        pub fn webhook_id(self, value: &::uuid::Uuid) -> Self {
+            let re = regex::Regex::new(&format!("^/api/webhooks/{}$", value.to_string()))
+                .unwrap();
+            Self(self.0.path_matches(re))
+        }
+        pub fn body(self, value: &types::PatchedWebhookRequest) -> Self {
+            Self(self.0.json_body_obj(value))
+        }
+    }
+    pub struct UpdateWebhookThen(::httpmock::Then);
+    impl UpdateWebhookThen {
+        pub fn new(inner: ::httpmock::Then) -> Self {
+            Self(inner)
+        }
+        pub fn into_inner(self) -> ::httpmock::Then {
+            self.0
+        }
+        pub fn ok(self, value: &types::Webhook) -> Self {
+            Self(
+                self
+                    .0
+                    .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        /// Answers with `status` (an error the API may send) and `body` as JSON.
+        pub fn error(self, status: u16, body: &::serde_json::Value) -> Self {
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(body.clone()),
+            )
+        }
+        /// Answers at most `times` requests, then stops matching, so the
+        /// next mock that matches answers instead (mocks are tried in the
+        /// order they were made): "503 once, then the page" is two mocks.
+        pub fn up_to_n_times(self, times: usize) -> Self {
+            Self(self.0.up_to_n_times(times))
+        }
+        /// Answers with `status` (429 or 503, say) and `Retry-After: <seconds>`.
+        pub fn retry_after(self, status: u16, seconds: u64) -> Self {
+            Self(self.0.status(status).header("retry-after", seconds.to_string()))
+        }
+    }
 }
 /// An extension trait for [`MockServer`](::httpmock::MockServer) that
 /// adds a method for each operation. These are the equivalent of
 /// type-checked [`mock()`](::httpmock::MockServer::mock) calls.
 pub trait MockServerExt {
+    fn list_agent_calls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListAgentCallsWhen, operations::ListAgentCallsThen);
     fn list_batches<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::ListBatchesWhen, operations::ListBatchesThen);
@@ -583,8 +1272,46 @@ pub trait MockServerExt {
             operations::ListScheduledCallsWhen,
             operations::ListScheduledCallsThen,
         );
+    fn get_call<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::GetCallWhen, operations::GetCallThen);
+    fn list_call_events<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListCallEventsWhen, operations::ListCallEventsThen);
+    fn list_call_messages<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListCallMessagesWhen, operations::ListCallMessagesThen);
+    fn get_call_recording<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::GetCallRecordingWhen, operations::GetCallRecordingThen);
+    fn list_webhooks<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListWebhooksWhen, operations::ListWebhooksThen);
+    fn create_webhook<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::CreateWebhookWhen, operations::CreateWebhookThen);
+    fn get_webhook<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::GetWebhookWhen, operations::GetWebhookThen);
+    fn delete_webhook<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::DeleteWebhookWhen, operations::DeleteWebhookThen);
+    fn update_webhook<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::UpdateWebhookWhen, operations::UpdateWebhookThen);
 }
 impl MockServerExt for ::httpmock::MockServer {
+    fn list_agent_calls<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListAgentCallsWhen, operations::ListAgentCallsThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ListAgentCallsWhen::new(when),
+                operations::ListAgentCallsThen::new(then),
+            )
+        })
+    }
     fn list_batches<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
     where
         F: FnOnce(operations::ListBatchesWhen, operations::ListBatchesThen),
@@ -662,6 +1389,105 @@ impl MockServerExt for ::httpmock::MockServer {
             config_fn(
                 operations::ListScheduledCallsWhen::new(when),
                 operations::ListScheduledCallsThen::new(then),
+            )
+        })
+    }
+    fn get_call<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::GetCallWhen, operations::GetCallThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::GetCallWhen::new(when),
+                operations::GetCallThen::new(then),
+            )
+        })
+    }
+    fn list_call_events<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListCallEventsWhen, operations::ListCallEventsThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ListCallEventsWhen::new(when),
+                operations::ListCallEventsThen::new(then),
+            )
+        })
+    }
+    fn list_call_messages<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListCallMessagesWhen, operations::ListCallMessagesThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ListCallMessagesWhen::new(when),
+                operations::ListCallMessagesThen::new(then),
+            )
+        })
+    }
+    fn get_call_recording<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::GetCallRecordingWhen, operations::GetCallRecordingThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::GetCallRecordingWhen::new(when),
+                operations::GetCallRecordingThen::new(then),
+            )
+        })
+    }
+    fn list_webhooks<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::ListWebhooksWhen, operations::ListWebhooksThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::ListWebhooksWhen::new(when),
+                operations::ListWebhooksThen::new(then),
+            )
+        })
+    }
+    fn create_webhook<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::CreateWebhookWhen, operations::CreateWebhookThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::CreateWebhookWhen::new(when),
+                operations::CreateWebhookThen::new(then),
+            )
+        })
+    }
+    fn get_webhook<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::GetWebhookWhen, operations::GetWebhookThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::GetWebhookWhen::new(when),
+                operations::GetWebhookThen::new(then),
+            )
+        })
+    }
+    fn delete_webhook<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::DeleteWebhookWhen, operations::DeleteWebhookThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::DeleteWebhookWhen::new(when),
+                operations::DeleteWebhookThen::new(then),
+            )
+        })
+    }
+    fn update_webhook<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+    where
+        F: FnOnce(operations::UpdateWebhookWhen, operations::UpdateWebhookThen),
+    {
+        self.mock(|when, then| {
+            config_fn(
+                operations::UpdateWebhookWhen::new(when),
+                operations::UpdateWebhookThen::new(then),
             )
         })
     }

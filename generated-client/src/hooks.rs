@@ -28,9 +28,14 @@ impl ClientHooks<ClientConfig> for Client {
         // the document's version, not an API version Ultravox reads (its
         // version is in the path, /api/), so don't send a misleading header.
         headers.remove("api-version");
+        let options = call::options();
         // Per request, so it holds whatever reqwest client sends it.
-        if let Some(timeout) = call::options().timeout.or(config.timeout) {
+        if let Some(timeout) = options.timeout.or(config.timeout) {
             *request.timeout_mut() = Some(timeout);
+        }
+        if let Some(from) = options.download.and_then(|download| download.from) {
+            let range = format!("bytes={from}-");
+            headers_range(request, &range);
         }
         call::prepare(request.url_mut());
         match crate::cursor::refusal(request.url()) {
@@ -62,8 +67,37 @@ impl ClientHooks<ClientConfig> for Client {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
+        call::ran_with(call::Ran {
+            deadline: limits.deadline.zip(operation_timeout),
+            max_retries: limits.max_retries,
+        });
         let http = config.http_for_this_runtime(self.client());
-        let call = fetch::fetch(http, request, limits).instrument(span);
+        let attempt_timeout = request.timeout().copied();
+        let sent_to = request.url().clone();
+        let call = async move {
+            let outcome = fetch::fetch(
+                http.clone(),
+                request,
+                limits.clone(),
+                options.download.is_some(),
+            )
+            .await?;
+            match options.download {
+                Some(download) => {
+                    crate::follow::to_the_body(
+                        &http,
+                        outcome,
+                        sent_to,
+                        download,
+                        &limits,
+                        attempt_timeout,
+                    )
+                    .await
+                }
+                None => Ok(outcome),
+            }
+        }
+        .instrument(span);
         let call = async move {
             match operation_timeout {
                 Some(limit) => tokio::time::timeout(limit, call)
@@ -87,16 +121,24 @@ impl ClientHooks<ClientConfig> for Client {
                 .and_then(|outcome| outcome)
         };
         match outcome {
-            Ok(fetched) => {
+            Ok(fetch::Outcome::Read(fetched)) => {
                 if fetched.response.status().is_success() {
                     call::received(fetched.response.body());
                 }
                 Ok(fetched.into_response())
             }
+            Ok(streaming) => Ok(streaming.into_response()),
             Err(Failure::Transport(err)) => Err(err),
             Err(Failure::Client(failure)) => Ok(failure.into_response()),
         }
     }
+}
+
+fn headers_range(request: &mut Request, range: &str) {
+    request.headers_mut().insert(
+        reqwest::header::RANGE,
+        range.parse().expect("digits are a header value"),
+    );
 }
 
 /// Polls `call` as long as it is polled on the tokio runtime it started

@@ -75,8 +75,10 @@ mod call;
 mod config;
 mod connections;
 mod cursor;
+mod download;
 mod error;
 mod fetch;
+mod follow;
 mod hooks;
 mod json_path;
 mod listing;
@@ -214,10 +216,11 @@ mod generated_httpmock;
 
 pub use config::{API_KEY_VAR, BASE_URL_VAR, ClientBuilder, USER_AGENT};
 pub use cursor::Cursor;
+pub use download::{Downloaded, Progress};
 pub use error::{Error, ErrorKind, decode};
 pub use generated::{API_KEY_HEADER, Client, DEFAULT_BASE_URL, operations, types};
 pub use open_enum::UnknownValue;
-pub use operation::{Listing, Operation, Repeatable};
+pub use operation::{Download, Listing, Operation, Repeatable};
 pub use position::{Position, PositionParseError, Positioned};
 /// A successful response: the decoded body (`Deref` to it, or
 /// [`into_inner`](progenitor_client::ResponseValue::into_inner)), with the

@@ -102,3 +102,14 @@ pub trait Listing: Operation {
     /// `results` field holds the same).
     fn into_items(page: Self::Response) -> Vec<Self::Item>;
 }
+
+/// An operation whose success body is binary: the spec gives it a media
+/// type that is not JSON (a call's recording, `audio/wav`).
+/// [`Request::download_to`](crate::Request::download_to) and
+/// [`Request::byte_stream`](crate::Request::byte_stream) read it as it
+/// arrives; `.send()` hands back progenitor's unread stream.
+pub trait Download: Operation<Response = progenitor_client::ByteStream> {
+    /// Whether the spec documents a `302` to where the body is stored,
+    /// which a download follows (to `https://` only, without the API key).
+    const FOLLOWS_REDIRECT: bool;
+}

@@ -36,6 +36,8 @@ pub struct Request<'a, Op: Operation> {
     /// The listing a position resumed after belongs to: the walk checks
     /// its first page against it.
     pub(crate) resume_listing: Option<std::sync::Arc<str>>,
+    /// A download's progress callback.
+    pub(crate) progress: Option<crate::download::ProgressFn>,
 }
 
 impl<Op: Operation> Clone for Request<'_, Op> {
@@ -46,6 +48,7 @@ impl<Op: Operation> Clone for Request<'_, Op> {
             paging: self.paging,
             raw_cursor: self.raw_cursor.clone(),
             resume_listing: self.resume_listing.clone(),
+            progress: self.progress.clone(),
         }
     }
 }
@@ -106,6 +109,7 @@ impl<'a, Op: Operation> Request<'a, Op> {
             paging: Paging::default(),
             raw_cursor: None,
             resume_listing: None,
+            progress: None,
         }
     }
 

@@ -263,6 +263,32 @@ pub async fn round_trip<Op>(
     mocked.assert();
 }
 
+/// A download through a typed mock serving `ok(bytes)`: the bytes arrive
+/// whole, with the spec's media type and the key sent to the API.
+pub async fn download_round_trip<Op>(
+    request: fn(&Client) -> Request<'_, Op>,
+    mock: for<'s> fn(&'s MockServer, &[u8]) -> Mock<'s>,
+) where
+    Op: ultravox_client::Download,
+{
+    let server = MockServer::start_async().await;
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    let mocked = mock(&server, &body);
+    let client = client(&server.base_url());
+    let mut written = Vec::new();
+    let downloaded = request(&client)
+        .download_to(&mut written)
+        .await
+        .unwrap_or_else(|err| panic!("{}: {err}", Op::OPERATION_ID));
+    assert!(written == body, "{}: the bytes differ", Op::OPERATION_ID);
+    assert_eq!(downloaded.bytes, body.len() as u64);
+    assert_eq!(
+        downloaded.content_type.as_deref(),
+        Some(crate::spec::success_media_type_of(Op::OPERATION_ID))
+    );
+    mocked.assert();
+}
+
 /// A value the API may add later, at every enum path of the response in
 /// turn: it decodes, and is sent back unchanged.
 pub fn unknown_enum_values<Op>()

@@ -1,11 +1,12 @@
 //! A scripted HTTP/1.1 server on 127.0.0.1 for behaviour httpmock cannot
-//! express: response sequences (retries), stalls, trickled bodies and resets.
+//! express: response sequences (retries), stalls, trickled bodies and resets,
+//! over plain TCP or HTTPS (a test certificate for `localhost`).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// What the server does with one request.
@@ -26,6 +27,14 @@ pub enum Reply {
     ResetMidBody { announced: usize, sent: Vec<u8> },
     /// These bytes as the whole response, however malformed, then close.
     Bytes(Vec<u8>),
+    /// A success head with `headers` announcing `announced` bytes, then
+    /// only `sent`, then the connection closes (a body cut short); all of
+    /// `sent` arrives.
+    CutShort {
+        headers: Vec<(String, String)>,
+        announced: usize,
+        sent: Vec<u8>,
+    },
 }
 
 impl Reply {
@@ -82,14 +91,50 @@ pub struct ScriptedServer {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// The test authority that signed the HTTPS server's certificate (DER),
+/// for a client to trust.
+pub const TEST_CERTIFICATE_AUTHORITY: &[u8] = include_bytes!("../fixtures/tls/ca.der");
+const TEST_CERTIFICATE: &[u8] = include_bytes!("../fixtures/tls/cert.der");
+const TEST_KEY: &[u8] = include_bytes!("../fixtures/tls/key.der");
+
 impl ScriptedServer {
     /// Serves `script` in order, one reply per request; the last reply repeats.
     pub async fn start(script: Vec<Reply>) -> Self {
+        Self::start_on(script, None).await
+    }
+
+    /// [`ScriptedServer::start`] over HTTPS, as `https://localhost:PORT`
+    /// with a certificate of [`TEST_CERTIFICATE_AUTHORITY`].
+    pub async fn start_https(script: Vec<Reply>) -> Self {
+        let key = tokio_rustls::rustls::pki_types::PrivateKeyDer::try_from(TEST_KEY.to_vec())
+            .expect("the test key is PKCS#8 DER");
+        let certificate =
+            tokio_rustls::rustls::pki_types::CertificateDer::from(TEST_CERTIFICATE.to_vec());
+        let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(
+            tokio_rustls::rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![certificate], key)
+        .expect("the test certificate and key match");
+        Self::start_on(
+            script,
+            Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
+        )
+        .await
+    }
+
+    async fn start_on(script: Vec<Reply>, tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         assert!(!script.is_empty(), "a script needs at least one reply");
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1");
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let address = listener.local_addr().unwrap();
+        let base_url = match tls {
+            Some(_) => format!("https://localhost:{}", address.port()),
+            None => format!("http://{address}"),
+        };
         let requests = Arc::new(Mutex::new(Vec::new()));
         let script = Arc::new(Mutex::new(VecDeque::from(script)));
         let recorded = requests.clone();
@@ -105,7 +150,19 @@ impl ScriptedServer {
                         script[0].clone()
                     }
                 };
-                tokio::spawn(serve(stream, reply, recorded.clone(), hung_up.clone()));
+                let (recorded, hung_up) = (recorded.clone(), hung_up.clone());
+                match tls.clone() {
+                    None => {
+                        tokio::spawn(serve(stream, reply, recorded, hung_up));
+                    }
+                    Some(acceptor) => {
+                        tokio::spawn(async move {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                serve(stream, reply, recorded, hung_up).await;
+                            }
+                        });
+                    }
+                }
             }
         });
         Self {
@@ -132,8 +189,26 @@ impl Drop for ScriptedServer {
     }
 }
 
+/// A connection the server can reset (RST) rather than close.
+trait Connection: AsyncRead + AsyncWrite + Unpin {
+    fn reset_on_close(&self);
+}
+
+impl Connection for TcpStream {
+    fn reset_on_close(&self) {
+        // SO_LINGER 0 turns the close into a TCP RST.
+        let _ = self.set_zero_linger();
+    }
+}
+
+impl Connection for tokio_rustls::server::TlsStream<TcpStream> {
+    fn reset_on_close(&self) {
+        self.get_ref().0.reset_on_close();
+    }
+}
+
 async fn serve(
-    mut stream: TcpStream,
+    mut stream: impl Connection,
     reply: Reply,
     requests: Arc<Mutex<Vec<Recorded>>>,
     hangups: Arc<std::sync::atomic::AtomicUsize>,
@@ -201,15 +276,32 @@ async fn serve(
             let _ = stream.write_all(head.as_bytes()).await;
             let _ = stream.write_all(&sent).await;
             let _ = stream.flush().await;
-            // SO_LINGER 0 turns the close into a TCP RST.
-            let _ = stream.set_zero_linger();
+            stream.reset_on_close();
+            drop(stream);
+            Ok(())
+        }
+        Reply::CutShort {
+            headers,
+            announced,
+            sent,
+        } => {
+            let mut head = format!("HTTP/1.1 200 OK\r\ncontent-length: {announced}\r\n");
+            for (name, value) in headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str("\r\n");
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&sent).await;
+            let _ = stream.flush().await;
+            // A plain close (over TLS: without close_notify), so that what
+            // was sent arrives before the end does.
             drop(stream);
             Ok(())
         }
     };
 }
 
-async fn read_head(stream: &mut TcpStream) -> Option<Recorded> {
+async fn read_head(stream: &mut (impl AsyncRead + Unpin)) -> Option<Recorded> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     while !buffer.windows(4).any(|w| w == b"\r\n\r\n") {

@@ -71,6 +71,17 @@ pub fn success_status_of(operation_id: &str) -> u16 {
         .unwrap_or_else(|| panic!("`{operation_id}` documents no success status"))
 }
 
+/// The media type of the success response of `operation_id` (the first
+/// one the spec lists, e.g. a recording's `audio/wav`).
+pub fn success_media_type_of(operation_id: &str) -> &'static str {
+    let status = success_status_of(operation_id).to_string();
+    operation(operation_id)["responses"][status.as_str()]["content"]
+        .as_object()
+        .and_then(|content| content.keys().next())
+        .map(String::as_str)
+        .unwrap_or_else(|| panic!("`{operation_id}` has no success media type"))
+}
+
 /// The JSON schema of the success response of `operation_id`.
 pub fn response_schema_of(operation_id: &str) -> &'static Value {
     operation(operation_id)["responses"]

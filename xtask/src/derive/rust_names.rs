@@ -11,7 +11,11 @@
 //! 5. a protobuf message whose name is still taken by a schema without a
 //!    package (drf-spectacular's REST model of the same name) keeps its
 //!    package's last component as a suffix: `ultravox.v1.CallTool` →
-//!    `CallToolV1` beside `CallTool`.
+//!    `CallToolV1` beside `CallTool`;
+//! 6. drf-spectacular's wrapper around a packaged message keeps its own
+//!    words and loses the package: `Paginatedultravox.v1.MessageList` →
+//!    `PaginatedMessageList` (the package is one that other schemas start
+//!    with).
 //!
 //! Any other collision fails, naming both schemas.
 
@@ -25,16 +29,31 @@ pub fn rust_names<'a>(
     schemas: impl IntoIterator<Item = &'a str>,
 ) -> Result<BTreeMap<String, String>> {
     let schemas: Vec<&str> = schemas.into_iter().collect();
-    let parts: Vec<(Option<&str>, &str)> = schemas
+    // The first words of the packages (`ultravox` of `ultravox.v1.…`).
+    let packages: Vec<&str> = schemas
+        .iter()
+        .filter_map(|name| name.split_once('.'))
+        .map(|(first, _)| first)
+        .filter(|first| first.starts_with(|c: char| c.is_ascii_lowercase()))
+        .collect();
+    let stems: Vec<String> = schemas
         .iter()
         .map(|name| {
             let stem = name.rsplit('.').next().unwrap_or(name);
-            match stem.rsplit_once('_') {
-                Some((outer, inner)) if !outer.is_empty() && !inner.is_empty() => {
-                    (Some(outer), inner)
-                }
-                _ => (None, stem),
-            }
+            let wrapper = name.split_once('.').and_then(|(first, _)| {
+                packages
+                    .iter()
+                    .filter_map(|package| first.strip_suffix(package))
+                    .find(|wrapper| !wrapper.is_empty())
+            });
+            format!("{}{stem}", wrapper.unwrap_or_default())
+        })
+        .collect();
+    let parts: Vec<(Option<&str>, &str)> = stems
+        .iter()
+        .map(|stem| match stem.rsplit_once('_') {
+            Some((outer, inner)) if !outer.is_empty() && !inner.is_empty() => (Some(outer), inner),
+            _ => (None, stem.as_str()),
         })
         .collect();
     let count = |short: &str| parts.iter().filter(|(_, s)| *s == short).count();
@@ -133,6 +152,22 @@ mod tests {
         let names = rust_names(["CallTool", "ultravox.v1.CallTool"]).unwrap();
         assert_eq!(names["CallTool"], "CallTool");
         assert_eq!(names["ultravox.v1.CallTool"], "CallToolV1");
+    }
+
+    #[test]
+    fn a_wrapper_around_a_packaged_message_keeps_its_words() {
+        let names = rust_names([
+            "Paginatedultravox.v1.MessageList",
+            "ultravox.v1.Message",
+            "PaginatedCallList",
+        ])
+        .unwrap();
+        assert_eq!(
+            names["Paginatedultravox.v1.MessageList"],
+            "PaginatedMessageList"
+        );
+        assert_eq!(names["ultravox.v1.Message"], "Message");
+        assert_eq!(names["PaginatedCallList"], "PaginatedCallList");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! rewrites of this module's submodules → formatted, committed Rust,
 //! written all or nothing.
 
+pub mod binary_mocks;
 pub mod builders;
 pub mod crates;
 pub mod open_enums;
@@ -172,6 +173,7 @@ pub fn outputs(
     surface::rename_mocks(&mut mocks, &derived.operations);
     surface::fix_mock_collections(&mut mocks);
     surface::add_mock_error_helpers(&mut mocks);
+    binary_mocks::fix(&mut mocks, &derived.spec, &derived.operations);
 
     for (file, name) in [(&client, "generated.rs"), (&mocks, "generated_httpmock.rs")] {
         crate::sinks::rustdoc_backstop::check(file, &format!("{name} from {shown}"))?;

@@ -39,6 +39,33 @@ pub fn tokens(
             let ty = quote!(#ty).to_string().replace(' ', "");
             ty == "()" || ty.starts_with("types::")
         });
+        let is_download = response_type(client, &marker)
+            .is_some_and(|ty| quote!(#ty).to_string().replace(' ', "") == "ByteStream");
+        if is_download && success_mock(mocks, &format!("{marker}Then")).is_some() {
+            modules.push(quote! {
+                mod #module {
+                    use super::*;
+
+                    type Op = operations::#marker;
+
+                    fn request(client: &Client) -> Request<'_, Op> {
+                        client.#method(#(#samples),*) #body
+                    }
+
+                    fn mock<'s>(server: &'s MockServer, body: &[u8]) -> Mock<'s> {
+                        server.#method(|_, then| {
+                            then.ok(body);
+                        })
+                    }
+
+                    #[tokio::test]
+                    async fn download_round_trip() {
+                        check::download_round_trip(request, mock).await;
+                    }
+                }
+            });
+            continue;
+        }
         let Some((then, takes_value)) =
             success_mock(mocks, &format!("{marker}Then")).filter(|_| decodable)
         else {
@@ -104,8 +131,9 @@ pub fn tokens(
     Ok(quote! {
         //! One module per operation of `openapi/operations.yaml`: a round trip
         //! through its typed mock, an unknown value at every enum path of its
-        //! response, a two-page walk for a listing, and the spec's example
-        //! where it has one (see `tests/src/operation_checks.rs`).
+        //! response, a two-page walk for a listing, the spec's example
+        //! where it has one, and for a binary body a download through the
+        //! mock (see `tests/src/operation_checks.rs`).
 
         #[allow(unused_imports)]
         use httpmock::{Mock, MockServer};

@@ -1,7 +1,8 @@
 //! The public surface generated for each exposed operation, on top of
 //! progenitor's (crate-private) builder: a marker type in `operations` that
 //! implements the hand-written layer's `Operation` trait (and `Listing`,
-//! when the spec makes the operation a cursor listing), the `Client` method
+//! when the spec makes the operation a cursor listing, or `Download`, when
+//! its success body is binary), the `Client` method
 //! taking the path parameters in path order, and the request's parameter
 //! and body methods. Everything is read from progenitor's output and the
 //! spec; nothing names an operation by hand.
@@ -33,6 +34,9 @@ struct Facts<'f> {
     error_body: syn::Type,
     /// `Some(item type)` when the operation is a cursor listing.
     listing: Option<syn::Type>,
+    /// `Some(whether the spec documents a 302)` when the success body is
+    /// binary (progenitor's `ByteStream`).
+    download: Option<bool>,
     /// The enums of progenitor's `types` module.
     enums: Vec<&'f syn::Ident>,
 }
@@ -204,6 +208,23 @@ fn listing_item(types: &[syn::Item], response: &syn::Type) -> Option<syn::Type> 
     next_ok.then_some(item)
 }
 
+/// Whether progenitor reads the success body as bytes: the spec gives it
+/// a media type that is not JSON (`audio/wav`, `format: binary`).
+fn is_byte_stream(response: &syn::Type) -> bool {
+    matches!(response, syn::Type::Path(path)
+        if path.qself.is_none() && path.path.segments.len() == 1
+            && path.path.segments[0].ident == "ByteStream")
+}
+
+/// Whether the operation's responses include `302 Found`: where the body
+/// lives elsewhere (a storage URL), which a download follows.
+fn documents_a_redirect(operation: &Value) -> bool {
+    operation
+        .get("responses")
+        .and_then(Value::as_object)
+        .is_some_and(|responses| responses.contains_key("302"))
+}
+
 /// The `index`th type argument of `ty` when its last segment is `outer`.
 fn generic_argument<'t>(ty: &'t syn::Type, outer: &str, index: usize) -> Option<&'t syn::Type> {
     let syn::Type::Path(path) = ty else {
@@ -311,6 +332,7 @@ fn facts<'f>(file: &'f syn::File, spec: &Value, operation: &'f Operation) -> Res
         .iter()
         .any(|p| p.get("in").and_then(Value::as_str) == Some("query") && p["name"] == "cursor");
     let listing = has_cursor.then(|| listing_item(types, response)).flatten();
+    let download = is_byte_stream(response).then(|| documents_a_redirect(&operation_spec));
 
     let path_names: Vec<String> = path_parameters.iter().map(|(i, _)| i.to_string()).collect();
     let setters = functions
@@ -332,6 +354,7 @@ fn facts<'f>(file: &'f syn::File, spec: &Value, operation: &'f Operation) -> Res
         response: response.clone(),
         error_body: error_body.clone(),
         listing,
+        download,
         enums: types
             .iter()
             .filter_map(|item| match item {
@@ -463,6 +486,13 @@ fn marker(facts: &Facts) -> TokenStream {
             }
         }
     });
+    let download = facts.download.map(|follows_redirect| {
+        quote! {
+            impl crate::operation::Download for #marker {
+                const FOLLOWS_REDIRECT: bool = #follows_redirect;
+            }
+        }
+    });
     // A GET may be sent again and again (`Request::wait_until`); the
     // compiler refuses it for any other method.
     let repeatable = (facts.method.eq_ignore_ascii_case("get"))
@@ -492,6 +522,7 @@ fn marker(facts: &Facts) -> TokenStream {
             }
         }
         #listing
+        #download
         #repeatable
     }
 }
@@ -516,6 +547,20 @@ fn client_method(facts: &Facts) -> TokenStream {
              and [`Request::stream`](crate::Request::stream) walk them all."
                 .to_owned(),
         );
+    }
+    if let Some(follows_redirect) = facts.download {
+        doc.push(String::new());
+        doc.push(
+            " A download: [`Request::download_to`](crate::Request::download_to) streams the \
+             body into a writer, [`Request::byte_stream`](crate::Request::byte_stream) yields it."
+                .to_owned(),
+        );
+        if follows_redirect {
+            doc.push(
+                " The documented `302` is followed to an `https://` URL, without the API key."
+                    .to_owned(),
+            );
+        }
     }
     quote! {
         #( #[doc = #doc] )*
