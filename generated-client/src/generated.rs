@@ -6223,7 +6223,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 self.events = IntoField::into_field(value).map_err(|e| e.at("events"));
                 self
             }
-            /// Takes `Vec<PatchedWebhookRequestSecretsItem>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            /// Takes `Vec<PatchedWebhookRequestSecretsItem>` or a `Vec<&str>` or `Vec<String>`; see [`IntoField`] for every value it takes.
             pub fn secrets<
                 V: IntoField<::std::vec::Vec<super::PatchedWebhookRequestSecretsItem>>,
             >(mut self, value: V) -> Self {
@@ -8196,7 +8196,7 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                 self.events = IntoField::into_field(value).map_err(|e| e.at("events"));
                 self
             }
-            /// Takes `Vec<WebhookRequestSecretsItem>` or a `Vec` of the items' builders; see [`IntoField`] for every value it takes.
+            /// Takes `Vec<WebhookRequestSecretsItem>` or a `Vec<&str>` or `Vec<String>`; see [`IntoField`] for every value it takes.
             pub fn secrets<
                 V: IntoField<::std::vec::Vec<super::WebhookRequestSecretsItem>>,
             >(mut self, value: V) -> Self {
@@ -11244,7 +11244,8 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
         /// - for a string, a `&str` or a `&String`; for a string with a
         ///   length or a pattern (a newtype such as [`WebhookSecret`](super::WebhookSecret)),
         ///   a `&str`, a `&String` or a `String`, checked as the newtype's
-        ///   `TryFrom` checks; for a UUID or a date-time, a `&str`, parsed;
+        ///   `TryFrom` checks (and for a list of them, a `Vec<&str>` or a
+        ///   `Vec<String>`); for a UUID or a date-time, a `&str`, parsed;
         /// - for a field whose type has a builder, that builder (and for a
         ///   list of them, a `Vec` of builders): it is built when the
         ///   parent is, and an error inside it is reported with its path,
@@ -12474,6 +12475,46 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     .map(::std::option::Option::Some)
             }
         }
+        impl<'a> IntoField<::std::vec::Vec<super::PatchedWebhookRequestSecretsItem>>
+        for ::std::vec::Vec<&'a str> {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::vec::Vec<super::PatchedWebhookRequestSecretsItem>,
+                FieldError,
+            > {
+                let value = self;
+                value
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, item)| {
+                        ::std::convert::TryFrom::try_from(item)
+                            .map_err(|e| FieldError::invalid(e).at_index(index))
+                    })
+                    .collect()
+            }
+        }
+        impl IntoField<::std::vec::Vec<super::PatchedWebhookRequestSecretsItem>>
+        for ::std::vec::Vec<::std::string::String> {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::vec::Vec<super::PatchedWebhookRequestSecretsItem>,
+                FieldError,
+            > {
+                let value = self;
+                value
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, item)| {
+                        ::std::convert::TryFrom::try_from(item)
+                            .map_err(|e| FieldError::invalid(e).at_index(index))
+                    })
+                    .collect()
+            }
+        }
         impl IntoField<::std::vec::Vec<super::ScheduledCallRequest>>
         for ::std::vec::Vec<ScheduledCallRequest> {
             #[inline]
@@ -12488,6 +12529,46 @@ The API documents `pattern: "^-?(?:0|[1-9][0-9]{0,11})(?:\\.[0-9]{1,9})?s$"`; th
                     .into_iter()
                     .enumerate()
                     .map(|(index, item)| item.finish().map_err(|e| e.at_index(index)))
+                    .collect()
+            }
+        }
+        impl<'a> IntoField<::std::vec::Vec<super::WebhookRequestSecretsItem>>
+        for ::std::vec::Vec<&'a str> {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::vec::Vec<super::WebhookRequestSecretsItem>,
+                FieldError,
+            > {
+                let value = self;
+                value
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, item)| {
+                        ::std::convert::TryFrom::try_from(item)
+                            .map_err(|e| FieldError::invalid(e).at_index(index))
+                    })
+                    .collect()
+            }
+        }
+        impl IntoField<::std::vec::Vec<super::WebhookRequestSecretsItem>>
+        for ::std::vec::Vec<::std::string::String> {
+            #[inline]
+            fn into_field(
+                self,
+            ) -> ::std::result::Result<
+                ::std::vec::Vec<super::WebhookRequestSecretsItem>,
+                FieldError,
+            > {
+                let value = self;
+                value
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, item)| {
+                        ::std::convert::TryFrom::try_from(item)
+                            .map_err(|e| FieldError::invalid(e).at_index(index))
+                    })
                     .collect()
             }
         }

@@ -3,6 +3,7 @@
 
 mod batches;
 mod builders;
+mod calls_family;
 mod client;
 mod consumer_dependencies;
 mod decode_properties;

@@ -60,7 +60,7 @@ pub fn rewrite(types: &mut [syn::Item], spec: &Value) -> Result<()> {
                     if let syn::ImplItem::Fn(setter) = member
                         && setter.sig.ident != "build"
                     {
-                        let target = setter_takes_into_field(setter)?;
+                        let target = setter_takes_into_field(setter, &newtypes)?;
                         targets.insert(quote!(#target).to_string(), target);
                     }
                 }
@@ -251,7 +251,10 @@ fn missing_values(block: &mut syn::ItemImpl) {
 /// T::Error: Display { self.x = value.try_into().map_err(…); self }` becomes
 /// `fn x<V: IntoField<F>>(…) { self.x = value.into_field().map_err(|e|
 /// e.at("x")); self }`. Returns `F`.
-fn setter_takes_into_field(setter: &mut syn::ImplItemFn) -> Result<syn::Type> {
+fn setter_takes_into_field(
+    setter: &mut syn::ImplItemFn,
+    newtypes: &BTreeSet<String>,
+) -> Result<syn::Type> {
     let name = setter.sig.ident.to_string();
     let unexpected = || {
         format!(
@@ -310,12 +313,12 @@ fn setter_takes_into_field(setter: &mut syn::ImplItemFn) -> Result<syn::Type> {
             *argument.ty = syn::parse_quote!(V);
         }
     }
-    let doc = setter_doc(&target);
+    let doc = setter_doc(&target, newtypes);
     setter.attrs.push(syn::parse_quote!(#[doc = #doc]));
     Ok(target)
 }
 
-fn setter_doc(target: &syn::Type) -> String {
+fn setter_doc(target: &syn::Type, newtypes: &BTreeSet<String>) -> String {
     let (base, optional) = match option_inner(target) {
         Some(inner) => (inner, true),
         None => (target, false),
@@ -324,6 +327,13 @@ fn setter_doc(target: &syn::Type) -> String {
     match last_ident(base).as_deref() {
         Some("String") => takes.push("`&str`".to_owned()),
         Some("Uuid" | "DateTime") => takes.push("`&str` (parsed)".to_owned()),
+        Some("Vec")
+            if generic_inner(base, "Vec")
+                .and_then(super_name)
+                .is_some_and(|item| newtypes.contains(&item)) =>
+        {
+            takes.push("a `Vec<&str>` or `Vec<String>`".to_owned())
+        }
         Some("Vec") => takes.push("a `Vec` of the items' builders".to_owned()),
         _ => {}
     }
@@ -612,6 +622,28 @@ fn into_field_impls(
             ),
         ));
     }
+    // A list of constrained strings (a webhook's `secrets`) from plain
+    // strings, each checked as the newtype checks it; an error names its index.
+    if let Some(item) = generic_inner(base, "Vec")
+        && let Some(name) = super_name(item)
+        && newtypes.contains(&name)
+    {
+        let convert: syn::Expr = syn::parse_quote!(
+            value
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| {
+                    ::std::convert::TryFrom::try_from(item)
+                        .map_err(|e| FieldError::invalid(e).at_index(index))
+                })
+                .collect()
+        );
+        impls.push((syn::parse_quote!(::std::vec::Vec<&'a str>), convert.clone()));
+        impls.push((
+            syn::parse_quote!(::std::vec::Vec<::std::string::String>),
+            convert,
+        ));
+    }
     impls
         .into_iter()
         .map(|(input, body)| {
@@ -658,13 +690,15 @@ fn optional_impls(
         .collect()
 }
 
-/// `&str` → `&'a str` with `<'a>`.
+/// `&str` → `&'a str` with `<'a>`; a type that names `'a` itself
+/// (`Vec<&'a str>`) gets `<'a>` too.
 fn with_lifetime(input: syn::Type) -> (syn::Type, proc_macro2::TokenStream) {
     match input {
         syn::Type::Reference(mut reference) => {
             reference.lifetime = Some(syn::parse_quote!('a));
             (syn::Type::Reference(reference), quote!(<'a>))
         }
+        other if quote!(#other).to_string().contains("'a") => (other, quote!(<'a>)),
         other => (other, quote!()),
     }
 }
@@ -774,7 +808,8 @@ fn support_items() -> Vec<syn::Item> {
         /// - for a string, a `&str` or a `&String`; for a string with a
         ///   length or a pattern (a newtype such as [`WebhookSecret`](super::WebhookSecret)),
         ///   a `&str`, a `&String` or a `String`, checked as the newtype's
-        ///   `TryFrom` checks; for a UUID or a date-time, a `&str`, parsed;
+        ///   `TryFrom` checks (and for a list of them, a `Vec<&str>` or a
+        ///   `Vec<String>`); for a UUID or a date-time, a `&str`, parsed;
         /// - for a field whose type has a builder, that builder (and for a
         ///   list of them, a `Vec` of builders): it is built when the
         ///   parent is, and an error inside it is reported with its path,
