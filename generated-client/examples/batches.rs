@@ -1,6 +1,8 @@
-//! A terminal client for Ultravox's scheduled batches: list an agent's
-//! batches, show one, list its scheduled and created calls, pause or resume
-//! it. Lists print NDJSON (one JSON object per line), a batch prints as one
+//! A terminal client for Ultravox's scheduled batches and their calls: list
+//! an agent's batches, show one, list its scheduled and created calls, pause
+//! or resume it; show a call, print its transcript and events, download its
+//! recording; write every created call's transcript to a directory. Lists
+//! print NDJSON (one JSON object per line), a batch or call prints as one
 //! JSON object.
 //!
 //! ```sh
@@ -14,20 +16,22 @@
 //! one-line summary, or a one-line error and exit code 1.
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use serde::Serialize;
-use ultravox_client::types::ScheduledCallStatus;
-use ultravox_client::{Client, Cursor, Listing, Request, Uuid};
+use ultravox_client::types::{CallsMessagesListMode, ScheduledCallStatus};
+use ultravox_client::{Client, Cursor, Listing, Progress, Request, Uuid};
 
 const USAGE: &str = "\
 usage: batches [OPTIONS] COMMAND AGENT_ID [BATCH_ID]
+       batches [OPTIONS] COMMAND CALL_ID
        batches --demo [OPTIONS] COMMAND
 
-Ultravox's scheduled batches from a terminal. Lists print NDJSON on stdout.
+Ultravox's scheduled batches and their calls from a terminal. Lists print NDJSON on stdout.
 
 Commands:
   list AGENT_ID                 the agent's batches
@@ -36,6 +40,15 @@ Commands:
   created AGENT_ID BATCH_ID     the calls the batch created
   pause AGENT_ID BATCH_ID       pause the batch (prints it)
   resume AGENT_ID BATCH_ID      resume the batch (prints it)
+  call CALL_ID                  one call
+  transcript CALL_ID            the call's messages, every page (--mode)
+  events CALL_ID                the call's event log, every page
+  recording CALL_ID -o FILE     download the call's recording into FILE (a progress bar
+                                on a terminal; FILE appears only once it is whole)
+  results AGENT_ID BATCH_ID --dir DIR
+                                each call the batch created: its transcript into
+                                DIR/CALL_ID.ndjson; run again after a crash, it skips
+                                the calls already written
 
 Options:
   --all              every page (default: the first page only)
@@ -45,6 +58,9 @@ Options:
   --cursor C         start at this cursor (as a listing's error or next page names it)
   --max-retries N    retries per request
   --timeout SECS     limit per attempt
+  --mode M           transcript: which messages (one of the spec's modes, any case)
+  -o, --output FILE  recording: where to write it
+  --dir DIR          results: where the transcripts go (made if missing)
   --demo             no key, no network: an in-process mock of the API (feature `mock`);
                      AGENT_ID and BATCH_ID are the demo's own
   -h, --help         this text
@@ -60,6 +76,11 @@ enum Command {
     Created,
     Pause,
     Resume,
+    Call,
+    Transcript,
+    Events,
+    Recording,
+    Results,
 }
 
 impl Command {
@@ -71,19 +92,36 @@ impl Command {
             "created" => Self::Created,
             "pause" => Self::Pause,
             "resume" => Self::Resume,
+            "call" => Self::Call,
+            "transcript" => Self::Transcript,
+            "events" => Self::Events,
+            "recording" => Self::Recording,
+            "results" => Self::Results,
             other => {
                 return Err(format!(
-                    "unknown command {other:?}: expected list, show, scheduled, created, pause or \
-                     resume"
+                    "unknown command {other:?}: expected list, show, scheduled, created, pause, \
+                     resume, call, transcript, events, recording or results"
                 ));
             }
         })
     }
 
-    /// Whether the command names a batch as well as an agent.
-    fn needs_batch(self) -> bool {
-        self != Self::List
+    /// The ids the command takes, in order.
+    fn ids(self) -> &'static [&'static str] {
+        match self {
+            Self::List => &["AGENT_ID"],
+            Self::Call | Self::Transcript | Self::Events | Self::Recording => &["CALL_ID"],
+            _ => &["AGENT_ID", "BATCH_ID"],
+        }
     }
+}
+
+/// The ids a command line gave (those a command does not take are nil).
+#[derive(Clone, Copy, Debug)]
+struct Ids {
+    agent: Uuid,
+    batch: Uuid,
+    call: Uuid,
 }
 
 #[derive(Default)]
@@ -97,6 +135,9 @@ struct Args {
     cursor: Option<String>,
     max_retries: Option<usize>,
     timeout: Option<Duration>,
+    mode: Option<String>,
+    output: Option<PathBuf>,
+    dir: Option<PathBuf>,
     words: Vec<String>,
 }
 
@@ -146,39 +187,69 @@ pub async fn run(
         return Err("--status filters `scheduled` only".to_owned());
     }
 
+    let mode = args.mode.as_deref().map(mode).transpose()?;
+    if mode.is_some() && command != Command::Transcript {
+        return Err("--mode is for `transcript` only".to_owned());
+    }
+    if args.output.is_some() != (command == Command::Recording) {
+        return Err(match command {
+            Command::Recording => "`recording` needs -o FILE".to_owned(),
+            _ => "-o is for `recording` only".to_owned(),
+        });
+    }
+    if args.dir.is_some() != (command == Command::Results) {
+        return Err(match command {
+            Command::Results => "`results` needs --dir DIR".to_owned(),
+            _ => "--dir is for `results` only".to_owned(),
+        });
+    }
+
     let mut builder = Client::builder();
-    let wanted = if command.needs_batch() { 2 } else { 1 };
-    let (agent_id, batch_id, _demo) = match (ids, args.demo) {
+    let names = command.ids();
+    let (ids, _demo) = match (ids, args.demo) {
         ([], true) => {
             // Keep the mock server alive for the whole run.
             let server = demo::start(status.as_ref(), args.page_size).await?;
             builder = builder.api_key(demo::API_KEY).base_url(server.base_url());
-            (demo::AGENT_ID, demo::BATCH_ID, Some(server))
-        }
-        (ids, false) if ids.len() == wanted => {
-            builder = builder.from_env_with(env);
-            let agent = parse_uuid("AGENT_ID", &ids[0])?;
-            let batch = match ids.get(1) {
-                Some(batch) => parse_uuid("BATCH_ID", batch)?,
-                None => Uuid::nil(),
+            let ids = Ids {
+                agent: demo::AGENT_ID,
+                batch: demo::BATCH_ID,
+                call: demo::CALL_ID,
             };
-            (agent, batch, None)
+            (ids, Some(server))
         }
-        (_, true) => return Err("--demo uses its own AGENT_ID and BATCH_ID; leave them out".into()),
-        (ids, false) if ids.len() > wanted => {
-            return Err(format!(
-                "unexpected argument {:?}: `{}` takes {}; see --help",
-                ids[wanted],
-                args.words[0],
-                if wanted == 1 {
-                    "AGENT_ID only"
-                } else {
-                    "AGENT_ID and BATCH_ID only"
+        (given, false) if given.len() == names.len() => {
+            builder = builder.from_env_with(env);
+            let mut ids = Ids {
+                agent: Uuid::nil(),
+                batch: Uuid::nil(),
+                call: Uuid::nil(),
+            };
+            for (name, value) in names.iter().zip(given) {
+                let id = parse_uuid(name, value)?;
+                match *name {
+                    "AGENT_ID" => ids.agent = id,
+                    "BATCH_ID" => ids.batch = id,
+                    _ => ids.call = id,
                 }
+            }
+            (ids, None)
+        }
+        (_, true) => return Err("--demo uses its own ids; leave them out".into()),
+        (given, false) if given.len() > names.len() => {
+            return Err(format!(
+                "unexpected argument {:?}: `{}` takes {} only; see --help",
+                given[names.len()],
+                args.words[0],
+                names.join(" and ")
             ));
         }
-        _ if wanted == 1 => return Err("expected AGENT_ID (or --demo); see --help".to_owned()),
-        _ => return Err("expected AGENT_ID and BATCH_ID (or --demo); see --help".to_owned()),
+        _ => {
+            return Err(format!(
+                "expected {} (or --demo); see --help",
+                names.join(" and ")
+            ));
+        }
     };
     if let Some(retries) = args.max_retries {
         builder = builder.max_retries(retries);
@@ -188,13 +259,14 @@ pub async fn run(
     }
     let client = builder.build().map_err(|err| err.to_string())?;
 
+    let (agent_id, batch_id, call_id) = (ids.agent, ids.batch, ids.call);
     match command {
         Command::List => {
             let mut request = client.list_batches(agent_id);
             if let Some(page_size) = args.page_size {
                 request = request.page_size(page_size);
             }
-            print_listing(paged(request, &args), &args, out, "batches").await
+            print_listing(paged(request, &args), args.all, out, "batches").await
         }
         Command::Scheduled => {
             let mut request = client.list_scheduled_calls(agent_id, batch_id);
@@ -204,14 +276,14 @@ pub async fn run(
             if let Some(status) = status {
                 request = request.status(status);
             }
-            print_listing(paged(request, &args), &args, out, "scheduled calls").await
+            print_listing(paged(request, &args), args.all, out, "scheduled calls").await
         }
         Command::Created => {
             let mut request = client.list_created_calls(agent_id, batch_id);
             if let Some(page_size) = args.page_size {
                 request = request.page_size(page_size);
             }
-            print_listing(paged(request, &args), &args, out, "created calls").await
+            print_listing(paged(request, &args), args.all, out, "created calls").await
         }
         Command::Show => {
             let batch = client.get_batch(agent_id, batch_id).send().await;
@@ -236,7 +308,148 @@ pub async fn run(
             let done = if pause { "paused" } else { "resumed" };
             Ok(format!("batch {} {done}", batch.batch_id))
         }
+        Command::Call => {
+            let call = client.get_call(call_id).send().await;
+            let call = call.map_err(|err| err.to_string())?.into_inner();
+            if print_json(out, &call)? == Printed::Closed {
+                return Ok(String::new());
+            }
+            Ok(format!("call {}", call.call_id))
+        }
+        Command::Transcript => {
+            let mut request = client.list_call_messages(call_id);
+            if let Some(mode) = mode {
+                request = request.mode(mode);
+            }
+            if let Some(page_size) = args.page_size {
+                request = request.page_size(page_size);
+            }
+            let every = Args { all: true, ..args };
+            print_listing(paged(request, &every), true, out, "messages").await
+        }
+        Command::Events => {
+            let mut request = client.list_call_events(call_id);
+            if let Some(page_size) = args.page_size {
+                request = request.page_size(page_size);
+            }
+            let every = Args { all: true, ..args };
+            print_listing(paged(request, &every), true, out, "events").await
+        }
+        Command::Recording => {
+            let file = args.output.as_deref().expect("checked above");
+            recording(&client, call_id, file).await
+        }
+        Command::Results => {
+            let dir = args.dir.as_deref().expect("checked above");
+            results(&client, agent_id, batch_id, dir).await
+        }
     }
+}
+
+/// Downloads the call's recording into `file`: into `file.part` first,
+/// renamed into place only once whole, so `file` is never a partial
+/// recording. A progress bar shows on a terminal, nothing otherwise.
+async fn recording(client: &Client, call: Uuid, file: &Path) -> Result<String, String> {
+    let partial = partial_path(file);
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new_spinner()
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bytes}/{total_bytes} {wide_bar} {bytes_per_sec}")
+            .map_err(|err| err.to_string())?,
+    );
+    let shown = bar.clone();
+    let downloaded = async {
+        let mut writer = tokio::fs::File::create(&partial)
+            .await
+            .map_err(|err| format!("cannot create {}: {err}", partial.display()))?;
+        let downloaded = client
+            .get_call_recording(call)
+            .on_progress(move |progress: Progress| {
+                if let Some(total) = progress.total {
+                    shown.set_length(total);
+                }
+                shown.set_position(progress.received);
+            })
+            .download_to(&mut writer)
+            .await
+            .map_err(|err| err.to_string())?;
+        writer
+            .sync_all()
+            .await
+            .map_err(|err| format!("cannot write {}: {err}", partial.display()))?;
+        Ok::<_, String>(downloaded)
+    }
+    .await;
+    bar.finish_and_clear();
+    let downloaded = match downloaded {
+        Ok(downloaded) => downloaded,
+        Err(err) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(err);
+        }
+    };
+    std::fs::rename(&partial, file)
+        .map_err(|err| format!("cannot move {} into place: {err}", partial.display()))?;
+    let kind = downloaded
+        .content_type
+        .as_deref()
+        .unwrap_or("no content type");
+    Ok(format!(
+        "wrote {} bytes ({kind}) to {}",
+        downloaded.bytes,
+        file.display()
+    ))
+}
+
+/// Writes the transcript of every call the batch created to
+/// `dir/CALL_ID.ndjson`, each through a `.part` file renamed once whole: a
+/// run after a crash skips the calls whose file is there and redoes the
+/// one it was writing.
+async fn results(client: &Client, agent: Uuid, batch: Uuid, dir: &Path) -> Result<String, String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+    let (mut written, mut skipped) = (0, 0);
+    let mut calls = std::pin::pin!(client.list_created_calls(agent, batch).stream());
+    while let Some(call) = calls.try_next().await.map_err(|err| err.to_string())? {
+        let file = dir.join(format!("{}.ndjson", call.call_id));
+        if file.exists() {
+            skipped += 1;
+            continue;
+        }
+        let partial = partial_path(&file);
+        let mut lines = std::io::BufWriter::new(
+            std::fs::File::create(&partial)
+                .map_err(|err| format!("cannot create {}: {err}", partial.display()))?,
+        );
+        let mut messages = std::pin::pin!(client.list_call_messages(call.call_id).stream());
+        while let Some(message) = messages.try_next().await.map_err(|err| err.to_string())? {
+            let line = serde_json::to_string(&message).map_err(|err| err.to_string())?;
+            writeln!(lines, "{line}").map_err(|err| format!("{}: {err}", partial.display()))?;
+        }
+        let lines = lines
+            .into_inner()
+            .map_err(|err| format!("{}: {err}", partial.display()))?;
+        lines
+            .sync_all()
+            .map_err(|err| format!("{}: {err}", partial.display()))?;
+        std::fs::rename(&partial, &file)
+            .map_err(|err| format!("cannot move {} into place: {err}", partial.display()))?;
+        written += 1;
+    }
+    Ok(format!(
+        "wrote {written} transcript(s) to {}, {skipped} already there",
+        dir.display()
+    ))
+}
+
+/// `file` with `.part` added to its name, beside it.
+fn partial_path(file: &Path) -> PathBuf {
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(".part");
+    file.with_file_name(name)
 }
 
 /// The paging options every listing takes. Without `--all` one page is
@@ -255,7 +468,7 @@ fn paged<'a, Op: Listing>(request: Request<'a, Op>, args: &Args) -> Request<'a, 
 /// listing quietly, as it ends any Unix tool.
 async fn print_listing<Op: Listing>(
     request: Request<'_, Op>,
-    args: &Args,
+    all: bool,
     out: &mut impl Write,
     what: &str,
 ) -> Result<String, String>
@@ -287,7 +500,7 @@ where
             }
             items += 1;
         }
-        if !args.all {
+        if !all {
             break;
         }
     }
@@ -317,6 +530,19 @@ fn status(raw: &str, any: bool) -> Result<ScheduledCallStatus, String> {
         "--status {raw:?} is not one of {}; add --any-status to send it anyway",
         known.join(", ")
     ))
+}
+
+/// `--mode`: one of the spec's transcript modes, in any case.
+fn mode(raw: &str) -> Result<CallsMessagesListMode, String> {
+    let known = CallsMessagesListMode::KNOWN;
+    known
+        .iter()
+        .find(|known| known.as_str().eq_ignore_ascii_case(raw))
+        .cloned()
+        .ok_or_else(|| {
+            let names: Vec<&str> = known.iter().map(CallsMessagesListMode::as_str).collect();
+            format!("--mode {raw:?} is not one of {}", names.join(", "))
+        })
 }
 
 /// Whether output still goes somewhere.
@@ -381,6 +607,9 @@ fn parse_args(raw: impl IntoIterator<Item = OsString>) -> Result<Args, lexopt::E
                     })?;
                 args.timeout = Some(timeout);
             }
+            Long("mode") => args.mode = Some(parser.value()?.string()?),
+            Long("output") | Short('o') => args.output = Some(parser.value()?.into()),
+            Long("dir") => args.dir = Some(parser.value()?.into()),
             Long("help") | Short('h') => args.help = true,
             Value(word) => args.words.push(word.string()?),
             _ => return Err(arg.unexpected()),
@@ -409,6 +638,7 @@ mod demo {
 
     pub const AGENT_ID: Uuid = Uuid::nil();
     pub const BATCH_ID: Uuid = Uuid::nil();
+    pub const CALL_ID: Uuid = Uuid::nil();
     pub const API_KEY: &str = "demo-key";
 
     pub struct Server;
@@ -428,9 +658,10 @@ mod demo {
 /// mock: two batches, one of which answers `show`, `pause` and `resume`;
 /// its scheduled calls, a row for every status the crate knows, paged as
 /// `--page-size` asks (default: two pages with an empty page between them,
-/// which must not end the listing) and filtered as `--status` asks; and the
-/// calls it created. Every listing is paged as `--page-size` asks and
-/// answers a cursor it did not write with the API's 404.
+/// which must not end the listing) and filtered as `--status` asks; the
+/// call it created, with its transcript (two pages), its events and its
+/// recording (a short WAV). Every listing is paged as `--page-size` asks
+/// and answers a cursor it did not write with the API's 404.
 #[cfg(feature = "mock")]
 mod demo {
     use chrono::{DateTime, Utc};
@@ -438,11 +669,11 @@ mod demo {
     use ultravox_client::mock::MockServerExt;
     use ultravox_client::mock::httpmock::MockServer;
     use ultravox_client::types::{
-        AgentBasic, BillingStatus, Call, CallMedium, FirstSpeaker, FirstSpeakerSettings,
-        InitialOutputMedium, PaginatedCallList, PaginatedScheduledCallBatchList,
-        PaginatedScheduledCallList, PatchedScheduledCallBatchRequest, ScheduledCall,
-        ScheduledCallBatch, ScheduledCallStatus, TwilioMedium, TwilioMediumOutgoingRequestParams,
-        WebSocketMedium,
+        AgentBasic, BillingStatus, Call, CallEvent, CallMedium, FirstSpeaker, FirstSpeakerSettings,
+        InitialOutputMedium, Message, MessageRole, PaginatedCallEventList, PaginatedCallList,
+        PaginatedMessageList, PaginatedScheduledCallBatchList, PaginatedScheduledCallList,
+        PatchedScheduledCallBatchRequest, ScheduledCall, ScheduledCallBatch, ScheduledCallStatus,
+        Severity, TwilioMedium, TwilioMediumOutgoingRequestParams, WebSocketMedium,
     };
     use uuid::uuid;
 
@@ -469,6 +700,7 @@ mod demo {
         batches(&server, rows.len() as i64, page_size)?;
         scheduled_calls(&server, rows, status, page_size)?;
         created_calls(&server, page_size)?;
+        the_call(&server, page_size)?;
         Ok(server)
     }
 
@@ -614,43 +846,9 @@ mod demo {
 
     /// One call the batch created (the row of status SUCCESS points at it).
     fn created_calls(server: &MockServer, page_size: Option<u32>) -> Result<(), String> {
-        let agent = AgentBasic::builder()
-            .agent_id(AGENT_ID)
-            .name("Renewals".to_owned())
-            .build()
-            .map_err(|err| err.to_string())?;
-        let greeting = FirstSpeakerSettings::builder()
-            .build()
-            .map_err(|err| err.to_string())?;
-        let call = Call::builder()
-            .agent(agent)
-            .agent_id(Some(AGENT_ID.to_string()))
-            .billed_duration(Some("42s".to_owned()))
-            .billed_side_input_tokens(None)
-            .billed_side_output_tokens(None)
-            .billing_status(BillingStatus::KNOWN[0].clone())
-            .call_id(SUCCEEDED_CALL)
-            .client_version(None)
-            .created(at("2026-07-02T09:01:00Z")?)
-            .end_reason(None)
-            .ended(Some(at("2026-07-02T09:01:42Z")?))
-            .experimental_settings(serde_json::Value::Null)
-            .first_speaker(FirstSpeaker::KNOWN[0].clone())
-            .first_speaker_settings(greeting)
-            .initial_output_medium(InitialOutputMedium::KNOWN[0].clone())
-            .initial_state(serde_json::Map::new())
-            .join_url(None)
-            .joined(Some(at("2026-07-02T09:01:00Z")?))
-            .metadata(std::collections::BTreeMap::new())
-            .request_context(serde_json::Value::Null)
-            .short_summary(Some("Renewal confirmed".to_owned()))
-            .sip_details(None)
-            .summary(None)
-            .build()
-            .map_err(|err| err.to_string())?;
         let page = PaginatedCallList::builder()
             .next(None)
-            .results(vec![call])
+            .results(vec![call()?])
             .build()
             .map_err(|err| err.to_string())?;
         server.list_created_calls(|when, then| {
@@ -670,7 +868,154 @@ mod demo {
         Ok(())
     }
 
-    const SUCCEEDED_CALL: Uuid = uuid!("8d7c6b5a-4e3f-4a1b-9c8d-7e6f5a4b3c2d");
+    /// The call the batch created: shown, its transcript in two pages (or
+    /// as `--page-size` asks), its events, and its recording.
+    fn the_call(server: &MockServer, page_size: Option<u32>) -> Result<(), String> {
+        let shown = call()?;
+        server.get_call(|when, then| {
+            when.call_id(&CALL_ID);
+            then.ok(&shown);
+        });
+        let lines = [
+            "Hello, this is Renewals calling about your subscription.",
+            "Hi, yes, I got your letter.",
+            "Would you like to renew for another year?",
+            "Yes, please renew it.",
+            "Done: renewed until July 2027. Anything else?",
+        ];
+        let messages = lines
+            .iter()
+            .enumerate()
+            .map(|(index, text)| {
+                let role = [MessageRole::MessageRoleAgent, MessageRole::MessageRoleUser][index % 2]
+                    .clone();
+                Message::builder()
+                    .role(Some(role))
+                    .text(Some((*text).to_owned()))
+                    .call_stage_message_index(Some(index as i32))
+                    .build()
+                    .map_err(|err| err.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let path = format!("/api/calls/{CALL_ID}/messages");
+        let pages = paged(&messages, page_size, 2);
+        let count = pages.len();
+        for (index, results) in pages.into_iter().enumerate() {
+            let (cursor, next) = links(server, &path, index, count);
+            let page = PaginatedMessageList::builder()
+                .next(next)
+                .results(results)
+                .build()
+                .map_err(|err| err.to_string())?;
+            server.list_call_messages(|when, then| {
+                when.call_id(&CALL_ID)
+                    .cursor(cursor.as_deref())
+                    .page_size(page_size.map(i64::from));
+                then.ok(&page);
+            });
+        }
+        server.list_call_messages(|when, then| {
+            when.call_id(&CALL_ID)
+                .into_inner()
+                .query_param_exists("cursor");
+            then.error(404, &invalid_cursor());
+        });
+        let events = [
+            ("call_started", "The call started"),
+            ("call_ended", "The call ended"),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(index, (kind, text))| {
+            CallEvent::builder()
+                .call_id(CALL_ID)
+                .call_stage_id(CALL_ID)
+                .call_timestamp(format!("{}s", index * 42))
+                .severity(Severity::KNOWN[1].clone())
+                .text(*text)
+                .type_(*kind)
+                .extras(None)
+                .wall_clock_timestamp(None)
+                .build()
+                .map_err(|err| err.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+        let page = PaginatedCallEventList::builder()
+            .next(None)
+            .results(events)
+            .build()
+            .map_err(|err| err.to_string())?;
+        server.list_call_events(|when, then| {
+            when.call_id(&CALL_ID).cursor(None::<&str>);
+            then.ok(&page);
+        });
+        let audio = wav(8_000);
+        server.get_call_recording(|when, then| {
+            when.call_id(&CALL_ID);
+            then.ok(&audio);
+        });
+        Ok(())
+    }
+
+    /// `samples` samples of silence as a mono 8 kHz 16-bit WAV file.
+    fn wav(samples: u32) -> Vec<u8> {
+        let data = samples * 2;
+        let mut file = Vec::with_capacity(44 + data as usize);
+        file.extend_from_slice(b"RIFF");
+        file.extend_from_slice(&(36 + data).to_le_bytes());
+        file.extend_from_slice(b"WAVEfmt ");
+        file.extend_from_slice(&16u32.to_le_bytes());
+        file.extend_from_slice(&1u16.to_le_bytes()); // PCM
+        file.extend_from_slice(&1u16.to_le_bytes()); // mono
+        file.extend_from_slice(&8_000u32.to_le_bytes());
+        file.extend_from_slice(&16_000u32.to_le_bytes()); // bytes per second
+        file.extend_from_slice(&2u16.to_le_bytes()); // bytes per frame
+        file.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
+        file.extend_from_slice(b"data");
+        file.extend_from_slice(&data.to_le_bytes());
+        file.resize(44 + data as usize, 0);
+        file
+    }
+
+    /// The call the batch created.
+    fn call() -> Result<Call, String> {
+        let agent = AgentBasic::builder()
+            .agent_id(AGENT_ID)
+            .name("Renewals".to_owned())
+            .build()
+            .map_err(|err| err.to_string())?;
+        let greeting = FirstSpeakerSettings::builder()
+            .build()
+            .map_err(|err| err.to_string())?;
+        Call::builder()
+            .agent(agent)
+            .agent_id(Some(AGENT_ID.to_string()))
+            .billed_duration(Some("42s".to_owned()))
+            .billed_side_input_tokens(None)
+            .billed_side_output_tokens(None)
+            .billing_status(BillingStatus::KNOWN[0].clone())
+            .call_id(CALL_ID)
+            .client_version(None)
+            .created(at("2026-07-02T09:01:00Z")?)
+            .end_reason(None)
+            .ended(Some(at("2026-07-02T09:01:42Z")?))
+            .experimental_settings(serde_json::Value::Null)
+            .first_speaker(FirstSpeaker::KNOWN[0].clone())
+            .first_speaker_settings(greeting)
+            .initial_output_medium(InitialOutputMedium::KNOWN[0].clone())
+            .initial_state(serde_json::Map::new())
+            .join_url(None)
+            .joined(Some(at("2026-07-02T09:01:00Z")?))
+            .metadata(std::collections::BTreeMap::new())
+            .request_context(serde_json::Value::Null)
+            .short_summary(Some("Renewal confirmed".to_owned()))
+            .sip_details(None)
+            .summary(None)
+            .build()
+            .map_err(|err| err.to_string())
+    }
+
+    pub const CALL_ID: Uuid = uuid!("8d7c6b5a-4e3f-4a1b-9c8d-7e6f5a4b3c2d");
 
     /// One row per status, in the spec's order.
     fn rows() -> Result<Vec<ScheduledCall>, String> {
@@ -683,7 +1028,7 @@ mod demo {
                 ScheduledCall::builder()
                     .status(status.clone())
                     .batch_id(BATCH_ID)
-                    .call_id(succeeded.then_some(SUCCEEDED_CALL))
+                    .call_id(succeeded.then_some(CALL_ID))
                     .error(failed.then(|| "Destination number is not reachable".to_owned()))
                     .medium(Some(medium(i)?))
                     .metadata(Some(

@@ -344,3 +344,87 @@ async fn a_closed_stdout_ends_quietly() {
         assert_eq!(result, Ok(String::new()), "{args:?}");
     }
 }
+
+/// Issue 35: after the batch, its call — shown, its transcript and events
+/// as NDJSON, its recording into a file that appears only whole, and every
+/// created call's transcript into a directory, resumed after a crash
+/// without redoing a finished call.
+#[tokio::test]
+async fn the_demo_goes_from_the_batch_to_each_calls_results() {
+    let (summary, created) = run(&["--demo", "created"], &[]).await;
+    summary.unwrap();
+    let call_id = created[0]["callId"].as_str().unwrap().to_owned();
+
+    let (summary, shown) = run(&["--demo", "call"], &[]).await;
+    assert_eq!(summary.unwrap(), format!("call {call_id}"));
+    assert_eq!(shown, created[..1], "the call shown is the one created");
+
+    let (summary, transcript) = run(&["--demo", "transcript", "--mode", "IN_CALL"], &[]).await;
+    assert_eq!(
+        summary.unwrap(),
+        format!("listed {} messages from 2 page(s)", transcript.len())
+    );
+    assert!(transcript.iter().all(|m| m["text"].is_string()));
+    let (result, printed) = run(&["--demo", "transcript", "--mode", "nope"], &[]).await;
+    assert!(
+        result
+            .unwrap_err()
+            .contains("--mode \"nope\" is not one of")
+    );
+    assert!(printed.is_empty());
+
+    let (summary, events) = run(&["--demo", "events"], &[]).await;
+    assert_eq!(
+        summary.unwrap(),
+        format!("listed {} events from 1 page(s)", events.len())
+    );
+    assert!(!events.is_empty());
+
+    let dir = std::env::temp_dir().join(format!("uvx-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("call.wav");
+    let (summary, printed) = run(&["--demo", "recording", "-o", file.to_str().unwrap()], &[]).await;
+    let summary = summary.unwrap();
+    let audio = std::fs::read(&file).unwrap();
+    assert!(
+        summary.starts_with(&format!("wrote {} bytes", audio.len())),
+        "{summary}"
+    );
+    assert!(summary.contains(spec_media_type()), "{summary}");
+    assert!(audio.starts_with(b"RIFF"));
+    assert!(printed.is_empty(), "stdout stays clean");
+    assert!(!dir.join("call.wav.part").exists());
+
+    let results = dir.join("results");
+    let results_arg = results.to_str().unwrap();
+    let (summary, _) = run(&["--demo", "results", "--dir", results_arg], &[]).await;
+    assert_eq!(
+        summary.unwrap(),
+        format!("wrote 1 transcript(s) to {results_arg}, 0 already there")
+    );
+    let written = results.join(format!("{call_id}.ndjson"));
+    let lines = std::fs::read_to_string(&written).unwrap();
+    assert_eq!(lines.lines().count(), transcript.len());
+    // A crash mid-call leaves a `.part` file and no transcript: the next
+    // run writes it; a finished call is skipped.
+    std::fs::rename(&written, results.join(format!("{call_id}.ndjson.part"))).unwrap();
+    let (summary, _) = run(&["--demo", "results", "--dir", results_arg], &[]).await;
+    assert_eq!(
+        summary.unwrap(),
+        format!("wrote 1 transcript(s) to {results_arg}, 0 already there")
+    );
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), lines);
+    let (summary, _) = run(&["--demo", "results", "--dir", results_arg], &[]).await;
+    assert_eq!(
+        summary.unwrap(),
+        format!("wrote 0 transcript(s) to {results_arg}, 1 already there")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The recording's media type, as the spec gives it.
+fn spec_media_type() -> &'static str {
+    use ultravox_client::Operation;
+    spec::success_media_type_of(ultravox_client::operations::GetCallRecording::OPERATION_ID)
+}
