@@ -3,7 +3,8 @@
 //! two pages can be alive at once; 100 pages give that overlap as many
 //! chances to happen as 1,000 do, so the two runs are comparable.) And peak heap while
 //! fetching one 33 MB page, against the body's size: the body must not be
-//! copied on its way from the socket to the decoder.
+//! copied on its way from the socket to the decoder. And peak heap while
+//! downloading 200 MB, against a raw reqwest loop: one chunk at a time.
 //! `cargo bench -p ultravox-client-tests --bench stream_memory`
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use futures_util::TryStreamExt;
 use support::samples::ids::{AGENT, API_KEY, BATCH};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 /// Counts live heap bytes and their high-water mark.
 struct Counting;
@@ -96,45 +97,6 @@ fn stream_pages(pages: usize, read_ahead: bool) -> (usize, usize) {
 /// Rows in the large page: about 33 MB of JSON.
 const LARGE_PAGE_ROWS: usize = 80_000;
 
-/// A server that answers every request with `body` (announcing its length
-/// or sending it chunked), written from the one shared copy, so the heap
-/// growth measured is the client's alone.
-async fn large_page_server(body: Arc<Vec<u8>>, announce: bool) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let body = body.clone();
-            tokio::spawn(async move {
-                let mut head = [0u8; 8192];
-                let _ = stream.read(&mut head).await;
-                let framing = if announce {
-                    format!("content-length: {}", body.len())
-                } else {
-                    "transfer-encoding: chunked".to_owned()
-                };
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{framing}\r\n\r\n"
-                );
-                let _ = stream.write_all(head.as_bytes()).await;
-                if announce {
-                    let _ = stream.write_all(&body).await;
-                } else {
-                    for chunk in body.chunks(64 * 1024) {
-                        let size = format!("{:x}\r\n", chunk.len());
-                        let _ = stream.write_all(size.as_bytes()).await;
-                        let _ = stream.write_all(chunk).await;
-                        let _ = stream.write_all(b"\r\n").await;
-                    }
-                    let _ = stream.write_all(b"0\r\n\r\n").await;
-                }
-                let _ = stream.shutdown().await;
-            });
-        }
-    });
-    url
-}
-
 /// Fetches the large page once; returns (peak heap growth during the
 /// call, heap the decoded page holds).
 fn fetch_large_page(body: &Arc<Vec<u8>>, announce: bool) -> (usize, usize) {
@@ -144,7 +106,8 @@ fn fetch_large_page(body: &Arc<Vec<u8>>, announce: bool) -> (usize, usize) {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let url = large_page_server(body.clone(), announce).await;
+        let url =
+            support::server::static_body_server(body.clone(), "application/json", announce).await;
         let client = ultravox_client::Client::builder()
             .api_key(API_KEY)
             .base_url(&url)
@@ -198,6 +161,78 @@ fn large_page() {
     }
 }
 
+/// The recording downloaded: 200 MB.
+const RECORDING_BYTES: usize = 200 << 20;
+
+/// Downloads `body` once into a sink, with the client (`generated`) or a
+/// raw reqwest loop; returns the peak heap growth.
+fn download(body: &Arc<Vec<u8>>, generated: bool) -> usize {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let url = support::server::static_body_server(body.clone(), "audio/wav", true).await;
+        let client = ultravox_client::Client::builder()
+            .api_key(API_KEY)
+            .base_url(&url)
+            .timeout(std::time::Duration::from_secs(300))
+            .build()
+            .unwrap();
+        let http = reqwest::Client::new();
+        let mut sink = tokio::io::sink();
+        let baseline = LIVE.load(Relaxed);
+        PEAK.store(baseline, Relaxed);
+        let bytes = if generated {
+            client
+                .get_call_recording(AGENT)
+                .download_to(&mut sink)
+                .await
+                .unwrap()
+                .bytes as usize
+        } else {
+            let mut response = http
+                .get(&url)
+                .header(ultravox_client::API_KEY_HEADER, API_KEY)
+                .send()
+                .await
+                .unwrap();
+            let mut bytes = 0;
+            while let Some(chunk) = response.chunk().await.unwrap() {
+                sink.write_all(&chunk).await.unwrap();
+                bytes += chunk.len();
+            }
+            bytes
+        };
+        assert_eq!(bytes, body.len());
+        PEAK.load(Relaxed) - baseline
+    })
+}
+
+fn download_heap() {
+    let body = Arc::new(vec![7u8; RECORDING_BYTES]);
+    println!(
+        "== peak heap growth while downloading {} MB into a sink, worst of {RUNS}",
+        RECORDING_BYTES >> 20
+    );
+    let worst = |generated| (0..RUNS).map(|_| download(&body, generated)).max().unwrap();
+    let (ours, raw) = (worst(true), worst(false));
+    let above = ours as f64 - raw as f64;
+    let verdict = if above <= 2.0 * 1024.0 * 1024.0 {
+        "met"
+    } else {
+        "MISSED"
+    };
+    println!(
+        "  download_to: {:>7.1} KiB, raw reqwest chunks: {:>7.1} KiB, {:+.1} KiB \
+         (target <= +2 MiB: {verdict})",
+        ours as f64 / 1024.0,
+        raw as f64 / 1024.0,
+        above / 1024.0,
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter that excludes us skips the run.
     if std::env::args()
@@ -230,4 +265,5 @@ fn main() {
         );
     }
     large_page();
+    download_heap();
 }

@@ -128,3 +128,41 @@ pub fn realistic_page(rows: usize, next_cursor: Option<&str>) -> Value {
     page["total"] = Value::from(rows);
     page
 }
+
+/// A transcript page of `count` realistic messages: the roles and media
+/// the spec lists, turns of a conversation with tool calls, timespans,
+/// stage ids and indexes. Deterministic, so benchmark inputs are stable.
+pub fn realistic_transcript(count: usize) -> Value {
+    let message = spec::schema("ultravox.v1.Message");
+    let values = |property: &str| -> Vec<Value> {
+        message["properties"][property]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("the spec's Message has no enum `{property}`"))
+            .clone()
+    };
+    let (roles, media) = (values("role"), values("medium"));
+    let lines = [
+        "Hello, this is the renewals desk calling about your subscription.",
+        "Hi, yes, I got your letter last week but have not had the time to look at it.",
+        "{\"customerId\":\"cus_000042\",\"fields\":[\"plan\",\"renewalDate\"]}",
+        "Would you like to renew for another year at the same price?",
+    ];
+    let results: Vec<Value> = (0..count)
+        .map(|i| {
+            let role = &roles[1 + i % (roles.len() - 1)];
+            let tool = role.as_str().is_some_and(|r| r.contains("TOOL"));
+            json!({
+                "role": role,
+                "text": lines[i % lines.len()],
+                "medium": media[1 + i % (media.len() - 1)],
+                "callStageId": format!("5a1f3b9e-2c4d-4e8f-9a0b-{:012x}", i / 100),
+                "callStageMessageIndex": i % 100,
+                "invocationId": tool.then(|| format!("inv_{:06}", i / 2)),
+                "toolName": tool.then_some("lookupCustomer"),
+                "timespan": { "start": format!("{}.{:03}s", i * 3, i % 1000), "end": format!("{}.{:03}s", i * 3 + 2, i % 1000) },
+                "metadata": { "turn": i },
+            })
+        })
+        .collect();
+    json!({ "next": null, "previous": null, "results": results })
+}

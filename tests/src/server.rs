@@ -443,3 +443,42 @@ pub async fn paged_server_with(
     })
     .await
 }
+
+/// A server that answers every request with `body` (announcing its length
+/// or sending it chunked), written from the one shared copy, so the heap
+/// growth measured is the client's alone.
+pub async fn static_body_server(body: Arc<Vec<u8>>, content_type: &str, announce: bool) -> String {
+    let content_type = content_type.to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (body, content_type) = (body.clone(), content_type.clone());
+            tokio::spawn(async move {
+                let mut head = [0u8; 8192];
+                let _ = stream.read(&mut head).await;
+                let framing = if announce {
+                    format!("content-length: {}", body.len())
+                } else {
+                    "transfer-encoding: chunked".to_owned()
+                };
+                let head =
+                    format!("HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\n{framing}\r\n\r\n");
+                let _ = stream.write_all(head.as_bytes()).await;
+                if announce {
+                    let _ = stream.write_all(&body).await;
+                } else {
+                    for chunk in body.chunks(64 * 1024) {
+                        let size = format!("{:x}\r\n", chunk.len());
+                        let _ = stream.write_all(size.as_bytes()).await;
+                        let _ = stream.write_all(chunk).await;
+                        let _ = stream.write_all(b"\r\n").await;
+                    }
+                    let _ = stream.write_all(b"0\r\n\r\n").await;
+                }
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    url
+}

@@ -1,11 +1,12 @@
 //! Decoding a realistic 1,000-row page: generated types vs. hand-written
-//! structs vs. `serde_json::Value`.
+//! structs vs. `serde_json::Value`; and a 1,000-message transcript page,
+//! generated vs. hand-written.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use ultravox_client::types::PaginatedScheduledCallList;
+use ultravox_client::types::{PaginatedMessageList, PaginatedScheduledCallList};
 
 use crate::{Timings, handwritten, in_alternating_rounds};
 
@@ -51,4 +52,42 @@ pub fn bench(c: &mut Criterion, timings: &Timings) -> usize {
     );
     group.finish();
     body.len()
+}
+
+/// A 1,000-message transcript page: generated types vs. hand-written structs.
+pub fn transcript(c: &mut Criterion, timings: &Timings) {
+    let body = serde_json::to_vec(&support::samples::realistic_transcript(1_000)).unwrap();
+    let generated: PaginatedMessageList = serde_json::from_slice(&body).unwrap();
+    let handwritten: handwritten::MessagePage = serde_json::from_slice(&body).unwrap();
+    assert_eq!(generated.results.len(), handwritten.results.len());
+    assert_eq!(generated.results.len(), 1_000);
+
+    let mut group = c.benchmark_group("decode_1000_messages");
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(2));
+    in_alternating_rounds(
+        crate::ROUNDS,
+        ["transcript_generated", "transcript_handwritten"],
+        |id, name| {
+            let decode: fn(&[u8]) = match id {
+                "transcript_generated" => |body| {
+                    black_box(serde_json::from_slice::<PaginatedMessageList>(body).unwrap());
+                },
+                _ => |body| {
+                    black_box(serde_json::from_slice::<handwritten::MessagePage>(body).unwrap());
+                },
+            };
+            group.bench_function(name, |b| {
+                b.iter_custom(|iters| {
+                    let started = Instant::now();
+                    for _ in 0..iters {
+                        decode(black_box(&body));
+                    }
+                    timings.record(name, started.elapsed(), iters)
+                })
+            });
+        },
+    );
+    group.finish();
 }

@@ -93,3 +93,57 @@ pub struct SipOutgoing {
     pub username: Option<String>,
     pub password: Option<String>,
 }
+
+/// A transcript page, as a user would write it for `GET /api/calls/{id}/messages`.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+pub struct MessagePage {
+    pub next: Option<String>,
+    pub previous: Option<String>,
+    pub results: Vec<Message>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    MessageRoleUnspecified,
+    MessageRoleUser,
+    MessageRoleAgent,
+    MessageRoleToolCall,
+    MessageRoleToolResult,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MessageMedium {
+    MessageMediumUnspecified,
+    MessageMediumVoice,
+    MessageMediumText,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct Message {
+    pub role: Option<Role>,
+    pub text: Option<String>,
+    pub medium: Option<MessageMedium>,
+    pub call_stage_id: Option<String>,
+    pub call_stage_message_index: Option<i32>,
+    pub invocation_id: Option<String>,
+    pub tool_name: Option<String>,
+    pub error_details: Option<String>,
+    pub timespan: Option<Timespan>,
+    pub wall_clock_timespan: Option<Timespan>,
+    #[serde(default)]
+    pub call_state: serde_json::Map<String, Value>,
+    #[serde(default)]
+    pub metadata: serde_json::Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+pub struct Timespan {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}

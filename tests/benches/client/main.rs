@@ -1,8 +1,9 @@
 //! Generated client vs. hand-written code, measured in one run so the
 //! ratios hold on a noisy machine: `cargo bench -p ultravox-client-tests --bench client`
-//! (decode, one request, a 100k-row stream, verifying a webhook).
+//! (decode, one request, a 100k-row stream, a 200 MB download, verifying a webhook).
 
 mod decode;
+mod download;
 mod handwritten;
 mod request;
 mod stream;
@@ -72,8 +73,10 @@ fn main() {
     let timings = Timings::default();
     let mut criterion = Criterion::default().configure_from_args();
     let decode_bytes = decode::bench(&mut criterion, &timings);
+    decode::transcript(&mut criterion, &timings);
     request::bench(&mut criterion, &timings);
     stream::bench(&mut criterion, &timings);
+    download::bench(&mut criterion, &timings);
     webhook::bench(&mut criterion, &timings);
     criterion.final_summary();
 
@@ -103,6 +106,15 @@ fn main() {
             )
         },
     );
+    let transcript =
+        ["transcript_generated", "transcript_handwritten"].map(|id| timings.rounds(id));
+    report(
+        "decode 1,000 messages",
+        &transcript[0],
+        &transcript[1],
+        "hand-written structs",
+        Some(1.05),
+    );
     let request = ["generated_client", "raw_reqwest"].map(|id| timings.rounds(id));
     report(
         "one request",
@@ -124,6 +136,18 @@ fn main() {
     );
     print_each(&["generated_stream", "raw_reqwest_loop"], &stream, |ns| {
         format!("{:>7.0} rows/s", stream::ROWS as f64 / ns * 1e9)
+    });
+    let download = ["download_to", "raw_reqwest_chunks"].map(|id| timings.rounds(id));
+    // Time against time: at most 1 / 0.95 is at least 0.95x the speed.
+    report(
+        "download 200 MB",
+        &download[0],
+        &download[1],
+        "raw reqwest chunks",
+        Some(1.0 / 0.95),
+    );
+    print_each(&["download_to", "raw_reqwest_chunks"], &download, |ns| {
+        format!("{:>7.0} MB/s", download::BYTES as f64 / ns * 1e3)
     });
     let webhook = ["verify", "bare_hmac"].map(|id| timings.rounds(id));
     report(
