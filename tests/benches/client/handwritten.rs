@@ -103,22 +103,29 @@ pub struct MessagePage {
     pub results: Vec<Message>,
 }
 
+/// The roles and media as the API spells them (`MESSAGE_ROLE_USER`).
 #[derive(Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
-    MessageRoleUnspecified,
-    MessageRoleUser,
-    MessageRoleAgent,
-    MessageRoleToolCall,
-    MessageRoleToolResult,
+    #[serde(rename = "MESSAGE_ROLE_UNSPECIFIED")]
+    Unspecified,
+    #[serde(rename = "MESSAGE_ROLE_USER")]
+    User,
+    #[serde(rename = "MESSAGE_ROLE_AGENT")]
+    Agent,
+    #[serde(rename = "MESSAGE_ROLE_TOOL_CALL")]
+    ToolCall,
+    #[serde(rename = "MESSAGE_ROLE_TOOL_RESULT")]
+    ToolResult,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MessageMedium {
-    MessageMediumUnspecified,
-    MessageMediumVoice,
-    MessageMediumText,
+    #[serde(rename = "MESSAGE_MEDIUM_UNSPECIFIED")]
+    Unspecified,
+    #[serde(rename = "MESSAGE_MEDIUM_VOICE")]
+    Voice,
+    #[serde(rename = "MESSAGE_MEDIUM_TEXT")]
+    Text,
 }
 
 #[derive(Deserialize)]
