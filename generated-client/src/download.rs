@@ -209,7 +209,14 @@ impl<Op: Download> Body<'_, Op> {
         tracing::debug!(received = self.received, failure = %failure, "resuming the download");
         self.resumes += 1;
         self.chunks = None;
-        self.start().await
+        // The resumed request counts against the first one's deadline.
+        match self.deadline {
+            Some((deadline, _)) => match tokio::time::timeout_at(deadline, self.start()).await {
+                Ok(piece) => piece,
+                Err(_) => Err(self.timed_out()),
+            },
+            None => self.start().await,
+        }
     }
 
     /// Sends the request (from the next byte, when resuming).

@@ -148,7 +148,8 @@ pub enum ErrorKind {
     /// A download's redirect that was not followed: only the `302` its
     /// operation documents is, to an `https://` URL, for a few hops.
     RedirectRefused {
-        /// The `Location` it pointed to (as sent; a query is not shown).
+        /// The `Location` it pointed to, without its query or fragment (a
+        /// storage URL's query is its signature).
         location: String,
         /// Why it was not followed.
         reason: String,
@@ -587,7 +588,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::RedirectRefused { location, reason } => write!(
                 f,
                 "redirect to {} not followed: {}",
-                one_line(location.split(['?', '#']).next().unwrap_or_default(), 200),
+                one_line(location, 200),
                 one_line(reason, 200)
             ),
             ErrorKind::Incomplete {

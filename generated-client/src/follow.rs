@@ -39,9 +39,15 @@ pub(crate) async fn to_the_body(
         let Some(location) = location else {
             break; // no target: the caller gets the redirect as an error
         };
+        // A storage URL's query is its signature: kept out of errors.
+        let shown = location
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         let refused = |reason| {
             Failure::Client(ClientFailure::RedirectRefused {
-                location: location.clone(),
+                location: shown.clone(),
                 reason,
             })
         };

@@ -107,7 +107,9 @@ pub trait Listing: Operation {
 /// type that is not JSON (a call's recording, `audio/wav`).
 /// [`Request::download_to`](crate::Request::download_to) and
 /// [`Request::byte_stream`](crate::Request::byte_stream) read it as it
-/// arrives; `.send()` hands back progenitor's unread stream.
+/// arrives and follow the documented redirect; `.send()` reads it whole
+/// (within [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes))
+/// and follows no redirect, as for any operation.
 pub trait Download: Operation<Response = progenitor_client::ByteStream> {
     /// Whether the spec documents a `302` to where the body is stored,
     /// which a download follows (to `https://` only, without the API key).

@@ -577,3 +577,78 @@ fn a_renamed_type_keeps_its_old_name_as_a_deprecated_alias() {
     );
     scratch.assert_ok(&["codegen", "--check"]);
 }
+
+/// The operations after a batch are reviewed as the batch family is: a
+/// property the vendor adds to a transcript message, and a filter added to
+/// a call's event log, are listed by the report as additive.
+#[test]
+fn the_calls_family_is_reported_like_the_batch_family() {
+    let scratch = Scratch::like_the_repository(&data(NEWER));
+    let mut document: Value = serde_saphyr::from_str(&data(NEWER)).unwrap();
+    document["components"]["schemas"]["ultravox.v1.Message"]["properties"]["sentiment"] =
+        serde_json::json!({ "type": "string", "description": "How the turn sounded." });
+    document["paths"]["/api/calls/{call_id}/events"]["get"]["parameters"]
+        .as_array_mut()
+        .expect("the event log has parameters")
+        .push(serde_json::json!({
+            "in": "query",
+            "name": "since",
+            "schema": { "type": "string", "format": "date-time" },
+        }));
+    let from = scratch.write(
+        "download.json",
+        &serde_json::to_string_pretty(&document).unwrap(),
+    );
+    let report = scratch.assert_ok(&["sync", "--from", from.to_str().unwrap(), "--no-build-check"]);
+
+    assert!(
+        report.contains("(`ultravox.v1.Message.sentiment`): optional property added"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "- `GET /api/calls/{call_id}/events query parameter since`: optional parameter added"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("0 breaking"), "{report}");
+    let generated = scratch.read("generated-client/src/generated.rs");
+    assert!(generated.contains("pub sentiment: ::std::option::Option<::std::string::String>"));
+}
+
+/// A download relies on its response's media type and on the `302` it
+/// follows: a change to either is reported as breaking, even with no
+/// schema to compare.
+#[test]
+fn a_downloads_media_type_and_redirect_are_reviewed() {
+    let scratch = Scratch::like_the_repository(&data(NEWER));
+    let mut document: Value = serde_saphyr::from_str(&data(NEWER)).unwrap();
+    let responses = &mut document["paths"]["/api/calls/{call_id}/recording"]["get"]["responses"];
+    let ok = responses["200"]["content"]
+        .as_object_mut()
+        .expect("the recording has content");
+    let schema = ok.remove("audio/wav").expect("the recording is audio/wav");
+    ok.insert("audio/mpeg".to_owned(), schema);
+    responses.as_object_mut().unwrap().remove("302");
+    let from = scratch.write(
+        "download.json",
+        &serde_json::to_string_pretty(&document).unwrap(),
+    );
+    let report = scratch.assert_ok(&["sync", "--from", from.to_str().unwrap(), "--no-build-check"]);
+
+    assert!(
+        report.contains(
+            "- `GET /api/calls/{call_id}/recording 200 response`: media type changes from `audio/wav` to `audio/mpeg`"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "- `GET /api/calls/{call_id}/recording 302 response`: response no longer documented"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("2 breaking"), "{report}");
+    let generated = scratch.read("generated-client/src/generated.rs");
+    assert!(generated.contains("const FOLLOWS_REDIRECT: bool = false;"));
+}

@@ -243,12 +243,61 @@ impl Report {
             if let (Some(a), Some(b)) = (response(previous), response(operation)) {
                 self.compare_schema(&format!("{key} 200 response"), &a, &b, true);
             }
+            self.compare_responses(key, previous, operation);
         }
         for key in old.keys().filter(|key| !new.contains_key(*key)) {
             self.push(
                 Impact::Breaking,
                 key.clone(),
                 "operation removed".to_owned(),
+            );
+        }
+    }
+
+    /// The documented statuses and the media types of the success
+    /// responses: what a download relies on (its body's type, the `302` it
+    /// follows) as much as a JSON response's schema.
+    fn compare_responses(&mut self, operation: &str, before: &Value, after: &Value) {
+        let statuses = |op: &Value| -> BTreeMap<String, Vec<String>> {
+            op.get("responses")
+                .and_then(Value::as_object)
+                .map(|responses| {
+                    responses
+                        .iter()
+                        .map(|(status, response)| {
+                            let media = response
+                                .get("content")
+                                .and_then(Value::as_object)
+                                .map(|content| content.keys().cloned().collect())
+                                .unwrap_or_default();
+                            (status.clone(), media)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (old, new) = (statuses(before), statuses(after));
+        for (status, media) in &new {
+            let at = format!("{operation} {status} response");
+            match old.get(status) {
+                None => self.push(Impact::Additive, at, "response documented".to_owned()),
+                Some(previous) if previous != media && status.starts_with('2') => self.push(
+                    Impact::Breaking,
+                    at,
+                    format!(
+                        "media type changes from {} to {}",
+                        media_list(previous),
+                        media_list(media)
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        for status in old.keys().filter(|status| !new.contains_key(*status)) {
+            self.push(
+                Impact::Breaking,
+                format!("{operation} {status} response"),
+                "response no longer documented".to_owned(),
             );
         }
     }
@@ -828,6 +877,16 @@ fn show_type(schema: &Value) -> String {
     match schema.get("$ref").and_then(Value::as_str) {
         Some(reference) => code(reference.rsplit('/').next().unwrap_or(reference)),
         None => show(schema.get("type").cloned()),
+    }
+}
+
+/// Media types as a report names them (each through the Markdown
+/// encoder: they are the vendor's text): `audio/wav`, or none.
+fn media_list(media: &[String]) -> String {
+    if media.is_empty() {
+        "none".to_owned()
+    } else {
+        media.iter().map(|m| code(m)).collect::<Vec<_>>().join(", ")
     }
 }
 

@@ -79,6 +79,21 @@ impl Scratch {
         Self { dir }
     }
 
+    /// A scratch project exposing what the repository exposes (its
+    /// operations, overlay and client manifest), generated from `upstream`.
+    pub fn like_the_repository(upstream: &str) -> Self {
+        let scratch = Self::new(upstream);
+        for relative in [
+            "openapi/operations.yaml",
+            "openapi/overlay.yaml",
+            "generated-client/Cargo.toml",
+        ] {
+            std::fs::copy(workspace().join(relative), scratch.path(relative)).unwrap();
+        }
+        scratch.assert_ok(&["codegen"]);
+        scratch
+    }
+
     /// A scratch project already generated from `upstream`.
     pub fn generated(upstream: &str) -> Self {
         let scratch = Self::new(upstream);
