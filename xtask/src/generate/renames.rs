@@ -18,20 +18,18 @@ use quote::{ToTokens, format_ident};
 /// The renames from `previous` to `new` (the items of the `types`
 /// module): `(old, new)`, by old name.
 pub fn detect(previous: &[syn::Item], new: &[syn::Item]) -> BTreeMap<String, String> {
-    let old_types = definitions(previous);
-    let new_types = definitions(new);
+    // Only the types on one side alone can be renamed: their shapes alone
+    // are worth rendering.
+    let (old_names, new_names) = (names(previous), names(new));
+    let old_types = definitions(previous, |name| !new_names.contains(name));
+    let new_types = definitions(new, |name| !old_names.contains(name));
     let mut by_shape: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (name, shape) in &new_types {
-        if !old_types.contains_key(name) {
-            by_shape.entry(shape).or_default().push(name);
-        }
+        by_shape.entry(shape).or_default().push(name);
     }
     // Several old types may become one (two identical newtypes merged).
     let mut renames = BTreeMap::new();
     for (name, shape) in &old_types {
-        if new_types.contains_key(name) {
-            continue;
-        }
         if let Some([only]) = by_shape.get(shape.as_str()).map(Vec::as_slice) {
             renames.insert(name.clone(), (*only).to_owned());
         }
@@ -69,7 +67,7 @@ pub fn resolve(
     renames: &BTreeMap<String, String>,
     new: &[syn::Item],
 ) -> BTreeMap<String, String> {
-    let present: BTreeSet<String> = definitions(new).into_keys().collect();
+    let present = names(new);
     carried
         .iter()
         .chain(renames)
@@ -84,8 +82,8 @@ pub fn resolve(
 /// Adds `aliases` to the `types` module `types` (and to its `builder`
 /// module where the target has a builder).
 pub fn add(types: &mut Vec<syn::Item>, aliases: &BTreeMap<String, String>) {
-    let builders: BTreeSet<String> = crate::generate::syn_modules::items(types, "builder")
-        .map(|items| definitions(items).into_keys().collect())
+    let builders = crate::generate::syn_modules::items(types, "builder")
+        .map(names)
         .unwrap_or_default();
     let mut builder_aliases = Vec::new();
     for (old, new) in aliases {
@@ -111,14 +109,31 @@ pub fn add(types: &mut Vec<syn::Item>, aliases: &BTreeMap<String, String>) {
     }
 }
 
-/// Each struct and enum of `items` by name, with its definition as
-/// tokens: its name and its docs left out.
-fn definitions(items: &[syn::Item]) -> BTreeMap<String, String> {
+/// The names of the structs and enums of `items`.
+fn names(items: &[syn::Item]) -> BTreeSet<String> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(item) => Some(item.ident.to_string()),
+            syn::Item::Enum(item) => Some(item.ident.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Each struct and enum of `items` whose name `wanted` accepts, by name,
+/// with its definition as tokens: its name and its docs left out.
+fn definitions(items: &[syn::Item], wanted: impl Fn(&str) -> bool) -> BTreeMap<String, String> {
     let placeholder = format_ident!("Renamed");
     let undocumented =
         |attrs: &mut Vec<syn::Attribute>| attrs.retain(|attr| !attr.path().is_ident("doc"));
     items
         .iter()
+        .filter(|item| match item {
+            syn::Item::Struct(item) => wanted(&item.ident.to_string()),
+            syn::Item::Enum(item) => wanted(&item.ident.to_string()),
+            _ => false,
+        })
         .filter_map(|item| {
             let mut item = item.clone();
             let name = match &mut item {

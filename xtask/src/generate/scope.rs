@@ -185,9 +185,11 @@ impl<'ast> Visit<'ast> for Used<'_> {
     fn visit_path(&mut self, path: &'ast syn::Path) {
         if path.leading_colon.is_none()
             && let Some(first) = path.segments.first()
-            && let Some(name) = self.candidates.iter().find(|name| first.ident == name)
         {
-            self.found.insert(name.clone());
+            let name = first.ident.to_string();
+            if self.candidates.contains(&name) {
+                self.found.insert(name);
+            }
         }
         syn::visit::visit_path(self, path);
     }

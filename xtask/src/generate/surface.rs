@@ -636,24 +636,23 @@ pub fn rename_mocks(file: &mut syn::File, operations: &[Operation]) {
     use syn::visit_mut::VisitMut;
 
     /// Every `<OperationId>When` / `<OperationId>Then` becomes
-    /// `<Name>When` / `<Name>Then`.
-    struct MockTypes<'o>(&'o [Operation]);
-    impl VisitMut for MockTypes<'_> {
+    /// `<Name>When` / `<Name>Then` (by the operationId's camel case).
+    struct MockTypes(std::collections::HashMap<String, String>);
+    impl VisitMut for MockTypes {
         fn visit_ident_mut(&mut self, ident: &mut syn::Ident) {
             let text = ident.to_string();
             for suffix in ["When", "Then"] {
-                let Some(stem) = text.strip_suffix(suffix) else {
-                    continue;
-                };
-                if let Some(operation) = self.0.iter().find(|o| o.id.to_upper_camel_case() == stem)
-                {
-                    let name = operation.name.to_upper_camel_case();
+                if let Some(name) = text.strip_suffix(suffix).and_then(|stem| self.0.get(stem)) {
                     *ident = format_ident!("{name}{suffix}");
                 }
             }
         }
     }
-    MockTypes(operations).visit_file_mut(file);
+    let names = operations
+        .iter()
+        .map(|o| (o.id.to_upper_camel_case(), o.name.to_upper_camel_case()))
+        .collect();
+    MockTypes(names).visit_file_mut(file);
 
     let rename = |ident: &mut syn::Ident| {
         if let Some(operation) = operations.iter().find(|o| *ident == o.id.to_snake_case()) {
