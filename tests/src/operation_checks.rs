@@ -339,6 +339,23 @@ where
     }
 }
 
+/// The generated response type against the vendor's document: a value
+/// with every property set, encoded, is valid against the spec's schema
+/// for the response (its names, types, enums and nullability agree).
+pub fn response_type_matches_the_spec<Op>()
+where
+    Op: Operation,
+    Op::Response: Sample,
+{
+    let sample = serde_json::to_value(sample::<Op::Response>()).unwrap();
+    let violations = crate::spec::schema_violations_of(Op::OPERATION_ID, &sample);
+    assert!(
+        violations.is_empty(),
+        "{}: the generated response disagrees with the spec: {violations:#?}",
+        Op::OPERATION_ID
+    );
+}
+
 /// Two pages of sample items, the first pointing at the second by its
 /// cursor: `.stream()` yields both pages' items, in two requests.
 pub async fn two_page_walk<Op>(request: fn(&Client) -> Request<'_, Op>)

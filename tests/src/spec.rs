@@ -367,9 +367,111 @@ pub fn schema_violations(instance: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Validates the shape of `instance` against the JSON success response of
+/// `operation_id` in the spec: property names, types, enums, nullability
+/// and what is required of a response (a `writeOnly` property never is).
+/// Value constraints (patterns, lengths, bounds) and formats are left out:
+/// the generated types keep what the API sends without enforcing them.
+/// One `instance path: message` line per violation.
+pub fn schema_violations_of(operation_id: &str, instance: &Value) -> Vec<String> {
+    let components = spec().get("components").cloned().unwrap_or_default();
+    let mut schema = json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "allOf": [response_schema_of(operation_id).clone()],
+        "components": openapi_to_json_schema(components),
+    });
+    as_a_response_shape(&mut schema);
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .should_validate_formats(false)
+        .build(&schema)
+        .unwrap_or_else(|err| {
+            panic!("{operation_id}: the response schema is not valid JSON Schema: {err}")
+        });
+    validator
+        .iter_errors(instance)
+        .map(|err| format!("{}: {err}", err.instance_path()))
+        .collect()
+}
+
+/// Keywords that constrain a value rather than shape it.
+const VALUE_CONSTRAINTS: [&str; 9] = [
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minItems",
+    "maxItems",
+];
+
+/// Drops the value constraints of every schema in `node`, and a
+/// `writeOnly` property from its object's `required` (a response never
+/// carries it). The maps of names (`properties`, `schemas`) are walked
+/// by their values, so a property named like a keyword stays.
+fn as_a_response_shape(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            for keyword in VALUE_CONSTRAINTS {
+                map.remove(keyword);
+            }
+            let write_only: Vec<String> = map
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|properties| {
+                    properties
+                        .iter()
+                        .filter(|(_, p)| p.get("writeOnly") == Some(&Value::Bool(true)))
+                        .map(|(name, _)| name.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(Value::Array(required)) = map.get_mut("required") {
+                required.retain(|name| !write_only.iter().any(|w| name == w.as_str()));
+            }
+            for (key, child) in map.iter_mut() {
+                match (key.as_str(), child) {
+                    ("properties" | "schemas", Value::Object(named)) => {
+                        named.values_mut().for_each(as_a_response_shape);
+                    }
+                    (_, child) => as_a_response_shape(child),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(as_a_response_shape),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_response_shape_keeps_names_and_drops_constraints() {
+        let mut schema = json!({
+            "required": ["secret", "name"],
+            "properties": {
+                "pattern": { "type": "string", "pattern": "^a$" },
+                "secret": { "type": "string", "writeOnly": true },
+                "name": { "type": "string", "maxLength": 3 },
+            }
+        });
+        as_a_response_shape(&mut schema);
+        assert_eq!(
+            schema,
+            json!({
+                "required": ["name"],
+                "properties": {
+                    "pattern": { "type": "string" },
+                    "secret": { "type": "string", "writeOnly": true },
+                    "name": { "type": "string" },
+                }
+            })
+        );
+    }
 
     #[test]
     fn nullable_enums_and_wrappers_admit_null() {

@@ -2,7 +2,8 @@
 
 //! One module per operation of `openapi/operations.yaml`: a round trip
 //! through its typed mock, an unknown value at every enum path of its
-//! response, a two-page walk for a listing, the spec's example
+//! response, its response type checked against the vendor's schema,
+//! a two-page walk for a listing, the spec's example
 //! where it has one, and for a binary body a download through the
 //! mock (see `tests/src/operation_checks.rs`).
 #[allow(unused_imports)]
@@ -35,6 +36,10 @@ mod list_batches {
     #[test]
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
+    }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
     }
     #[tokio::test]
     async fn two_page_walk() {
@@ -70,6 +75,10 @@ mod create_batch {
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
     }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
+    }
 }
 mod get_batch {
     use super::*;
@@ -93,6 +102,10 @@ mod get_batch {
     #[test]
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
+    }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
     }
 }
 mod update_batch {
@@ -123,6 +136,10 @@ mod update_batch {
     #[test]
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
+    }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
     }
 }
 mod delete_batch {
@@ -173,6 +190,10 @@ mod list_scheduled_calls {
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
     }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
+    }
     #[tokio::test]
     async fn two_page_walk() {
         check::two_page_walk(request).await;
@@ -206,6 +227,10 @@ mod list_created_calls {
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
     }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
+    }
     #[tokio::test]
     async fn two_page_walk() {
         check::two_page_walk(request).await;
@@ -234,6 +259,10 @@ mod get_call {
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
     }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
+    }
 }
 mod list_call_messages {
     use super::*;
@@ -257,6 +286,10 @@ mod list_call_messages {
     #[test]
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
+    }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
     }
     #[tokio::test]
     async fn two_page_walk() {
@@ -285,6 +318,10 @@ mod list_call_events {
     #[test]
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
+    }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
     }
     #[tokio::test]
     async fn two_page_walk() {
@@ -331,6 +368,10 @@ mod list_agent_calls {
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
     }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
+    }
     #[tokio::test]
     async fn two_page_walk() {
         check::two_page_walk(request).await;
@@ -358,6 +399,10 @@ mod list_webhooks {
     #[test]
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
+    }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
     }
     #[tokio::test]
     async fn two_page_walk() {
@@ -389,6 +434,10 @@ mod create_webhook {
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
     }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
+    }
 }
 mod get_webhook {
     use super::*;
@@ -412,6 +461,10 @@ mod get_webhook {
     #[test]
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
+    }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
     }
 }
 mod update_webhook {
@@ -442,6 +495,10 @@ mod update_webhook {
     #[test]
     fn unknown_enum_values_are_kept() {
         check::unknown_enum_values::<Op>();
+    }
+    #[test]
+    fn the_response_type_matches_the_spec() {
+        check::response_type_matches_the_spec::<Op>();
     }
 }
 mod delete_webhook {

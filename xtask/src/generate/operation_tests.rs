@@ -85,6 +85,20 @@ pub fn tokens(
                 }
             }
         });
+        let has_json_body = response_type(client, &marker).is_some_and(|ty| {
+            quote!(#ty)
+                .to_string()
+                .replace(' ', "")
+                .starts_with("types::")
+        });
+        let fidelity = has_json_body.then(|| {
+            quote! {
+                #[test]
+                fn the_response_type_matches_the_spec() {
+                    check::response_type_matches_the_spec::<Op>();
+                }
+            }
+        });
         let example = has_example(spec, &operation.id).then(|| {
             quote! {
                 #[test]
@@ -123,6 +137,8 @@ pub fn tokens(
                     check::unknown_enum_values::<Op>();
                 }
 
+                #fidelity
+
                 #listing
                 #example
             }
@@ -131,7 +147,8 @@ pub fn tokens(
     Ok(quote! {
         //! One module per operation of `openapi/operations.yaml`: a round trip
         //! through its typed mock, an unknown value at every enum path of its
-        //! response, a two-page walk for a listing, the spec's example
+        //! response, its response type checked against the vendor's schema,
+        //! a two-page walk for a listing, the spec's example
         //! where it has one, and for a binary body a download through the
         //! mock (see `tests/src/operation_checks.rs`).
 
