@@ -1,6 +1,6 @@
 //! A download's documented redirect: the `302` that points to where the
 //! body is stored (a signed storage URL on another host). It is followed
-//! only to `https://`, for at most [`MAX_HOPS`] hops, with a request built
+//! only to `https://`, for at most [`MAX_DOWNLOAD_REDIRECTS`] hops, with a request built
 //! afresh: no API key and no header the client adds for the API goes
 //! there (the storage URL carries its own signature). Any other redirect
 //! is left to the caller as an error, as for every call.
@@ -11,8 +11,10 @@ use reqwest::{Method, Request, Response, StatusCode, Url};
 use crate::call::DownloadCall;
 use crate::fetch::{self, ClientFailure, Failure, Limits, Outcome};
 
-/// How many redirects one download follows.
-pub(crate) const MAX_HOPS: usize = 3;
+/// How many redirects one download follows (the `302` its operation
+/// documents, to `https://` only); one more is
+/// [`ErrorKind::RedirectRefused`](crate::ErrorKind::RedirectRefused).
+pub const MAX_DOWNLOAD_REDIRECTS: usize = 3;
 
 /// Follows `outcome` (the answer to `sent_to`) to the body, when it is the
 /// documented `302`; then checks that a resumed download got the bytes it
@@ -51,8 +53,8 @@ pub(crate) async fn to_the_body(
                 reason,
             })
         };
-        if hops == MAX_HOPS {
-            return Err(refused("more redirects than a download follows (3)"));
+        if hops == MAX_DOWNLOAD_REDIRECTS {
+            return Err(refused("more redirects than a download follows"));
         }
         let target = at
             .join(&location)

@@ -218,6 +218,7 @@ pub use config::{API_KEY_VAR, BASE_URL_VAR, ClientBuilder, USER_AGENT};
 pub use cursor::Cursor;
 pub use download::{Downloaded, Progress};
 pub use error::{Error, ErrorKind, decode};
+pub use follow::MAX_DOWNLOAD_REDIRECTS;
 pub use generated::{API_KEY_HEADER, Client, DEFAULT_BASE_URL, operations, types};
 pub use open_enum::UnknownValue;
 pub use operation::{Download, Listing, Operation, Repeatable};

@@ -295,3 +295,27 @@ async fn another_redirect_status_keeps_todays_error_and_sends_no_key() {
     assert_eq!(location.as_deref(), Some(target.as_str()));
     assert!(storage.requests().is_empty());
 }
+
+#[tokio::test]
+async fn a_download_follows_a_few_redirects_and_no_more() {
+    // Storage that sends the download on to itself again and again.
+    let storage = ScriptedServer::start_https(vec![found("/elsewhere.wav?signature=s1g")]).await;
+    let api = ScriptedServer::start(vec![found(&format!("{}/r.wav", storage.base_url))]).await;
+
+    let err = client(&api)
+        .get_call_recording(CALL)
+        .download_to(&mut tokio::io::sink())
+        .await
+        .unwrap_err();
+
+    let ErrorKind::RedirectRefused { reason, .. } = err.kind() else {
+        panic!("{err}")
+    };
+    assert!(reason.contains("more redirects"), "{reason}");
+    assert_eq!(
+        storage.requests().len(),
+        ultravox_client::MAX_DOWNLOAD_REDIRECTS,
+        "each hop sent once, then it stopped"
+    );
+    assert!(storage.requests().iter().all(|r| !carries_the_key(r)));
+}
