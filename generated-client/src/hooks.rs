@@ -72,30 +72,14 @@ impl ClientHooks<ClientConfig> for Client {
             max_retries: limits.max_retries,
         });
         let http = config.http_for_this_runtime(self.client());
-        let attempt_timeout = request.timeout().copied();
-        let sent_to = request.url().clone();
         let call = async move {
-            let outcome = fetch::fetch(
-                http.clone(),
-                request,
-                limits.clone(),
-                options.download.is_some(),
-            )
-            .await?;
-            match options.download {
-                Some(download) => {
-                    crate::follow::to_the_body(
-                        &http,
-                        outcome,
-                        sent_to,
-                        download,
-                        &limits,
-                        attempt_timeout,
-                    )
-                    .await
-                }
-                None => Ok(outcome),
-            }
+            let Some(download) = options.download else {
+                return fetch::fetch(http, request, limits, false).await;
+            };
+            let (attempt_timeout, sent_to) = (request.timeout().copied(), request.url().clone());
+            let outcome = fetch::fetch(http.clone(), request, limits.clone(), true).await?;
+            crate::follow::to_the_body(&http, outcome, sent_to, download, &limits, attempt_timeout)
+                .await
         }
         .instrument(span);
         let call = async move {
