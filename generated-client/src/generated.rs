@@ -18729,7 +18729,7 @@ impl<'a> crate::Request<'a, operations::ListCallEvents> {
     {
         self.map_builder(|builder| builder.page_size(value))
     }
-    /// Sets `type_`.
+    /// If set, restricts returned events to those of the given type.
     pub fn type_<V>(self, value: V) -> Self
     where
         V: std::convert::TryInto<types::CallsEventsListType>,

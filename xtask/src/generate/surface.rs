@@ -590,10 +590,12 @@ fn forwarding_impl(facts: &Facts) -> TokenStream {
         }
         let method = &sig.ident;
         let name = method.to_string();
+        // A parameter named like a keyword (`type`) gets a method with a
+        // trailing `_` (`type_`).
         let described = parameters.iter().find(|p| {
             p["name"]
                 .as_str()
-                .is_some_and(|n| n.to_snake_case() == name)
+                .is_some_and(|n| n.to_snake_case() == name.trim_end_matches('_'))
         });
         let doc = match (name.as_str(), described) {
             ("body", _) => "The request's JSON body.".to_owned(),
