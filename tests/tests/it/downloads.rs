@@ -46,6 +46,23 @@ fn recording(body: &[u8]) -> Reply {
     Reply::raw(200, media_type(), body.to_vec())
 }
 
+/// An API that answers the recording with a `302` to `storage`.
+async fn api_sending_to(storage: &ScriptedServer) -> ScriptedServer {
+    ScriptedServer::start(vec![found(&format!("{}/r.wav", storage.base_url))]).await
+}
+
+/// Downloads the recording from `api` into memory, expecting a failure:
+/// the error, and what was written before it.
+async fn failed_download(api: &ScriptedServer) -> (ultravox_client::Error, Vec<u8>) {
+    let mut file = Vec::new();
+    let err = client(api)
+        .get_call_recording(CALL)
+        .download_to(&mut file)
+        .await
+        .unwrap_err();
+    (err, file)
+}
+
 fn carries_the_key(request: &Recorded) -> bool {
     request
         .headers
@@ -110,12 +127,7 @@ async fn a_redirect_to_plain_http_is_refused_and_gets_nothing() {
     let target = format!("{}/recordings/abc.wav?signature=s1g", elsewhere.base_url);
     let api = ScriptedServer::start(vec![found(&target)]).await;
 
-    let mut file = Vec::new();
-    let err = client(&api)
-        .get_call_recording(CALL)
-        .download_to(&mut file)
-        .await
-        .unwrap_err();
+    let (err, file) = failed_download(&api).await;
 
     let ErrorKind::RedirectRefused { location, reason } = err.kind() else {
         panic!("{err}")
@@ -148,14 +160,9 @@ async fn a_body_cut_short_is_an_error_never_a_short_file() {
         sent: body[..40_000].to_vec(),
     }])
     .await;
-    let api = ScriptedServer::start(vec![found(&format!("{}/r.wav", storage.base_url))]).await;
+    let api = api_sending_to(&storage).await;
 
-    let mut file = Vec::new();
-    let err = client(&api)
-        .get_call_recording(CALL)
-        .download_to(&mut file)
-        .await
-        .unwrap_err();
+    let (err, file) = failed_download(&api).await;
 
     let ErrorKind::Incomplete {
         received, expected, ..
@@ -189,7 +196,7 @@ async fn a_download_cut_short_resumes_with_range_where_it_stopped() {
         ),
     ])
     .await;
-    let api = ScriptedServer::start(vec![found(&format!("{}/r.wav", storage.base_url))]).await;
+    let api = api_sending_to(&storage).await;
 
     let chunks: Vec<_> = client(&api)
         .get_call_recording(CALL)
@@ -225,14 +232,9 @@ async fn a_server_that_ignores_range_means_starting_over() {
         recording(&body),
     ])
     .await;
-    let api = ScriptedServer::start(vec![found(&format!("{}/r.wav", storage.base_url))]).await;
+    let api = api_sending_to(&storage).await;
 
-    let mut file = Vec::new();
-    let err = client(&api)
-        .get_call_recording(CALL)
-        .download_to(&mut file)
-        .await
-        .unwrap_err();
+    let (err, file) = failed_download(&api).await;
 
     assert!(
         matches!(
@@ -300,7 +302,7 @@ async fn another_redirect_status_keeps_todays_error_and_sends_no_key() {
 async fn a_download_follows_a_few_redirects_and_no_more() {
     // Storage that sends the download on to itself again and again.
     let storage = ScriptedServer::start_https(vec![found("/elsewhere.wav?signature=s1g")]).await;
-    let api = ScriptedServer::start(vec![found(&format!("{}/r.wav", storage.base_url))]).await;
+    let api = api_sending_to(&storage).await;
 
     let err = client(&api)
         .get_call_recording(CALL)

@@ -573,7 +573,7 @@ fn a_body_that_does_not_decode_is_named_as_the_request_body() {
 
 /// The headers of `body` sent at `timestamp`, signed with `secret` as
 /// Ultravox signs (HMAC-SHA256 of the body, then the timestamp).
-fn signed(secret: &str, body: &[u8], timestamp: &str) -> HeaderMap {
+pub(crate) fn signed(secret: &str, body: &[u8], timestamp: &str) -> HeaderMap {
     use hmac::Mac;
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
