@@ -393,10 +393,12 @@ async fn recording(client: &Client, call: Uuid, file: &Path) -> Result<String, S
     };
     std::fs::rename(&partial, file)
         .map_err(|err| format!("cannot move {} into place: {err}", partial.display()))?;
-    let kind = downloaded
-        .content_type
-        .as_deref()
-        .unwrap_or("no content type");
+    // The server's header, escaped for the terminal (`Debug` quotes it and
+    // escapes control characters).
+    let kind = match &downloaded.content_type {
+        Some(kind) => format!("{kind:?}"),
+        None => "no content type".to_owned(),
+    };
     Ok(format!(
         "wrote {} bytes ({kind}) to {}",
         downloaded.bytes,

@@ -187,6 +187,8 @@ impl<Op: Download> Body<'_, Op> {
                 }
             },
             Some(Err(err)) => {
+                // The URL may be a signed storage URL: kept out of errors.
+                let err = err.without_url();
                 if !crate::retry::is_retried(crate::retry::class_of_transport(&err), true) {
                     return Err(
                         Error::from(ErrorKind::from_transport(err)).in_operation(Op::NAME, true)

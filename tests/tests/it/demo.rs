@@ -359,7 +359,13 @@ async fn the_demo_goes_from_the_batch_to_each_calls_results() {
     assert_eq!(summary.unwrap(), format!("call {call_id}"));
     assert_eq!(shown, created[..1], "the call shown is the one created");
 
-    let (summary, transcript) = run(&["--demo", "transcript", "--mode", "IN_CALL"], &[]).await;
+    // A mode of the spec's, in another case than the spec's.
+    let mode = ultravox_client::types::CallsMessagesListMode::KNOWN
+        .last()
+        .unwrap()
+        .as_str()
+        .to_uppercase();
+    let (summary, transcript) = run(&["--demo", "transcript", "--mode", &mode], &[]).await;
     assert_eq!(
         summary.unwrap(),
         format!("listed {} messages from 2 page(s)", transcript.len())
