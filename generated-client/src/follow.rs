@@ -68,10 +68,7 @@ pub(crate) async fn to_the_body(
         let mut request = Request::new(Method::GET, target.clone());
         *request.timeout_mut() = attempt_timeout;
         if let Some(from) = download.from {
-            let range = format!("bytes={from}-");
-            request
-                .headers_mut()
-                .insert(RANGE, range.parse().expect("digits are a header value"));
+            ask_from(&mut request, from);
         }
         outcome = fetch::fetch(http.clone(), request, limits.clone(), true).await?;
         at = target;
@@ -82,6 +79,14 @@ pub(crate) async fn to_the_body(
         }
         (_, outcome) => Ok(outcome),
     }
+}
+
+/// Asks for the body from byte `from` on (`Range: bytes={from}-`).
+pub(crate) fn ask_from(request: &mut Request, from: u64) {
+    let range = format!("bytes={from}-");
+    request
+        .headers_mut()
+        .insert(RANGE, range.parse().expect("digits are a header value"));
 }
 
 /// A response to `Range: bytes={from}-`: a `206` whose `Content-Range`

@@ -34,8 +34,7 @@ impl ClientHooks<ClientConfig> for Client {
             *request.timeout_mut() = Some(timeout);
         }
         if let Some(from) = options.download.and_then(|download| download.from) {
-            let range = format!("bytes={from}-");
-            headers_range(request, &range);
+            crate::follow::ask_from(request, from);
         }
         call::prepare(request.url_mut());
         match crate::cursor::refusal(request.url()) {
@@ -116,13 +115,6 @@ impl ClientHooks<ClientConfig> for Client {
             Err(Failure::Client(failure)) => Ok(failure.into_response()),
         }
     }
-}
-
-fn headers_range(request: &mut Request, range: &str) {
-    request.headers_mut().insert(
-        reqwest::header::RANGE,
-        range.parse().expect("digits are a header value"),
-    );
 }
 
 /// Polls `call` as long as it is polled on the tokio runtime it started

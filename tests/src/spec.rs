@@ -275,10 +275,16 @@ pub fn response_json_schema() -> Value {
 
 /// [`response_json_schema`] of `spec` (the derived spec, or a changed copy).
 pub fn response_json_schema_of(spec: &Value) -> Value {
+    json_schema_in(spec, &operation_200_in(spec)["schema"])
+}
+
+/// `schema` of `spec` as a JSON Schema document (draft 7), with the
+/// components it may refer to.
+fn json_schema_in(spec: &Value, schema: &Value) -> Value {
     let components = spec.get("components").cloned().unwrap_or_default();
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
-        "allOf": [operation_200_in(spec)["schema"].clone()],
+        "allOf": [schema.clone()],
         "components": openapi_to_json_schema(components),
     })
 }
@@ -374,12 +380,7 @@ pub fn schema_violations(instance: &Value) -> Vec<String> {
 /// the generated types keep what the API sends without enforcing them.
 /// One `instance path: message` line per violation.
 pub fn schema_violations_of(operation_id: &str, instance: &Value) -> Vec<String> {
-    let components = spec().get("components").cloned().unwrap_or_default();
-    let mut schema = json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "allOf": [response_schema_of(operation_id).clone()],
-        "components": openapi_to_json_schema(components),
-    });
+    let mut schema = json_schema_in(spec(), response_schema_of(operation_id));
     as_a_response_shape(&mut schema);
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft7)

@@ -14,12 +14,7 @@ use crate::generate::syn_modules;
 /// The media type of `operation_id`'s first success response, when it is
 /// not JSON.
 fn binary_media_type(spec: &Value, operation_id: &str) -> Option<String> {
-    let operation = spec["paths"]
-        .as_object()?
-        .values()
-        .filter_map(Value::as_object)
-        .flat_map(|item| item.values())
-        .find(|operation| operation["operationId"] == operation_id)?;
+    let (_, _, operation) = crate::generate::surface::find(spec, operation_id).ok()?;
     let (_, success) = operation["responses"]
         .as_object()?
         .iter()

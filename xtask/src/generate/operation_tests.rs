@@ -35,12 +35,12 @@ pub fn tokens(
 
         // Checks that decode the response apply to a JSON (or empty) one
         // with a success status; a byte stream or a redirect gets none.
-        let decodable = response_type(client, &marker).is_some_and(|ty| {
-            let ty = quote!(#ty).to_string().replace(' ', "");
-            ty == "()" || ty.starts_with("types::")
-        });
-        let is_download = response_type(client, &marker)
-            .is_some_and(|ty| quote!(#ty).to_string().replace(' ', "") == "ByteStream");
+        let response = response_type(client, &marker)
+            .map(|ty| quote!(#ty).to_string().replace(' ', ""))
+            .unwrap_or_default();
+        let has_json_body = response.starts_with("types::");
+        let decodable = response == "()" || has_json_body;
+        let is_download = response == "ByteStream";
         if is_download && success_mock(mocks, &format!("{marker}Then")).is_some() {
             modules.push(quote! {
                 mod #module {
@@ -84,12 +84,6 @@ pub fn tokens(
                     check::two_page_walk(request).await;
                 }
             }
-        });
-        let has_json_body = response_type(client, &marker).is_some_and(|ty| {
-            quote!(#ty)
-                .to_string()
-                .replace(' ', "")
-                .starts_with("types::")
         });
         let fidelity = has_json_body.then(|| {
             quote! {

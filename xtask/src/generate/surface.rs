@@ -392,7 +392,7 @@ fn enum_argument(sig: &syn::Signature, enums: &[&syn::Ident]) -> Option<syn::Typ
 }
 
 /// The path, method and operation object of `operation_id`.
-fn find(spec: &Value, operation_id: &str) -> Result<(String, String, Value)> {
+pub fn find(spec: &Value, operation_id: &str) -> Result<(String, String, Value)> {
     for (path, item) in spec["paths"].as_object().into_iter().flatten() {
         for method in METHODS {
             if let Some(operation) = item.get(method)
