@@ -401,6 +401,26 @@ async fn the_demo_goes_from_the_batch_to_each_calls_results() {
     assert!(audio.starts_with(b"RIFF"));
     assert!(printed.is_empty(), "stdout stays clean");
     assert!(!dir.join("call.wav.part").exists());
+    // A download that fails leaves neither the file nor its `.part`.
+    let failed = dir.join("failed.wav");
+    let call_arg = call_id.as_str();
+    let (result, _) = run(
+        &[
+            "--max-retries",
+            "0",
+            "recording",
+            call_arg,
+            "-o",
+            failed.to_str().unwrap(),
+        ],
+        &[
+            (ultravox_client::API_KEY_VAR, "k"),
+            (ultravox_client::BASE_URL_VAR, "http://127.0.0.1:9"),
+        ],
+    )
+    .await;
+    assert!(result.unwrap_err().contains("cannot connect"));
+    assert!(!failed.exists() && !dir.join("failed.wav.part").exists());
 
     let results = dir.join("results");
     let results_arg = results.to_str().unwrap();
