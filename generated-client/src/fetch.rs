@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use backon::Retryable;
 use bytes::Bytes;
 use reqwest::header::{CONTENT_LENGTH, RETRY_AFTER};
-use reqwest::{Request, Response, StatusCode};
+use reqwest::{Request, Response, ResponseBuilderExt, StatusCode};
 
 use crate::retry::{self, RetryAfter, RetryPolicy};
 
@@ -224,9 +224,12 @@ async fn read(mut response: Response, limit: u64, strict: bool) -> Result<Fetche
     if strict && announced.is_some_and(|length| length > limit) {
         return Err(too_large(announced));
     }
+    // The URL carried over: without it, turning this back into a
+    // `reqwest::Response` parses a placeholder URL, per response.
     let mut builder = http::Response::builder()
         .status(response.status())
-        .version(response.version());
+        .version(response.version())
+        .url(response.url().clone());
     if let Some(headers) = builder.headers_mut() {
         *headers = std::mem::take(response.headers_mut());
     }

@@ -81,14 +81,17 @@ impl ClientHooks<ClientConfig> for Client {
                 .await
         }
         .instrument(span);
-        let call = async move {
+        // Boxed: the call's future is several KB, and progenitor's future
+        // holding this one is moved twice per request; a pointer is cheap
+        // to move, the whole future is not.
+        let call = Box::pin(async move {
             match operation_timeout {
                 Some(limit) => tokio::time::timeout(limit, call)
                     .await
                     .unwrap_or(Err(Failure::Client(ClientFailure::OperationTimeout(limit)))),
                 None => call.await,
             }
-        };
+        });
         let outcome = if options.detached {
             match on_the_runtime_it_started_on(AbortOnDrop(tokio::spawn(call))).await {
                 Ok(Ok(outcome)) => outcome,
