@@ -462,8 +462,12 @@ pub async fn static_body_server(body: Arc<Vec<u8>>, content_type: &str, announce
                 } else {
                     "transfer-encoding: chunked".to_owned()
                 };
-                let head =
-                    format!("HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\n{framing}\r\n\r\n");
+                // The connection is closed after the body: said, so that a
+                // client never sends its next request down a closed socket.
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\n{framing}\r\n\
+                     connection: close\r\n\r\n"
+                );
                 let _ = stream.write_all(head.as_bytes()).await;
                 if announce {
                     let _ = stream.write_all(&body).await;

@@ -134,9 +134,18 @@ fn main() {
         "raw reqwest loop",
         Some(1.05),
     );
-    print_each(&["generated_stream", "raw_reqwest_loop"], &stream, |ns| {
-        format!("{:>7.0} rows/s", stream::ROWS as f64 / ns * 1e9)
-    });
+    report(
+        "stream, read-ahead off",
+        &timings.rounds("stream_no_read_ahead"),
+        &stream[1],
+        "raw reqwest loop",
+        None,
+    );
+    print_each(
+        &stream::WALKS,
+        &stream::WALKS.map(|id| timings.rounds(id)),
+        |ns| format!("{:>7.0} rows/s", stream::ROWS as f64 / ns * 1e9),
+    );
     let download = ["download_to", "raw_reqwest_chunks"].map(|id| timings.rounds(id));
     // Time against time: at most 1 / 0.95 is at least 0.95x the speed.
     report(

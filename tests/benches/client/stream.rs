@@ -1,73 +1,92 @@
 //! 100,000 rows over 1,000 pages from loopback: the pagination stream vs. a
 //! raw reqwest loop that follows the same cursors.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput};
+use criterion::{Criterion, SamplingMode, Throughput};
 use futures_util::TryStreamExt;
 use support::samples::ids::{AGENT, API_KEY, BATCH};
 use ultravox_client::API_KEY_HEADER;
 use ultravox_client::types::{PaginatedScheduledCallList, ScheduledCall};
 
-use crate::{Timings, in_alternating_rounds};
+use crate::Timings;
 
 pub const PAGES: usize = 1_000;
 pub const ROWS_PER_PAGE: usize = 100;
 pub const ROWS: usize = PAGES * ROWS_PER_PAGE;
 
-/// More rounds than the other comparisons: a walk shares two cores with
-/// its loopback server, so single rounds differ by up to 10 % either way,
-/// and the median of 11 rounds by much less.
-const ROUNDS: usize = 11;
+/// Walks of each kind. A walk shares two cores with its loopback server,
+/// and the machine drifts by more than the difference measured over the
+/// seconds a block of walks takes; so the walks are measured in groups of
+/// one of each kind, back to back in alternating order, and each
+/// group gives one ratio.
+const GROUPS: usize = 30;
+
+/// The walks compared, as they are named in [`Timings`].
+pub const WALKS: [&str; 3] = [
+    "generated_stream",
+    "raw_reqwest_loop",
+    "stream_no_read_ahead",
+];
 
 pub fn bench(c: &mut Criterion, timings: &Timings) {
+    // The server on a runtime of its own, as the API is elsewhere: its
+    // tasks do not queue on the walks' worker threads.
+    let server_runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = server_runtime.block_on(support::server::paged_server(PAGES, ROWS_PER_PAGE));
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(support::server::paged_server(PAGES, ROWS_PER_PAGE));
     let http = reqwest::Client::new();
     let client = crate::client_for(&server.base_url, &http);
     let url = format!("{}{}", server.base_url, support::samples::calls_path());
 
     let mut group = c.benchmark_group("stream_100k_rows");
-    group.throughput(Throughput::Elements(ROWS as u64));
-    group.sample_size(10);
-    group.warm_up_time(Duration::from_millis(500));
-    group.measurement_time(Duration::from_secs(1));
-    in_alternating_rounds(
-        ROUNDS,
-        ["generated_stream", "raw_reqwest_loop"],
-        |id, name| {
-            let generated = id == "generated_stream";
-            group.bench_function(name, |b| {
-                b.to_async(&runtime).iter_custom(|iters| {
-                    let (client, http, url, name) = (&client, &http, &url, name);
-                    async move {
-                        let started = Instant::now();
-                        for _ in 0..iters {
-                            let rows = if generated {
-                                generated_stream(client).await
-                            } else {
-                                raw_reqwest_loop(http, url).await
-                            };
-                            assert_eq!(rows, ROWS);
-                        }
-                        timings.record(name, started.elapsed(), iters)
+    group.throughput(Throughput::Elements(3 * ROWS as u64));
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(GROUPS);
+    group.warm_up_time(Duration::from_millis(1));
+    // Room for one group per sample; criterion runs GROUPS samples whatever it is.
+    group.measurement_time(Duration::from_secs(40));
+    let next_group = AtomicUsize::new(0);
+    group.bench_function("each_walk_once", |b| {
+        b.to_async(&runtime).iter_custom(|iters| {
+            let (client, http, url, next_group) = (&client, &http, &url, &next_group);
+            async move {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let round = next_group.fetch_add(1, Ordering::Relaxed);
+                    let mut order = WALKS;
+                    if round % 2 == 1 {
+                        order.reverse();
                     }
-                })
-            });
-        },
-    );
+                    for walk in order {
+                        let started = Instant::now();
+                        let rows = match walk {
+                            "generated_stream" => generated_stream(client, true).await,
+                            "stream_no_read_ahead" => generated_stream(client, false).await,
+                            _ => raw_reqwest_loop(http, url).await,
+                        };
+                        assert_eq!(rows, ROWS);
+                        total += timings.record(&format!("{walk}_r{round}"), started.elapsed(), 1);
+                    }
+                }
+                total
+            }
+        })
+    });
     group.finish();
     drop(server);
 }
 
-/// Both walks hand every row to [`take`], one at a time, by value: the
-/// same consumer on both sides.
-async fn generated_stream(client: &ultravox_client::Client) -> usize {
+/// Every walk hands every row to [`take`], one at a time, by value: the
+/// same consumer on every side.
+async fn generated_stream(client: &ultravox_client::Client, read_ahead: bool) -> usize {
     let mut rows = 0;
     let mut calls = std::pin::pin!(
         client
             .list_scheduled_calls(AGENT, BATCH)
             .page_size(ROWS_PER_PAGE as u32)
+            .read_ahead(read_ahead)
             .stream()
     );
     while let Some(call) = calls.try_next().await.unwrap() {
