@@ -93,7 +93,16 @@ impl ClientHooks<ClientConfig> for Client {
             }
         });
         let outcome = if options.detached {
-            match on_the_runtime_it_started_on(AbortOnDrop(tokio::spawn(call))).await {
+            let task = AbortOnDrop(tokio::spawn(call));
+            let answered = async {
+                // The poll that starts a page fetched ahead comes while the
+                // caller still holds the page before it. It ends here, however
+                // quick the task was, so the response is decoded only when the
+                // caller asks for it: two decoded pages are never alive at once.
+                tokio::task::yield_now().await;
+                task.await
+            };
+            match on_the_runtime_it_started_on(answered).await {
                 Ok(Ok(outcome)) => outcome,
                 Ok(Err(join)) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
                 // Not aborted by us (the handle is alive): the runtime that
