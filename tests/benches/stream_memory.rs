@@ -60,13 +60,18 @@ const ROWS_PER_PAGE: usize = 100;
 /// Runs per figure; the worst is reported.
 const RUNS: usize = 3;
 
-/// Streams every row of a `pages`-page batch; returns (rows, peak heap growth).
-fn stream_pages(pages: usize, read_ahead: bool) -> (usize, usize) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+/// A fresh runtime for one measurement: two workers, as on the machine.
+fn two_workers() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// Streams every row of a `pages`-page batch; returns (rows, peak heap growth).
+fn stream_pages(pages: usize, read_ahead: bool) -> (usize, usize) {
+    let runtime = two_workers();
     runtime.block_on(async {
         let server = support::server::paged_server(pages, ROWS_PER_PAGE).await;
         let client = ultravox_client::Client::builder()
@@ -100,11 +105,7 @@ const LARGE_PAGE_ROWS: usize = 80_000;
 /// Fetches the large page once; returns (peak heap growth during the
 /// call, heap the decoded page holds).
 fn fetch_large_page(body: &Arc<Vec<u8>>, announce: bool) -> (usize, usize) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = two_workers();
     runtime.block_on(async {
         let url =
             support::server::static_body_server(body.clone(), "application/json", announce).await;
@@ -167,11 +168,7 @@ const RECORDING_BYTES: usize = 200 << 20;
 /// Downloads `body` once into a sink, with the client (`generated`) or a
 /// raw reqwest loop; returns the peak heap growth.
 fn download(body: &Arc<Vec<u8>>, generated: bool) -> usize {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = two_workers();
     runtime.block_on(async {
         let url = support::server::static_body_server(body.clone(), "audio/wav", true).await;
         let client = ultravox_client::Client::builder()

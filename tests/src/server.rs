@@ -3,6 +3,7 @@
 //! over plain TCP or HTTPS (a test certificate for `localhost`).
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -443,11 +444,11 @@ pub async fn paged_server_with(
         };
         // Sized once: the memory benchmarks count this server's heap too.
         let mut page = String::with_capacity(rows.len() + next.len() + 64);
-        page.push_str(&format!(
-            r#"{{"next":{next},"previous":null,"total":{total},"results":"#
-        ));
-        page.push_str(&rows);
-        page.push('}');
+        write!(
+            page,
+            r#"{{"next":{next},"previous":null,"total":{total},"results":{rows}}}"#
+        )
+        .expect("writing to a String cannot fail");
         page.into_bytes()
     })
     .await

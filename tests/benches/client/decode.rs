@@ -5,7 +5,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput};
 use ultravox_client::types::{PaginatedMessageList, PaginatedScheduledCallList};
 
 use crate::{Timings, handwritten, in_alternating_rounds};
@@ -39,15 +40,7 @@ pub fn bench(c: &mut Criterion, timings: &Timings) -> usize {
                     black_box(serde_json::from_slice::<serde_json::Value>(body).unwrap());
                 },
             };
-            group.bench_function(name, |b| {
-                b.iter_custom(|iters| {
-                    let started = Instant::now();
-                    for _ in 0..iters {
-                        decode(black_box(&body));
-                    }
-                    timings.record(name, started.elapsed(), iters)
-                })
-            });
+            time_decode(&mut group, timings, name, &body, decode);
         },
     );
     group.finish();
@@ -78,16 +71,27 @@ pub fn transcript(c: &mut Criterion, timings: &Timings) {
                     black_box(serde_json::from_slice::<handwritten::MessagePage>(body).unwrap());
                 },
             };
-            group.bench_function(name, |b| {
-                b.iter_custom(|iters| {
-                    let started = Instant::now();
-                    for _ in 0..iters {
-                        decode(black_box(&body));
-                    }
-                    timings.record(name, started.elapsed(), iters)
-                })
-            });
+            time_decode(&mut group, timings, name, &body, decode);
         },
     );
     group.finish();
+}
+
+/// Times `decode` of `body` as `name`, every measurement kept in `timings`.
+fn time_decode(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    timings: &Timings,
+    name: &str,
+    body: &[u8],
+    decode: fn(&[u8]),
+) {
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let started = Instant::now();
+            for _ in 0..iters {
+                decode(black_box(body));
+            }
+            timings.record(name, started.elapsed(), iters)
+        })
+    });
 }
